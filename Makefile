@@ -1,0 +1,56 @@
+# Every task is one `make` target away; `make help` lists them.
+# The first target that needs Python creates .venv and installs the pinned
+# dependencies from scripts/requirements.lock, so a fresh clone needs only
+# Python 3.11+ and make.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+BUILD  := $(PY) scripts/build.py
+
+.DEFAULT_GOAL := help
+.PHONY: help site pages serve test lint golden demo-data bench clean
+
+help: ## List every target
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): scripts/requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0])'
+	@echo "Setting up $(VENV) with the pinned dependencies (first run only)..."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r scripts/requirements.lock
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+site: $(STAMP) ## Generate the pages from data/ and templates/, then build site/ (mkdocs --strict)
+	$(BUILD) site
+
+pages: $(STAMP) ## Generate the Markdown pages into docs/ only
+	$(BUILD) pages
+
+serve: $(STAMP) ## Live preview on http://127.0.0.1:8000, regenerating when data/ or templates/ change
+	$(BUILD) serve
+
+test: $(STAMP) ## Run the whole test suite (lint, unit, golden, site build)
+	$(PY) -m ruff check scripts tests
+	$(PY) -m pytest
+
+lint: $(STAMP) ## Ruff on the code
+	$(PY) -m ruff check scripts tests
+
+golden: $(STAMP) ## Refresh the golden rendered pages in tests/golden/ (review the diff before committing)
+	$(PY) -m pytest tests/test_golden.py --update-golden -q
+
+demo-data: $(STAMP) ## Regenerate the synthetic demonstration cohort (deterministic)
+	$(PY) scripts/make_demo_cohort.py
+
+bench: $(STAMP) ## Print build time and peak memory figures
+	$(BUILD) bench
+
+.PHONY: diff
+diff: $(STAMP) ## What changed vs BASE=<git ref> (default HEAD): writes build/numbers-diff.md
+	$(PY) scripts/numbers_diff.py --base "$(or $(BASE),HEAD)"
+
+clean: ## Remove build output (site/, build/, generated docs/), keep .venv
+	rm -rf site build docs/families docs/clinicians docs/reference

@@ -1,0 +1,83 @@
+"""The build commands behind scripts/build.py: each takes the parsed arguments."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from . import paths
+from .pipeline import build_site, load_studies, write_pages
+
+
+def site(args: argparse.Namespace) -> None:
+    build_site(args.studies, args.templates, args.docs, args.site, progress=_progress)
+
+
+def pages(args: argparse.Namespace) -> None:
+    generated = write_pages(args.studies, args.templates, args.docs, progress=_progress)
+    _progress(f"wrote {len(generated.files)} files into {args.docs}")
+
+
+def validate(args: argparse.Namespace) -> None:
+    for study in load_studies(args.studies):
+        _progress(f"{study.id}: valid ({len(study.patients)} patients, {len(study.visits)} visits, "
+                  f"{len(study.events)} events)")
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Generate, then run MkDocs' live server; a watcher regenerates docs/ when data/ or templates/ change."""
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    generated = write_pages(args.studies, args.templates, args.docs, progress=_progress)
+    watched = [args.studies, args.templates]
+    threading.Thread(target=_watch, args=(watched, lambda: write_pages(
+        args.studies, args.templates, args.docs, progress=_progress)), daemon=True).start()
+    _progress(f"serving on http://127.0.0.1:{args.port}/ (Ctrl-C stops); watching {', '.join(map(str, watched))}")
+    mkdocs_serve(config_file=str(paths.MKDOCS_YML), dev_addr=f"127.0.0.1:{args.port}", nav=generated.nav(),
+                 docs_dir=str(args.docs))
+
+
+def bench(args: argparse.Namespace) -> None:
+    """Print wall time per build and peak memory: figures for the performance targets, not a pass/fail."""
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        build_site(args.studies, args.templates, args.docs, args.site, progress=lambda _: None)
+        runs.append(time.perf_counter() - started)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    files = [p for p in args.site.rglob("*") if p.is_file()]
+    print(f"full build (3 runs): best {min(runs):.2f} s, median {sorted(runs)[1]:.2f} s")
+    print(f"peak memory (RSS): {peak_mb:.0f} MB")
+    print(f"site: {len(files)} files, {sum(p.stat().st_size for p in files) / 1024:.0f} KB")
+
+
+def _watch(folders: list[Path], on_change: Callable[[], object], every: float = 1.0) -> None:
+    def snapshot() -> dict[str, float]:
+        return {str(p): p.stat().st_mtime for f in folders for p in f.rglob("*") if p.is_file()}
+
+    last = snapshot()
+    while True:
+        time.sleep(every)
+        now = snapshot()
+        if now != last:
+            last = now
+            try:
+                on_change()
+                _progress("regenerated pages after a change")
+            except Exception as exc:  # keep serving; show the problem
+                _progress(f"not regenerated: {exc}")
+
+
+def _progress(message: str) -> None:
+    print(f"[build] {message}", flush=True)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "site": site, "pages": pages, "validate": validate, "serve": serve, "bench": bench,
+}
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")

@@ -1,0 +1,25 @@
+"""Every path the generator uses, and nothing else. Imports nothing from the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "data"
+STUDIES = DATA / "studies"
+TEMPLATES = ROOT / "templates"
+THEME_OVERRIDES = TEMPLATES / "theme"
+DOCS = ROOT / "docs"
+SITE = ROOT / "site"
+BUILD = ROOT / "build"
+MKDOCS_YML = ROOT / "mkdocs.yml"
+
+# Folders under docs/ that the generator owns. They are rebuilt as a whole on
+# every build and git-ignored; everything else under docs/ is hand-written.
+GENERATED_DOCS = ("families", "clinicians", "reference")
+
+NUMBERS_JSON = "numbers.json"  # written at the root of site/
+
+
+def study_dir(study_id: str, studies: Path = STUDIES) -> Path:
+    return studies / study_id

@@ -1,0 +1,100 @@
+"""The only module that writes: stage everything, build with MkDocs, then swap into place.
+
+Nothing under docs/ or site/ changes until the whole site has been generated
+and MkDocs has built it without a warning (strict). A failure at any step
+leaves the last good docs/ and site/ exactly as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import BuildError
+from .paths import GENERATED_DOCS
+
+GENERATED_ROOT_FILES = ("index.md",)  # generated files at the top of docs/
+
+
+def is_generated(relative: str) -> bool:
+    """Whether a docs/-relative path belongs to the generator (and is replaced on every build)."""
+    top = relative.split("/", 1)[0]
+    return top in GENERATED_DOCS or relative in GENERATED_ROOT_FILES
+
+
+def stage_docs(docs: Path, files: dict[str, bytes], stage: Path) -> Path:
+    """Copy the hand-written docs and add the generated files into ``stage/docs``."""
+    target = stage / "docs"
+    shutil.copytree(docs, target, ignore=lambda d, names: [
+        n for n in names if Path(d) == docs and is_generated(n)]) if docs.is_dir() else target.mkdir(parents=True)
+    for relative, data in sorted(files.items()):
+        if not is_generated(relative):
+            raise BuildError(f"The generator tried to write {relative!r}, outside its own folders {GENERATED_DOCS}.")
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return target
+
+
+def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any]) -> None:
+    """Run ``mkdocs build --strict`` with our generated nav; raise BuildError on any warning."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    logger = logging.getLogger("mkdocs")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("  mkdocs %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+    try:
+        config = load_config(config_file=str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir),
+                             nav=nav, strict=True)
+        build(config)
+    except (Abort, ConfigurationError) as exc:
+        raise BuildError(f"mkdocs build --strict failed: {exc}. Nothing was changed in docs/ or site/.") from None
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def swap_into_place(stage: Path, docs: Path, site: Path | None) -> None:
+    """Replace the generated parts of docs/ and (unless ``site`` is None) the whole of site/ with the staged ones."""
+    with _trash(stage) as trash:
+        for name in (*GENERATED_DOCS, *GENERATED_ROOT_FILES):
+            old, new = docs / name, stage / "docs" / name
+            if old.exists():
+                old.rename(trash / f"docs-{name}")
+            if new.exists():
+                new.rename(old)
+        if site is not None:
+            if site.exists():
+                site.rename(trash / "site")
+            (stage / "site").rename(site)
+
+
+@contextmanager
+def _trash(stage: Path) -> Iterator[Path]:
+    trash = stage / "trash"
+    trash.mkdir()
+    yield trash
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+@contextmanager
+def staging(build: Path) -> Iterator[Path]:
+    """A fresh staging folder inside build/ (same file system as docs/ and site/, so renames are atomic)."""
+    build.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix="stage-", dir=build))
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

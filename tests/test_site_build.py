@@ -1,0 +1,101 @@
+"""The whole demonstration site, built once into a temporary folder, checked as a reader and a reviewer would."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import faulty_study
+
+from evidence_site import paths
+from evidence_site.errors import BuildError
+from evidence_site.pipeline import build_site
+
+pytestmark = pytest.mark.slow
+STUDY = "upadacitinib-bch-2026"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copytree(paths.DOCS, root / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
+    build_site(paths.STUDIES, paths.TEMPLATES, root / "docs", root / "site", paths.MKDOCS_YML, root / "build",
+               progress=lambda _: None)
+    return root
+
+
+@pytest.fixture(scope="module")
+def manifest(built: Path) -> dict:
+    return json.loads((built / "site" / "numbers.json").read_text(encoding="utf-8"))
+
+
+def test_every_published_figure_is_recomputed_and_agrees(manifest: dict) -> None:
+    import yaml
+
+    meta = yaml.safe_load((paths.STUDIES / STUDY / "study.yml").read_text(encoding="utf-8"))
+    records = {r["id"]: r for r in manifest["values"]}
+    for entry in meta["published"]:
+        record = records[f"{STUDY}.{entry['id']}"]
+        assert record["published_value"] == str(entry["value"])
+        assert record["agrees_with_published"] is True, entry["id"]
+        assert record["source"]
+
+
+def test_every_value_is_printed_on_a_page_that_exists(built: Path, manifest: dict) -> None:
+    for record in manifest["values"]:
+        assert record["pages"], f"{record['id']} is computed but printed nowhere"
+        for page in record["pages"]:
+            assert (built / "site" / page / "index.html").is_file(), page
+
+
+def test_proportion_records_carry_counts_interval_and_method(manifest: dict) -> None:
+    for r in manifest["values"]:
+        assert {"id", "label", "value", "method", "population", "pages"} <= set(r), r["id"]
+        if r["kind"] == "proportion":
+            assert r["ci_method"] == "Wilson score interval, 95%"
+            assert r["ci_low"] <= r["value"] <= r["ci_high"]
+            assert r["value"] == pytest.approx(r["numerator"] / r["denominator"])
+
+
+def test_family_pages_cite_only_values_that_clinician_pages_also_cite(manifest: dict) -> None:
+    for r in manifest["values"]:
+        audiences = {page.split("/")[0] for page in r["pages"]}
+        if "families" in audiences:
+            assert "clinicians" in audiences, r["id"]
+
+
+def test_synthetic_banner_on_every_page_built_from_the_data(built: Path) -> None:
+    for html in (built / "site").glob("*/**/index.html"):
+        text = html.read_text(encoding="utf-8")
+        if "/families/" in str(html) or "/clinicians/" in str(html):
+            assert "Made-up example data" in text or "Synthetic demonstration data" in text, html
+
+
+def test_no_third_party_addresses_in_pages(built: Path) -> None:
+    for html in (built / "site").rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        for host in ("fonts.googleapis.com", "fonts.gstatic.com", "cdn.jsdelivr.net", "unpkg.com"):
+            assert host not in text, f"{host} in {html}"
+
+
+def test_charts_are_static_svg_with_a_text_alternative(built: Path) -> None:
+    page = (built / "site" / "clinicians" / STUDY / "index.html").read_text(encoding="utf-8")
+    assert 'src="figures/headline.svg"' in page and 'alt="Headline outcomes at week 52.' in page
+    svg = (built / "site" / "clinicians" / STUDY / "figures" / "headline.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "<script" not in svg
+
+
+def test_bad_data_changes_nothing_in_docs_or_site(built: Path, tmp_path: Path) -> None:
+    before = _hashes(built / "docs") | _hashes(built / "site")
+    bad = faulty_study("unknown-diagnosis", tmp_path)
+    with pytest.raises(BuildError):
+        build_site(bad.parent, paths.TEMPLATES, built / "docs", built / "site", paths.MKDOCS_YML, built / "build",
+                   progress=lambda _: None)
+    assert _hashes(built / "docs") | _hashes(built / "site") == before
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}

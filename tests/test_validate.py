@@ -1,0 +1,67 @@
+"""Validation: every kind of bad input is rejected with a message naming file, row, column, expected and found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import BAD, MINIMAL, faulty_study
+
+from evidence_site.errors import DataError
+from evidence_site.load import read_csv_text, read_study
+from evidence_site.validate import validate
+
+FAULTS = sorted(p.name for p in BAD.iterdir() if (p / "fault.yml").is_file())
+
+
+def test_minimal_fixture_is_valid() -> None:
+    study = validate(read_study(MINIMAL))
+    assert len(study.patients) == 6
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_bad_study_is_rejected_with_a_precise_message(fault: str, tmp_path: Path) -> None:
+    spec = yaml.safe_load((BAD / fault / "fault.yml").read_text(encoding="utf-8"))
+    with pytest.raises(DataError) as caught:
+        validate(read_study(faulty_study(fault, tmp_path)))
+    message = str(caught.value)
+    for part in spec["expect"]:
+        assert part in message, f"{fault}: {part!r} not in:\n{message}"
+    assert "Nothing was written" in message
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    folder = faulty_study("unknown-diagnosis", tmp_path)
+    text = (folder / "visits.csv").read_text()
+    text = text.replace("P4,52,2023-04-03,yes,PUCAI,5,", "P4,52,2023-04-03,yes,PUCAI,130,")
+    (folder / "visits.csv").write_text(text)
+    with pytest.raises(DataError) as caught:
+        validate(read_study(folder))
+    files = {p.file for p in caught.value.problems}
+    assert files == {"patients.csv", "visits.csv"}
+
+
+@pytest.mark.parametrize("variant", ["bom", "crlf", "latin1"])
+def test_harmless_export_quirks_are_accepted(variant: str, tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "studies" / "quirky"
+    shutil.copytree(MINIMAL, folder)
+    path = folder / "patients.csv"
+    text = path.read_text(encoding="utf-8")
+    data = {"bom": b"\xef\xbb\xbf" + text.encode(), "crlf": text.replace("\n", "\r\n").encode(),
+            "latin1": text.encode("latin-1")}[variant]
+    path.write_bytes(data)
+    if variant == "latin1":  # a free-text note with an accent, saved by a spreadsheet in Latin-1
+        events = folder / "events.csv"
+        events.write_bytes(events.read_text(encoding="utf-8").replace("private note", "note écrite").encode("latin-1"))
+    study = validate(read_study(folder))
+    assert list(study.patients["patient_id"]) == ["P1", "P2", "P3", "P4", "P5", "P6"]
+
+
+def test_ragged_row_is_reported_with_its_line_number() -> None:
+    frame, problems = read_csv_text("x.csv", b"a,b\n1,2\n3,4,5\n")
+    assert problems[0].row == 3
+    assert "2 cells" in problems[0].expected
+    assert len(frame) == 1
