@@ -13,7 +13,7 @@ import pandas as pd
 import vl_convert
 
 from . import fmt
-from .numbers import NumberBook, Value
+from .numbers import Value
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 INK, MUTED, FILLED, EMPTY = "#1f2937", "#4b5563", "#3949ab", "#8c939d"
@@ -78,16 +78,3 @@ def icon_figure(name: str, value: Value, alt_text: str, total: int = 10) -> Figu
     filled = fmt.out_of_ten(value) if total == 10 else int(fmt.round_half_up(value.value * total))
     return Figure(name, to_svg(icon_array(filled, total, title=alt_text)), alt_text, (value.id,))
 
-
-def study_figures(study_id: str, book: NumberBook, end_week: int, diagnoses: list[str]) -> dict[str, Figure]:
-    """Every figure of one study, keyed ``<audience>/<study-id>/<name>``."""
-    v = {short: book[f"{study_id}.{short}"] for short in (
-        f"persistence_w{end_week}", f"crp_normalised_w{end_week}", "endoscopic_remission",
-        *(f"sf_remission_w{end_week}_{dx}" for dx in diagnoses))}
-    figures = [
-        ("clinicians", proportions_figure("headline", list(v.values()),
-                                          f"Headline outcomes at week {end_week}")),
-        *(("families", icon_figure(short.replace(f"_w{end_week}", ""), value, value.label))
-          for short, value in v.items()),
-    ]
-    return {f"{audience}/{study_id}/{fig.name}": fig for audience, fig in figures}

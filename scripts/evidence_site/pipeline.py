@@ -15,8 +15,9 @@ from typing import Any
 import yaml
 
 from . import __version__, paths
-from .charts import Figure, study_figures
+from .charts import Figure
 from .errors import BuildError, DataError
+from .figures import study_figures
 from .load import read_study, study_folders
 from .numbers import NumberBook
 from .render import AUDIENCES, Page, environment, page_plan, render_page
@@ -84,8 +85,7 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     progress(f"summarised {len(studies)} study(ies) into {len(book)} values")
     figures: dict[str, Figure] = {}
     for study in studies:
-        figures |= study_figures(study.id, book, study.meta["timepoints_weeks"][-1],
-                                 sorted(study.patients["diagnosis"].unique()))
+        figures |= study_figures(study, book)
     progress(f"drew {len(figures)} charts")
     plan = yaml.safe_load((templates / "pages.yml").read_text(encoding="utf-8"))
     pages = page_plan(studies, plan)

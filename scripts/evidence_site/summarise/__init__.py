@@ -10,10 +10,13 @@ from .cohort import cohort_values
 from .outcomes import headline_values
 from .published import attach_published
 
+# Each producer turns a study into values with short ids (no study prefix). Add new summaries here.
+PRODUCERS = (cohort_values, headline_values)
+
 
 def summarise(study: Study) -> list[Value]:
     """Every computed value of a study, with ids prefixed by the study id."""
-    values = {v.id: v for v in [*cohort_values(study), *headline_values(study)]}
+    values = {v.id: v for produce in PRODUCERS for v in produce(study)}
     values = attach_published(values, study.meta["published"], study.meta["citations"])
     return [replace(v, id=f"{study.id}.{v.id}") for v in values.values()]
 
