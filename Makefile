@@ -32,9 +32,13 @@ pages: $(STAMP) ## Generate the Markdown pages into docs/ only
 serve: $(STAMP) ## Live preview on http://127.0.0.1:8000, regenerating when data/ or templates/ change
 	$(BUILD) serve
 
-test: $(STAMP) ## Run the whole test suite (lint, unit, golden, site build)
+test: $(STAMP) ## Run the whole test suite (lint, unit, golden, site build, browser gates)
 	$(PY) -m ruff check scripts tests
 	$(PY) -m pytest
+
+.PHONY: check-site
+check-site: site ## Build the site, then check every page in headless Chromium (axe, privacy, weight, links, HTML, print)
+	$(PY) scripts/check_site.py
 
 lint: $(STAMP) ## Ruff on the code
 	$(PY) -m ruff check scripts tests

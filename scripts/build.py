@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     add("--docs", type=Path, default=paths.DOCS, help="MkDocs docs folder (default: %(default)s)")
     add("--site", type=Path, default=paths.SITE, help="output folder (default: %(default)s)")
     add("--port", type=int, default=8000, help="port for `serve` on 127.0.0.1 (default: %(default)s)")
+    add("--strict-published", action="store_true",
+        help="`site`: stop when the data contradict a published figure (default: a warning on the page and in the log)")
     args = parser.parse_args(argv)
     try:
         commands.COMMANDS[args.command](args)

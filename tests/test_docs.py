@@ -6,13 +6,14 @@ import pytest
 from conftest import FIXTURES
 
 from evidence_site import paths
-from evidence_site.pipeline import generate, load_studies
+from evidence_site.pipeline import generate, load_studies, site_inputs
 from evidence_site.schema import STUDY_FIELDS, TABLES
 
 
 @pytest.fixture(scope="module")
 def data_format_page() -> str:
-    generated = generate(load_studies(FIXTURES / "studies"), paths.TEMPLATES)
+    generated = generate(load_studies(FIXTURES / "studies"), paths.TEMPLATES,
+                    site=site_inputs(paths.MKDOCS_YML, FIXTURES))
     return generated.files["reference/data-format.md"].decode("utf-8")
 
 

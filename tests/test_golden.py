@@ -11,14 +11,15 @@ import pytest
 from conftest import FIXTURES
 
 from evidence_site import paths
-from evidence_site.pipeline import generate, load_studies
+from evidence_site.pipeline import generate, load_studies, site_inputs
 
 GOLDEN = Path(__file__).parent / "golden" / "minimal"
 
 
 @pytest.fixture(scope="module")
 def generated():
-    return generate(load_studies(FIXTURES / "studies"), paths.TEMPLATES)
+    return generate(load_studies(FIXTURES / "studies"), paths.TEMPLATES,
+                    site=site_inputs(paths.MKDOCS_YML, FIXTURES))
 
 
 def test_rendered_pages_match_golden_files(generated, update_golden: bool) -> None:

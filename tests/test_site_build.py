@@ -53,6 +53,10 @@ def test_every_value_is_printed_on_a_page_that_exists(built: Path, manifest: dic
 
 def test_proportion_records_carry_counts_interval_and_method(manifest: dict) -> None:
     for r in manifest["values"]:
+        if r.get("suppressed"):  # small-cell protection: the numbers are withheld (checked in test_privacy.py)
+            assert {"id", "label", "method", "population", "pages", "suppression"} <= set(r), r["id"]
+            assert not {"value", "numerator", "ci_low", "ci_high"} & set(r), r["id"]
+            continue
         assert {"id", "label", "value", "method", "population", "pages"} <= set(r), r["id"]
         if r["kind"] == "proportion":
             assert r["ci_method"] == "Wilson score interval, 95%"
@@ -99,3 +103,12 @@ def test_bad_data_changes_nothing_in_docs_or_site(built: Path, tmp_path: Path) -
 
 def _hashes(folder: Path) -> dict[str, str]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_every_published_address_is_served(built: Path) -> None:
+    """Handouts print these URLs (tests/published_urls.txt): the demo site must serve every one."""
+    from evidence_site.urls import explain_missing, load_published_urls, missing_urls
+
+    published = load_published_urls(Path(__file__).parent / "published_urls.txt")
+    missing = missing_urls(published, built / "site")
+    assert not missing, explain_missing(missing)

@@ -35,7 +35,7 @@ def test_proportion_interval_is_wilson(k: int, n: int) -> None:
 def test_proportion_with_empty_denominator_is_not_estimable() -> None:
     v = proportion("x", "x", 0, 0, population="p", method="m")
     assert not v.estimable
-    assert fmt.clinical(v) == "not estimable"
+    assert fmt.clinical(v) == "not estimable (no patients in this group)"
 
 
 def test_outcomes_of_minimal_study_match_hand_calculation(minimal) -> None:

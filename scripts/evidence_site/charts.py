@@ -78,3 +78,107 @@ def icon_figure(name: str, value: Value, alt_text: str, total: int = 10) -> Figu
     filled = fmt.out_of_ten(value) if total == 10 else int(fmt.round_half_up(value.value * total))
     return Figure(name, to_svg(icon_array(filled, total, title=alt_text)), alt_text, (value.id,))
 
+
+
+# --- Clinician charts -------------------------------------------------------------------------------------------
+
+DENOMINATOR_COLOURS = ("#3949ab", "#b45309")  # all who started, as observed
+
+
+def timecourse_chart(rows: pd.DataFrame, title: str) -> alt.Chart:
+    """Percent with 95% interval bars at each week, one panel per group, one colour per denominator.
+
+    ``rows`` has columns week, group, denominator, pct, low, high (percent).
+    """
+    dens = list(dict.fromkeys(rows["denominator"]))
+    colour = alt.Color("denominator:N", title="Denominator", sort=dens,
+                       scale=alt.Scale(domain=dens, range=list(DENOMINATOR_COLOURS[:len(dens)])),
+                       legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400))
+    x = alt.X("week:O", title="Week", axis=alt.Axis(labelAngle=0))
+    y_scale = alt.Scale(domain=[0, 100])
+    base = alt.Chart().encode(x=x, xOffset=alt.XOffset("denominator:N", sort=dens), color=colour)
+    bars = base.mark_rule(strokeWidth=2).encode(y=alt.Y("low:Q", scale=y_scale, title="Percent (95% CI)"),
+                                                 y2="high:Q")
+    dots = base.mark_point(filled=True, size=60, opacity=1).encode(y=alt.Y("pct:Q", scale=y_scale))
+    chart = alt.layer(bars, dots, data=rows).properties(width=alt.Step(22), height=180).facet(
+        column=alt.Column("group:N", title=None, sort=list(dict.fromkeys(rows["group"])),
+                          header=alt.Header(labelFontSize=13, labelColor=INK)))
+    return _config(chart.properties(title=title, description=title))
+
+
+def timecourse_figure(name: str, items: list[tuple[Value, str, str]], title: str) -> Figure:
+    """``items``: (value, group label, denominator label); the value's week is its ``timepoint_weeks``."""
+    rows = pd.DataFrame([{
+        "week": v.timepoint_weeks, "group": group, "denominator": den, "pct": v.value * 100,
+        "low": v.ci_low * 100, "high": v.ci_high * 100} for v, group, den in items if v.estimable])
+    last = max(v.timepoint_weeks for v, _, _ in items)
+    weeks = ", ".join(str(w) for w in dict.fromkeys(v.timepoint_weeks for v, _, _ in items))
+    alt_text = (f"{title}: percent of patients with 95% confidence intervals at weeks {weeks}, by diagnosis, "
+                f"for two denominators. At week {last}: " + " ".join(
+                    f"{group}, {den.lower()}: {fmt.clinical(v)}." for v, group, den in items
+                    if v.timepoint_weeks == last) + " Every week is in the table beside the chart.")
+    return Figure(name, to_svg(timecourse_chart(rows, title)), alt_text, tuple(v.id for v, _, _ in items))
+
+
+def survival_chart(curve: pd.DataFrame, at_risk: pd.DataFrame, title: str) -> alt.VConcatChart:
+    """A Kaplan–Meier step curve (percent) with its 95% band, and a number-at-risk row underneath.
+
+    ``curve``: week, surv, low, high (proportions) at each step; ``at_risk``: week, n.
+    """
+    data = curve.assign(pct=curve["surv"] * 100, lo=curve["low"].fillna(curve["surv"]) * 100,
+                        hi=curve["high"].fillna(curve["surv"]) * 100)
+    end = float(data["week"].max())
+    x = alt.X("week:Q", title="Weeks since the first dose", scale=alt.Scale(domain=[0, end]),
+              axis=alt.Axis(values=list(at_risk["week"])))
+    band = alt.Chart(data).mark_area(interpolate="step-after", color=FILLED, opacity=0.18).encode(
+        x=x, y=alt.Y("lo:Q", scale=alt.Scale(domain=[0, 100]), title="Still on treatment (%)"), y2="hi:Q")
+    line = alt.Chart(data).mark_line(interpolate="step-after", color=FILLED, strokeWidth=2).encode(
+        x=x, y=alt.Y("pct:Q"))
+    top = alt.layer(band, line).properties(width=420, height=220, title=title)
+    risk = alt.Chart(at_risk.assign(label="At risk")).mark_text(fontSize=12, color=INK).encode(
+        x=alt.X("week:Q", scale=alt.Scale(domain=[0, end]), axis=None),
+        y=alt.Y("label:N", title=None, axis=alt.Axis(domain=False, ticks=False, labelPadding=16)), text="n:N"
+    ).properties(width=420, height=22)
+    return _config(alt.vconcat(top, risk, spacing=6).properties(description=title))
+
+
+def survival_figure(name: str, curve: pd.DataFrame, at_risk: list[tuple[Value, Value]], title: str) -> Figure:
+    """``at_risk``: (estimate at the week, number at risk at the week) for each time point."""
+    risk = pd.DataFrame([{"week": est.timepoint_weeks, "n": fmt.clinical(n)} for est, n in at_risk])
+    alt_text = f"{title}. " + " ".join(
+        f"Week {est.timepoint_weeks}: {fmt.percent(est)} still on treatment (95% CI {fmt.ci(est)}), "
+        f"{fmt.clinical(n)} at risk." for est, n in at_risk)
+    ids = tuple(i for est, n in at_risk for i in (est.id, n.id))
+    return Figure(name, to_svg(survival_chart(curve, risk, title)), alt_text, ids)
+
+
+def flow_chart(main: list[str], side: list[str | None], title: str) -> alt.Chart:
+    """A vertical flow diagram: a column of boxes joined by arrows, with optional side boxes (exits)."""
+    rows, arrows = [], []
+    height, gap = 46, 26
+    for i, text in enumerate(main):
+        top = i * (height + gap)
+        rows.append({"x": 0, "x2": 250, "y": top, "y2": top + height, "text": text, "kind": "main"})
+        if i:
+            arrows.append({"x": 125, "x2": 125, "y": top - gap, "y2": top})
+        if i < len(side) and side[i]:
+            mid = top + height + gap / 2
+            half = 7 * (side[i].count("\n") + 1) + 6
+            rows.append({"x": 290, "x2": 560, "y": mid - half, "y2": mid + half, "text": side[i], "kind": "side"})
+            arrows.append({"x": 125, "x2": 290, "y": mid, "y2": mid})
+    boxes = pd.DataFrame(rows)
+    boxes["cx"] = (boxes["x"] + boxes["x2"]) / 2
+    boxes["cy"] = (boxes["y"] + boxes["y2"]) / 2 - 7 * boxes["text"].str.count("\n")  # first line's centre
+    total = max(boxes["y2"])
+    xs = alt.Scale(domain=[0, 560], range=[0, 560])
+    ys = alt.Scale(domain=[0, total], range=[0, total])
+    rect = alt.Chart(boxes).mark_rect(stroke=INK, strokeWidth=1, cornerRadius=3).encode(
+        x=alt.X("x:Q", scale=xs, axis=None), x2="x2:Q", y=alt.Y("y:Q", scale=ys, axis=None), y2="y2:Q",
+        color=alt.Color("kind:N", scale=alt.Scale(domain=["main", "side"], range=["#e8eaf6", "#fff7ed"]),
+                        legend=None))
+    text = alt.Chart(boxes).mark_text(fontSize=12, color=INK, lineBreak="\n", baseline="middle", lineHeight=14).encode(
+        x=alt.X("cx:Q", scale=xs, axis=None), y=alt.Y("cy:Q", scale=ys, axis=None), text="text:N")
+    lines = alt.Chart(pd.DataFrame(arrows)).mark_rule(color=MUTED, strokeWidth=1.5).encode(
+        x=alt.X("x:Q", scale=xs, axis=None), x2="x2:Q", y=alt.Y("y:Q", scale=ys, axis=None), y2="y2:Q")
+    return _config(alt.layer(lines, rect, text).properties(width=560, height=total, title=title,
+                                                            description=title))

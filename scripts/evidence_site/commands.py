@@ -15,7 +15,8 @@ from .pipeline import build_site, load_studies, write_pages
 
 
 def site(args: argparse.Namespace) -> None:
-    build_site(args.studies, args.templates, args.docs, args.site, progress=_progress)
+    build_site(args.studies, args.templates, args.docs, args.site, progress=_progress,
+               strict_published=getattr(args, "strict_published", False))
 
 
 def pages(args: argparse.Namespace) -> None:
@@ -34,7 +35,7 @@ def serve(args: argparse.Namespace) -> None:
     from mkdocs.commands.serve import serve as mkdocs_serve
 
     generated = write_pages(args.studies, args.templates, args.docs, progress=_progress)
-    watched = [args.studies, args.templates]
+    watched = [args.studies.parent, args.templates]  # data/ (studies, releases, redirects) and templates/
     threading.Thread(target=_watch, args=(watched, lambda: write_pages(
         args.studies, args.templates, args.docs, progress=_progress)), daemon=True).start()
     _progress(f"serving on http://127.0.0.1:{args.port}/ (Ctrl-C stops); watching {', '.join(map(str, watched))}")

@@ -50,3 +50,12 @@ class DataError(BuildError):
 
 class TemplateError(BuildError):
     """Raised by render: a template failed, e.g. it used a value that does not exist."""
+
+    HINT = ("Check the name against the values of the last good build (site/numbers.json, without the study "
+            "prefix) and the template's variables; `python scripts/build.py pages` reproduces this quickly.")
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if "hint:" not in text:
+            text += f" Nothing was written.\n    hint:     {self.HINT}"
+        return text

@@ -5,11 +5,41 @@ Rounding is half-up (0.5 -> 1), as readers expect, not Python's round-half-even.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from .numbers import Value
 
 NOT_ESTIMABLE = "not estimable"
+SUPPRESSED = "suppressed"  # a percentage or interval withheld by small-cell protection (numbers.protect)
+
+
+def not_estimable(v: Value) -> str:
+    """'not estimable (no patients in this group)': why a value has no number, never a blank or NaN."""
+    if v.denominator == 0:
+        return f"{NOT_ESTIMABLE} (no patients in this group)"
+    if v.kind == "p_value":
+        return f"{NOT_ESTIMABLE} (too few paired measurements, or no change)"
+    return f"{NOT_ESTIMABLE} (too few data)"
+
+
+def withheld(v: Value) -> str:
+    """A value withheld by small-cell protection, as clinicians see it: 'fewer than 5 of 48', 'more than 43 of 48'.
+
+    The wording never narrows the count below what ``min_cell`` allows.
+    """
+    below = v.suppressed_below or 0
+    if v.suppression == "group":
+        return f"fewer than {below} patients in this group"
+    if v.suppression == "linked":
+        return f"suppressed (would reveal a number below {below})"
+    if v.kind == "rate":
+        return f"suppressed (fewer than {below} events)"
+    if v.suppression == "complement" and v.denominator is not None:
+        return f"more than {v.denominator - below} of {v.denominator}"
+    if v.kind == "proportion" and v.denominator is not None:
+        return f"fewer than {below} of {v.denominator}"
+    return f"fewer than {below}"
 
 
 def round_half_up(x: float, digits: int = 0) -> float:
@@ -23,19 +53,27 @@ def number(x: float, digits: int = 0) -> str:
 
 
 def percent(v: Value, digits: int = 0) -> str:
-    """'81%' (or 'not estimable')."""
+    """'81%' (or 'not estimable', or 'suppressed' for a small cell)."""
+    if v.suppressed:
+        return SUPPRESSED
     if not v.estimable:
         return NOT_ESTIMABLE
     return f"{number(v.value * 100, digits)}%"
 
 
 def n_of_n(v: Value) -> str:
-    """'39/48'."""
+    """'39/48' (or 'fewer than 5 of 48' for a small cell)."""
+    if v.suppressed:
+        return withheld(v)
+    if v.numerator is None or v.denominator is None:
+        return NOT_ESTIMABLE
     return f"{v.numerator}/{v.denominator}"
 
 
 def ci(v: Value, digits: int = 0) -> str:
     """'69–90%' for a proportion's 95% interval."""
+    if v.suppressed:
+        return SUPPRESSED
     if v.ci_low is None or v.ci_high is None:
         return NOT_ESTIMABLE
     return f"{number(v.ci_low * 100, digits)}–{number(v.ci_high * 100, digits)}%"
@@ -43,8 +81,10 @@ def ci(v: Value, digits: int = 0) -> str:
 
 def clinical(v: Value) -> str:
     """The clinician form: '39/48 (81%; 95% CI 69–90%)', a mean with SD, or a count."""
+    if v.suppressed:
+        return withheld(v)
     if not v.estimable:
-        return NOT_ESTIMABLE
+        return not_estimable(v)
     if v.kind == "proportion":
         return f"{n_of_n(v)} ({percent(v)}; 95% CI {ci(v)})"
     if v.kind == "mean":
@@ -52,16 +92,64 @@ def clinical(v: Value) -> str:
         return f"{number(v.value, 1)}{sd}"
     if v.kind == "count":
         return f"{v.value:d}"
+    if v.kind == "median":
+        iqr = f" [{number(v.q1, 1)} to {number(v.q3, 1)}]" if v.q1 is not None and v.q3 is not None else ""
+        return f"{number(v.value, 1)}{iqr}"
+    if v.kind == "p_value":
+        return p_value(v)
+    if v.kind == "rate" and v.ci_low is not None and v.ci_high is not None:
+        return f"{number(v.value, 1)} (95% CI {number(v.ci_low, 1)}–{number(v.ci_high, 1)})"
     return number(v.value, 1)
 
 
-def out_of_ten(v: Value) -> int:
-    """A proportion as a whole number of children out of every 10, the families' fixed denominator."""
+def p_value(v: Value) -> str:
+    """'p = 0.03', 'p = 0.003' or 'p < 0.001' (two significant figures above 0.001)."""
+    if v.suppressed:
+        return SUPPRESSED
+    if not v.estimable:
+        return NOT_ESTIMABLE
+    if v.value < 0.001:
+        return "p < 0.001"
+    return f"p = {float(f'{v.value:.2g}'):g}"
+
+
+def out_of_ten(v: Value) -> int | None:
+    """A proportion as a whole number of children out of every 10, the families' fixed denominator.
+
+    None when there is no number to show (withheld by small-cell protection, or not estimable): use
+    :func:`for_families` for the words in that case.
+    """
+    if v.suppressed or not v.estimable:
+        return None
     return int(round_half_up(v.value * 10))
+
+
+def for_families(v: Value, noun: str = "children") -> str:
+    """A proportion in family words: 'about 8 out of every 10 children', or for a small cell 'a few children'."""
+    if v.suppressed:
+        if v.suppression == "complement":
+            return f"nearly all {noun}"
+        if v.suppression == "count":
+            return f"a few {noun}"
+        return f"too few {noun} to say"
+    if not v.estimable:
+        return f"not known (too few {noun} to say)"
+    tenths = out_of_ten(v)
+    if v.numerator == 0:
+        return f"no {noun}"
+    if v.numerator is not None and v.numerator == v.denominator:
+        return f"all {noun}"
+    if tenths <= 0:
+        return f"fewer than 1 out of every 10 {noun}"
+    if tenths >= 10:
+        return f"nearly all {noun}"
+    return f"about {tenths} out of every 10 {noun}"
 
 
 def value_as_published(v: Value, precision: str) -> str:
     """The recomputed value written the way the published figure is written, for side-by-side display."""
+    if v.suppressed:
+        return withheld(v)
     if not v.estimable:
         return NOT_ESTIMABLE
     if precision == "integer":
@@ -75,3 +163,13 @@ def time_frame(weeks: int) -> str:
     """Weeks in family words: 52 -> 'one year', 26 -> 'six months', 8 -> '8 weeks'."""
     words = {52: "one year", 26: "six months", 104: "two years", 12: "three months"}
     return words.get(weeks, f"{weeks} weeks")
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def long_date(day: dt.date | str) -> str:
+    """'15 January 2026' from a date or 'YYYY-MM-DD' (independent of the machine's locale)."""
+    day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

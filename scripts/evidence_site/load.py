@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .errors import Problem
+from .errors import BuildError, Problem
 from .schema import TABLES
 
 
@@ -87,7 +87,8 @@ def read_study(folder: Path) -> RawStudy:
             loaded = {}
         if loaded is not None and not isinstance(loaded, dict):
             problems.append(Problem("study.yml", "The file must be a mapping of field names to values.",
-                                    expected="`title: ...` style fields", found=type(loaded).__name__))
+                                    expected="`title: ...` style fields", found=type(loaded).__name__,
+                                    hint="Start from the study.yml of the demonstration study."))
         else:
             meta = loaded or {}
 
@@ -112,3 +113,19 @@ def study_folders(studies: Path) -> list[Path]:
     if not studies.is_dir():
         return []
     return sorted(p for p in studies.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def load_redirects(path: Path) -> dict[str, str]:
+    """``data/redirects.yml``: old site-relative URL -> new one, for pages that moved. Missing file: none."""
+    if not path.is_file():
+        return {}
+    try:
+        loaded = yaml.safe_load(decode(path.read_bytes())[0]) or {}
+    except yaml.YAMLError as exc:
+        raise BuildError(f"{path}: not valid YAML: {exc}") from None
+    redirects = loaded.get("redirects") if isinstance(loaded, dict) else None
+    if not isinstance(redirects, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                  for k, v in redirects.items()):
+        raise BuildError(f"{path}: expected `redirects:` mapping old URL to new URL "
+                         f"(e.g. families/old-id/: families/new-id/), found {redirects!r}.")
+    return redirects

@@ -16,7 +16,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from .errors import BuildError
 
-Kind = Literal["proportion", "count", "mean", "median", "rate"]
+# survival: a Kaplan–Meier estimate (no single n/N); bound: a confidence limit reported on its own.
+Kind = Literal["proportion", "count", "mean", "median", "rate", "p_value", "survival", "bound"]
 CI_METHOD_WILSON = "Wilson score interval, 95%"
 
 
@@ -38,19 +39,28 @@ class Value:
     ci_method: str | None = None
     unit: str = ""
     sd: float | None = None
+    q1: float | None = None  # medians: 25th and 75th percentiles
+    q3: float | None = None
     published_value: str | None = None
     published_precision: str | None = None
     source: str | None = None
     agrees_with_published: bool | None = None
     pages: tuple[str, ...] = field(default=())
+    # Small-cell protection (see ``protect``): why the number is withheld, and the study's min_cell.
+    suppressed: bool = False
+    suppression: str = ""  # "count", "complement", "group" or "linked" (see ``protect``)
+    suppressed_below: int | None = None
 
     @property
     def estimable(self) -> bool:
+        """False when there is no number to print: not computable, or withheld by small-cell protection."""
         return self.value is not None and not (isinstance(self.value, float) and math.isnan(self.value))
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
         record["pages"] = sorted(self.pages)
+        if not self.suppressed:
+            del record["suppressed"]
         return {k: v for k, v in record.items() if v is not None and v != ""}
 
 
@@ -63,6 +73,9 @@ def proportion(
     if denominator == 0:
         return Value(id, label, "proportion", None, method, population, timepoint_weeks, numerator, denominator)
     low, high = proportion_confint(numerator, denominator, alpha=0.05, method="wilson")
+    # At 0/N and N/N the Wilson limits are exactly 0 and 1; floating point can miss by ~1e-17.
+    low = 0.0 if numerator == 0 else low
+    high = 1.0 if numerator == denominator else high
     return Value(
         id, label, "proportion", numerator / denominator, method, population, timepoint_weeks,
         numerator, denominator, float(low), float(high), CI_METHOD_WILSON,
@@ -83,6 +96,57 @@ def mean(
 
 def count(id: str, label: str, n: int, *, population: str, method: str = "Count of patients") -> Value:
     return Value(id, label, "count", int(n), method, population)
+
+
+def small(n: int | float | None, min_cell: int) -> bool:
+    """Whether ``n`` patients (or events) is a small cell: from 1 to ``min_cell - 1``."""
+    return n is not None and not (isinstance(n, float) and math.isnan(n)) and 1 <= n < min_cell
+
+
+def protect(values: list[Value], min_cell: int) -> list[Value]:
+    """Small-cell protection, the one place it is applied: withhold every number that reveals a small cell.
+
+    A value is withheld (``suppressed``; its count, estimate and interval blanked) when
+    - ``group``: it describes fewer than ``min_cell`` patients (its denominator, or for a mean, median or
+      p-value the number of patients it is computed from) -- the denominator is blanked too;
+    - ``count``: its count (numerator, or the value of a count) is from 1 to ``min_cell - 1``;
+    - ``complement``: it is a proportion whose denominator minus numerator is from 1 to ``min_cell - 1``.
+    - ``linked``: a second pass. Proportions with the same label and time point are one outcome over
+      different denominators (e.g. all who started, and those assessed). When one of them is withheld, any
+      other that shows the same count is withheld too: its count and the first one's denominator would
+      give the small number back (14/21 shown beside "more than 12 of 17" reveals 3).
+    Values whose recomputed figure agrees with a figure already published are exempt: that number is public.
+    ``min_cell`` 0 or 1 turns protection off.
+    """
+    if min_cell <= 1:
+        return list(values)
+    first = [_protect_one(v, min_cell) for v in values]
+    withheld = {(v.label, v.timepoint_weeks, v.numerator) for v, p in zip(values, first, strict=True)
+                if p.suppressed and v.kind == "proportion"}
+    return [_withhold(p, "linked", min_cell)
+            if not p.suppressed and not p.agrees_with_published and p.kind == "proportion"
+            and (p.label, p.timepoint_weeks, p.numerator) in withheld else p
+            for p in first]
+
+
+def _withhold(v: Value, reason: str, min_cell: int) -> Value:
+    return replace(v, value=None, numerator=None, ci_low=None, ci_high=None, sd=None, q1=None, q3=None,
+                   denominator=None if reason == "group" else v.denominator,
+                   suppressed=True, suppression=reason, suppressed_below=min_cell)
+
+
+def _protect_one(v: Value, min_cell: int) -> Value:
+    if v.agrees_with_published:
+        return v
+    reason = ""
+    if small(v.denominator, min_cell):
+        reason = "group"
+    elif (v.kind == "count" and small(v.value, min_cell)) or small(v.numerator, min_cell):
+        reason = "count"
+    elif v.kind == "proportion" and v.numerator is not None and v.denominator is not None \
+            and small(v.denominator - v.numerator, min_cell):
+        reason = "complement"
+    return _withhold(v, reason, min_cell) if reason else v
 
 
 class NumberBook:

@@ -6,27 +6,38 @@ file in memory. ``build_site`` is the only step that touches docs/ and site/.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import os
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import __version__, paths
+from . import __version__, fmt, paths
 from .charts import Figure
+from .downloads import clinician_downloads
 from .errors import BuildError, DataError
 from .figures import study_figures
-from .load import read_study, study_folders
+from .load import load_redirects, read_study, study_folders
 from .numbers import NumberBook
+from .readability import family_gate as reading_gate
+from .releases import load_releases
 from .render import AUDIENCES, Page, environment, page_plan, render_page
 from .schema import SCHEMA_VERSION
 from .summarise import number_book
+from .urls import redirect_files
 from .validate import Study, validate
-from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_json
+from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
 
 Progress = Callable[[str], None]
+# Hand-written pages in docs/ that belong in the navigation (title, docs-relative path).
+HAND_WRITTEN_PAGES = (("Privacy and small numbers", "privacy.md"),)
 
 
 @dataclass
@@ -48,19 +59,51 @@ class Generated:
                     {p.title: p.md_path} for p in self.pages if p.audience == audience and p.study == study.id]})
             nav.append({f"For {audience}": section})
         reference = [{p.title: p.md_path} for p in self.pages if p.audience == "reference"]
-        if reference:
-            nav.append({"About this site": reference})
+        reference += [{title: md} for title, md in HAND_WRITTEN_PAGES]
+        nav.append({"About this site": reference})
         return nav
+
+    def fingerprint(self) -> str:
+        """A short hash of every study's input files (each study's fingerprint), shown in every page footer."""
+        digest = hashlib.sha256("".join(f"{s.id}\0{s.fingerprint}\n" for s in sorted(
+            self.studies, key=lambda s: s.id)).encode())
+        return digest.hexdigest()[:12]
+
+    def published_conflicts(self) -> list[str]:
+        """One line per published figure that the recomputed value does not reproduce."""
+        return [f"{v.id}: published {v.published_value!r} ({v.source}), recomputed "
+                f"{fmt.value_as_published(v, v.published_precision or 'percent')}"
+                for v in self.book if v.published_value is not None and not v.agrees_with_published]
 
     def manifest(self) -> dict[str, Any]:
         """The machine-readable record of every number printed on the site (``numbers.json``)."""
         return {
             "generator": f"evidence-site {__version__}",
             "schema_version": SCHEMA_VERSION,
+            "fingerprint": self.fingerprint(),
             "studies": {s.id: {"title": s.meta["title"], "status": s.meta["status"], "data_date": s.meta["data_date"],
-                               "fingerprint": s.fingerprint} for s in self.studies},
+                               "fingerprint": s.fingerprint, "min_cell": s.meta["min_cell"]} for s in self.studies},
             "values": self.book.records(),
         }
+
+
+# Site-wide inputs when none are given (tests of single pages): no address, nothing released or moved.
+SITE_DEFAULTS: dict[str, Any] = {"site_url": "", "releases": [], "redirects": {}, "reading_grade_max": None}
+
+
+def site_inputs(config: Path = paths.MKDOCS_YML, data: Path = paths.DATA) -> dict[str, Any]:
+    """Site-wide inputs: the address from mkdocs.yml, the release log and the redirects of moved pages."""
+    mkdocs = yaml.load(config.read_text(encoding="utf-8"), Loader=_IgnoreTags)
+    return {"site_url": mkdocs.get("site_url") or "", "releases": load_releases(data / "releases.yml"),
+            "redirects": load_redirects(data / "redirects.yml"),
+            "reading_grade_max": (mkdocs.get("extra") or {}).get("family_reading_grade_max")}
+
+
+class _IgnoreTags(yaml.SafeLoader):
+    """mkdocs.yml may hold !ENV or !!python tags; for the few plain keys read here they do not matter."""
+
+
+_IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
 def load_studies(studies_dir: Path) -> list[Study]:
@@ -79,37 +122,89 @@ def load_studies(studies_dir: Path) -> list[Study]:
     return studies
 
 
-def generate(studies: list[Study], templates: Path, progress: Progress = lambda _: None) -> Generated:
-    """Summaries, charts and pages for every study, in memory."""
+def generate(studies: list[Study], templates: Path, progress: Progress = lambda _: None,
+             site: dict[str, Any] | None = None) -> Generated:
+    """Summaries, charts and pages for every study, in memory.
+
+    ``site`` holds site-wide inputs read at the edge (see ``site_inputs``): the release log and site_url.
+    """
+    site = SITE_DEFAULTS | (site or {})
     book = number_book(studies)
     progress(f"summarised {len(studies)} study(ies) into {len(book)} values")
     figures: dict[str, Figure] = {}
     for study in studies:
-        figures |= study_figures(study, book)
+        figures |= study_figures(study, book, site["site_url"])
     progress(f"drew {len(figures)} charts")
     plan = yaml.safe_load((templates / "pages.yml").read_text(encoding="utf-8"))
     pages = page_plan(studies, plan)
     env = environment(templates)
-    files = {p.md_path: render_page(env, p, studies, book, figures).encode("utf-8") for p in pages}
+    files = {p.md_path: render_page(env, p, studies, book, figures, site).encode("utf-8") for p in pages}
     for key, fig in figures.items():
         files[f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg"] = fig.svg.encode("utf-8")
+    for study in studies:
+        files |= clinician_downloads(study, book)
     progress(f"rendered {len(pages)} pages")
+    reading_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families"}, templates,
+                 site["reading_grade_max"], progress)
     return Generated(studies, book, pages, files)
+
+
+def _warn(message: str) -> None:
+    print(f"[build] WARNING: {message}", file=sys.stderr, flush=True)
+
+
+def source_date_epoch(studies: list[Study]) -> int:
+    """The build's date: $SOURCE_DATE_EPOCH when set, else midnight UTC of the latest ``data_date``.
+
+    MkDocs stamps the sitemap and its gzip header with this date, so the same data give the same bytes.
+    """
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    day = max(dt.date.fromisoformat(str(s.meta["data_date"])) for s in studies)
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+
+
+@contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = old
 
 
 def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
                site: Path = paths.SITE, config: Path = paths.MKDOCS_YML, build: Path = paths.BUILD,
-               progress: Progress = print) -> Generated:
-    """The whole build. docs/ and site/ change only if every step succeeds."""
+               progress: Progress = print, strict_published: bool = False, warn: Progress = _warn) -> Generated:
+    """The whole build. docs/ and site/ change only if every step succeeds.
+
+    A published figure that the data do not reproduce is a warning (in the log and on the clinicians'
+    overview page); with ``strict_published`` it stops the build.
+    """
     started = time.perf_counter()
     studies = load_studies(studies_dir)
     progress(f"validated {len(studies)} study(ies): " + ", ".join(
         f"{s.id} ({len(s.patients)} patients, {s.meta['status']} data)" for s in studies))
-    generated = generate(studies, templates, progress)
-    with staging(build) as stage:
+    site_context = site_inputs(config, studies_dir.parent)
+    generated = generate(studies, templates, progress, site_context)
+    conflicts = generated.published_conflicts()
+    if conflicts and strict_published:
+        raise BuildError("The data contradict published figures (--strict-published). Nothing was written.\n"
+                         + "\n".join(f"  - {c}" for c in conflicts)
+                         + "\n    hint:     Check the data against the source, or the figure's `precision` in "
+                           "study.yml.")
+    for conflict in conflicts:
+        warn(f"the data contradict a published figure: {conflict}. The clinicians' overview page says so.")
+    footer = {"data_fingerprint": generated.fingerprint(), "generator_version": __version__}
+    with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", str(source_date_epoch(studies))):
         stage_docs(docs, generated.files, stage)
-        mkdocs_build(config, stage / "docs", stage / "site", generated.nav())
+        mkdocs_build(config, stage / "docs", stage / "site", generated.nav(), footer)
         write_json(stage / "site" / paths.NUMBERS_JSON, generated.manifest())
+        write_files(stage / "site", redirect_files(site_context["redirects"]))
         swap_into_place(stage, docs, site)
     progress(f"built {site} in {time.perf_counter() - started:.1f} s")
     return generated
@@ -118,7 +213,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
 def write_pages(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
                 build: Path = paths.BUILD, progress: Progress = print) -> Generated:
     """Generate the Markdown into docs/ only (for the live preview), with the same all-or-nothing swap."""
-    generated = generate(load_studies(studies_dir), templates, progress)
+    generated = generate(load_studies(studies_dir), templates, progress, site_inputs(data=studies_dir.parent))
     with staging(build) as stage:
         stage_docs(docs, generated.files, stage)
         swap_into_place(stage, docs, None)

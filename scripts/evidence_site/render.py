@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, fmt
+from . import __version__, families, fmt
 from .charts import Figure
 from .errors import TemplateError
 from .numbers import NumberBook, Value
@@ -63,12 +63,13 @@ def environment(templates: Path) -> jinja2.Environment:
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(percent=fmt.percent, clinical=fmt.clinical, ci=fmt.ci, n_of_n=fmt.n_of_n,
                        out_of_ten=fmt.out_of_ten, number=fmt.number,
-                       time_frame=fmt.time_frame)
+                       time_frame=fmt.time_frame, long_date=fmt.long_date)
+    families.install(env)  # family pages: natural frequencies, certainty words, glossary links
     return env
 
 
 def render_page(env: jinja2.Environment, page: Page, studies: list[Study], book: NumberBook,
-                figures: dict[str, Figure]) -> str:
+                figures: dict[str, Figure], site: dict[str, Any] | None = None) -> str:
     """Render one page; raise TemplateError naming the template and line on any failure."""
     study = next((s for s in studies if s.id == page.study), None)
 
@@ -92,7 +93,7 @@ def render_page(env: jinja2.Environment, page: Page, studies: list[Study], book:
     context = dict(
         page=page, study=study, studies=studies, v=v, has=has, figure=figure, fmt=fmt, link=_linker(page.md_path),
         generator_version=__version__, schema_version=SCHEMA_VERSION, tables=TABLES, study_fields=STUDY_FIELDS,
-        any_synthetic=any(s.synthetic for s in studies))
+        any_synthetic=any(s.synthetic for s in studies), site=site or {})
     try:
         return env.get_template(page.template).render(context)
     except TemplateError:

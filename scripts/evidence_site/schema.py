@@ -40,7 +40,7 @@ class Column:
         if self.type == "date":
             return "a date written YYYY-MM-DD"
         if self.type == "id":
-            return "a patient id such as P001"
+            return "a pseudonymous patient id: letters, digits, - or _"
         if self.type in ("integer", "number"):
             kind = "a whole number" if self.type == "integer" else "a number"
             if self.minimum is not None and self.maximum is not None:
@@ -173,12 +173,15 @@ TABLES: tuple[Table, ...] = (PATIENTS, VISITS, EVENTS)
 # empty cells, so a required column holding one is reported as missing.
 MISSING_MARKERS = ("", "na", "n/a", "nan", "null", "none", "-", "--", "missing", "unknown", ".")
 
+MIN_CELL_DEFAULT = 5  # small-cell protection: counts from 1 to min_cell - 1 are never published
+
 STUDY_FIELDS: tuple[Field, ...] = (
     Field("title", "text", "Full title of the study, shown as the page heading for clinicians."),
     Field("short_title", "text", "Short title for navigation and the family pages."),
     Field("drug", "mapping", "The medicine: `name`, `brand`, `class`, `route`, and plain-language `about` facts."),
     Field("population", "text", "Who was studied, in one sentence."),
-    Field("design", "mapping", "`type`, `setting`, `centres`, `dates`, `eligibility` and `data_source`."),
+    Field("design", "mapping", "`type`, `setting`, `centres`, `dates`, `eligibility` and `data_source`; optional "
+          "`populations`, the analysis populations (each with `label` and `definition`) for the methods page."),
     Field("follow_up_weeks", "integer", "Length of follow-up."),
     Field("timepoints_weeks", "list", "Assessment weeks, starting with 0 (baseline)."),
     Field("outcomes", "mapping", "Outcome definitions with their thresholds (see below)."),
@@ -191,5 +194,14 @@ STUDY_FIELDS: tuple[Field, ...] = (
     Field("assumptions", "list", "Choices made where the source is silent, printed on the methods page.",
           required=False, default=[]),
     Field("limitations", "list", "Limitations of the design, for both audiences.", required=False, default=[]),
-    Field("certainty", "mapping", "GRADE-style certainty rating with its reasons.", required=False, default={}),
+    Field("certainty", "mapping", "GRADE-style certainty for the clinicians' summary of findings: `start` (the "
+          "rating an uncontrolled cohort starts at, e.g. low), `start_reason`, `source` (a key of `citations`) and "
+          "`outcomes`, a list with one row per key outcome: `value` (a computed value id, without the study "
+          "prefix), optional `also` (a second value id, e.g. the other denominator), `rating` (high, moderate, low "
+          "or very low), `reasons` (a list of reasons for rating down), `statement` (one sentence in GRADE wording: "
+          "low 'may', very low 'the evidence is very uncertain') and `comment`.", required=False, default={}),
+    Field("min_cell", "integer", "Small-cell protection: a count computed from the patient data from 1 to "
+          "`min_cell` - 1, or whose complement is, is shown as \"fewer than `min_cell`\" and its percentage and "
+          "interval are withheld (see the site's privacy page). 0 turns protection off, for test fixtures only.",
+          required=False, default=MIN_CELL_DEFAULT),
 )

@@ -18,11 +18,24 @@ from .errors import DataError, Problem
 from .load import RawStudy
 from .schema import MISSING_MARKERS, PATIENTS, STUDY_FIELDS, TABLES, Column, Table
 
+TYPE_HINTS = {
+    "text": "Write it as text; put it in double quotes if it contains a colon.",
+    "integer": "Write a whole number without quotes or units, e.g. 52.",
+    "list": "Write a list in brackets, e.g. [0, 8, 52], or one '- item' per line.",
+    "mapping": "Write indented 'key: value' lines under the field name.",
+    "category": "Write one of the allowed values without quotes.",
+}
+TABLES_WITH_ROWS = ("patients.csv", "visits.csv")  # events.csv may be empty: a study with no events
 MAX_PER_COLUMN = 5  # report at most this many bad cells per column, then a count of the rest
 PRECISIONS = ("integer", "1dp", "percent", "just_over_half")
 TRUE_WORDS = {"yes", "y", "true", "1"}
 FALSE_WORDS = {"no", "n", "false", "0"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Each index has its own scale; the column's schema range is the widest of them (see schema.py).
+SCORE_RANGES = {
+    ("visits.csv", "activity_index", "activity_score"): {"PUCAI": (0, 85), "wPCDAI": (0, 125)},
+    ("events.csv", "endoscopy_index", "endoscopy_score"): {"Mayo": (0, 3), "SES-CD": (0, 56)},
+}
 
 
 @dataclass
@@ -53,6 +66,9 @@ def validate(raw: RawStudy) -> Study:
             frame, found = check_table(table, raw.tables[table.file])
             problems += found
             typed[table.file] = frame
+    for (file, index_col, score_col), ranges in SCORE_RANGES.items():
+        if file in typed and {index_col, score_col} <= set(typed[file].columns):
+            problems += check_score_ranges(file, typed[file], index_col, score_col, ranges)
     if not problems:
         problems += check_links(typed, meta)
     if problems:
@@ -75,36 +91,54 @@ def check_meta(meta: dict[str, Any]) -> list[Problem]:
         value = meta[f.name]
         if not isinstance(value, py_types[f.type]) or (f.type == "integer" and isinstance(value, bool)):
             problems.append(Problem("study.yml", f"The field {f.name!r} has the wrong type.", column=f.name,
-                                    expected=f.type, found=f"{type(value).__name__} {value!r}"[:80]))
+                                    expected=f.type, found=f"{type(value).__name__} {value!r}"[:80],
+                                    hint=TYPE_HINTS[f.type]))
         elif f.choices and value not in f.choices:
             problems.append(Problem("study.yml", f"The field {f.name!r} has an unknown value.", column=f.name,
-                                    expected="one of " + ", ".join(f.choices), found=repr(value)))
+                                    expected="one of " + ", ".join(f.choices), found=repr(value),
+                                    hint=_closest(value, f.choices) or "Use exactly one of the listed values."))
     known = {f.name for f in STUDY_FIELDS}
     for name in meta:
         if name not in known:
             problems.append(Problem("study.yml", f"Unknown field {name!r}.", column=name,
-                                    expected="one of the documented fields", found=name, hint=_closest(name, known)))
+                                    expected="one of the documented fields", found=name,
+                                    hint=_closest(name, known) or "Remove the field, or see the Data format page."))
     if problems:
         return problems
+    if not ISO_DATE.match(str(meta["data_date"])) or _not_a_date(str(meta["data_date"])):
+        problems.append(Problem("study.yml", "The field 'data_date' is not a date.", column="data_date",
+                                expected="a date written YYYY-MM-DD, in quotes", found=repr(meta["data_date"]),
+                                hint='Write it as data_date: "2026-01-15".'))
+    if meta["min_cell"] < 0:
+        problems.append(Problem("study.yml", "The field 'min_cell' is negative.", column="min_cell",
+                                expected="a whole number of at least 0 (5 is the usual choice)",
+                                found=repr(meta["min_cell"]),
+                                hint="Counts from 1 to min_cell - 1 are withheld from the site; 0 turns this off."))
     weeks = meta["timepoints_weeks"]
     if not all(isinstance(w, int) and not isinstance(w, bool) for w in weeks) or weeks != sorted(set(weeks)) \
             or weeks[0] != 0 or weeks[-1] > meta["follow_up_weeks"]:
         problems.append(Problem("study.yml", "The time points are not usable.", column="timepoints_weeks",
                                 expected=f"whole weeks in increasing order from 0 to at most {meta['follow_up_weeks']}",
-                                found=repr(weeks)))
+                                found=repr(weeks), hint="Write them as a list, e.g. [0, 8, 12, 26, 52]."))
     for i, entry in enumerate(meta["published"], 1):
         where = f"published, entry {i}"
         if not isinstance(entry, dict) or not {"id", "label", "value", "precision", "source"} <= set(entry):
             problems.append(Problem("study.yml", f"{where} is incomplete.", column="published",
-                                    expected="id, label, value, precision and source", found=repr(entry)[:80]))
+                                    expected="id, label, value, precision and source", found=repr(entry)[:80],
+                                    hint="Write each entry as {id: ..., label: ..., value: ..., precision: ..., "
+                                         "source: ...}."))
             continue
         if entry["precision"] not in PRECISIONS:
             problems.append(Problem("study.yml", f"{where} has an unknown precision.", column="published",
-                                    expected="one of " + ", ".join(PRECISIONS), found=repr(entry["precision"])))
+                                    expected="one of " + ", ".join(PRECISIONS), found=repr(entry["precision"]),
+                                    hint=_closest(str(entry["precision"]), PRECISIONS)
+                                    or "The comment above `published:` in study.yml explains each precision."))
         if entry["source"] not in meta["citations"]:
             problems.append(Problem("study.yml", f"{where} cites an unknown source.", column="published",
                                     expected="a key of citations: " + ", ".join(meta["citations"]),
-                                    found=repr(entry["source"])))
+                                    found=repr(entry["source"]),
+                                    hint=_closest(str(entry["source"]), meta["citations"])
+                                    or "Add the source under `citations:`, or correct the key."))
     return problems
 
 
@@ -118,7 +152,12 @@ def check_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Pro
         if col not in names:
             problems.append(Problem(table.file, f"Unknown column {col!r}.", column=col,
                                     expected="only the columns of the data contract", found=col,
-                                    hint=_closest(col, names)))
+                                    hint=_closest(col, names) or "Remove the column; the Data format page lists "
+                                                                 "every column."))
+    if raw.empty and table.file in TABLES_WITH_ROWS:
+        problems.append(Problem(table.file, "The table has no rows.", expected=f"{table.grain}, below the header",
+                                found="only the header row",
+                                hint="Export the table again with its data, or check that this is the right file."))
     typed = pd.DataFrame(index=raw.index)
     for column in table.columns:
         if column.name not in raw.columns:
@@ -201,6 +240,14 @@ def _hint(column: Column, text: str) -> str:
     return f"{column.description}"
 
 
+def _not_a_date(text: str) -> bool:
+    try:
+        pd.Timestamp(text)
+    except ValueError:
+        return True
+    return False
+
+
 def _closest(word: str, options: Any) -> str:
     match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6) or difflib.get_close_matches(
         word.lower(), [o.lower() for o in options], n=1, cutoff=0.6)
@@ -212,8 +259,24 @@ def _cap(problems: list[Problem]) -> list[Problem]:
         return problems
     first = problems[0]
     more = Problem(first.file, f"... and {len(problems) - MAX_PER_COLUMN} more rows with the same kind of problem.",
-                   column=first.column)
+                   column=first.column, hint="Fix the rows above, then run `python scripts/build.py validate` "
+                                             "again to see the rest.")
     return [*problems[:MAX_PER_COLUMN], more]
+
+
+def check_score_ranges(file: str, frame: pd.DataFrame, index_col: str, score_col: str,
+                       ranges: dict[str, tuple[float, float]]) -> list[Problem]:
+    """A score must lie within the range of the index named in the same row (PUCAI 0-85, wPCDAI 0-125, ...)."""
+    problems = []
+    for name, (low, high) in ranges.items():
+        rows = frame.index[(frame[index_col] == name).fillna(False)
+                           & ((frame[score_col] < low) | (frame[score_col] > high)).fillna(False)]
+        for row in rows:
+            problems.append(Problem(
+                file, f"The score is outside the range of the {name} index.", row=int(row), column=score_col,
+                expected=f"a {name} score from {low:g} to {high:g}", found=f"{frame.at[row, score_col]:g}",
+                hint=f"Check the score against the record, and that {index_col} names the index it was scored on."))
+    return _cap(problems)
 
 
 # --- across tables -----------------------------------------------------------------------------------------------
@@ -237,7 +300,9 @@ def check_links(tables: dict[str, pd.DataFrame], meta: dict[str, Any]) -> list[P
     follow_up = meta["follow_up_weeks"]
     for row in events.index[events["week"] > follow_up][:MAX_PER_COLUMN]:
         problems.append(Problem("events.csv", "The event is after the end of follow-up.", row=int(row), column="week",
-                                expected=f"a week from 0 to {follow_up}", found=str(events.at[row, "week"])))
+                                expected=f"a week from 0 to {follow_up}", found=str(events.at[row, "week"]),
+                                hint="Events after follow-up are outside the study: delete the row, or correct "
+                                     "the week."))
     problems += _check_order(visits, "visits.csv", "visit_date")
     problems += _check_order(events, "events.csv", "event_date")
     stops = events[events["event_type"] == "discontinuation"].groupby("patient_id")["week"].min()

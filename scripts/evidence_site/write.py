@@ -42,8 +42,12 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path) -> Path:
     return target
 
 
-def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any]) -> None:
-    """Run ``mkdocs build --strict`` with our generated nav; raise BuildError on any warning."""
+def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any],
+                 extra: dict[str, Any] | None = None) -> None:
+    """Run ``mkdocs build --strict`` with our generated nav; raise BuildError on any warning.
+
+    ``extra`` is added to the config's ``extra`` (for the theme: e.g. the footer's data fingerprint).
+    """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
@@ -57,6 +61,7 @@ def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[An
     try:
         config = load_config(config_file=str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir),
                              nav=nav, strict=True)
+        config["extra"].update(extra or {})
         build(config)
     except (Abort, ConfigurationError) as exc:
         raise BuildError(f"mkdocs build --strict failed: {exc}. Nothing was changed in docs/ or site/.") from None
@@ -64,6 +69,16 @@ def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[An
 
 def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    """Write extra text files (such as redirect pages) into the staged site; never over a built page."""
+    for relative, text in sorted(files.items()):
+        path = root / relative
+        if path.exists():
+            raise BuildError(f"A redirect would replace the page {relative}; remove it from data/redirects.yml.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
 
 
 def swap_into_place(stage: Path, docs: Path, site: Path | None) -> None:

@@ -4,21 +4,32 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..numbers import NumberBook, Value
+from ..numbers import NumberBook, Value, protect
+from ..schema import MIN_CELL_DEFAULT
 from ..validate import Study
+from .baseline import baseline_values
 from .cohort import cohort_values
+from .durability import durability_values
+from .effectiveness import effectiveness_values
 from .outcomes import headline_values
 from .published import attach_published
+from .safety import safety_values
 
 # Each producer turns a study into values with short ids (no study prefix). Add new summaries here.
-PRODUCERS = (cohort_values, headline_values)
+PRODUCERS = (cohort_values, headline_values, baseline_values, effectiveness_values, durability_values,
+             safety_values)
 
 
 def summarise(study: Study) -> list[Value]:
-    """Every computed value of a study, with ids prefixed by the study id."""
+    """Every computed value of a study, with ids prefixed by the study id.
+
+    Small-cell protection (``numbers.protect``, with the study's ``min_cell``) is applied here, once, so that
+    every page, chart, table and download gets only protected values.
+    """
     values = {v.id: v for produce in PRODUCERS for v in produce(study)}
     values = attach_published(values, study.meta["published"], study.meta["citations"])
-    return [replace(v, id=f"{study.id}.{v.id}") for v in values.values()]
+    protected = protect(list(values.values()), study.meta.get("min_cell", MIN_CELL_DEFAULT))
+    return [replace(v, id=f"{study.id}.{v.id}") for v in protected]
 
 
 def number_book(studies: list[Study]) -> NumberBook:

@@ -1,0 +1,142 @@
+"""The per-page browser checks: axe at each width, requests, page weight, Vega, screenshots (and print).
+
+One browser serves the whole run. Each page gets:
+
+1. a fresh context (empty cache) at phone width: load, scroll to the bottom, wait for the network to
+   settle -> first-visit bytes and every request made; axe and a screenshot at phone width, then the
+   window is widened for axe and a screenshot at desktop width (axe is injected once per page);
+   handouts are also printed here;
+2. a visit in one long-lived "warm" context that has already loaded the home page (and the pages
+   before this one), so the theme's CSS and JS come from the cache -> repeat-visit bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from axe_playwright_python.sync_playwright import Axe
+
+from . import rules
+from .pages import Page
+from .rules import Check
+from .serve import StaticServer
+from .settings import Settings, Viewport
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext
+    from playwright.sync_api import Page as Tab
+
+# Scroll down a screen at a time (at most 60 screens) so lazy content loads, then back to the top.
+_SCROLL = """async () => {
+  for (let i = 0; i < 60 && window.scrollY + innerHeight < document.documentElement.scrollHeight; i++) {
+    window.scrollBy(0, innerHeight);
+    await new Promise(r => setTimeout(r, 30));
+  }
+  window.scrollTo(0, 0);
+}"""
+_VEGA_GLOBALS = "() => typeof window.vega !== 'undefined' || typeof window.vegaEmbed !== 'undefined'"
+# Two animation frames for layout, then every running CSS transition or animation to its end (at most 2 s).
+_SETTLE = """async () => {
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const done = Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)));
+  await Promise.race([done, new Promise(r => setTimeout(r, 2000))]);
+}"""
+_NAV_TIMEOUT_MS = 30_000
+# Every chart in the page's content: its text alternative, and whether a data table sits in the same block or
+# within two blocks before or after it.
+_CHARTS = """() => [...document.querySelectorAll(
+    'article img.chart, article figure img, article svg[role="img"]')].map(el => {
+  const name = (el.getAttribute('alt') || el.getAttribute('aria-label') ||
+                (el.querySelector && el.querySelector('title') || {}).textContent || '').trim();
+  let block = el;
+  while (block.parentElement && !block.parentElement.matches('article')) block = block.parentElement;
+  const near = [block];
+  for (let i = 0, b = block; i < 2 && (b = b.previousElementSibling); i++) near.push(b);
+  for (let i = 0, b = block; i < 2 && (b = b.nextElementSibling); i++) near.push(b);
+  const table = near.some(b => b.matches('table') || b.querySelector('table'));
+  return {src: el.getAttribute('src') || el.id || el.tagName.toLowerCase(), name, table};
+})"""
+
+
+class BrowserGates:
+    """Runs the browser checks page by page against a served site; use as a context manager."""
+
+    def __init__(self, browser: Browser, server: StaticServer, settings: Settings) -> None:
+        self.browser, self.server, self.settings = browser, server, settings
+        self.axe = Axe()
+        self._warm: BrowserContext | None = None
+        self._warm_tab: Tab | None = None
+
+    def __enter__(self) -> BrowserGates:
+        first = self.settings.viewports[0]
+        self._warm = self.browser.new_context(viewport={"width": first.width, "height": first.height})
+        self._warm_tab = self._warm.new_page()
+        self._load(self._warm_tab, "")  # the home page fills the cache with the theme's CSS and JS
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._warm is not None:
+            self._warm.close()
+
+    def _load(self, tab: Tab, url: str) -> None:
+        tab.goto(f"{self.server.origin}/{url}", wait_until="load", timeout=_NAV_TIMEOUT_MS)
+        tab.evaluate(_SCROLL)
+        self.server.log.wait_idle()
+
+    def check(self, page: Page, shots: Path, printer: Callable[[Tab], dict[str, Check]] | None = None,
+              ) -> dict[str, Check]:
+        """Every browser check of one page, keyed by check name. ``printer`` is called on handouts."""
+        settings = self.settings
+        family = settings.is_family(page.url)
+        first_vp = settings.viewports[0]
+        context = self.browser.new_context(viewport={"width": first_vp.width, "height": first_vp.height})
+        requested: list[str] = []
+        context.on("request", lambda request: requested.append(request.url))
+        try:
+            tab = context.new_page()
+            mark = self.server.log.mark()
+            self._load(tab, page.url)
+            first = self.server.log.since(mark)
+            results = {
+                "third-party": rules.third_party_check(requested, self.server.origin),
+                "first visit": rules.weight_check(first, settings.family_first_visit_kb if family else None),
+                "vega": rules.vega_check(requested, bool(tab.evaluate(_VEGA_GLOBALS)), family),
+                "charts": rules.charts_check(tab.evaluate(_CHARTS)),
+            }
+            results.update(self._axe_and_shots(tab, page, shots))
+            if printer is not None:
+                results.update(printer(tab))
+        finally:
+            context.close()
+        results["repeat visit"] = self._repeat_visit(page, family)
+        return results
+
+    def _axe_and_shots(self, tab: Tab, page: Page, shots: Path) -> dict[str, Check]:
+        """axe (injected once) and a full-page screenshot at each width."""
+        results: dict[str, Check] = {}
+        tab.evaluate(self.axe.axe_script)
+        options = {"runOnly": {"type": "tag", "values": list(self.settings.axe_tags)}, "resultTypes": ["violations"]}
+        for i, viewport in enumerate(self.settings.viewports):
+            if i:
+                tab.set_viewport_size({"width": viewport.width, "height": viewport.height})
+                tab.evaluate(_SETTLE)  # let the layout settle and CSS transitions finish after the resize
+            response = tab.evaluate("options => axe.run(document, options)", options)
+            results[f"axe {viewport.width}"] = rules.axe_check(response["violations"])
+            tab.screenshot(path=str(shots / screenshot_name(page, viewport)), full_page=True)
+        names = [screenshot_name(page, viewport) for viewport in self.settings.viewports]
+        results["screenshots"] = Check(True, str(len(names)), names)
+        return results
+
+    def _repeat_visit(self, page: Page, family: bool) -> Check:
+        assert self._warm_tab is not None, "use BrowserGates as a context manager"
+        mark = self.server.log.mark()
+        self._load(self._warm_tab, page.url)
+        budget = self.settings.family_repeat_visit_kb if family else None
+        return rules.weight_check(self.server.log.since(mark), budget)
+
+
+def screenshot_name(page: Page, viewport: Viewport) -> str:
+    """``families__<id>--390.png``: the page's address and the window width."""
+    return f"{page.slug}--{viewport.width}.png"

@@ -1,0 +1,73 @@
+"""The printed handout: one page on A4 and on US Letter, with a QR code that decodes to the family page.
+
+The PDF comes from Chromium's own print path (``page.pdf``, print stylesheet applied); pages are
+counted with pypdfium2, and the first page is rendered to pixels and read with zxing-cpp, the way a
+phone camera would read the paper.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pypdfium2
+import zxingcpp
+
+from .rules import Check
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page as Tab
+
+PAPER = ("A4", "Letter")
+RENDER_DPI = 200
+
+
+def expected_qr_url(site_url: str, page_url: str) -> str:
+    """The address a handout's QR code must encode: ``site_url`` + ``families/<id>/``.
+
+    ``page_url`` is the handout's address relative to the site root, ``families/<id>/handout/``.
+    """
+    parts = [p for p in page_url.split("/") if p]
+    family_page = "/".join(parts[:2]) + "/"
+    return (site_url if site_url.endswith("/") else site_url + "/") + family_page
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """The number of pages in a PDF."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def decode_qr(pdf: bytes, dpi: int = RENDER_DPI) -> list[str]:
+    """The texts of every QR code on the PDF's first page, rendered at ``dpi``."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        bitmap = document[0].render(scale=dpi / 72)
+        pixels = bitmap.to_numpy()
+    finally:
+        document.close()
+    found = zxingcpp.read_barcodes(pixels, formats=zxingcpp.BarcodeFormat.QRCode)
+    return [barcode.text for barcode in found]
+
+
+def print_checks(tab: Tab, site_url: str, page_url: str) -> dict[str, Check]:
+    """Prints the loaded handout on each paper size; checks the page count and the QR code."""
+    want = expected_qr_url(site_url, page_url)
+    counts: list[str] = []
+    page_problems: list[str] = []
+    qr_problems: list[str] = []
+    for paper in PAPER:
+        pdf = tab.pdf(format=paper, print_background=True)
+        pages = pdf_pages(pdf)
+        counts.append(f"{paper} {pages}p")
+        if pages != 1:
+            page_problems.append(f"{paper}: prints on {pages} pages, expected 1")
+        texts = decode_qr(pdf)
+        if want not in texts:
+            qr_problems.append(f"{paper}: the QR code decodes to {texts or 'nothing'}, expected {want!r}")
+    return {
+        "print": Check(not page_problems, ", ".join(counts), page_problems),
+        "qr": Check(not qr_problems, "ok" if not qr_problems else "wrong", qr_problems or [f"decodes to {want}"]),
+    }

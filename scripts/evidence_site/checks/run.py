@@ -1,0 +1,115 @@
+"""One run of every gate over a built site: static checks first, then one browser pass over every page."""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+from collections.abc import Callable
+from functools import partial
+
+from playwright.sync_api import Error as PlaywrightError
+
+from . import vnu
+from .browser import launch
+from .gates import BrowserGates
+from .links import LinkChecker
+from .pages import Page, canonical_site_url, find_pages
+from .printing import print_checks
+from .report import PageResults, SiteResults
+from .rules import Check
+from .serve import StaticServer
+from .settings import Settings
+
+Log = Callable[[str], None]
+
+
+class SiteMissing(RuntimeError):
+    """Raised by ``run`` when the site folder has no home page: build it first with ``make site``."""
+
+
+def run(settings: Settings, log: Log = print) -> SiteResults:
+    """Every gate on every page of ``settings.site_dir``; nothing is written but the screenshots."""
+    site = settings.site_dir
+    if not (site / "index.html").is_file():
+        raise SiteMissing(f"No site at {site} (no index.html). Build it first: make site")
+    pages = find_pages(site)
+    site_url = settings.site_url or canonical_site_url(site)
+    results = SiteResults(pages=[PageResults(page.label) for page in pages])
+    by_url = dict(zip((p.url for p in pages), results.pages, strict=True))
+    results.notes.append(
+        f"Budgets for pages under /{settings.family_prefix}: first visit ≤ {settings.family_first_visit_kb:g} kB, "
+        f"repeat visit ≤ {settings.family_repeat_visit_kb:g} kB; other pages' weights are reported only. "
+        "First visit: empty cache, page loaded and scrolled to the bottom. Repeat visit: in a browser that opened "
+        "the home page (and the pages above) first, so the theme's CSS, JS and search index are cached; "
+        "for the home page itself that is a revalidation.")
+
+    started = time.monotonic()
+    _static_checks(settings, pages, site_url, results, by_url)
+    log(f"links and HTML checked on {len(pages)} pages in {time.monotonic() - started:.1f} s")
+    _browser_checks(settings, pages, site_url, results, by_url, log)
+    log(f"all gates ran in {time.monotonic() - started:.1f} s")
+    return results
+
+
+def _static_checks(settings: Settings, pages: list[Page], site_url: str, results: SiteResults,
+                   by_url: dict[str, PageResults]) -> None:
+    """Links and anchors (from the files), then the Nu Html Checker over the whole site in one run."""
+    checker = LinkChecker(settings.site_dir, site_url)
+    for page in pages:
+        found = checker.check(page)
+        by_url[page.url].checks["links"] = Check(not found.broken, f"{found.internal} ({len(found.broken)})",
+                                                 found.broken)
+        for url in found.external:
+            results.external.setdefault(url, []).append(page.label)
+
+    jar = vnu.ensure_vnu(settings.tools_dir)
+    errors = vnu.validate(jar, settings.site_dir)
+    results.notes.append(f"Nu Html Checker {vnu.installed_version(settings.tools_dir)}, errors only, "
+                         f"filtered by the pattern {vnu.VNU_FILTER!r} (Material's search form) and nothing else.")
+    files = {page.file.resolve(): page for page in pages}
+    for file, lines in errors.items():
+        if file not in files:
+            results.problems.append(f"HTML errors in {file}: " + "; ".join(lines))
+    for page in pages:
+        lines = errors.get(page.file.resolve(), [])
+        by_url[page.url].checks["html"] = Check(not lines, str(len(lines)), lines)
+
+
+def _browser_checks(settings: Settings, pages: list[Page], site_url: str, results: SiteResults,
+                    by_url: dict[str, PageResults], log: Log) -> None:
+    """Serves the site and runs the browser checks on every page but redirects; prints the handouts."""
+    handouts = {p.url for p in pages if fnmatch.fnmatch(p.file.relative_to(settings.site_dir).as_posix(),
+                                                        settings.handout_glob)}
+    if not handouts:
+        results.notes.append(f"Print and QR checks SKIPPED: this site has no handout page ({settings.handout_glob}).")
+    elif not site_url:
+        results.problems.append("No site_url: set it in mkdocs.yml (the QR code must encode it).")
+    redirects = [p.label for p in pages if p.redirect]
+    if redirects:
+        results.notes.append("Redirect pages (links and HTML checked; a browser would leave them): "
+                             + ", ".join(redirects))
+    shots = settings.screenshots_dir
+    shots.mkdir(parents=True, exist_ok=True)
+    for old in shots.glob("*.png"):
+        old.unlink()
+
+    with (StaticServer(settings.site_dir) as server, launch(settings) as browser,
+          BrowserGates(browser, server, settings) as gates):
+        results.notes.append(f"Chromium {browser.version}, site served at {server.origin} with gzip; "
+                             f"screenshots in {shots}.")
+        for page in (p for p in pages if not p.redirect):
+            started = time.monotonic()
+            printer = partial(print_checks, site_url=site_url, page_url=page.url) if page.url in handouts else None
+            try:
+                by_url[page.url].checks.update(gates.check(page, shots, printer))
+            except PlaywrightError as error:  # a page that hangs or crashes the tab fails; the others still run
+                results.problems.append(f"{page.label}: the browser checks stopped: {error}")
+                continue
+            no_table = [line.split(":")[0] for line in by_url[page.url].checks["charts"].details
+                        if "no data table" in line]
+            if no_table:
+                results.notes.append(f"{page.label}: {len(no_table)} chart(s) without a data table beside them: "
+                                     + "; ".join(no_table))
+            failed = by_url[page.url].failures
+            log(f"{page.label}: {'FAILED ' + ', '.join(failed) if failed else 'ok'} "
+                f"({time.monotonic() - started:.1f} s)")

@@ -1,0 +1,80 @@
+"""Settings of the publication gates: one declarative table, each value documented in place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import paths
+
+# Output and tool locations (all under build/, which is git-ignored).
+TOOLS = paths.BUILD / "tools"
+SCREENSHOTS = paths.BUILD / "screenshots"
+REPORT = paths.BUILD / "site-report.md"
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Launch flags: without the background-networking ones Chromium keeps trying to reach the network.
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    # Belt and braces: no host name resolves, so a third-party request is recorded but never leaves the machine.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+)
+
+# The Nu Html Checker, installed with `npm install --prefix build/tools vnu-jar@<version>`.
+VNU_JAR_VERSION = "26.9.27"
+# Material's search form carries attributes the checker rejects (`autocomplete` on the search <input>
+# and <form>); these errors are known and harmless. This pattern filters them and nothing else.
+VNU_FILTER = r".*[Aa]ttribute .autocomplete. .*"
+
+# axe-core rule tags: WCAG 2.0/2.1 A and AA, plus Deque's best practices.
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice")
+
+KB = 1000  # bytes in a kilobyte, as budgets and the report count them
+
+
+@dataclass(frozen=True)
+class Viewport:
+    """A browser window size the pages are checked and photographed at."""
+
+    name: str
+    width: int
+    height: int
+
+
+PHONE = Viewport("phone", 390, 844)
+DESKTOP = Viewport("desktop", 1280, 900)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the gates check against. Every field has a default; the command line can override the budgets."""
+
+    site_dir: Path = paths.SITE
+    # Gzipped bytes a family page may transfer on a first visit (empty cache).
+    family_first_visit_kb: float = 150
+    # Gzipped bytes a family page may transfer on a repeat visit (theme CSS and JS cached from another page).
+    family_repeat_visit_kb: float = 40
+    # URL prefix (relative to the site root) of the pages the weight budgets and the Vega rule apply to.
+    family_prefix: str = "families/"
+    # Path pattern of printable handouts, relative to the site root.
+    handout_glob: str = "families/*/handout/index.html"
+    # The public address of the site; QR codes must encode site_url + "families/<id>/".
+    # Empty: read it from the home page's <link rel="canonical">, which MkDocs writes from mkdocs.yml.
+    site_url: str = ""
+    viewports: tuple[Viewport, ...] = (PHONE, DESKTOP)
+    axe_tags: tuple[str, ...] = AXE_TAGS
+    screenshots_dir: Path = SCREENSHOTS
+    report_path: Path = REPORT
+    tools_dir: Path = TOOLS
+    chromium: Path = CHROMIUM
+    chromium_args: tuple[str, ...] = field(default=CHROMIUM_ARGS)
+
+    def is_family(self, url: str) -> bool:
+        """True for the pages that the family budgets and the no-Vega rule apply to."""
+        return url.startswith(self.family_prefix)

@@ -1,0 +1,277 @@
+"""Plain words for the family pages (pure): natural frequencies, certainty wording and glossary links.
+
+Three rules of the family pages live here, each in one place:
+
+- **Natural frequencies.** A proportion becomes "about 8 out of every 10" through :func:`frequency`
+  (``fmt.for_families``); the rounding itself is ``fmt.out_of_ten`` (half-up), and the other side is
+  10 minus that, so the two sides always add up to 10. Small cells withheld by ``numbers.protect``
+  read "a few children", never a number.
+- **Certainty wording** follows GRADE: high -> plain verbs, moderate -> "probably", low -> "may",
+  very low -> "we are very uncertain". :data:`CERTAINTY` is the only mapping from rating to words.
+- **Glossary links.** The first use of each glossary word on a family page links to its entry on the
+  glossary page (:func:`link_glossary_terms`). Words and definitions live in
+  ``templates/families/glossary.yml``, not here.
+
+:func:`install` adds these as filters and globals to the Jinja environment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+import yaml
+
+from . import fmt
+from .errors import TemplateError
+from .numbers import Value
+
+DENOMINATOR = 10  # families always see "out of every 10" (fmt.out_of_ten rounds to it)
+GLOSSARY_FILE = "families/glossary.yml"
+WORDS_FILE = "families/words.yml"
+
+
+# Natural frequencies ---------------------------------------------------------------------------
+# The side that happened is fmt.for_families (which also words small-cell protection); the other side is
+# worded here from the same rounding (10 minus fmt.out_of_ten), so the two sides always add up to 10.
+
+
+def _check(v: Value) -> None:
+    if v.kind != "proportion":
+        raise TemplateError(f"{v.id}: families see natural frequencies of proportions only; this value is a {v.kind}.")
+
+
+def frequency(v: Value, noun: str = "children") -> str:
+    """The side that happened: 'about 8 out of every 10 children', 'a few children', 'no children' ..."""
+    _check(v)
+    return fmt.for_families(v, noun)
+
+
+def frequency_not(v: Value, noun: str = "children") -> str:
+    """The other side: 'about 2 out of every 10 children' when the first side is 'about 8 out of every 10'."""
+    _check(v)
+    if v.suppressed:
+        return {"complement": f"a few {noun}", "count": f"nearly all {noun}"}.get(v.suppression,
+                                                                             f"too few {noun} to say")
+    if not v.estimable:
+        return f"not known (too few {noun} to say)"
+    if v.numerator == v.denominator:
+        return f"no {noun}"
+    if v.numerator == 0:
+        return f"all {noun}"
+    tenths = DENOMINATOR - fmt.out_of_ten(v)
+    if tenths <= 0:
+        return f"fewer than 1 out of every {DENOMINATOR} {noun}"
+    if tenths >= DENOMINATOR:
+        return f"nearly all {noun}"
+    return f"about {tenths} out of every {DENOMINATOR} {noun}"
+
+
+def icon_count(v: Value) -> int:
+    """How many of the 10 child figures are coloured (the same rounding as the words)."""
+    _check(v)
+    tenths = fmt.out_of_ten(v)
+    if tenths is None:
+        raise TemplateError(f"{v.id}: no icon array for a withheld or not-estimable value.")
+    return tenths
+
+
+# Certainty --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Certainty:
+    """How sure the evidence lets us be, in family words."""
+
+    level: str
+    hedge: str  # goes before the verb: "", "probably", "may"
+    how_sure: str  # one plain sentence
+
+
+CERTAINTY: dict[str, Certainty] = {
+    "high": Certainty("high", "", "We can be quite sure about this."),
+    "moderate": Certainty("moderate", "probably", "New studies could change this a little."),
+    "low": Certainty("low", "may", "New studies could change this a lot."),
+    "very_low": Certainty("very_low", "very uncertain", "The real answer could be quite different."),
+}
+
+
+def certainty(level: str) -> Certainty:
+    """The wording for a GRADE rating ('high', 'moderate', 'low', 'very low' in any spelling)."""
+    key = re.sub(r"[\s-]+", "_", str(level).strip().lower())
+    if key not in CERTAINTY:
+        raise TemplateError(f"Unknown certainty rating {level!r}: expected one of high, moderate, low, very low.")
+    return CERTAINTY[key]
+
+
+def claim(level: str, subject: str, verb: str, verb_s: str, rest: str = "") -> str:
+    """A sentence hedged for its certainty: 'It may help ...', 'We are very uncertain whether it helps ...'.
+
+    ``verb`` is the plain form ("help") and ``verb_s`` the form after he/she/it ("helps").
+    """
+    c = certainty(level)
+    tail = f" {rest}" if rest else ""
+    if c.level == "high":
+        return f"{subject} {verb_s}{tail}"
+    if c.level == "moderate":
+        return f"{subject} probably {verb_s}{tail}"
+    if c.level == "low":
+        return f"{subject} may {verb}{tail}"
+    return f"We are very uncertain whether {subject[:1].lower() + subject[1:]} {verb_s}{tail}"
+
+
+ORDER = ("very_low", "low", "moderate", "high")
+
+
+def study_certainty(meta: dict[str, Any], outcome: str | None = None) -> str:
+    """The certainty rating in study.yml for the value ``outcome`` (a short id), or the lowest of all ratings.
+
+    Ratings live in ``certainty.outcomes``, a list of ``{value, also, rating, ...}`` (the clinician summary
+    of findings). A value is found by ``value`` or ``also``; failing that, by an entry whose id contains
+    it (``sf_remission_w52_CD`` is rated with ``eff_sf_remission_w52_CD_itt``: the same outcome counted
+    another way). Stops the build when there is no rating: families are never told how sure to be
+    without one.
+    """
+    entries = (meta.get("certainty") or {}).get("outcomes") or []
+
+    def ids(e: dict[str, Any]) -> list[str]:
+        also = e.get("also") or []
+        return [e["value"], *([also] if isinstance(also, str) else also)]
+
+    if outcome is None:
+        ratings = [certainty(e["rating"]).level for e in entries]
+        if not ratings:
+            raise TemplateError("study.yml has no certainty ratings (`certainty: outcomes:`); families are never "
+                                "told how sure to be without one.")
+        return min(ratings, key=ORDER.index)
+    match = next((e for e in entries if outcome in ids(e)), None) or next(
+        (e for e in entries if any(re.search(rf"(^|_){re.escape(outcome)}(_|$)", i) for i in ids(e))), None)
+    if match is None:
+        raise TemplateError(f"study.yml has no certainty rating for {outcome!r}; add it to `certainty: outcomes:` "
+                            "(high, moderate, low or very low).")
+    return certainty(match["rating"]).level
+
+
+# Glossary ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry: its anchor on the glossary page, the forms it is found by, and its definition."""
+
+    term: str
+    anchor: str
+    forms: tuple[str, ...]
+    definition: str
+    source: str = ""
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        alternatives = "|".join(re.escape(f) for f in sorted(self.forms, key=len, reverse=True))
+        return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+def parse_glossary(text: str) -> list[Term]:
+    entries = yaml.safe_load(text)["terms"]
+    terms = []
+    for e in entries:
+        anchor = e.get("anchor") or re.sub(r"[^a-z0-9]+", "-", e["term"].lower()).strip("-")
+        terms.append(Term(e["term"], anchor, tuple(e.get("forms") or [e["term"]]), " ".join(e["definition"].split()),
+                          e.get("source", "")))
+    return terms
+
+
+# Lines that are not running prose: front matter fences, headings, admonition openers, images, HTML,
+# footnote definitions and table rules.
+_SKIP_LINE = re.compile(r"^\s*(#|!!!|\?\?\?|!\[|<|\[\^|---|\|?\s*:?-{3})")
+# Spans inside a line that must not be touched: links and images, inline HTML, footnote references,
+# attribute lists, inline code.
+_PROTECTED = re.compile(r"!?\[[^\]]*\]\([^)]*\)|<[^>]+>|\[\^[^\]]+\]|\{[^}]*\}|`[^`]*`")
+
+
+def link_glossary_terms(markdown: str, terms: list[Term], href: str) -> str:
+    """Link the first use of each glossary term in the page's prose to ``href#<anchor>``.
+
+    Front matter, headings, admonition titles, images, HTML lines, existing links and inline code are
+    left alone. Longer forms are matched first, so "ulcerative colitis" wins over "colitis".
+    """
+    lines = markdown.split("\n")
+    start = 0
+    if lines and lines[0].strip() == "---":
+        start = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
+    todo = list(terms)
+    for i in range(start, len(lines)):
+        if not todo:
+            break
+        if _SKIP_LINE.match(lines[i]):
+            continue
+        lines[i], todo = _link_line(lines[i], todo, href)
+    return "\n".join(lines)
+
+
+def _link_line(line: str, todo: list[Term], href: str) -> tuple[str, list[Term]]:
+    # Earliest match first; on a tie, the longer form, so "ulcerative colitis" wins over "colitis".
+    while True:
+        free = _free_spans(line)
+        best = None
+        for term in todo:
+            for m in term.pattern.finditer(line):
+                if any(a <= m.start() and m.end() <= b for a, b in free):
+                    key = (m.start(), -(m.end() - m.start()))
+                    if best is None or key < best[0]:
+                        best = (key, term, m)
+                    break
+        if best is None:
+            return line, todo
+        _, term, m = best
+        line = f"{line[:m.start()]}[{m.group(0)}]({href}#{term.anchor}){line[m.end():]}"
+        todo = [t for t in todo if t is not term]
+
+
+def _free_spans(line: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for m in _PROTECTED.finditer(line):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(line)))
+    return spans
+
+
+# Jinja ------------------------------------------------------------------------------------------
+
+
+def _load_yaml(env: jinja2.Environment, name: str) -> Any:
+    source, _, _ = env.loader.get_source(env, name)
+    return yaml.safe_load(source)
+
+
+def install(env: jinja2.Environment) -> None:
+    """Add the family filters and globals to a template environment."""
+
+    @jinja2.pass_environment
+    def glossary_terms(environment: jinja2.Environment) -> list[Term]:
+        source, _, _ = environment.loader.get_source(environment, GLOSSARY_FILE)
+        return parse_glossary(source)
+
+    @jinja2.pass_context
+    def glossary_links(context: jinja2.runtime.Context, markdown: str) -> str:
+        page = context["page"]
+        href = context["link"](f"families/{page.study}/glossary.md")
+        return link_glossary_terms(markdown, glossary_terms(context.environment), href)
+
+    @jinja2.pass_environment
+    def family_words(environment: jinja2.Environment) -> dict[str, Any]:
+        return _load_yaml(environment, WORDS_FILE)
+
+    def adverse_event_types(study: Any) -> list[str]:
+        from .summarise.safety import ae_types
+
+        return ae_types(study)
+
+    env.filters.update(upper_first=lambda text: text[:1].upper() + text[1:], freq=frequency, freq_not=frequency_not,
+                       icons=icon_count, glossary_links=glossary_links)
+    env.globals.update(certainty=certainty, claim=claim, study_certainty=study_certainty,
+                       glossary_terms=glossary_terms, family_words=family_words,
+                       adverse_event_types=adverse_event_types)

@@ -1,0 +1,38 @@
+"""The printable family handout's QR code (pure): the family page's public address as an SVG QR code.
+
+The address is ``site_url`` (from mkdocs.yml, read at the edge by the pipeline) followed by
+``families/<study-id>/``. segno writes the SVG deterministically, so the same address always gives
+the same file.
+"""
+
+from __future__ import annotations
+
+import io
+
+import segno
+
+from .charts import Figure
+
+QR_NAME = "handout-qr"  # written to docs/families/<study-id>/figures/handout-qr.svg
+
+
+def family_page_url(site_url: str, study_id: str) -> str:
+    """'https://example.org/families/<id>/' from the configured site address."""
+    if not site_url:
+        raise ValueError("site_url is empty: set it in mkdocs.yml so handouts can point to the site.")
+    return (site_url if site_url.endswith("/") else site_url + "/") + f"families/{study_id}/"
+
+
+def qr_svg(url: str, scale: int = 4) -> str:
+    """An SVG QR code for ``url`` (error correction M, quiet zone of 4 modules, black on white)."""
+    code = segno.make(url, error="m", micro=False)
+    out = io.BytesIO()
+    code.save(out, kind="svg", scale=scale, border=4, dark="#000", light="#fff", xmldecl=False,
+              title=f"QR code for {url}", desc=f"Scan to open {url}")
+    return out.getvalue().decode("utf-8")
+
+
+def handout_qr(study_id: str, site_url: str) -> Figure:
+    """The QR code for one study's handout, as a figure of the family pages (cites no value)."""
+    url = family_page_url(site_url, study_id)
+    return Figure(QR_NAME, qr_svg(url), f"QR code. Scan it with a phone camera to open {url}")

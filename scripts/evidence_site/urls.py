@@ -1,0 +1,95 @@
+"""Stable addresses: URLs printed on handouts must keep working, through a redirect page if need be.
+
+``tests/published_urls.txt`` lists every site-relative URL that has been published (one per line,
+``#`` comments allowed, ``./`` for the home page). :func:`missing_urls` finds those the built site no
+longer serves; :func:`redirect_html` writes the page that sends an old address to its new one.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+HOME_SPELLINGS = {"", ".", "./", "/"}
+
+
+def normalise(url: str) -> str:
+    """A site-relative URL without a leading slash; the home page is ''."""
+    url = url.strip()
+    return "" if url in HOME_SPELLINGS else url.lstrip("/")
+
+
+def load_published_urls(path: Path) -> list[str]:
+    """Read the committed list, skipping blank lines and ``#`` comments."""
+    urls = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.split("#", 1)[0].strip()
+        if text:
+            urls.append(normalise(text))
+    return urls
+
+
+def served_file(url: str) -> str:
+    """The file a static host serves for a URL: 'a/b/' -> 'a/b/index.html', '' -> 'index.html'."""
+    url = normalise(url)
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
+def missing_urls(published: Iterable[str], site_dir: Path) -> list[str]:
+    """The published URLs that the built site in ``site_dir`` does not serve, in the given order."""
+    return [normalise(url) for url in published if not (site_dir / served_file(url)).is_file()]
+
+
+def relative_url(from_url: str, to_url: str) -> str:
+    """The link from the page at ``from_url`` to ``to_url`` (both site-relative directory URLs or files)."""
+    from_dir = posixpath.dirname("/" + served_file(from_url))
+    target = posixpath.relpath("/" + served_file(to_url), from_dir)
+    if target.endswith("index.html"):
+        target = target[: -len("index.html")] or "./"
+    return target
+
+
+def redirect_html(target_url: str) -> str:
+    """A small page that sends readers (and search engines, via the canonical link) to ``target_url``.
+
+    ``target_url`` is written as the browser should follow it: absolute (https://...) or relative to
+    the redirect page, e.g. ``relative_url(old, new)``.
+    """
+    t = html.escape(target_url, quote=True)
+    return (
+        "<!doctype html>\n"
+        '<html lang="en">\n'
+        "<head>\n"
+        '<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>This page has moved</title>\n"
+        f'<link rel="canonical" href="{t}">\n'
+        '<meta name="robots" content="noindex">\n'
+        f'<meta http-equiv="refresh" content="0; url={t}">\n'
+        "</head>\n"
+        "<body>\n"
+        f'<p>This page has moved to <a href="{t}">{t}</a>.</p>\n'
+        "</body>\n"
+        "</html>\n"
+    )
+
+
+def redirect_files(redirects: Mapping[str, str]) -> dict[str, str]:
+    """{old URL: new URL} -> {file path in site/: redirect page}, ready for the site writer."""
+    return {served_file(old): redirect_html(relative_url(old, new)) for old, new in redirects.items()}
+
+
+def explain_missing(missing: list[str]) -> str:
+    """The failure message: which printed addresses would break, and how to keep them working."""
+    if not missing:
+        return "Every published URL is served."
+    listed = "\n".join(f"  - {url or './ (home page)'}  (expected site/{served_file(url)})" for url in missing)
+    return (
+        f"{len(missing)} published URL(s) would stop working; handouts already printed link to them:\n"
+        f"{listed}\n"
+        "Do not delete them from tests/published_urls.txt. Keep each address alive with a redirect page: "
+        "add `<old URL>: <new URL>` under `redirects:` in data/redirects.yml, and the build writes a page "
+        "at the old address that sends readers (and search engines) to the new one."
+    )

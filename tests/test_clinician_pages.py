@@ -1,0 +1,98 @@
+"""The seven clinician pages of each study: present, citing their values, charts beside tables, and CSV
+downloads that hold aggregates only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from conftest import FIXTURES
+
+from evidence_site import fmt, paths
+from evidence_site.pipeline import generate, load_studies, site_inputs
+
+SLUGS = ("index", "methods", "patients", "effectiveness", "durability", "safety", "published")
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return generate(load_studies(FIXTURES / "studies"), paths.TEMPLATES, site=site_inputs())
+
+
+def page(generated, slug: str) -> str:
+    return generated.files[f"clinicians/minimal/{slug}.md"].decode("utf-8")
+
+
+def test_seven_clinician_pages_in_order(generated) -> None:
+    md = [p.md_path for p in generated.pages if p.audience == "clinicians" and p.study == "minimal"]
+    assert md == [f"clinicians/minimal/{s}.md" for s in SLUGS]
+    assert next(p.url for p in generated.pages if p.md_path == "clinicians/minimal/index.md") == "clinicians/minimal/"
+
+
+def test_every_chart_has_alt_text_and_a_table_after_it(generated) -> None:
+    for slug in SLUGS:
+        text = page(generated, slug)
+        for match in re.finditer(r"!\[([^\]]*)\]\(figures/[^)]+\.svg\)", text):
+            assert match.group(1).strip(), f"{slug}: chart without alt text"
+            rest = text[match.end():]
+            next_heading = rest.find("\n## ")
+            section = rest if next_heading < 0 else rest[:next_heading]
+            assert "\n|---" in section, f"{slug}: chart with no table before the next heading"
+
+
+def test_summary_of_findings_prints_every_certainty_row(generated) -> None:
+    study = generated.studies[0]
+    book = {v.id: v for v in generated.book}
+    text = page(generated, "index")
+    for row in study.meta["certainty"]["outcomes"]:
+        value = book[f"minimal.{row['value']}"]
+        assert "clinicians/minimal/" in value.pages
+        assert fmt.clinical(value) in text
+        assert row["statement"] in text and row["rating"].capitalize() in text
+
+
+def test_methods_page_renders_definitions_and_populations_from_study_yml(generated) -> None:
+    study = generated.studies[0]
+    text = page(generated, "methods")
+    for o in study.meta["outcomes"].values():
+        assert o["definition"] in text
+    for p in study.meta["design"]["populations"]:
+        assert p["label"] in text
+    assert "STROBE 13" in text and "RECORD" in text
+
+
+def test_effectiveness_has_both_denominators_for_every_week_and_diagnosis(generated) -> None:
+    book = {v.id: v for v in generated.book}
+    for week in (52,):
+        for group in ("all", "CD", "UC"):
+            for key in ("response", "remission", "sf_remission", "crp_normal", "calprotectin"):
+                for den in ("itt", "obs"):
+                    assert "clinicians/minimal/effectiveness/" in book[f"minimal.eff_{key}_w{week}_{group}_{den}"].pages
+
+
+def test_downloads_are_linked_and_hold_aggregates_only(generated) -> None:
+    published = page(generated, "published")
+    downloads = {k: v.decode("utf-8") for k, v in generated.files.items()
+                 if k.startswith("clinicians/minimal/downloads/")}
+    assert len(downloads) >= 10
+    study = generated.studies[0]
+    patient_ids = set(study.patients["patient_id"]) | set(study.events["event_id"])
+    for path, text in downloads.items():
+        name = path.rsplit("/", 1)[1]
+        assert f"](downloads/{name})" in published, f"{name} is not linked"
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert rows, f"{name} is empty"
+        assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text), f"{name} holds a date"
+        cells = {c for row in rows for c in row.values()}
+        assert not any(pid in cell.split() for cell in cells for pid in patient_ids), f"{name} holds an id"
+
+
+def test_download_cells_are_formatted_like_the_pages(generated) -> None:
+    book = {v.id: v for v in generated.book}
+    text = generated.files["clinicians/minimal/downloads/effectiveness.csv"].decode("utf-8")
+    rows = {r["value_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    v = book["minimal.eff_response_w52_all_itt"]
+    assert rows["eff_response_w52_all_itt"]["result"] == fmt.clinical(v)
+    assert rows["eff_response_w52_all_itt"]["n/N"] == fmt.n_of_n(v)

@@ -1,0 +1,209 @@
+"""The family pages of the built demonstration site, read as a parent would and checked against the manifest."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from test_family_words import decode_svg, tenths_by_hand
+
+from evidence_site import families, paths, readability
+from evidence_site.pipeline import build_site
+
+pytestmark = pytest.mark.slow
+STUDY = "upadacitinib-bch-2026"
+SLUGS = ("", "results/", "safety/", "medicine/", "limits/", "questions/", "glossary/", "handout/")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("families")
+    shutil.copytree(paths.DOCS, root / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
+    lines: list[str] = []
+    build_site(paths.STUDIES, paths.TEMPLATES, root / "docs", root / "site", paths.MKDOCS_YML, root / "build",
+               progress=lines.append)
+    (root / "progress.txt").write_text("\n".join(lines), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def records(built: Path) -> list[dict]:
+    return json.loads((built / "site" / "numbers.json").read_text(encoding="utf-8"))["values"]
+
+
+class Article(HTMLParser):
+    """The text of a page's <article>, as (text, link href or None, not prose) runs.
+
+    Not prose: headings, admonition titles and footnotes (the sources).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[tuple[str, str | None, bool]] = []
+        self.images: list[dict[str, str]] = []
+        self._depth = 0  # inside <article>
+        self._href: list[str | None] = []
+        self._title = 0
+        self._divs: list[bool] = []  # open <div>s: True for the footnotes (sources), which are not prose
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "article":
+            self._depth += 1
+        if not self._depth:
+            return
+        if tag == "a":
+            self._href.append(a.get("href"))
+        if re.fullmatch(r"h[1-6]", tag) or "admonition-title" in (a.get("class") or ""):
+            self._title += 1
+        if tag == "div":
+            self._divs.append("footnote" in (a.get("class") or ""))
+        if tag == "img":
+            self.images.append({k: v or "" for k, v in a.items()})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "article":
+            self._depth -= 1
+        if not self._depth:
+            return
+        if tag == "a" and self._href:
+            self._href.pop()
+        if tag == "div" and self._divs:
+            self._divs.pop()
+        if re.fullmatch(r"h[1-6]", tag) or (tag == "p" and self._title):
+            self._title = max(0, self._title - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            self.runs.append((data, self._href[-1] if self._href else None, bool(self._title) or any(self._divs)))
+
+    @property
+    def text(self) -> str:
+        return "".join(t for t, _, _ in self.runs)
+
+
+def article(built: Path, slug: str) -> Article:
+    parser = Article()
+    parser.feed((built / "site" / "families" / STUDY / slug / "index.html").read_text(encoding="utf-8"))
+    return parser
+
+
+def clinician_text(built: Path, url: str) -> str:
+    parser = Article()
+    parser.feed((built / "site" / url / "index.html").read_text(encoding="utf-8"))
+    return parser.text
+
+
+def test_every_family_item_is_built(built: Path) -> None:
+    for slug in SLUGS:
+        assert (built / "site" / "families" / STUDY / slug / "index.html").is_file(), slug
+
+
+def test_family_numbers_are_clinician_numbers_with_the_same_underlying_value(built: Path, records: list) -> None:
+    """Every value a family page prints is printed on a clinician page too, and both show the same counts.
+
+    The family words are recomputed here from the record's own numerator and denominator (whole-number
+    half-up rounding), and the clinician page must show that numerator/denominator.
+    """
+    cited = [r for r in records if any(p.startswith(f"families/{STUDY}/") for p in r["pages"])]
+    assert len(cited) >= 10
+    for r in cited:
+        family = [p for p in r["pages"] if p.startswith("families/")]
+        clinic = [p for p in r["pages"] if p.startswith("clinicians/")]
+        assert clinic, f"{r['id']} is on {family} but on no clinician page"
+        clinic_text = " ".join(clinician_text(built, p) for p in clinic)
+        family_text = " ".join(article(built, p.split("/", 2)[2]).text for p in family).lower()
+        if r["kind"] == "count":
+            assert str(r["value"]) in family_text and str(r["value"]) in clinic_text, r["id"]
+            continue
+        assert r["kind"] == "proportion", r["id"]
+        if r.get("suppressed"):
+            assert "a few children" in family_text or "nearly all children" in family_text, r["id"]
+            assert f"of {r['denominator']}" in clinic_text, r["id"]
+            continue
+        k, n = r["numerator"], r["denominator"]
+        assert f"{k}/{n}" in clinic_text, r["id"]
+        tenths = tenths_by_hand(k, n)
+        if 0 < tenths < 10:
+            assert f"about {tenths} out of every 10" in family_text, r["id"]
+            assert f"about {10 - tenths} out of every 10" in family_text, f"{r['id']}: the other side is missing"
+
+
+def test_every_family_page_reads_at_grade_8_or_lower_and_most_at_6(built: Path) -> None:
+    pages = {str(md.relative_to(built / "docs")): md.read_text(encoding="utf-8")
+             for md in (built / "docs" / "families").rglob("*.md")}
+    terms = [f for t in families.parse_glossary((paths.TEMPLATES / families.GLOSSARY_FILE).read_text("utf-8"))
+             for f in t.forms]
+    grades = readability.gate(pages, terms, readability.MAX_GRADE)
+    assert len(grades) == len(SLUGS) + 1  # the study's pages and the families index
+    assert sum(g.grade <= readability.TARGET_GRADE for g in grades) > len(grades) / 2
+    report = (built / "progress.txt").read_text(encoding="utf-8")
+    for slug in SLUGS:
+        assert re.search(rf"reading level: grade +\d+\.\d .* families/{STUDY}/{slug} \(", report), slug
+
+
+def test_first_use_of_each_glossary_word_links_to_its_entry(built: Path) -> None:
+    terms = families.parse_glossary((paths.TEMPLATES / families.GLOSSARY_FILE).read_text(encoding="utf-8"))
+    used: set[str] = set()
+    for slug in SLUGS:
+        if slug == "glossary/":
+            continue
+        # Prose only: not headings or box titles, and not the labels of links to other pages (navigation).
+        runs = [(t, href) for t, href, title in article(built, slug).runs
+                if not title and (href is None or "glossary/" in href)]
+        for term in terms:
+            first = next(((t, href) for t, href in runs if term.pattern.search(t)), None)
+            if first is None:
+                continue
+            used.add(term.anchor)
+            text, href = first
+            assert href and href.endswith(f"glossary/#{term.anchor}"), (
+                f"families/{STUDY}/{slug}: the first use of {term.term!r} (in {text.strip()[:60]!r}) is not linked "
+                "to the glossary")
+    unused = {t.anchor for t in terms} - used
+    assert not unused, f"glossary entries used on no family page: {sorted(unused)}"
+
+
+def test_glossary_page_has_an_entry_for_every_term(built: Path) -> None:
+    html = (built / "site" / "families" / STUDY / "glossary" / "index.html").read_text(encoding="utf-8")
+    for term in families.parse_glossary((paths.TEMPLATES / families.GLOSSARY_FILE).read_text(encoding="utf-8")):
+        assert f'id="{term.anchor}"' in html, term.term
+
+
+def test_no_percentages_no_one_in_x_and_no_recommendations(built: Path) -> None:
+    for slug in SLUGS:
+        text = article(built, slug).text
+        assert "%" not in text, slug
+        assert not re.search(r"\b1 in \d", text), slug
+        assert not re.search(r"\b(you|your child|they) (should|must)\b", text, re.IGNORECASE), slug
+        assert "95" not in text and "CI" not in text.split(), slug
+
+
+def test_results_page_has_one_icon_array_per_result_all_out_of_ten(built: Path) -> None:
+    page = article(built, "results/")
+    icons = [i for i in page.images if i["src"].startswith("../figures/")]
+    assert len(icons) >= 4
+    for img in icons:
+        assert img["alt"].startswith("A row of 10 child figures"), img
+        svg = (built / "site" / "families" / STUDY / "figures" / img["src"].split("/")[-1]).read_text("utf-8")
+        assert svg.count("<path") >= 10  # ten child figures
+
+
+def test_handout_has_key_messages_icon_array_warning_signs_date_and_a_qr_code_to_the_family_page(built: Path) -> None:
+    page = article(built, "handout/")
+    text = page.text
+    site_url = re.search(r"^site_url:\s*(\S+)", paths.MKDOCS_YML.read_text(encoding="utf-8"), re.M).group(1)
+    want = site_url.rstrip("/") + f"/families/{STUDY}/"
+    assert "out of every 10 children were still taking it" in text
+    assert "Call your care team straight away" in text
+    assert "15 January 2026" in text  # data_date of the study
+    assert want in text
+    qr = [i for i in page.images if i["src"].endswith("handout-qr.svg")]
+    assert len(qr) == 1
+    svg = (built / "site" / "families" / STUDY / "figures" / "handout-qr.svg").read_text(encoding="utf-8")
+    assert decode_svg(svg) == [want]
+    assert sum(i["alt"].startswith("A row of 10 child figures") for i in page.images) == 1

@@ -1,0 +1,115 @@
+"""Two builds of the same code and data give byte-identical sites, stamped with the data's fingerprint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import re
+import shutil
+import struct
+from pathlib import Path
+
+import pytest
+
+from evidence_site import __version__, paths
+from evidence_site.load import read_study
+from evidence_site.pipeline import build_site, source_date_epoch
+from evidence_site.validate import validate
+
+pytestmark = pytest.mark.slow
+STUDY = "upadacitinib-bch-2026"
+
+
+def build(root: Path) -> Path:
+    shutil.copytree(paths.DOCS, root / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
+    build_site(paths.STUDIES, paths.TEMPLATES, root / "docs", root / "site", paths.MKDOCS_YML, root / "build",
+               progress=lambda _: None, warn=lambda _: None)
+    return root / "site"
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def two_sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return build(tmp_path_factory.mktemp("first")), build(tmp_path_factory.mktemp("second"))
+
+
+def test_two_builds_are_byte_identical(two_sites: tuple[Path, Path]) -> None:
+    first, second = (hashes(s) for s in two_sites)
+    assert len(first) > 50
+    assert sorted(first) == sorted(second)
+    differ = [name for name in first if first[name] != second[name]]
+    assert not differ, differ
+
+
+def data_date() -> dt.date:
+    import yaml
+
+    meta = yaml.safe_load((paths.STUDIES / STUDY / "study.yml").read_text(encoding="utf-8"))
+    return dt.date.fromisoformat(meta["data_date"])
+
+
+def test_sitemap_dates_come_from_the_data_not_the_clock(two_sites: tuple[Path, Path]) -> None:
+    site = two_sites[0]
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    lastmods = set(re.findall(r"<lastmod>([^<]+)</lastmod>", sitemap))
+    assert lastmods == {data_date().isoformat()}
+    raw = (site / "sitemap.xml.gz").read_bytes()
+    mtime = struct.unpack("<I", raw[4:8])[0]  # the gzip header's MTIME field (RFC 1952)
+    expected = dt.datetime(*data_date().timetuple()[:3], tzinfo=dt.UTC).timestamp()
+    assert mtime == int(expected)
+    assert gzip.decompress(raw).decode("utf-8") == sitemap
+
+
+def test_source_date_epoch_overrides_the_data_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    study = validate(read_study(paths.STUDIES / STUDY))
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert dt.datetime.fromtimestamp(source_date_epoch([study]), dt.UTC).date() == data_date()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert source_date_epoch([study]) == 1700000000
+
+
+def expected_fingerprint(folder: Path) -> str:
+    """The study fingerprint written out: SHA-256 over each input file's name and bytes, in a fixed order."""
+    digest = hashlib.sha256()
+    for name in ("study.yml", "patients.csv", "visits.csv", "events.csv"):
+        digest.update(name.encode() + b"\0" + (folder / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def test_numbers_json_carries_the_fingerprints_and_the_generator(two_sites: tuple[Path, Path]) -> None:
+    manifest = json.loads((two_sites[0] / "numbers.json").read_text(encoding="utf-8"))
+    study_print = expected_fingerprint(paths.STUDIES / STUDY)
+    assert manifest["studies"][STUDY]["fingerprint"] == study_print
+    site_print = hashlib.sha256(f"{STUDY}\0{study_print}\n".encode()).hexdigest()[:12]
+    assert manifest["fingerprint"] == site_print
+    assert manifest["generator"] == f"evidence-site {__version__}"
+
+
+def test_every_page_footer_shows_the_fingerprint_and_the_version(two_sites: tuple[Path, Path]) -> None:
+    site = two_sites[0]
+    manifest = json.loads((site / "numbers.json").read_text(encoding="utf-8"))
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        if 'http-equiv="refresh"' in html:
+            continue  # redirect stubs for moved pages have no footer
+        footer = html[html.index('<footer class="md-footer">'):html.index("</footer>")]
+        assert f"<code>{manifest['fingerprint']}</code>" in footer, page
+        assert f"evidence-site {__version__}" in footer, page
+
+
+def test_the_fingerprint_changes_when_any_input_file_changes(tmp_path: Path) -> None:
+    folder = tmp_path / STUDY
+    shutil.copytree(paths.STUDIES / STUDY, folder)
+    before = read_study(folder).fingerprint
+    assert before == expected_fingerprint(folder)
+    visits = folder / "visits.csv"
+    visits.write_bytes(visits.read_bytes() + b"\n")
+    assert read_study(folder).fingerprint != before

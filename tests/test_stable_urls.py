@@ -1,0 +1,105 @@
+"""Addresses printed on handouts never break: renaming a page fails, a redirect page makes it pass again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evidence_site import paths
+from evidence_site.urls import (
+    explain_missing,
+    load_published_urls,
+    missing_urls,
+    redirect_files,
+    redirect_html,
+    relative_url,
+    served_file,
+)
+
+PUBLISHED_LIST = Path(__file__).parent / "published_urls.txt"
+FAMILY, HANDOUT = "families/demo-study/", "families/demo-study/handout/"
+PUBLISHED = ["", FAMILY, HANDOUT, "clinicians/demo-study/"]
+
+
+def build_site(site: Path, urls: list[str]) -> Path:
+    """A tiny built site: one index.html per directory URL."""
+    for url in urls:
+        page = site / served_file(url)
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(f"<html><body><article>{url}</article></body></html>", encoding="utf-8")
+    return site
+
+
+def test_every_published_url_served(tmp_path: Path):
+    site = build_site(tmp_path / "site", PUBLISHED)
+    assert missing_urls(PUBLISHED, site) == []
+
+
+def test_renaming_a_study_page_fails_then_a_redirect_fixes_it(tmp_path: Path):
+    renamed = ["", "families/demo-study-2026/", "families/demo-study-2026/handout/", "clinicians/demo-study/"]
+    site = build_site(tmp_path / "site", renamed)
+
+    missing = missing_urls(PUBLISHED, site)
+    assert missing == [FAMILY, HANDOUT]
+    message = explain_missing(missing)
+    assert "families/demo-study/  (expected site/families/demo-study/index.html)" in message
+    assert "redirect page" in message and "data/redirects.yml" in message
+
+    for path, page in redirect_files({FAMILY: "families/demo-study-2026/",
+                                      HANDOUT: "families/demo-study-2026/handout/"}).items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(page, encoding="utf-8")
+    assert missing_urls(PUBLISHED, site) == []
+    redirect = (site / "families/demo-study/handout/index.html").read_text(encoding="utf-8")
+    assert '<meta http-equiv="refresh" content="0; url=../../demo-study-2026/handout/">' in redirect
+
+
+def test_deleting_the_home_page_is_caught(tmp_path: Path):
+    site = build_site(tmp_path / "site", PUBLISHED[1:])
+    assert missing_urls(["./", FAMILY], site) == [""]
+    assert "./ (home page)" in explain_missing([""])
+
+
+def test_redirect_page_has_meta_refresh_canonical_and_a_link():
+    page = redirect_html("../new/?a=1&b=2")
+    assert '<meta http-equiv="refresh" content="0; url=../new/?a=1&amp;b=2">' in page
+    assert '<link rel="canonical" href="../new/?a=1&amp;b=2">' in page
+    assert '<a href="../new/?a=1&amp;b=2">' in page
+    assert page.startswith("<!doctype html>") and '<html lang="en">' in page
+
+
+def test_relative_url():
+    assert relative_url("families/a/", "families/b/") == "../b/"
+    assert relative_url("families/a/handout/", "families/b/handout/") == "../../b/handout/"
+    assert relative_url("old.html", "families/b/") == "families/b/"
+    assert relative_url("families/a/", "") == "../../"
+
+
+def test_the_committed_list_is_well_formed():
+    urls = load_published_urls(PUBLISHED_LIST)
+    assert len(urls) == len(set(urls)), "a URL is listed twice in tests/published_urls.txt"
+    assert "" in urls, "the home page is published"
+    for url in urls:
+        assert not url.startswith(("/", "http")), f"{url!r}: write site-relative URLs, e.g. families/<study-id>/"
+        assert url == "" or url.endswith("/") or "." in url.rsplit("/", 1)[-1], f"{url!r}: end directory URLs with /"
+    for study in ("upadacitinib-bch-2026",):
+        assert f"families/{study}/" in urls and f"families/{study}/handout/" in urls
+
+
+def test_a_redirect_in_data_redirects_yml_keeps_an_old_address_alive(tmp_path):
+    import shutil
+
+    from conftest import MINIMAL
+
+    from evidence_site.pipeline import build_site
+
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data / "studies" / "minimal")
+    (data / "redirects.yml").write_text("redirects:\n  families/old-name/: families/minimal/\n", encoding="utf-8")
+    docs = tmp_path / "docs"
+    shutil.copytree(paths.DOCS, docs, ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
+    site = tmp_path / "site"
+    build_site(data / "studies", paths.TEMPLATES, docs, site, paths.MKDOCS_YML, tmp_path / "build",
+               progress=lambda _: None)
+    assert missing_urls(["families/old-name/", "families/minimal/"], site) == []
+    page = (site / "families" / "old-name" / "index.html").read_text(encoding="utf-8")
+    assert 'http-equiv="refresh" content="0; url=../minimal/"' in page
