@@ -8,8 +8,8 @@ import io
 import re
 
 import pytest
-from conftest import FIXTURES
 
+from conftest import FIXTURES
 from evidence_site import fmt, paths
 from evidence_site.pipeline import generate, load_studies, site_inputs
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import MINIMAL
 from scipy.stats import gamma, norm
 
+from conftest import MINIMAL
 from evidence_site.load import read_study
 from evidence_site.summarise.baseline import baseline_values
 from evidence_site.summarise.durability import durability_values, km_at

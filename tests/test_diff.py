@@ -13,8 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL
 
+from conftest import MINIMAL
 from evidence_site import paths
 from evidence_site.diff import (
     audiences,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURES
 
+from conftest import FIXTURES
 from evidence_site import paths
 from evidence_site.pipeline import generate, load_studies, site_inputs
 from evidence_site.schema import STUDY_FIELDS, TABLES

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BAD, faulty_study
 
 import build
+from conftest import BAD, faulty_study
 from evidence_site import paths
 from evidence_site.errors import DataError
 from evidence_site.load import read_study

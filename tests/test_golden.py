@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
 
+from conftest import FIXTURES
 from evidence_site import paths
 from evidence_site.pipeline import generate, load_studies, site_inputs
 

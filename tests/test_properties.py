@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import MINIMAL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import MINIMAL
 from evidence_site import fmt
 from evidence_site.load import RawStudy, read_csv_text
 from evidence_site.numbers import Value

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import FIXTURES
 
+from conftest import FIXTURES
 from evidence_site import paths
 from evidence_site.errors import BuildError
 from evidence_site.fmt import long_date

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import faulty_study
 
+from conftest import faulty_study
 from evidence_site import paths
 from evidence_site.errors import BuildError
 from evidence_site.pipeline import build_site

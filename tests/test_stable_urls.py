@@ -89,7 +89,6 @@ def test_a_redirect_in_data_redirects_yml_keeps_an_old_address_alive(tmp_path):
     import shutil
 
     from conftest import MINIMAL
-
     from evidence_site.pipeline import build_site
 
     data = tmp_path / "data"

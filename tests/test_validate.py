@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BAD, MINIMAL, faulty_study
 
+from conftest import BAD, MINIMAL, faulty_study
 from evidence_site.errors import DataError
 from evidence_site.load import read_csv_text, read_study
 from evidence_site.validate import validate

@@ -37,29 +37,36 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     return vl_convert.vegalite_to_svg(chart.to_dict())
 
 
-def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def _config(chart: alt.TopLevelMixin, padding: int = 48) -> alt.TopLevelMixin:
+    """Shared look. ``padding`` leaves room at the sides because the reader's font may be wider than the one
+    vl-convert measured labels with; without it, long axis labels are clipped in some browsers."""
+    chart = chart.properties(padding={"left": padding, "right": padding, "top": 6, "bottom": 6})
     return chart.configure(font=FONT).configure_view(stroke=None).configure_axis(
         labelColor=INK, titleColor=INK, labelFontSize=12, titleFontSize=12, gridColor="#e5e7eb")
 
 
-def proportions_chart(values: list[Value], title: str) -> alt.Chart:
-    """Dots with 95% interval bars for proportions, one row per value, in percent."""
+def proportions_chart(values: list[Value], title: str, labels: dict[str, str] | None = None) -> alt.Chart:
+    """Dots with 95% interval bars for proportions, one row per value, in percent.
+
+    ``labels`` maps value ids to short row labels (long labels are cut on a phone); default: the value's label.
+    """
+    labels = labels or {}
     rows = pd.DataFrame([{
-        "label": v.label, "pct": v.value * 100, "low": v.ci_low * 100, "high": v.ci_high * 100,
+        "label": labels.get(v.id, v.label), "pct": v.value * 100, "low": v.ci_low * 100, "high": v.ci_high * 100,
         "text": f"{fmt.n_of_n(v)} ({fmt.percent(v)})"} for v in values if v.estimable])
-    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=260))
     x_scale = alt.Scale(domain=[0, 100])
     bars = alt.Chart(rows).mark_rule(color=MUTED, strokeWidth=2).encode(
-        y=y, x=alt.X("low:Q", scale=x_scale, title="Percent of patients (dot) with 95% confidence interval (line)"),
+        y=y, x=alt.X("low:Q", scale=x_scale, title="% of patients (dot) and 95% CI (line)"),
         x2="high:Q")
     dots = alt.Chart(rows).mark_point(filled=True, size=80, color=FILLED).encode(y=y, x=alt.X("pct:Q", scale=x_scale))
     return _config(alt.layer(bars, dots).properties(width=360, height=alt.Step(34), title=title,
                                                     description=title))
 
 
-def proportions_figure(name: str, values: list[Value], title: str) -> Figure:
+def proportions_figure(name: str, values: list[Value], title: str, labels: dict[str, str] | None = None) -> Figure:
     alt_text = f"{title}. " + " ".join(f"{v.label}: {fmt.clinical(v)}." for v in values)
-    return Figure(name, to_svg(proportions_chart(values, title)), alt_text, tuple(v.id for v in values))
+    return Figure(name, to_svg(proportions_chart(values, title, labels)), alt_text, tuple(v.id for v in values))
 
 
 def icon_array(filled: int, total: int = 10, columns: int = 10, title: str = "") -> alt.Chart:
@@ -70,7 +77,7 @@ def icon_array(filled: int, total: int = 10, columns: int = 10, title: str = "")
     chart = alt.Chart(rows).mark_point(shape=CHILD, filled=True, size=900, strokeWidth=0).encode(
         x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None),
         color=alt.Color("group:N", scale=alt.Scale(domain=["yes", "no"], range=[FILLED, EMPTY]), legend=None))
-    return _config(chart.properties(width=alt.Step(34), height=alt.Step(52), description=title))
+    return _config(chart.properties(width=alt.Step(34), height=alt.Step(52), description=title), padding=4)
 
 
 def icon_figure(name: str, value: Value, alt_text: str, total: int = 10) -> Figure:

@@ -30,7 +30,12 @@ def headline(study: Study, book: NumberBook) -> dict[str, Value]:
 
 def clinician_figures(study: Study, book: NumberBook) -> list[Figure]:
     end = study.meta["timepoints_weeks"][-1]
-    return [proportions_figure("headline", list(headline(study, book).values()), f"Headline outcomes at week {end}"),
+    values = headline(study, book)
+    short = {f"persistence_w{end}": "Still on treatment", f"crp_normalised_w{end}": "CRP normalised",
+             "endoscopic_remission": "Endoscopic remission",
+             **{f"sf_remission_w{end}_{dx}": f"Steroid-free remission, {dx}" for dx in ("CD", "UC", "IBDU")}}
+    labels = {v.id: short[k] for k, v in values.items()}
+    return [proportions_figure("headline", list(values.values()), f"Headline outcomes at week {end}", labels),
             *effectiveness_figures(study, book), persistence_figure(study, book), flow_figure(study, book),
             adverse_event_figure(study, book)]
 
