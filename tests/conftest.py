@@ -30,6 +30,24 @@ def minimal() -> Study:
     return validate(read_study(MINIMAL))
 
 
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demonstration site built once per test session into a temporary root (docs/, site/, build/).
+
+    The build's progress lines (reading levels among them) are kept in ``progress.txt`` beside them.
+    """
+    from evidence_site import paths
+    from evidence_site.pipeline import build_site
+
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copytree(paths.DOCS, root / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
+    lines: list[str] = []
+    build_site(paths.STUDIES, paths.TEMPLATES, root / "docs", root / "site", paths.MKDOCS_YML, root / "build",
+               progress=lines.append, warn=lambda _: None)
+    (root / "progress.txt").write_text("\n".join(lines), encoding="utf-8")
+    return root
+
+
 def faulty_study(fault: str, tmp_path: Path) -> Path:
     """The minimal study with the files of ``tests/fixtures/bad/<fault>/`` laid over it (fault.yml excluded).
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import pytest
 from test_family_words import decode_svg, tenths_by_hand
 
 from evidence_site import families, paths, readability
-from evidence_site.pipeline import build_site
 
 pytestmark = pytest.mark.slow
 STUDY = "upadacitinib-bch-2026"
@@ -20,14 +18,8 @@ SLUGS = ("", "results/", "safety/", "medicine/", "limits/", "questions/", "gloss
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("families")
-    shutil.copytree(paths.DOCS, root / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
-    lines: list[str] = []
-    build_site(paths.STUDIES, paths.TEMPLATES, root / "docs", root / "site", paths.MKDOCS_YML, root / "build",
-               progress=lines.append)
-    (root / "progress.txt").write_text("\n".join(lines), encoding="utf-8")
-    return root
+def built(demo_build: Path) -> Path:
+    return demo_build
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import functools
 import gzip
 import json
 import re
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +23,6 @@ import yaml
 from evidence_site import fmt, paths
 from evidence_site.load import read_study
 from evidence_site.numbers import Value, protect
-from evidence_site.pipeline import build_site
 from evidence_site.summarise import summarise
 from evidence_site.validate import validate
 
@@ -36,12 +34,8 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("privacy")
-    shutil.copytree(paths.DOCS, root / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
-    build_site(paths.STUDIES, paths.TEMPLATES, root / "docs", root / "site", paths.MKDOCS_YML, root / "build",
-               progress=lambda _: None, warn=lambda _: None)
-    return root / "site"
+def site(demo_build: Path) -> Path:
+    return demo_build / "site"
 
 
 @pytest.fixture(scope="module")

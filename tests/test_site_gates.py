@@ -9,13 +9,11 @@ pass without having looked at the pages.
 from __future__ import annotations
 
 import os
-import shutil
 import warnings
 from pathlib import Path
 
 import pytest
 
-from evidence_site import paths
 from evidence_site.checks.browser import missing_tools
 from evidence_site.checks.settings import Settings
 
@@ -23,15 +21,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="session")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demonstration site, built once per session; any test that needs a built site can reuse it."""
-    from evidence_site.pipeline import build_site
-
-    root = tmp_path_factory.mktemp("gates")
-    shutil.copytree(paths.DOCS, root / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
-    build_site(paths.STUDIES, paths.TEMPLATES, root / "docs", root / "site", paths.MKDOCS_YML, root / "build",
-               progress=lambda _: None)
-    return root / "site"
+def demo_site(demo_build: Path) -> Path:
+    """The demonstration site, built once per session (tests/conftest.py)."""
+    return demo_build / "site"
 
 
 def require_browser_tools(settings: Settings) -> None:
