@@ -7,6 +7,7 @@ right-censored data (log-log interval).
 
 from __future__ import annotations
 
+import warnings
 from itertools import pairwise
 
 import numpy as np
@@ -56,7 +57,9 @@ def km_at(times: pd.DataFrame, grid: np.ndarray) -> pd.DataFrame:
                              "high": np.full(len(grid), np.nan),
                              "at_risk": [int((times["time"] >= w).sum()) for w in grid]})
     res = kaplan_meier(times)
-    band = res.sf.confidence_interval(confidence_level=0.95, method="log-log")
+    with warnings.catch_warnings():  # the log-log band is undefined where the estimate is 1 or 0 (NaN there)
+        warnings.filterwarnings("ignore", message="The confidence interval is undefined", category=RuntimeWarning)
+        band = res.sf.confidence_interval(confidence_level=0.95, method="log-log")
     return pd.DataFrame({"week": grid, "surv": res.sf.evaluate(grid), "low": band.low.evaluate(grid),
                          "high": band.high.evaluate(grid),
                          "at_risk": [int((times["time"] >= w).sum()) for w in grid]})
