@@ -199,7 +199,8 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
                            "study.yml.")
     for conflict in conflicts:
         warn(f"the data contradict a published figure: {conflict}. The clinicians' overview page says so.")
-    footer = {"data_fingerprint": generated.fingerprint(), "generator_version": __version__}
+    footer = {"data_fingerprint": generated.fingerprint(), "generator_version": __version__,
+              "data_date": fmt.long_date(max(str(s.meta["data_date"]) for s in studies))}
     with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", str(source_date_epoch(studies))):
         stage_docs(docs, generated.files, stage)
         mkdocs_build(config, stage / "docs", stage / "site", generated.nav(), footer)
