@@ -157,7 +157,10 @@ def _score_path(rng: np.random.Generator, role: dict, base: float) -> tuple[floa
         end = step * rng.integers(2, 5)
     else:  # nonresp, lack_of_response: less than a response
         end = base - step * rng.integers(-1, int(np.ceil(resp / step)) - 1)
-    fractions = [0.0, rng.uniform(0.3, 0.7), rng.uniform(0.5, 0.85), rng.uniform(0.75, 1.0), 1.0]
+    if state in ("sfr", "rem_st"):  # those in remission at week 52 mostly improved early; some remit by week 8
+        fractions = [0.0, rng.uniform(0.55, 1.0), rng.uniform(0.7, 1.0), rng.uniform(0.85, 1.0), 1.0]
+    else:
+        fractions = [0.0, rng.uniform(0.3, 0.7), rng.uniform(0.5, 0.85), rng.uniform(0.75, 1.0), 1.0]
     if state == "loss_of_response":
         fractions[3] = rng.uniform(-0.1, 0.2)
     return float(end), fractions

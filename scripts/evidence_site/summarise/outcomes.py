@@ -97,12 +97,12 @@ def headline_values(study: Study) -> list[Value]:
         timepoint_weeks=end, method=o["crp_normal"]["definition"] + ". Not measured counts as not normalised."))
     scopes = endoscopy_outcomes(study)
     values.append(proportion(
-        "repeat_endoscopy", "Had a repeat endoscopy", len(scopes), n, population=ALL_STARTED,
-        timepoint_weeks=end, method="Patients with at least one endoscopy after the first dose"))
+        "repeat_endoscopy", f"Had a repeat endoscopy within {end} weeks", len(scopes), n, population=ALL_STARTED,
+        method="Patients with at least one endoscopy after the first dose, at any time during follow-up"))
     values.append(proportion(
         "endoscopic_remission", "Endoscopic remission at the last repeat endoscopy", int(scopes["remission"].sum()),
-        len(scopes), population="Patients with a repeat endoscopy", timepoint_weeks=end,
-        method=o["endoscopic_remission"]["definition"]))
+        len(scopes), population="Patients with a repeat endoscopy",
+        method=o["endoscopic_remission"]["definition"] + "; the last repeat endoscopy at any time during follow-up"))
     tofa = at_end[study.patients.set_index("patient_id")["prior_tofacitinib"].astype(bool)]
     values.append(proportion(
         "tofacitinib_response", f"Clinical response at week {end} after earlier tofacitinib failure",
