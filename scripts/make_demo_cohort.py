@@ -1,7 +1,7 @@
 """Write the synthetic demonstration cohort (patients.csv, visits.csv, events.csv) for the demo study.
 
 Usage: python scripts/make_demo_cohort.py [--seed N] [--out FOLDER]
-The data are invented; see evidence_site/demo_cohort.py. The same seed always gives byte-identical files.
+The data are invented; see scripts/demo_cohort.py. The same seed always gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -10,13 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
-try:
-    from evidence_site import demo_cohort, schema
-    from evidence_site.paths import STUDIES
-except ImportError:  # not installed: use the package next to this script
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from evidence_site import demo_cohort, schema
-    from evidence_site.paths import STUDIES
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # demo_cohort.py (and the package) sit beside this script
+import demo_cohort
+
+from evidence_site import schema
+from evidence_site.paths import STUDIES
 
 DEFAULT_OUT = STUDIES / "upadacitinib-bch-2026"
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from evidence_site.load import read_study
-from evidence_site.validate import Study, validate
+from evidence_site import paths
+from evidence_site.load import read_shared, read_study
+from evidence_site.validate import Shared, Study, validate, validate_shared
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINIMAL = FIXTURES / "studies" / "minimal"
@@ -25,9 +26,20 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+def shared_data() -> Shared:
+    """The project's vocabulary and medicines (data/vocab, data/medicines)."""
+    return validate_shared(read_shared(paths.DATA))
+
+
+def load_study(folder: Path) -> Study:
+    """Read and validate one study folder against the project's shared data (and the medicine files of its
+    library, ``<library>/medicines/``, for the fixture studies)."""
+    return validate(read_study(folder), validate_shared(read_shared(paths.DATA, folder.parent.parent / "medicines")))
+
+
 @pytest.fixture(scope="session")
 def minimal() -> Study:
-    return validate(read_study(MINIMAL))
+    return load_study(MINIMAL)
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +48,6 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     The build's progress lines (reading levels among them) are kept in ``progress.txt`` beside them.
     """
-    from evidence_site import paths
     from evidence_site.pipeline import build_site
 
     root = tmp_path_factory.mktemp("demo")

@@ -46,20 +46,20 @@ def test_summary_of_findings_prints_every_certainty_row(generated) -> None:
     study = generated.studies[0]
     book = {v.id: v for v in generated.book}
     text = page(generated, "index")
-    for row in study.meta["certainty"]["outcomes"]:
-        value = book[f"minimal.{row['value']}"]
+    for row in study.spec.certainty.outcomes:
+        value = book[f"minimal.{row.value}"]
         assert "clinicians/minimal/" in value.pages
         assert fmt.clinical(value) in text
-        assert row["statement"] in text and row["rating"].capitalize() in text
+        assert row.statement in text and row.rating.capitalize() in text
 
 
 def test_methods_page_renders_definitions_and_populations_from_study_yml(generated) -> None:
     study = generated.studies[0]
     text = page(generated, "methods")
-    for o in study.meta["outcomes"].values():
-        assert o["definition"] in text
-    for p in study.meta["design"]["populations"]:
-        assert p["label"] in text
+    for o in study.spec.outcomes.values():
+        assert o.definition in text
+    for p in study.spec.design.populations:
+        assert p.label in text
     assert "STROBE 13" in text and "RECORD" in text
 
 

@@ -15,13 +15,11 @@ import pandas as pd
 import pytest
 from scipy.stats import gamma, norm
 
-from conftest import MINIMAL
-from evidence_site.load import read_study
+from conftest import MINIMAL, load_study
 from evidence_site.summarise.baseline import baseline_values
 from evidence_site.summarise.durability import durability_values, km_at
-from evidence_site.summarise.effectiveness import effectiveness_values, wilcoxon_value
+from evidence_site.summarise.effectiveness import effectiveness_values
 from evidence_site.summarise.safety import WEEKS_PER_YEAR, incidence, poisson_ci, safety_values, zero_event_upper
-from evidence_site.validate import validate
 
 
 def by_id(values) -> dict:
@@ -104,10 +102,10 @@ def test_incidence_per_100_patient_years() -> None:
 
 
 def test_safety_on_the_minimal_study(minimal) -> None:
-    """One serious infection (P6, week 30) that led to stopping. Exposure: four patients for 52 weeks,
-    P3 for 20 and P6 for 30: 258 weeks = 258 / (365.25 / 7) patient-years."""
+    """One serious infection (P6, week 30) that led to stopping. Events and exposure share one window, the
+    whole follow-up on or off treatment: six patients for 52 weeks = 312 / (365.25 / 7) patient-years."""
     values = by_id(safety_values(minimal))
-    py = 258 / (365.25 / 7)
+    py = 312 / (365.25 / 7)
     assert pytest.approx(52.1786, abs=1e-4) == WEEKS_PER_YEAR
     assert values["exposure_py"].value == pytest.approx(py)
     for short in ("ae_any", "ae_serious", "ae_led_to_stop", "ae_patients_infection"):
@@ -126,7 +124,7 @@ def test_zero_event_upper_limit_is_the_closed_form() -> None:
 def test_family_safety_ids_exist_for_every_adverse_event_type() -> None:
     from evidence_site import paths
 
-    study = validate(read_study(paths.STUDIES / "upadacitinib-bch-2026"))
+    study = load_study(paths.STUDIES / "upadacitinib-bch-2026")
     values = by_id(safety_values(study))
     ev = study.events
     ae = ev[ev["event_type"] == "adverse_event"]
@@ -137,25 +135,6 @@ def test_family_safety_ids_exist_for_every_adverse_event_type() -> None:
         assert v.numerator == ae.loc[ae["ae_type"] == t, "patient_id"].nunique()
         assert v.denominator == len(study.patients)
     assert values["ae_any"].numerator == ae["patient_id"].nunique()
-
-
-# --- Wilcoxon signed-rank -------------------------------------------------------------------------------------
-
-
-def test_wilcoxon_exact_p_worked_by_hand() -> None:
-    """Differences -6, -2, -9, -4, -1, +3 (no ties, no zeros). Ranks of |d|: 1→1, 2→2, 3→3, 4→4, 6→5, 9→6.
-    W+ = 3 (the +3). Under the null each of the 2**6 = 64 sign patterns is equally likely; the subsets of
-    ranks {1..6} summing to 3 or less are {}, {1}, {2}, {3}, {1, 2}: 5 of 64. Two-sided p = 10/64 = 0.15625."""
-    base = pd.Series([20.0, 10, 30, 15, 8, 5])
-    pairs = pd.DataFrame({"base": base, "end": base + pd.Series([-6.0, -2, -9, -4, -1, 3])})
-    v = wilcoxon_value("p", "p", pairs, "pop", 52)
-    assert v.value == pytest.approx(10 / 64)
-    assert v.denominator == 6
-
-
-def test_wilcoxon_is_not_estimable_without_change() -> None:
-    pairs = pd.DataFrame({"base": [1.0, 2.0], "end": [1.0, 2.0]})
-    assert not wilcoxon_value("p", "p", pairs, "pop", 52).estimable
 
 
 # --- Effectiveness: two denominators ---------------------------------------------------------------------------
@@ -222,7 +201,7 @@ def test_table_one_counts_missing_values(tmp_path: Path) -> None:
     visits = (folder / "visits.csv").read_text(encoding="utf-8")
     visits = visits.replace("P2,0,2022-02-14,yes,wPCDAI,45,yes,3,700,", "P2,0,2022-02-14,yes,wPCDAI,45,yes,3,,")
     (folder / "visits.csv").write_text(visits, encoding="utf-8")
-    values = by_id(baseline_values(validate(read_study(folder))))
+    values = by_id(baseline_values(load_study(folder)))
     assert values["t1_calprotectin_all_missing"].value == 1
     assert values["t1_calprotectin_CD_missing"].value == 1
     assert values["t1_calprotectin_UC_missing"].value == 0

@@ -86,19 +86,22 @@ def test_unknown_certainty_stops_the_build() -> None:
         families.certainty("fairly sure")
 
 
-def test_certainty_is_found_by_id_also_or_the_same_outcome_counted_another_way() -> None:
-    meta = {"certainty": {"start": "low", "outcomes": [
-        {"value": "persistence_w52", "rating": "low"},
-        {"value": "eff_sf_remission_w52_CD_itt", "also": "eff_sf_remission_w52_CD_obs", "rating": "very low"},
-        {"value": "ae_serious", "also": "ae_led_to_stop", "rating": "moderate"}]}}
-    assert families.study_certainty(meta, "persistence_w52") == "low"
-    assert families.study_certainty(meta, "sf_remission_w52_CD") == "very_low"
-    assert families.study_certainty(meta, "ae_led_to_stop") == "moderate"
-    assert families.study_certainty(meta) == "very_low"  # the whole study: the lowest rating
-    with pytest.raises(TemplateError):
-        families.study_certainty(meta, "sf_remission_w52_UC")
-    with pytest.raises(TemplateError):
-        families.study_certainty({}, None)
+def test_certainty_is_found_by_value_or_also_and_defaults_to_the_lowest_rating() -> None:
+    from evidence_site.present import lowest_rating, rating_for
+    from evidence_site.spec import Certainty, CertaintyRow, StudySpec
+
+    rows = [CertaintyRow(value="persistence_w52", rating="low", statement="s"),
+            CertaintyRow(value="eff_sf_remission_w52_CD_itt", also="eff_sf_remission_w52_CD_on", rating="very low",
+                         statement="s"),
+            CertaintyRow(value="ae_serious", also="ae_led_to_stop", rating="moderate", statement="s")]
+    spec = type("S", (), {"certainty": Certainty(start="low", start_reason="r", source="x", outcomes=rows)})()
+    assert rating_for(spec, "persistence_w52") == "low"
+    assert rating_for(spec, "eff_sf_remission_w52_CD_on") == "very_low"
+    assert rating_for(spec, "ae_led_to_stop") == "moderate"
+    assert rating_for(spec, "eff_sf_remission_w52_UC_on") is None
+    assert lowest_rating(spec) == "very_low"  # an unrated result gets the lowest rating, never more
+    assert lowest_rating(type("S", (), {"certainty": None})()) == "very_low"
+    assert StudySpec  # the real declaration holds these rows
 
 
 # Glossary links --------------------------------------------------------------------------------------------------

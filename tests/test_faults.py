@@ -22,11 +22,9 @@ import pytest
 import yaml
 
 import build
-from conftest import BAD, faulty_study
+from conftest import BAD, faulty_study, load_study
 from evidence_site import paths
 from evidence_site.errors import DataError
-from evidence_site.load import read_study
-from evidence_site.validate import validate
 
 pytestmark = pytest.mark.slow
 STUDY = "upadacitinib-bch-2026"
@@ -81,7 +79,7 @@ def test_fault_stops_the_real_build_with_a_complete_message(fault: str, good: Pa
 
     # Every problem, not only the first, is located and explained (checked on the objects behind the text).
     with pytest.raises(DataError) as caught:
-        validate(read_study(folder))
+        load_study(folder)
     for problem in caught.value.problems:
         assert problem.file in {"study.yml", "patients.csv", "visits.csv", "events.csv"}, problem
         assert problem.expected and problem.found and problem.hint, f"{fault}: incomplete problem\n{problem}"

@@ -16,15 +16,17 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import MINIMAL
+from conftest import MINIMAL, shared_data
 from evidence_site import fmt
 from evidence_site.load import RawStudy, read_csv_text
 from evidence_site.numbers import Value
-from evidence_site.schema import DISCONTINUATION_REASONS, EVENTS, PATIENTS, PRIOR_THERAPIES, VISITS
+from evidence_site.schema import EVENTS, PATIENTS, VISITS
 from evidence_site.summarise import summarise
 from evidence_site.validate import Study, validate
 
 TIMEPOINTS = [0, 8, 12, 26, 52]
+PRIOR_THERAPIES = ("anti_tnf", "ustekinumab", "vedolizumab", "tofacitinib", "risankizumab")
+DISCONTINUATION_REASONS = ("lack_of_response", "loss_of_response", "adverse_event", "patient_choice", "other")
 START = dt.date(2022, 1, 3)
 AE_TYPES = ("acne", "infection", "herpes_zoster", "headache")
 # A summary of a small cohort takes about 0.3 s, so the example counts are kept modest for CI time.
@@ -33,7 +35,8 @@ SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[Healt
 
 def base_meta(min_cell: int) -> dict:
     meta = yaml.safe_load((MINIMAL / "study.yml").read_text(encoding="utf-8"))
-    return meta | {"timepoints_weeks": TIMEPOINTS, "follow_up_weeks": 52, "published": [], "min_cell": min_cell}
+    return meta | {"timepoints_weeks": TIMEPOINTS, "follow_up_weeks": 52, "published": [], "min_cell": min_cell,
+                   "diagnoses": ["CD", "UC", "IBDU"], "certainty": None}
 
 
 @st.composite
@@ -82,8 +85,8 @@ def cohort(patients: list[dict], min_cell: int) -> Study:
         prow.append({"patient_id": pid, "diagnosis": p["diagnosis"], "sex": p["sex"],
                      "age_at_diagnosis_years": p["age_dx"], "age_at_start_years": p["age_start"],
                      "start_date": start.isoformat(), "baseline_steroids": yn(p["steroids"]),
-                     "starting_dose_mg": p["dose"],
-                     **{f"prior_{t}": yn(f) for t, f in zip(PRIOR_THERAPIES, p["prior"], strict=True)}})
+                     "starting_dose": p["dose"],
+                     "prior_therapies": "; ".join(t for t, f in zip(PRIOR_THERAPIES, p["prior"], strict=True) if f)})
         stop = p["stop"]
         for j, week in enumerate(TIMEPOINTS):
             score = p["scores"][j] if week else (p["scores"][j] or 9)
@@ -101,7 +104,7 @@ def cohort(patients: list[dict], min_cell: int) -> Study:
             events.append((p["scope_week"], {"event_type": "endoscopy", "endoscopy_index": "SES-CD" if cd else "Mayo",
                                              "endoscopy_score": p["scope"] * (4 if cd else 1)}))
         if p["escalate"] is not None and p["escalate"] < last and p["dose"] < 45:
-            events.append((p["escalate"], {"event_type": "dose_escalation", "new_dose_mg": 45}))
+            events.append((p["escalate"], {"event_type": "dose_change", "new_dose": 45}))
         if p["ae"] is not None and p["ae"][0] <= last:
             week, kind, serious = p["ae"]
             events.append((week, {"event_type": "adverse_event", "ae_type": kind, "serious": yn(serious),
@@ -116,7 +119,7 @@ def cohort(patients: list[dict], min_cell: int) -> Study:
         frame, problems = read_csv_text(table.file, csv_bytes(table.column_names, records))
         assert not problems
         tables[table.file] = frame
-    return validate(RawStudy("generated", Path("generated"), base_meta(min_cell), tables, "0" * 12))
+    return validate(RawStudy("generated", Path("generated"), base_meta(min_cell), tables, "0" * 12), shared_data())
 
 
 def check_value(v: Value) -> None:

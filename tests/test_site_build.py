@@ -37,6 +37,7 @@ def test_every_published_figure_is_recomputed_and_agrees(manifest: dict) -> None
         assert record["published_value"] == str(entry["value"])
         assert record["agrees_with_published"] is True, entry["id"]
         assert record["source"]
+    assert len(meta["published"]) == 15
 
 
 def test_every_value_is_printed_on_a_page_that_exists(built: Path, manifest: dict) -> None:
@@ -82,7 +83,7 @@ def test_no_third_party_addresses_in_pages(built: Path) -> None:
 
 def test_charts_are_static_svg_with_a_text_alternative(built: Path) -> None:
     page = (built / "site" / "clinicians" / STUDY / "index.html").read_text(encoding="utf-8")
-    assert 'src="figures/headline.svg"' in page and 'alt="Headline outcomes at week 52.' in page
+    assert 'src="figures/headline.svg"' in page and 'alt="Headline results at week 52' in page
     svg = (built / "site" / "clinicians" / STUDY / "figures" / "headline.svg").read_text(encoding="utf-8")
     assert svg.startswith("<svg") and "<script" not in svg
 

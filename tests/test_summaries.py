@@ -43,7 +43,7 @@ def test_outcomes_of_minimal_study_match_hand_calculation(minimal) -> None:
 
     - P3 (CD) stopped at week 20 and P6 (UC) at week 30: 4 of 6 on treatment at week 52.
     - CD on treatment: P1 wPCDAI 10, no steroids (remission, steroid-free); P2 wPCDAI 10 on steroids
-      (remission, not steroid-free): 1/2.
+      (remission, not steroid-free): 1/2 (the "still on treatment" denominator, ``_on``).
     - UC on treatment: P4 PUCAI 5, no steroids (yes); P5 PUCAI 30 (no): 1/2.
     - CRP > 5 at baseline and on treatment at 52: P1 (20 -> 2), P4 (12 -> 3), P5 (8 -> 9): 2/3 normal.
     - Repeat endoscopy: P1 SES-CD 2 (remission), P5 Mayo 2 (no), P6 Mayo 1 (remission): 3/6, 2 of 3 in remission.
@@ -52,9 +52,9 @@ def test_outcomes_of_minimal_study_match_hand_calculation(minimal) -> None:
     """
     values = {v.id.split(".", 1)[1]: v for v in summarise(minimal)}
     expected = {
-        "persistence_w52": (4, 6), "sf_remission_w52_CD": (1, 2), "sf_remission_w52_UC": (1, 2),
-        "on_treatment_w52_CD": (2, 3), "crp_normalised_w52": (2, 3), "repeat_endoscopy": (3, 6),
-        "endoscopic_remission": (2, 3), "tofacitinib_response": (1, 1), "prior_ustekinumab": (2, 6),
+        "persistence_w52": (4, 6), "eff_sf_remission_w52_CD_on": (1, 2), "eff_sf_remission_w52_UC_on": (1, 2),
+        "on_treatment_w52_CD": (2, 3), "eff_crp_normal_w52_all_on": (2, 3), "repeat_endoscopy": (3, 6),
+        "eff_endoscopic_remission_all_obs": (2, 3), "tofa_response_w52_itt": (1, 1), "prior_ustekinumab": (2, 6),
         "baseline_steroids": (2, 6),
     }
     for short, (k, n) in expected.items():
@@ -67,8 +67,8 @@ def test_outcomes_of_minimal_study_match_hand_calculation(minimal) -> None:
 def test_patient_outcomes_mark_stopped_patients_as_not_assessed(minimal) -> None:
     table = patient_outcomes(minimal, 52)
     assert not table.loc["P3", "on_treatment"]
-    assert not table.loc["P3", "assessed"]
-    assert table.loc["P2", "remission"] and not table.loc["P2", "steroid_free_remission"]
+    assert table.loc["P3", ["response", "remission", "sf_remission"]].isna().all()  # stopped: not assessed
+    assert table.loc["P2", "remission"] and not table.loc["P2", "sf_remission"]
     assert table.loc["P1", "response"]  # wPCDAI 50 -> 10: a fall of 40 >= 17.5
 
 
@@ -77,7 +77,7 @@ def test_published_figures_attach_and_agree_in_minimal_study(minimal) -> None:
     assert values["persistence_w52"].published_value == "67%"
     assert values["persistence_w52"].agrees_with_published  # 4/6 = 66.7% rounds to 67%
     assert values["n_patients"].agrees_with_published
-    assert values["tofacitinib_response"].published_value is None
+    assert values["tofa_response_w52_itt"].published_value is None
 
 
 def test_ids_carry_the_study_prefix(minimal) -> None:

@@ -7,16 +7,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BAD, MINIMAL, faulty_study
+from conftest import BAD, MINIMAL, faulty_study, load_study
 from evidence_site.errors import DataError
-from evidence_site.load import read_csv_text, read_study
-from evidence_site.validate import validate
+from evidence_site.load import read_csv_text
 
 FAULTS = sorted(p.name for p in BAD.iterdir() if (p / "fault.yml").is_file())
 
 
 def test_minimal_fixture_is_valid() -> None:
-    study = validate(read_study(MINIMAL))
+    study = load_study(MINIMAL)
     assert len(study.patients) == 6
 
 
@@ -24,7 +23,7 @@ def test_minimal_fixture_is_valid() -> None:
 def test_bad_study_is_rejected_with_a_precise_message(fault: str, tmp_path: Path) -> None:
     spec = yaml.safe_load((BAD / fault / "fault.yml").read_text(encoding="utf-8"))
     with pytest.raises(DataError) as caught:
-        validate(read_study(faulty_study(fault, tmp_path)))
+        load_study(faulty_study(fault, tmp_path))
     message = str(caught.value)
     for part in spec["expect"]:
         assert part in message, f"{fault}: {part!r} not in:\n{message}"
@@ -37,7 +36,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     text = text.replace("P4,52,2023-04-03,yes,PUCAI,5,", "P4,52,2023-04-03,yes,PUCAI,130,")
     (folder / "visits.csv").write_text(text)
     with pytest.raises(DataError) as caught:
-        validate(read_study(folder))
+        load_study(folder)
     files = {p.file for p in caught.value.problems}
     assert files == {"patients.csv", "visits.csv"}
 
@@ -56,7 +55,7 @@ def test_harmless_export_quirks_are_accepted(variant: str, tmp_path: Path) -> No
     if variant == "latin1":  # a free-text note with an accent, saved by a spreadsheet in Latin-1
         events = folder / "events.csv"
         events.write_bytes(events.read_text(encoding="utf-8").replace("private note", "note écrite").encode("latin-1"))
-    study = validate(read_study(folder))
+    study = load_study(folder)
     assert list(study.patients["patient_id"]) == ["P1", "P2", "P3", "P4", "P5", "P6"]
 
 

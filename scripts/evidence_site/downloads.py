@@ -9,25 +9,39 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
-from . import fmt
+from . import fmt, ids
 from .numbers import NumberBook, Value
-from .validate import Study
+from .present import DOWNLOADS, StudyView
 
-# File name -> pattern of the short value ids it holds (ids without the study prefix).
-TABLES = {
-    "table1": r"t1_",
-    "flow": r"(n_patients$|flow_|repeat_endoscopy$)",
-    "effectiveness": r"eff_(?!endoscopic)",
-    "endoscopy": r"(eff_endoscopic_|endoscopic_remission$|repeat_endoscopy$)",
-    "biomarkers": r"chg_",
-    "tofacitinib": r"(tofa_|tofacitinib_response$)",
-    "persistence": r"(km_|persistence_w)",
-    "stopping": r"(stopped$|stop_)",
-    "dose_escalation": r"esc_",
-    "adverse_events": r"(ae_|exposure_py$)",
-}
+
+def table_ids(sv: StudyView) -> dict[str, list[str]]:
+    """The value ids of each download, in the order the pages print them."""
+    t = sv.tables
+    effect = [row[b] for o in t["effectiveness"] for row in o["rows"] for b in ids.BASES]
+    endo = [row[b] for o in t["endoscopy"] for row in o["rows"] for b in ids.ENDOSCOPY_BASES]
+    endo += [ids.REPEAT_ENDOSCOPY] if t["endoscopy"] else []
+    table1 = [c for r in t["table1"]["rows"] for c in (*r["cells"], *r["missing"]) if c]
+    table1 = [c["n"] for c in t["table1"]["columns"]] + [d["id"] for d in t["table1"]["diagnoses"]] + table1
+    flow = [ids.N_PATIENTS] + [x for r in t["flow"] for x in (r["stopped"], *(q["id"] for q in r["reasons"]),
+                                                                r["lost"], r["on"]) if x]
+    dose = t["dose"]
+    dose_ids = [dose["any"], dose["week"], *dose["to"], *dose["after"], *([dose["reduced"]] if dose.get("reduced")
+                                                                         else [])] if dose else []
+    ae = t["adverse_events"]
+    ae_ids = [ids.EXPOSURE, ids.ZERO_EVENT_UPPER] + [x for k in ae["summary"].values() for x in k.values()] + [
+        r[c] for r in ae["rows"] for c in ("patients", "events", "serious", "stop", "rate")]
+    surgery = [ids.SURGERY_ANY, *t["surgery"]]
+    return {
+        "table1": table1, "flow": flow, "effectiveness": effect, "endoscopy": endo,
+        "biomarkers": [r[s] for r in t["change"] for s in ("n", "base", "end", "diff")],
+        "subgroups": [row[b] for g in t["subgroups"] for row in g["rows"] for b in ids.BASES],
+        "persistence": [ids.persistence(sv.end)] + [x for r in t["km"] for x in (r["km"], r["at_risk"])],
+        "stopping": [ids.STOPPED, ids.STOP_WEEK, *t["stop_reasons"]],
+        "dose_changes": dose_ids, "surgery": surgery, "adverse_events": ae_ids,
+    }
+
+
 COLUMNS = ("value_id", "label", "population", "week", "n/N", "percent", "95% CI", "result", "unit", "method",
            "interval_method")
 SOF_COLUMNS = ("outcome", "week", "population", "result", "second_result", "certainty", "reasons", "statement",
@@ -55,22 +69,25 @@ def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def clinician_downloads(study: Study, book: NumberBook) -> dict[str, bytes]:
+__all__ = ["DOWNLOADS", "clinician_downloads", "table_ids"]
+
+
+def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
     """``clinicians/<study-id>/downloads/<table>.csv`` -> CSV bytes, for every clinician table."""
-    prefix = f"{study.id}."
-    mine = [(v.id[len(prefix):], v) for v in book if v.id.startswith(prefix)]
+    get = lambda short: book[ids.qualified(sv.id, short)]  # noqa: E731
+    known = lambda short: ids.qualified(sv.id, short) in book  # noqa: E731
     files = {}
-    for name, pattern in TABLES.items():
-        rows = [_row(short, v) for short, v in mine if re.match(pattern, short)]
-        files[f"clinicians/{study.id}/downloads/{name}.csv"] = _csv(COLUMNS, rows)
+    for name, shorts in table_ids(sv).items():
+        rows = [_row(short, get(short)) for short in dict.fromkeys(shorts) if known(short)]
+        files[f"clinicians/{sv.id}/downloads/{name}.csv"] = _csv(COLUMNS, rows)
     sof = []
-    for entry in (study.meta.get("certainty") or {}).get("outcomes", []):
-        v = book[prefix + entry["value"]]
-        also = book[prefix + entry["also"]] if entry.get("also") else None
+    for entry in sv.tables["certainty"]:
+        v = get(entry["value"])
+        also = get(entry["also"]) if entry["also"] else None
         sof.append({"outcome": v.label, "week": "" if v.timepoint_weeks is None else str(v.timepoint_weeks),
                     "population": v.population, "result": fmt.clinical(v),
                     "second_result": f"{fmt.clinical(also)} ({also.population})" if also else "",
                     "certainty": entry["rating"], "reasons": "; ".join(entry["reasons"]),
                     "statement": entry["statement"], "comment": entry["comment"]})
-    files[f"clinicians/{study.id}/downloads/summary_of_findings.csv"] = _csv(SOF_COLUMNS, sof)
+    files[f"clinicians/{sv.id}/downloads/summary_of_findings.csv"] = _csv(SOF_COLUMNS, sof)
     return files

@@ -40,10 +40,10 @@ class BuildError(Exception):
 class DataError(BuildError):
     """Raised by load and validate: the study's files break the data contract. Lists every problem at once."""
 
-    def __init__(self, study: str, problems: list[Problem]) -> None:
+    def __init__(self, study: str, problems: list[Problem], where: str = "") -> None:
         self.study = study
         self.problems = problems
-        lines = [f"Study {study!r}: {len(problems)} problem(s) in the data. Nothing was written."]
+        lines = [f"{where or f'Study {study!r}'}: {len(problems)} problem(s) in the data. Nothing was written."]
         lines += [f"{i}. {p}" for i, p in enumerate(problems, 1)]
         super().__init__("\n".join(lines))
 

@@ -122,38 +122,6 @@ def claim(level: str, subject: str, verb: str, verb_s: str, rest: str = "") -> s
     return f"We are very uncertain whether {subject[:1].lower() + subject[1:]} {verb_s}{tail}"
 
 
-ORDER = ("very_low", "low", "moderate", "high")
-
-
-def study_certainty(meta: dict[str, Any], outcome: str | None = None) -> str:
-    """The certainty rating in study.yml for the value ``outcome`` (a short id), or the lowest of all ratings.
-
-    Ratings live in ``certainty.outcomes``, a list of ``{value, also, rating, ...}`` (the clinician summary
-    of findings). A value is found by ``value`` or ``also``; failing that, by an entry whose id contains
-    it (``sf_remission_w52_CD`` is rated with ``eff_sf_remission_w52_CD_itt``: the same outcome counted
-    another way). Stops the build when there is no rating: families are never told how sure to be
-    without one.
-    """
-    entries = (meta.get("certainty") or {}).get("outcomes") or []
-
-    def ids(e: dict[str, Any]) -> list[str]:
-        also = e.get("also") or []
-        return [e["value"], *([also] if isinstance(also, str) else also)]
-
-    if outcome is None:
-        ratings = [certainty(e["rating"]).level for e in entries]
-        if not ratings:
-            raise TemplateError("study.yml has no certainty ratings (`certainty: outcomes:`); families are never "
-                                "told how sure to be without one.")
-        return min(ratings, key=ORDER.index)
-    match = next((e for e in entries if outcome in ids(e)), None) or next(
-        (e for e in entries if any(re.search(rf"(^|_){re.escape(outcome)}(_|$)", i) for i in ids(e))), None)
-    if match is None:
-        raise TemplateError(f"study.yml has no certainty rating for {outcome!r}; add it to `certainty: outcomes:` "
-                            "(high, moderate, low or very low).")
-    return certainty(match["rating"]).level
-
-
 # Glossary ----------------------------------------------------------------------------------------
 
 
@@ -177,7 +145,7 @@ def parse_glossary(text: str) -> list[Term]:
     entries = yaml.safe_load(text)["terms"]
     terms = []
     for e in entries:
-        anchor = e.get("anchor") or re.sub(r"[^a-z0-9]+", "-", e["term"].lower()).strip("-")
+        anchor = e.get("anchor") or _anchor(e["term"])
         terms.append(Term(e["term"], anchor, tuple(e.get("forms") or [e["term"]]), " ".join(e["definition"].split()),
                           e.get("source", "")))
     return terms
@@ -250,28 +218,31 @@ def _load_yaml(env: jinja2.Environment, name: str) -> Any:
 def install(env: jinja2.Environment) -> None:
     """Add the family filters and globals to a template environment."""
 
-    @jinja2.pass_environment
-    def glossary_terms(environment: jinja2.Environment) -> list[Term]:
-        source, _, _ = environment.loader.get_source(environment, GLOSSARY_FILE)
-        return parse_glossary(source)
+    @jinja2.pass_context
+    def glossary_terms(context: jinja2.runtime.Context) -> list[Term]:
+        """The shared word list plus the entries of the page's medicine."""
+        source, _, _ = context.environment.loader.get_source(context.environment, GLOSSARY_FILE)
+        terms = parse_glossary(source)
+        study = context.get("study")
+        if study is not None:
+            terms += [Term(e.term, e.anchor or _anchor(e.term), tuple(e.forms or [e.term]),
+                           " ".join(e.definition.split()), e.source) for e in study.medicine.glossary]
+        return terms
 
     @jinja2.pass_context
     def glossary_links(context: jinja2.runtime.Context, markdown: str) -> str:
         page = context["page"]
         href = context["link"](f"families/{page.study}/glossary.md")
-        return link_glossary_terms(markdown, glossary_terms(context.environment), href)
+        return link_glossary_terms(markdown, glossary_terms(context), href)
 
     @jinja2.pass_environment
     def family_words(environment: jinja2.Environment) -> dict[str, Any]:
         return _load_yaml(environment, WORDS_FILE)
 
-    def adverse_event_types(study: Any) -> list[str]:
-        from .summarise.safety import ae_types
-
-        return ae_types(study)
-
     env.filters.update(upper_first=lambda text: text[:1].upper() + text[1:], freq=frequency, freq_not=frequency_not,
                        icons=icon_count, glossary_links=glossary_links)
-    env.globals.update(certainty=certainty, claim=claim, study_certainty=study_certainty,
-                       glossary_terms=glossary_terms, family_words=family_words,
-                       adverse_event_types=adverse_event_types)
+    env.globals.update(certainty=certainty, claim=claim, glossary_terms=glossary_terms, family_words=family_words)
+
+
+def _anchor(term: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", term.lower()).strip("-")

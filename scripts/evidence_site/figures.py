@@ -1,112 +1,100 @@
-"""Which figures each study gets, for each audience (pure: values in, figures out).
+"""Which figures each study gets, for each audience (pure: prepared tables and values in, figures out).
 
-Each audience has its own function; ``study_figures`` collects them, keyed
-``<audience>/<study-id>/<name>`` (the figure file is written to
-``docs/<audience>/<study-id>/figures/<name>.svg``).
+Figures are drawn from the same prepared tables (``present.StudyView``) the pages print, keyed
+``<audience>/<study-id>/<name>`` (the file is written to ``docs/<audience>/<study-id>/figures/<name>.svg``).
+A chart whose values are all withheld or not estimable is not drawn; the page says so in words instead
+(templates test ``has_figure``).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from . import fmt
+from . import fmt, ids
 from .charts import Figure, flow_chart, icon_figure, proportions_figure, survival_figure, timecourse_figure, to_svg
 from .handout import handout_qr
 from .numbers import NumberBook, Value
-from .summarise.baseline import groups
-from .summarise.durability import REASON_NAMES, km_curve
-from .summarise.effectiveness import OUTCOMES, group_label
-from .summarise.safety import ae_name, ae_types
+from .present import StudyView
+from .summarise.durability import km_curve
 from .validate import Study
 
-
-def headline(study: Study, book: NumberBook) -> dict[str, Value]:
-    end = study.meta["timepoints_weeks"][-1]
-    diagnoses = sorted(study.patients["diagnosis"].unique())
-    shorts = [f"persistence_w{end}", *(f"sf_remission_w{end}_{dx}" for dx in diagnoses),
-              f"crp_normalised_w{end}", "endoscopic_remission"]
-    return {short: book[f"{study.id}.{short}"] for short in shorts}
+DENOMINATORS = {"itt": "All who started (stopped = not achieved)", "obs": "On treatment and assessed"}
 
 
-def clinician_figures(study: Study, book: NumberBook) -> list[Figure]:
-    end = study.meta["timepoints_weeks"][-1]
-    values = headline(study, book)
-    short = {f"persistence_w{end}": "Still on treatment", f"crp_normalised_w{end}": "CRP normalised",
-             "endoscopic_remission": "Endoscopic remission",
-             **{f"sf_remission_w{end}_{dx}": f"Steroid-free remission, {dx}" for dx in ("CD", "UC", "IBDU")}}
-    labels = {v.id: short[k] for k, v in values.items()}
-    return [proportions_figure("headline", list(values.values()), f"Headline outcomes at week {end}", labels),
-            *effectiveness_figures(study, book), persistence_figure(study, book), flow_figure(study, book),
-            adverse_event_figure(study, book)]
+def clinician_figures(study: Study, sv: StudyView, book: NumberBook) -> list[Figure]:
+    get = lambda short: book[ids.qualified(study.id, short)]  # noqa: E731
+    figures: list[Figure | None] = []
+    headline = [get(short) for short in sv.tables["headline"]]
+    labels = {v.id: _short_label(v) for v in headline}
+    figures.append(_proportions("headline", headline, f"Headline results at week {sv.end} (population and "
+                                "time in each row label)", labels))
+    for outcome in sv.tables["effectiveness"]:
+        items = [(get(row[d]), row["group"], label) for row in outcome["rows"] for d, label in DENOMINATORS.items()]
+        figures.append(timecourse_figure(outcome["figure"], items, outcome["label"])
+                       if any(v.estimable for v, _, _ in items) else None)
+    pairs = [(get(r["km"]), get(r["at_risk"])) for r in sv.tables["km"]]
+    figures.append(survival_figure("persistence", km_curve(study), pairs,
+                                   "Treatment persistence (Kaplan–Meier, pointwise 95% interval)"))
+    figures.append(flow_figure(study, sv, book))
+    ae = [replace(get(r["patients"]), label=r["label"]) for r in sv.tables["adverse_events"]["rows"]]
+    chart = _proportions("adverse_events", ae, "Patients with at least one adverse event, by type")
+    figures.append(replace(chart, ids=tuple(ids.qualified(study.id, r["patients"])
+                                            for r in sv.tables["adverse_events"]["rows"])) if chart else None)
+    return [f for f in figures if f is not None]
 
 
-DENOMINATORS = {"itt": "All who started (stopped = failure)", "obs": "On treatment and assessed"}
+def _short_label(v: Value) -> str:
+    """A row label that keeps the population and time point visible (the headline mixes populations)."""
+    where = v.population.replace("Still on treatment", "on treatment")
+    return f"{v.label} [{where}]" if v.population and v.population not in v.label else v.label
 
 
-def effectiveness_figures(study: Study, book: NumberBook) -> list[Figure]:
-    """One time-course chart per outcome: each week and diagnosis, both denominators, with 95% CIs."""
-    weeks = [w for w in study.meta["timepoints_weeks"] if w > 0]
-    figures = []
-    for key, (_, outcome) in OUTCOMES.items():
-        items = [(book[f"{study.id}.eff_{key}_w{w}_{g}_{d}"], group_label(g).capitalize(), label)
-                 for g in groups(study) for w in weeks for d, label in DENOMINATORS.items()]
-        figures.append(timecourse_figure(f"eff_{key}", items, study.meta["outcomes"][outcome]["label"]))
-    return figures
+def _proportions(name: str, values: list[Value], title: str, labels: dict[str, str] | None = None) -> Figure | None:
+    return proportions_figure(name, values, title, labels) if any(v.estimable for v in values) else None
 
 
-def persistence_figure(study: Study, book: NumberBook) -> Figure:
-    pairs = [(book[f"{study.id}.km_w{w}"], book[f"{study.id}.km_at_risk_w{w}"]) for w in study.meta["timepoints_weeks"]]
-    return survival_figure("persistence", km_curve(study), pairs,
-                           "Treatment persistence (Kaplan–Meier, 95% band)")
-
-
-def flow_figure(study: Study, book: NumberBook) -> Figure:
+def flow_figure(study: Study, sv: StudyView, book: NumberBook) -> Figure:
     """Started -> on treatment at each time point (with who stopped, and why, between them) -> repeat endoscopy."""
-    weeks = study.meta["timepoints_weeks"]
-    get = lambda short: book[f"{study.id}.{short}"]  # noqa: E731
-    main = [f"Started upadacitinib\nn = {fmt.clinical(get('n_patients'))}"]
+    get = lambda short: book[ids.qualified(study.id, short)]  # noqa: E731
+    main = [f"Started {sv.names['medicine']}\nn = {fmt.clinical(get(ids.N_PATIENTS))}"]
     side: list[str | None] = []
-    ids = [get("n_patients").id]
-    for w in weeks[1:]:
-        stop = get(f"flow_stop_w{w}")
-        reasons = [(REASON_NAMES[r].lower(), get(f"flow_stop_w{w}_{r}")) for r in REASON_NAMES
-                   if f"{study.id}.flow_stop_w{w}_{r}" in book]
-        ids += [stop.id, *(x.id for _, x in reasons), get(f"flow_on_w{w}").id]
-        side.append(f"Stopped: {fmt.clinical(stop)}\n" + "\n".join(f"{name}: {fmt.clinical(x)}" for name, x in reasons)
-                    if stop.suppressed or stop.value else None)
-        main.append(f"On treatment at week {w}\nn = {fmt.clinical(get(f'flow_on_w{w}'))}")
-    scope = get("repeat_endoscopy")
-    ids.append(scope.id)
-    main.append(f"Had a repeat endoscopy (any time)\n{fmt.n_of_n(scope)} of all who started")
-    side.append(None)
-    title = "Patient flow"
+    used = [get(ids.N_PATIENTS).id]
+    for row in sv.tables["flow"]:
+        stop = get(row["stopped"])
+        reasons = [(r["label"], get(r["id"])) for r in row["reasons"]]
+        lost = get(row["lost"]) if row["lost"] else None
+        used += [stop.id, *(x.id for _, x in reasons), get(row["on"]).id, *([lost.id] if lost else [])]
+        lines = [f"Stopped: {fmt.clinical(stop)}", *(f"{name}: {fmt.clinical(x)}" for name, x in reasons)]
+        if lost is not None and (lost.suppressed or lost.value):
+            lines.append(f"Follow-up ended early: {fmt.clinical(lost)}")
+        side.append("\n".join(lines) if stop.suppressed or stop.value or len(lines) > 1 else None)
+        main.append(f"On treatment at week {row['week']}\nn = {fmt.clinical(get(row['on']))}")
+    if ids.qualified(study.id, ids.REPEAT_ENDOSCOPY) in book:
+        scope = get(ids.REPEAT_ENDOSCOPY)
+        used.append(scope.id)
+        main.append(f"Had a repeat endoscopy (any time)\n{fmt.n_of_n(scope)} of all who started")
+        side.append(None)
+    weeks = sv.spec.timepoints_weeks
     alt_text = "Patient flow. " + " ".join(m.replace("\n", ": ") + "." for m in main) + " " + " ".join(
         f"Between week {a} and week {b}: {s.replace(chr(10), ', ')}." for a, b, s in zip(weeks, weeks[1:], side,
                                                                                         strict=False) if s)
-    return Figure("flow", to_svg(flow_chart(main, side, title)), alt_text, tuple(ids))
+    return Figure("flow", to_svg(flow_chart(main, side[:len(main) - 1], "Patient flow")), alt_text, tuple(used))
 
 
-def adverse_event_figure(study: Study, book: NumberBook) -> Figure:
-    values = [book[f"{study.id}.ae_patients_{t}"] for t in ae_types(study)]
-    values = [replace(v, label=ae_name(t)) for v, t in zip(values, ae_types(study), strict=True)]
-    chart = proportions_figure("adverse_events", values, "Patients with at least one adverse event, by type")
-    return replace(chart, ids=tuple(f"{study.id}.ae_patients_{t}" for t in ae_types(study)))
-
-
-def family_figures(study: Study, book: NumberBook, site_url: str = "") -> list[Figure]:
-    """Icon arrays (10 child figures) for the headline results and for "any side effect", and the
-    handout's QR code when the site's public address is known."""
-    end = study.meta["timepoints_weeks"][-1]
-    icons = dict(headline(study, book))
-    if f"{study.id}.ae_any" in book:
-        icons["ae_any"] = book[f"{study.id}.ae_any"]
-    figures = [icon_figure(short.replace(f"_w{end}", ""), value, value.label) for short, value in icons.items()]
+def family_figures(study: Study, sv: StudyView, book: NumberBook, site_url: str = "") -> list[Figure]:
+    """Icon arrays (10 child figures) for each family finding and for "any side effect", and the handout's QR
+    code when the site's public address is known. Withheld or not-estimable values get no picture."""
+    get = lambda short: book[ids.qualified(study.id, short)]  # noqa: E731
+    icons = {f.key: get(f.value) for f in sv.findings}
+    icons["ae_any"] = get(ids.ae_patients("any"))
+    figures = [icon_figure(name, value, value.label) for name, value in icons.items() if fmt.out_of_ten(value)
+               is not None]
     if site_url:
         figures.append(handout_qr(study.id, site_url))
     return figures
 
 
-def study_figures(study: Study, book: NumberBook, site_url: str = "") -> dict[str, Figure]:
-    figures = [("clinicians", f) for f in clinician_figures(study, book)]
-    figures += [("families", f) for f in family_figures(study, book, site_url)]
+def study_figures(study: Study, sv: StudyView, book: NumberBook, site_url: str = "") -> dict[str, Figure]:
+    figures = [("clinicians", f) for f in clinician_figures(study, sv, book)]
+    figures += [("families", f) for f in family_figures(study, sv, book, site_url)]
     return {f"{audience}/{study.id}/{fig.name}": fig for audience, fig in figures}

@@ -96,8 +96,9 @@ def read_study(folder: Path) -> RawStudy:
     for table in TABLES:
         path = folder / table.file
         if not path.is_file():
-            problems.append(Problem(table.file, "The table is missing.", expected=f"a file {path}",
-                                    found="no such file", hint=f"Every study needs {table.file} ({table.grain})."))
+            problems.append(Problem(table.file, "The table is missing.", expected=f"a file {table.file} in the "
+                                    "study folder", found="no such file",
+                                    hint=f"Every study needs {table.file} ({table.grain})."))
             continue
         data = path.read_bytes()
         digest.update(table.file.encode() + b"\0" + data)
@@ -106,6 +107,52 @@ def read_study(folder: Path) -> RawStudy:
         if frame is not None:
             tables[table.file] = frame
     return RawStudy(folder.name, folder, meta, tables, digest.hexdigest()[:12], problems)
+
+
+def read_yaml(path: Path, name: str) -> tuple[Any, list[Problem]]:
+    """Read one YAML file as data; a syntax error becomes a Problem naming ``name`` and the line."""
+    if not path.is_file():
+        return None, [Problem(name, "The file is missing.", expected=f"a file {name}", found="no such file",
+                              hint="See the Data format page.")]
+    try:
+        return yaml.safe_load(decode(path.read_bytes())[0]), []
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, [Problem(name, f"The file is not valid YAML: {getattr(exc, 'problem', exc)}.",
+                              row=mark.line + 1 if mark else None, expected="valid YAML", found="a syntax error",
+                              hint="Check indentation (spaces, not tabs) and quote text that contains a colon.")]
+
+
+@dataclass
+class RawShared:
+    """The shared data every study draws on: the vocabulary sections and the medicines, as read."""
+
+    vocab: dict[str, Any]  # section name -> mapping as read
+    medicines: dict[str, Any]  # medicine name (file stem) -> mapping as read
+    fingerprint: str
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_shared(data: Path, more_medicines: Path | None = None) -> RawShared:
+    """Read data/vocab/*.yml and data/medicines/*.yml (and the medicine files in ``more_medicines``, a library
+    of studies kept elsewhere, such as the test fixtures)."""
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+    vocab: dict[str, Any] = {}
+    for path in sorted((data / "vocab").glob("*.yml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        loaded, found = read_yaml(path, f"data/vocab/{path.name}")
+        problems += found
+        vocab[path.stem] = loaded
+    medicines: dict[str, Any] = {}
+    folders = [data / "medicines"] + ([more_medicines] if more_medicines and more_medicines.is_dir()
+                                      and more_medicines.resolve() != (data / "medicines").resolve() else [])
+    for path in sorted(p for folder in folders for p in folder.glob("*.yml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        loaded, found = read_yaml(path, f"data/medicines/{path.name}")
+        problems += found
+        medicines[path.stem] = loaded
+    return RawShared(vocab, medicines, digest.hexdigest()[:12], problems)
 
 
 def study_folders(studies: Path) -> list[Path]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -23,19 +24,23 @@ from . import __version__, fmt, paths
 from .charts import Figure
 from .downloads import clinician_downloads
 from .errors import BuildError, DataError
+from .families import WORDS_FILE
 from .figures import study_figures
-from .load import load_redirects, read_study, study_folders
+from .load import load_redirects, read_shared, read_study, study_folders
 from .numbers import NumberBook
+from .present import view
 from .readability import family_gate as reading_gate
+from .reference import data_format_docs
 from .releases import load_releases
 from .render import AUDIENCES, Page, environment, page_plan, render_page
 from .schema import SCHEMA_VERSION
 from .summarise import number_book
 from .urls import redirect_files
-from .validate import Study, validate
+from .validate import Study, validate, validate_shared
 from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
 
 Progress = Callable[[str], None]
+GLOSSARY_TEMPLATE = "families/glossary.md.j2"
 # Hand-written pages in docs/ that belong in the navigation (title, docs-relative path).
 HAND_WRITTEN_PAGES = (("Privacy and small numbers", "privacy.md"),)
 
@@ -55,7 +60,7 @@ class Generated:
         for audience in AUDIENCES:
             section: list[Any] = [p.md_path for p in self.pages if p.audience == audience and not p.study]
             for study in self.studies:
-                section.append({study.meta["short_title"]: [
+                section.append({study.spec.short_title: [
                     {p.title: p.md_path} for p in self.pages if p.audience == audience and p.study == study.id]})
             nav.append({f"For {audience}": section})
         reference = [{p.title: p.md_path} for p in self.pages if p.audience == "reference"]
@@ -81,20 +86,23 @@ class Generated:
             "generator": f"evidence-site {__version__}",
             "schema_version": SCHEMA_VERSION,
             "fingerprint": self.fingerprint(),
-            "studies": {s.id: {"title": s.meta["title"], "status": s.meta["status"], "data_date": s.meta["data_date"],
-                               "fingerprint": s.fingerprint, "min_cell": s.meta["min_cell"]} for s in self.studies},
+            "studies": {s.id: {"title": s.spec.title, "status": s.spec.status, "data_date": s.spec.data_date,
+                               "fingerprint": s.fingerprint, "min_cell": s.spec.min_cell} for s in self.studies},
             "values": self.book.records(),
         }
 
 
 # Site-wide inputs when none are given (tests of single pages): no address, nothing released or moved.
-SITE_DEFAULTS: dict[str, Any] = {"site_url": "", "releases": [], "redirects": {}, "reading_grade_max": None}
+SITE_DEFAULTS: dict[str, Any] = {"site_url": "", "releases": [], "redirects": {}, "reading_grade_max": None,
+                                 "home": {"heading": "Evidence", "intro": ""}}
 
 
 def site_inputs(config: Path = paths.MKDOCS_YML, data: Path = paths.DATA) -> dict[str, Any]:
     """Site-wide inputs: the address from mkdocs.yml, the release log and the redirects of moved pages."""
     mkdocs = yaml.load(config.read_text(encoding="utf-8"), Loader=_IgnoreTags)
+    words = yaml.safe_load((data / "site.yml").read_text(encoding="utf-8")) if (data / "site.yml").is_file() else {}
     return {"site_url": mkdocs.get("site_url") or "", "releases": load_releases(data / "releases.yml"),
+            "home": (words or {}).get("home") or SITE_DEFAULTS["home"],
             "redirects": load_redirects(data / "redirects.yml"),
             "reading_grade_max": (mkdocs.get("extra") or {}).get("family_reading_grade_max")}
 
@@ -106,15 +114,19 @@ class _IgnoreTags(yaml.SafeLoader):
 _IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-def load_studies(studies_dir: Path) -> list[Study]:
-    """Read and validate every study folder; report the problems of all of them at once."""
+def load_studies(studies_dir: Path, data: Path | None = None) -> list[Study]:
+    """Read and validate the shared data and every study folder; report the problems of all at once.
+
+    ``data`` holds vocab/ and medicines/ (default: the project's data/). A library of studies kept elsewhere
+    (``<library>/studies/``) may bring its own medicine files in ``<library>/medicines/``."""
     folders = study_folders(studies_dir)
     if not folders:
         raise BuildError(f"No study folders found in {studies_dir}. Each study is a folder data/studies/<study-id>/.")
+    shared = validate_shared(read_shared(data or paths.DATA, studies_dir.parent / "medicines"))
     studies, errors = [], []
     for folder in folders:
         try:
-            studies.append(validate(read_study(folder)))
+            studies.append(validate(read_study(folder), shared))
         except DataError as exc:
             errors.append(str(exc))
     if errors:
@@ -131,18 +143,29 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     site = SITE_DEFAULTS | (site or {})
     book = number_book(studies)
     progress(f"summarised {len(studies)} study(ies) into {len(book)} values")
+    words = yaml.safe_load((templates / WORDS_FILE).read_text(encoding="utf-8"))
+    views = {s.id: view(s, book, words) for s in studies}
     figures: dict[str, Figure] = {}
     for study in studies:
-        figures |= study_figures(study, book, site["site_url"])
+        figures |= study_figures(study, views[study.id], book, site["site_url"])
     progress(f"drew {len(figures)} charts")
     plan = yaml.safe_load((templates / "pages.yml").read_text(encoding="utf-8"))
     pages = page_plan(studies, plan)
     env = environment(templates)
-    files = {p.md_path: render_page(env, p, studies, book, figures, site).encode("utf-8") for p in pages}
+    docs = data_format_docs()
+    # The word list is rendered last: it lists only the words that the study's other family pages use.
+    last = [p for p in pages if p.template == GLOSSARY_TEMPLATE]
+    files = {p.md_path: render_page(env, p, views, book, figures, site, docs).encode("utf-8")
+             for p in pages if p not in last}
+    for p in last:
+        used = {m for q in pages if q.audience == "families" and q.study == p.study and q.md_path in files
+                for m in re.findall(r"glossary\.md#([\w-]+)\)", files[q.md_path].decode("utf-8"))}
+        files[p.md_path] = render_page(env, p, views, book, figures, site, docs,
+                                       {"glossary_used": sorted(used)}).encode("utf-8")
     for key, fig in figures.items():
         files[f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg"] = fig.svg.encode("utf-8")
     for study in studies:
-        files |= clinician_downloads(study, book)
+        files |= clinician_downloads(views[study.id], book)
     progress(f"rendered {len(pages)} pages")
     reading_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families"}, templates,
                  site["reading_grade_max"], progress)
@@ -160,7 +183,7 @@ def source_date_epoch(studies: list[Study]) -> int:
     """
     if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
         return int(os.environ["SOURCE_DATE_EPOCH"])
-    day = max(dt.date.fromisoformat(str(s.meta["data_date"])) for s in studies)
+    day = max(dt.date.fromisoformat(s.spec.data_date) for s in studies)
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
 
@@ -188,7 +211,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
     started = time.perf_counter()
     studies = load_studies(studies_dir)
     progress(f"validated {len(studies)} study(ies): " + ", ".join(
-        f"{s.id} ({len(s.patients)} patients, {s.meta['status']} data)" for s in studies))
+        f"{s.id} ({len(s.patients)} patients, {s.spec.status} data)" for s in studies))
     site_context = site_inputs(config, studies_dir.parent)
     generated = generate(studies, templates, progress, site_context)
     conflicts = generated.published_conflicts()
@@ -200,7 +223,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
     for conflict in conflicts:
         warn(f"the data contradict a published figure: {conflict}. The clinicians' overview page says so.")
     footer = {"data_fingerprint": generated.fingerprint(), "generator_version": __version__,
-              "data_date": fmt.long_date(max(str(s.meta["data_date"]) for s in studies))}
+              "data_date": fmt.long_date(max(s.spec.data_date for s in studies))}
     with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", str(source_date_epoch(studies))):
         stage_docs(docs, generated.files, stage)
         mkdocs_build(config, stage / "docs", stage / "site", generated.nav(), footer)

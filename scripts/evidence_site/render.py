@@ -20,7 +20,8 @@ from . import __version__, families, fmt
 from .charts import Figure
 from .errors import TemplateError
 from .numbers import NumberBook, Value
-from .schema import SCHEMA_VERSION, STUDY_FIELDS, TABLES
+from .present import StudyView
+from .schema import SCHEMA_VERSION
 from .validate import Study
 
 AUDIENCES = ("families", "clinicians")
@@ -68,17 +69,22 @@ def environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def render_page(env: jinja2.Environment, page: Page, studies: list[Study], book: NumberBook,
-                figures: dict[str, Figure], site: dict[str, Any] | None = None) -> str:
-    """Render one page; raise TemplateError naming the template and line on any failure."""
-    study = next((s for s in studies if s.id == page.study), None)
+def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView], book: NumberBook,
+                figures: dict[str, Figure], site: dict[str, Any] | None = None,
+                docs: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> str:
+    """Render one page; raise TemplateError naming the template and line on any failure.
+
+    Templates get prepared views (``present.StudyView``), never patient rows; they print numbers only with
+    ``v(<value id>)``, where the id comes from a prepared table (or is a fixed id such as n_patients).
+    """
+    study = views.get(page.study)
 
     def v(short_id: str) -> Value:
         prefix = f"{page.study}." if page.study and "." not in short_id else ""
         return book.cite(prefix + short_id, page.url)
 
-    def has(short_id: str) -> bool:
-        return f"{page.study}.{short_id}" in book
+    def has(short_id: str | None) -> bool:
+        return short_id is not None and f"{page.study}.{short_id}" in book
 
     def figure(name: str, alt: str = "") -> str:
         key = f"{page.audience}/{page.study}/{name}"
@@ -90,10 +96,15 @@ def render_page(env: jinja2.Environment, page: Page, studies: list[Study], book:
         text = " ".join((alt or figures[key].alt).split())
         return f"![{text}](figures/{name}.svg){{ .chart }}"
 
+    def figure_exists(name: str) -> bool:
+        """False when a chart was not drawn because every value in it is withheld or not estimable."""
+        return f"{page.audience}/{page.study}/{name}" in figures
+
     context = dict(
-        page=page, study=study, studies=studies, v=v, has=has, figure=figure, fmt=fmt, link=_linker(page.md_path),
-        generator_version=__version__, schema_version=SCHEMA_VERSION, tables=TABLES, study_fields=STUDY_FIELDS,
-        any_synthetic=any(s.synthetic for s in studies), site=site or {})
+        page=page, study=study, studies=list(views.values()), v=v, has=has, figure=figure,
+        figure_exists=figure_exists, fmt=fmt,
+        link=_linker(page.md_path), generator_version=__version__, schema_version=SCHEMA_VERSION,
+        any_synthetic=any(s.synthetic for s in views.values()), site=site or {}, docs=docs or {}, **(extra or {}))
     try:
         return env.get_template(page.template).render(context)
     except TemplateError:

@@ -1,9 +1,9 @@
-"""The data contract, version 1: one declarative definition of every study file.
+"""The data contract for the CSV tables, version 2: one declarative definition of every table.
 
-This module is the single source of truth for the data format. It drives
-validation (``validate.py``), the generated "Data format" page of the site
-(``templates/reference/data-format.md.j2``) and the tests that keep the two in
-step. Change the format here, nowhere else.
+This module and ``spec.py`` (study.yml, medicines, vocabulary) are the single source of truth for the data
+format. They drive validation (``validate.py``), the generated "Data format" page of the site
+(``templates/reference/data-format.md.j2``) and the tests that keep the two in step. Change the format here,
+nowhere else. Allowed codes are not listed here: they come from the vocabulary (``data/vocab/``).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-ColumnType = Literal["id", "category", "integer", "number", "boolean", "date", "text"]
+ColumnType = Literal["id", "category", "code", "codes", "integer", "number", "boolean", "date", "text"]
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,18 @@ class Column:
     maximum: float | None = None
     unit: str = ""
     private: bool = False  # never published, in any form (ids, dates, free text)
+    optional: bool = False  # the whole column may be left out of the file
+    vocab: str = ""  # "code"/"codes": the vocabulary section holding the allowed codes
 
     @property
     def expected(self) -> str:
         """Plain description of an acceptable value, used in error messages and docs."""
         if self.type == "category":
             return "one of " + ", ".join(self.choices)
+        if self.type == "code":
+            return f"a code from data/vocab/{self.vocab}.yml (or the study's `vocab: {self.vocab}:`)"
+        if self.type == "codes":
+            return f"codes from data/vocab/{self.vocab}.yml separated by semicolons, or empty"
         if self.type == "boolean":
             return "yes or no"
         if self.type == "date":
@@ -69,28 +75,16 @@ class Table:
         return next(c for c in self.columns if c.name == name)
 
 
-@dataclass(frozen=True)
-class Field:
-    """One top-level field of ``study.yml``."""
-
-    name: str
-    type: Literal["text", "integer", "list", "mapping", "category"]
-    description: str
-    required: bool = True
-    choices: tuple[str, ...] = ()
-    default: object = None
-
-
 def _num(x: float) -> str:
     return f"{x:g}"
 
 
-DIAGNOSES = ("CD", "UC", "IBDU")
-ACTIVITY_INDICES = ("PUCAI", "wPCDAI")
-ENDOSCOPY_INDICES = ("Mayo", "SES-CD")
-EVENT_TYPES = ("dose_escalation", "discontinuation", "surgery", "endoscopy", "adverse_event")
-DISCONTINUATION_REASONS = ("lack_of_response", "loss_of_response", "adverse_event", "patient_choice", "other")
-PRIOR_THERAPIES = ("anti_tnf", "ustekinumab", "vedolizumab", "tofacitinib", "risankizumab")
+# Columns of type "code" and "codes" take their allowed values from a section of the vocabulary
+# (data/vocab/<section>.yml, extended by the study's `vocab:`), so no code list lives here.
+EVENT_TYPES = ("dose_change", "discontinuation", "surgery", "endoscopy", "adverse_event")
+SEXES = ("F", "M")
+DOSE_UNITS = ("mg", "mg/kg")
+FORMULATIONS = ("tablet", "liquid")
 
 PATIENTS = Table(
     file="patients.csv",
@@ -99,17 +93,32 @@ PATIENTS = Table(
     key=("patient_id",),
     columns=(
         Column("patient_id", "id", "Study-specific pseudonymous id. Never published.", private=True),
-        Column("diagnosis", "category", "Diagnosis at start: Crohn's disease, ulcerative colitis or IBD-unclassified.",
-               choices=DIAGNOSES),
-        Column("sex", "category", "Sex recorded in the chart.", choices=("F", "M")),
+        Column("diagnosis", "code", "Diagnosis at start; one of the study's `diagnoses`.", vocab="diagnoses"),
+        Column("sex", "category", "Sex recorded in the chart.", choices=SEXES),
         Column("age_at_diagnosis_years", "number", "Age when IBD was diagnosed.", minimum=0, maximum=18, unit="years"),
-        Column("age_at_start_years", "number", "Age at the first dose of upadacitinib.", minimum=0, maximum=18,
-               unit="years"),
+        Column("age_at_start_years", "number", "Age at the first dose of the medicine; not below the age at "
+               "diagnosis.", minimum=0, maximum=18, unit="years"),
         Column("start_date", "date", "Date of the first dose. Never published.", private=True),
-        *(Column(f"prior_{t}", "boolean", f"Earlier treatment with {t.replace('_', '-')} that failed.")
-          for t in PRIOR_THERAPIES),
-        Column("baseline_steroids", "boolean", "On systemic corticosteroids at start."),
-        Column("starting_dose_mg", "integer", "Daily dose at start.", minimum=1, maximum=45, unit="mg"),
+        Column("centre", "text", "Centre where the patient was treated (multicentre studies). Used only to count "
+               "centres; never published per patient.", required=False, optional=True, private=True),
+        Column("prior_therapies", "codes", "Earlier advanced therapies that failed, separated by semicolons "
+               "(e.g. anti_tnf; thiopurine); empty for none. Only the study's `prior_therapies` are counted.",
+               required=False, optional=True, vocab="therapies"),
+        Column("baseline_steroids", "boolean", "On systemic corticosteroids at start.", required=False,
+               optional=True),
+        Column("starting_dose", "number", "Dose at start, in `dose_unit`, per dose.", minimum=0, maximum=100,
+               required=False, optional=True),
+        Column("dose_unit", "category", "Unit of the doses (default mg).", choices=DOSE_UNITS, required=False,
+               optional=True),
+        Column("dose_frequency", "code", "How often the dose is given (default once_daily).", vocab="frequencies",
+               required=False, optional=True),
+        Column("formulation", "category", "Tablet or liquid (default tablet).", choices=FORMULATIONS,
+               required=False, optional=True),
+        Column("follow_up_end_week", "number", "Week follow-up ended, for patients followed for less than the "
+               "study's follow_up_weeks (lost to follow-up, moved away); empty when followed to the end. Such "
+               "patients are censored then.", minimum=0, maximum=520, unit="weeks", required=False, optional=True),
+        Column("follow_up_end_reason", "code", "Why follow-up ended early; required when follow_up_end_week is "
+               "given.", vocab="follow_up_end", required=False, optional=True),
     ),
 )
 
@@ -120,20 +129,22 @@ VISITS = Table(
     key=("patient_id", "week"),
     columns=(
         Column("patient_id", "id", "Links to patients.csv.", private=True),
-        Column("week", "integer", "Assessment week; must be one of the study's time points.", minimum=0, maximum=104,
+        Column("week", "integer", "Assessment week; must be one of the study's time points.", minimum=0, maximum=520,
                unit="weeks"),
         Column("visit_date", "date", "Date of the assessment. Never published.", private=True),
-        Column("on_treatment", "boolean", "Still taking upadacitinib at this assessment."),
-        Column("activity_index", "category", "Disease activity index used: PUCAI for UC and IBD-U, wPCDAI for CD.",
-               choices=ACTIVITY_INDICES, required=False),
-        Column("activity_score", "number", "Score on that index (PUCAI 0-85, wPCDAI 0-125).", minimum=0, maximum=125,
+        Column("on_treatment", "boolean", "Still taking the medicine at this assessment."),
+        Column("activity_index", "code", "Disease activity index used (e.g. PUCAI, wPCDAI).", vocab="activity",
                required=False),
-        Column("steroids", "boolean", "On systemic corticosteroids at this assessment.", required=False),
-        Column("crp_mg_l", "number", "C-reactive protein.", minimum=0, maximum=500, unit="mg/L", required=False),
+        Column("activity_score", "number", "Score on that index, within the index's range.", minimum=0,
+               maximum=1000, required=False),
+        Column("steroids", "boolean", "On systemic corticosteroids at this assessment.", required=False,
+               optional=True),
+        Column("crp_mg_l", "number", "C-reactive protein.", minimum=0, maximum=500, unit="mg/L", required=False,
+               optional=True),
         Column("calprotectin_ug_g", "number", "Faecal calprotectin.", minimum=0, maximum=10000, unit="µg/g",
-               required=False),
-        Column("weight_z", "number", "Weight-for-age z-score.", minimum=-6, maximum=6, required=False),
-        Column("height_z", "number", "Height-for-age z-score.", minimum=-6, maximum=6, required=False),
+               required=False, optional=True),
+        Column("weight_z", "number", "Weight-for-age z-score.", minimum=-6, maximum=6, required=False, optional=True),
+        Column("height_z", "number", "Height-for-age z-score.", minimum=-6, maximum=6, required=False, optional=True),
     ),
 )
 
@@ -145,25 +156,30 @@ EVENTS = Table(
     columns=(
         Column("event_id", "text", "Unique id of the event within the study. Never published.", private=True),
         Column("patient_id", "id", "Links to patients.csv.", private=True),
-        Column("week", "number", "Weeks since the first dose when the event happened.", minimum=0, maximum=104,
+        Column("week", "number", "Weeks since the first dose when the event happened.", minimum=0, maximum=520,
                unit="weeks"),
         Column("event_date", "date", "Date of the event. Never published.", private=True),
         Column("event_type", "category", "What kind of event this row records.", choices=EVENT_TYPES),
-        Column("new_dose_mg", "integer", "For dose_escalation: the new daily dose.", minimum=1, maximum=45,
-               unit="mg", required=False),
-        Column("reason", "category", "For discontinuation: why treatment stopped.",
-               choices=DISCONTINUATION_REASONS, required=False),
-        Column("endoscopy_index", "category", "For endoscopy: Mayo endoscopic subscore (UC) or SES-CD (CD).",
-               choices=ENDOSCOPY_INDICES, required=False),
-        Column("endoscopy_score", "number", "For endoscopy: the score (Mayo 0-3, SES-CD 0-56).", minimum=0,
-               maximum=56, required=False),
-        Column("ae_type", "text", "For adverse_event: short type, e.g. acne, herpes_zoster, infection.",
-               required=False),
+        Column("new_dose", "number", "For dose_change: the new dose, in the patient's dose_unit.", minimum=0,
+               maximum=100, required=False, optional=True),
+        Column("new_dose_frequency", "code", "For dose_change: how often the new dose is given (default: as "
+               "before).", vocab="frequencies", required=False, optional=True),
+        Column("reason", "code", "For discontinuation: why treatment stopped.", vocab="stop_reasons",
+               required=False, optional=True),
+        Column("surgery_type", "code", "For surgery: what operation.", vocab="surgery", required=False,
+               optional=True),
+        Column("endoscopy_index", "code", "For endoscopy: the index scored (e.g. Mayo, SES-CD).", vocab="endoscopy",
+               required=False, optional=True),
+        Column("endoscopy_score", "number", "For endoscopy: the score, within the index's range.", minimum=0,
+               maximum=1000, required=False, optional=True),
+        Column("ae_type", "code", "For adverse_event: its type.", vocab="adverse_events", required=False,
+               optional=True),
         Column("serious", "boolean", "For adverse_event: met the definition of a serious adverse event.",
-               required=False),
+               required=False, optional=True),
         Column("led_to_discontinuation", "boolean", "For adverse_event: treatment stopped because of it.",
-               required=False),
-        Column("notes", "text", "Free text for the study team. Never published.", required=False, private=True),
+               required=False, optional=True),
+        Column("notes", "text", "Free text for the study team. Never published.", required=False, private=True,
+               optional=True),
     ),
 )
 
@@ -173,35 +189,3 @@ TABLES: tuple[Table, ...] = (PATIENTS, VISITS, EVENTS)
 # empty cells, so a required column holding one is reported as missing.
 MISSING_MARKERS = ("", "na", "n/a", "nan", "null", "none", "-", "--", "missing", "unknown", ".")
 
-MIN_CELL_DEFAULT = 5  # small-cell protection: counts from 1 to min_cell - 1 are never published
-
-STUDY_FIELDS: tuple[Field, ...] = (
-    Field("title", "text", "Full title of the study, shown as the page heading for clinicians."),
-    Field("short_title", "text", "Short title for navigation and the family pages."),
-    Field("drug", "mapping", "The medicine: `name`, `brand`, `class`, `route`, and plain-language `about` facts."),
-    Field("population", "text", "Who was studied, in one sentence."),
-    Field("design", "mapping", "`type`, `setting`, `centres`, `dates`, `eligibility` and `data_source`; optional "
-          "`populations`, the analysis populations (each with `label` and `definition`) for the methods page."),
-    Field("follow_up_weeks", "integer", "Length of follow-up."),
-    Field("timepoints_weeks", "list", "Assessment weeks, starting with 0 (baseline)."),
-    Field("outcomes", "mapping", "Outcome definitions with their thresholds (see below)."),
-    Field("status", "category", "Whether the patient-level data are real or a synthetic demonstration.",
-          choices=("synthetic", "real")),
-    Field("data_date", "text", "Date the data were frozen (YYYY-MM-DD); printed on pages and handouts."),
-    Field("citations", "mapping", "Sources, keyed by a short name used elsewhere in the file."),
-    Field("published", "list", "Published headline figures, each with `id`, `label`, `value`, `precision` "
-          "and `source` (a key of `citations`)."),
-    Field("assumptions", "list", "Choices made where the source is silent, printed on the methods page.",
-          required=False, default=[]),
-    Field("limitations", "list", "Limitations of the design, for both audiences.", required=False, default=[]),
-    Field("certainty", "mapping", "GRADE-style certainty for the clinicians' summary of findings: `start` (the "
-          "rating an uncontrolled cohort starts at, e.g. low), `start_reason`, `source` (a key of `citations`) and "
-          "`outcomes`, a list with one row per key outcome: `value` (a computed value id, without the study "
-          "prefix), optional `also` (a second value id, e.g. the other denominator), `rating` (high, moderate, low "
-          "or very low), `reasons` (a list of reasons for rating down), `statement` (one sentence in GRADE wording: "
-          "low 'may', very low 'the evidence is very uncertain') and `comment`.", required=False, default={}),
-    Field("min_cell", "integer", "Small-cell protection: a count computed from the patient data from 1 to "
-          "`min_cell` - 1, or whose complement is, is shown as \"fewer than `min_cell`\" and its percentage and "
-          "interval are withheld (see the site's privacy page). 0 turns protection off, for test fixtures only.",
-          required=False, default=MIN_CELL_DEFAULT),
-)

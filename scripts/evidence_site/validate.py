@@ -6,45 +6,41 @@ file, row, column, what was expected, what was found and a hint.
 
 from __future__ import annotations
 
-import difflib
 import re
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from . import typed
 from .errors import DataError, Problem
-from .load import RawStudy
-from .schema import MISSING_MARKERS, PATIENTS, STUDY_FIELDS, TABLES, Column, Table
+from .load import RawShared, RawStudy
+from .schema import MISSING_MARKERS, PATIENTS, TABLES, Column, Table
+from .spec import VOCAB_SECTIONS, Citation, Medicine, Outcome, StudySpec, Vocabulary
+from .typed import Reader, closest
 
-TYPE_HINTS = {
-    "text": "Write it as text; put it in double quotes if it contains a colon.",
-    "integer": "Write a whole number without quotes or units, e.g. 52.",
-    "list": "Write a list in brackets, e.g. [0, 8, 52], or one '- item' per line.",
-    "mapping": "Write indented 'key: value' lines under the field name.",
-    "category": "Write one of the allowed values without quotes.",
-}
 TABLES_WITH_ROWS = ("patients.csv", "visits.csv")  # events.csv may be empty: a study with no events
 MAX_PER_COLUMN = 5  # report at most this many bad cells per column, then a count of the rest
-PRECISIONS = ("integer", "1dp", "percent", "just_over_half")
 TRUE_WORDS = {"yes", "y", "true", "1"}
 FALSE_WORDS = {"no", "n", "false", "0"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# Each index has its own scale; the column's schema range is the widest of them (see schema.py).
-SCORE_RANGES = {
-    ("visits.csv", "activity_index", "activity_score"): {"PUCAI": (0, 85), "wPCDAI": (0, 125)},
-    ("events.csv", "endoscopy_index", "endoscopy_score"): {"Mayo": (0, 3), "SES-CD": (0, 56)},
-}
+SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+# Each index column pair: the score must lie within the range of the index named in the same row.
+SCORE_COLUMNS = (("visits.csv", "activity_index", "activity_score", "activity"),
+                 ("events.csv", "endoscopy_index", "endoscopy_score", "endoscopy"))
 
 
 @dataclass
 class Study:
-    """A validated study: metadata and typed tables."""
+    """A validated study: its typed specification, its medicine, its vocabulary and typed tables."""
 
     id: str
     folder: Path
-    meta: dict[str, Any]
+    spec: StudySpec
+    medicine: Medicine
+    vocab: Vocabulary
     patients: pd.DataFrame
     visits: pd.DataFrame
     events: pd.DataFrame
@@ -52,135 +48,269 @@ class Study:
 
     @property
     def synthetic(self) -> bool:
-        return self.meta["status"] == "synthetic"
+        return self.spec.status == "synthetic"
 
 
-def validate(raw: RawStudy) -> Study:
-    """Return the typed study, or raise DataError listing every problem found."""
-    meta = {f.name: f.default for f in STUDY_FIELDS if not f.required} | raw.meta
+@dataclass(frozen=True)
+class Shared:
+    """The validated shared data: vocabulary and medicines."""
+
+    vocab: Vocabulary
+    medicines: dict[str, Medicine]
+    fingerprint: str
+
+
+def validate_shared(raw: RawShared) -> Shared:
+    """Type-check data/vocab/ and data/medicines/; raise DataError listing every problem."""
     problems = list(raw.problems)
-    problems += check_meta(meta)
-    typed: dict[str, pd.DataFrame] = {}
+    sections: dict[str, Any] = {}
+    hints = typing.get_type_hints(Vocabulary)
+    for name, data in raw.vocab.items():
+        if name not in VOCAB_SECTIONS:
+            problems.append(Problem(f"data/vocab/{name}.yml", "Unknown vocabulary file.",
+                                    expected="one of " + ", ".join(f"{s}.yml" for s in VOCAB_SECTIONS), found=name,
+                                    hint=closest(name, list(VOCAB_SECTIONS)) or "Rename or remove the file."))
+            continue
+        reader = Reader(f"data/vocab/{name}.yml")
+        sections[name] = typed.parse(hints[name], data or {}, reader)
+        problems += reader.problems
+    medicines = {}
+    for name, data in raw.medicines.items():
+        reader = Reader(f"data/medicines/{name}.yml")
+        medicine = typed.parse(Medicine, data, reader)
+        problems += reader.problems
+        if medicine is not None:
+            problems += check_medicine(name, medicine)
+            medicines[name] = medicine
+    if problems:
+        raise DataError("shared", problems, "The shared data (data/vocab/, data/medicines/)")
+    return Shared(Vocabulary(**{k: v for k, v in sections.items() if v is not None}), medicines, raw.fingerprint)
+
+
+def check_medicine(name: str, medicine: Medicine) -> list[Problem]:
+    """rule: fact_source_known; rule: url_https"""
+    file = f"data/medicines/{name}.yml"
+    problems = [Problem(file, "A fact cites an unknown source.", column=f"{part}.{key}.source",
+                        expected="a key of citations: " + ", ".join(medicine.citations), found=repr(fact.source),
+                        hint=closest(fact.source, list(medicine.citations)) or "Add the source under `citations:`.")
+                for part, facts in (("about", medicine.about), ("clinician", medicine.clinician))
+                for key, fact in facts.items() if fact.source not in medicine.citations]
+    problems += _check_urls(file, "citations", medicine.citations)
+    return problems
+
+
+def merge_vocab(shared: Vocabulary, extra: Vocabulary | None) -> Vocabulary:
+    """The shared vocabulary with a study's own codes added (a study's entry wins on the same code)."""
+    if extra is None:
+        return shared
+    return Vocabulary(**{s: {**getattr(shared, s), **getattr(extra, s)} for s in VOCAB_SECTIONS})
+
+
+def validate(raw: RawStudy, shared: Shared) -> Study:
+    """Return the typed study, or raise DataError listing every problem found."""
+    problems = list(raw.problems)
+    reader = Reader("study.yml")
+    yml_broken = any(p.file == "study.yml" for p in raw.problems)
+    spec = None if yml_broken else typed.parse(StudySpec, raw.meta, reader)
+    problems += reader.problems
+    vocab = merge_vocab(shared.vocab, spec.vocab if spec else None)
+    if spec is not None:
+        problems += check_study(spec, vocab, shared.medicines)
+    typed_tables: dict[str, pd.DataFrame] = {}
     for table in TABLES:
         if table.file in raw.tables:
-            frame, found = check_table(table, raw.tables[table.file])
+            frame, found = check_table(table, raw.tables[table.file], vocab)
             problems += found
-            typed[table.file] = frame
-    for (file, index_col, score_col), ranges in SCORE_RANGES.items():
-        if file in typed and {index_col, score_col} <= set(typed[file].columns):
-            problems += check_score_ranges(file, typed[file], index_col, score_col, ranges)
-    if not problems:
-        problems += check_links(typed, meta)
-    if problems:
+            typed_tables[table.file] = frame
+    for file, index_col, score_col, section in SCORE_COLUMNS:
+        if file in typed_tables:
+            problems += check_score_ranges(file, typed_tables[file], index_col, score_col,
+                                           getattr(vocab, section))
+    if not problems and spec is not None:
+        problems += check_links(typed_tables, spec)
+    if problems or spec is None:
         raise DataError(raw.id, problems)
-    return Study(raw.id, raw.folder, meta, typed["patients.csv"], typed["visits.csv"], typed["events.csv"],
-                 raw.fingerprint)
+    return Study(raw.id, raw.folder, spec, shared.medicines[spec.medicine], vocab, typed_tables["patients.csv"],
+                 typed_tables["visits.csv"], typed_tables["events.csv"], raw.fingerprint)
 
 
-# --- study.yml ---------------------------------------------------------------------------------------------------
+# --- study.yml: the rules beyond types (spec.RULES names each one) -----------------------------------------------
 
-def check_meta(meta: dict[str, Any]) -> list[Problem]:
-    problems = []
-    py_types = {"text": str, "integer": int, "list": list, "mapping": dict, "category": str}
-    for f in STUDY_FIELDS:
-        if f.name not in meta:
-            problems.append(Problem("study.yml", f"The field {f.name!r} is missing.", column=f.name,
-                                    expected=f"{f.type}: {f.description}", found="nothing",
-                                    hint="See the Data format page for every field of study.yml."))
-            continue
-        value = meta[f.name]
-        if not isinstance(value, py_types[f.type]) or (f.type == "integer" and isinstance(value, bool)):
-            problems.append(Problem("study.yml", f"The field {f.name!r} has the wrong type.", column=f.name,
-                                    expected=f.type, found=f"{type(value).__name__} {value!r}"[:80],
-                                    hint=TYPE_HINTS[f.type]))
-        elif f.choices and value not in f.choices:
-            problems.append(Problem("study.yml", f"The field {f.name!r} has an unknown value.", column=f.name,
-                                    expected="one of " + ", ".join(f.choices), found=repr(value),
-                                    hint=_closest(value, f.choices) or "Use exactly one of the listed values."))
-    known = {f.name for f in STUDY_FIELDS}
-    for name in meta:
-        if name not in known:
-            problems.append(Problem("study.yml", f"Unknown field {name!r}.", column=name,
-                                    expected="one of the documented fields", found=name,
-                                    hint=_closest(name, known) or "Remove the field, or see the Data format page."))
-    if problems:
-        return problems
-    if not ISO_DATE.match(str(meta["data_date"])) or _not_a_date(str(meta["data_date"])):
-        problems.append(Problem("study.yml", "The field 'data_date' is not a date.", column="data_date",
-                                expected="a date written YYYY-MM-DD, in quotes", found=repr(meta["data_date"]),
-                                hint='Write it as data_date: "2026-01-15".'))
-    if meta["min_cell"] < 0:
-        problems.append(Problem("study.yml", "The field 'min_cell' is negative.", column="min_cell",
-                                expected="a whole number of at least 0 (5 is the usual choice)",
-                                found=repr(meta["min_cell"]),
-                                hint="Counts from 1 to min_cell - 1 are withheld from the site; 0 turns this off."))
-    weeks = meta["timepoints_weeks"]
-    if not all(isinstance(w, int) and not isinstance(w, bool) for w in weeks) or weeks != sorted(set(weeks)) \
-            or weeks[0] != 0 or weeks[-1] > meta["follow_up_weeks"]:
-        problems.append(Problem("study.yml", "The time points are not usable.", column="timepoints_weeks",
-                                expected=f"whole weeks in increasing order from 0 to at most {meta['follow_up_weeks']}",
-                                found=repr(weeks), hint="Write them as a list, e.g. [0, 8, 12, 26, 52]."))
-    for i, entry in enumerate(meta["published"], 1):
-        where = f"published, entry {i}"
-        if not isinstance(entry, dict) or not {"id", "label", "value", "precision", "source"} <= set(entry):
-            problems.append(Problem("study.yml", f"{where} is incomplete.", column="published",
-                                    expected="id, label, value, precision and source", found=repr(entry)[:80],
-                                    hint="Write each entry as {id: ..., label: ..., value: ..., precision: ..., "
-                                         "source: ...}."))
-            continue
-        if entry["precision"] not in PRECISIONS:
-            problems.append(Problem("study.yml", f"{where} has an unknown precision.", column="published",
-                                    expected="one of " + ", ".join(PRECISIONS), found=repr(entry["precision"]),
-                                    hint=_closest(str(entry["precision"]), PRECISIONS)
-                                    or "The comment above `published:` in study.yml explains each precision."))
-        if entry["source"] not in meta["citations"]:
-            problems.append(Problem("study.yml", f"{where} cites an unknown source.", column="published",
-                                    expected="a key of citations: " + ", ".join(meta["citations"]),
-                                    found=repr(entry["source"]),
-                                    hint=_closest(str(entry["source"]), meta["citations"])
-                                    or "Add the source under `citations:`, or correct the key."))
+def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -> list[Problem]:
+    """Every rule of spec.RULES that one study.yml can break, each problem with its field path."""
+    problems: list[Problem] = []
+
+    def add(path: str, message: str, expected: str, found: Any, hint: str = "") -> None:
+        problems.append(Problem("study.yml", message, column=path, expected=expected, found=str(found)[:80],
+                                hint=hint))
+
+    def known(path: str, code: str, options: dict[str, Any] | list[str], what: str, hint: str = "") -> None:
+        if code not in options:
+            add(path, f"Unknown {what}.", "one of " + ", ".join(options), repr(code),
+                closest(code, list(options)) or hint)
+
+    # rule: medicine_known
+    known("medicine", spec.medicine, medicines, "medicine",
+          f"Add a file data/medicines/{spec.medicine}.yml (copy an existing medicine file and rewrite every fact).")
+    # rule: diagnoses_known; rule: therapies_known
+    for i, dx in enumerate(spec.diagnoses):
+        known(f"diagnoses[{i}]", dx, vocab.diagnoses, "diagnosis", "Add it under `vocab: diagnoses:`.")
+    for i, t in enumerate(spec.prior_therapies):
+        known(f"prior_therapies[{i}]", t, vocab.therapies, "therapy", "Add it under `vocab: therapies:`.")
+    # rule: centres_positive; rule: follow_up_positive; rule: min_cell_range; rule: real_needs_protection;
+    # rule: data_date_is_date
+    if spec.design.centres < 1:
+        add("design.centres", "The number of centres must be at least 1.", "a whole number of at least 1",
+            spec.design.centres)
+    if spec.follow_up_weeks < 1:
+        add("follow_up_weeks", "Follow-up must be at least 1 week.", "a whole number of at least 1",
+            spec.follow_up_weeks)
+    if not 0 <= spec.min_cell <= 50:
+        add("min_cell", "min_cell is out of range.", "a whole number from 0 to 50 (5 is the usual choice)",
+            spec.min_cell, "Counts from 1 to min_cell - 1 are withheld from the site; 0 turns this off.")
+    elif spec.status == "real" and spec.min_cell < 3:
+        add("min_cell", "Real patient data need small-cell protection.", "min_cell of at least 3 with status: real",
+            spec.min_cell, "Protection can be lowered only for synthetic data (status: synthetic).")
+    if not ISO_DATE.match(spec.data_date) or _not_a_date(spec.data_date):
+        add("data_date", "The field 'data_date' is not a date.", "a date written YYYY-MM-DD, in quotes",
+            repr(spec.data_date), 'Write it as data_date: "2026-01-15".')
+    # rule: timepoints_ordered
+    weeks = spec.timepoints_weeks
+    if not weeks or weeks != sorted(set(weeks)) or weeks[0] != 0 or weeks[-1] > spec.follow_up_weeks \
+            or len(weeks) < 2:
+        add("timepoints_weeks", "The time points are not usable.",
+            f"at least two whole weeks in increasing order from 0 to at most {spec.follow_up_weeks}",
+            repr(weeks), "Write them as a list, e.g. [0, 8, 12, 26, 52].")
+    # rule: outcome_key_slug (and each outcome's own rules in _check_rule)
+    for key, o in spec.outcomes.items():
+        path = f"outcomes.{key}"
+        if not SLUG.match(key):
+            add(path, "The outcome key cannot be used in value ids.", "lower-case letters, digits and _, "
+                "starting with a letter", repr(key), "Rename the key, e.g. sf_remission.")
+        problems += _check_rule(path, o, spec, vocab)
+    # rule: subgroup_therapy; rule: subgroup_outcomes
+    for key, g in spec.subgroups.items():
+        path = f"subgroups.{key}"
+        if not SLUG.match(key):
+            add(path, "The subgroup key cannot be used in value ids.", "lower-case letters, digits and _",
+                repr(key))
+        if g.prior_therapy not in spec.prior_therapies:
+            add(f"{path}.prior_therapy", "The subgroup names a therapy the study does not record.",
+                "one of prior_therapies: " + ", ".join(spec.prior_therapies), repr(g.prior_therapy),
+                "Add it to `prior_therapies`, or correct the code.")
+        for i, name in enumerate(g.outcomes):
+            if name not in spec.outcomes or spec.outcomes[name].rule == "endoscopy_at_most":
+                add(f"{path}.outcomes[{i}]", "The subgroup names an outcome that is not evaluated at each week.",
+                    "one of " + ", ".join(k for k, o in spec.outcomes.items() if o.rule != "endoscopy_at_most"),
+                    repr(name), closest(name, list(spec.outcomes)))
+    # rule: published_source_known; rule: certainty_source_known; rule: url_https
+    for i, p in enumerate(spec.published):
+        known(f"published[{i}].source", p.source, spec.citations, "source", "Add the source under `citations:`.")
+    if spec.certainty is not None:
+        known("certainty.source", spec.certainty.source, spec.citations, "source",
+              "Add the source under `citations:`.")
+    problems += _check_urls("study.yml", "citations", spec.citations)
+    # rule: limitation_kind_known
+    for i, lim in enumerate(spec.limitations):
+        if lim.kind not in vocab.limitations and not lim.plain:
+            add(f"limitations[{i}].kind", "Unknown kind of limitation, and no plain words given.",
+                "one of " + ", ".join(vocab.limitations) + ", or a `plain:` sentence for families",
+                repr(lim.kind), closest(lim.kind, list(vocab.limitations)) or "Add `plain:` words for families.")
     return problems
+
+
+def _check_rule(path: str, o: Outcome, spec: StudySpec, vocab: Vocabulary) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(where: str, message: str, expected: str, found: Any, hint: str = "") -> None:
+        problems.append(Problem("study.yml", message, column=where, expected=expected, found=str(found)[:80],
+                                hint=hint))
+
+    # rule: rule_needs_its_settings; rule: threshold_index_known; rule: all_of_known
+    if o.rule in ("score_below", "score_at_most", "fall_from_baseline", "endoscopy_at_most"):
+        indices = vocab.endoscopy if o.rule == "endoscopy_at_most" else vocab.activity
+        if not o.thresholds:
+            add(f"{path}.thresholds", f"The rule {o.rule} needs a cut-off for each index.",
+                "a mapping of index to cut-off, e.g. {PUCAI: 10}", "nothing")
+        for index, cut in o.thresholds.items():
+            if index not in indices:
+                add(f"{path}.thresholds.{index}", "The threshold names an unknown index.",
+                    "one of " + ", ".join(indices), repr(index), closest(index, list(indices)))
+            elif not indices[index].min <= cut <= indices[index].max:
+                add(f"{path}.thresholds.{index}", "The cut-off is outside the index's range.",
+                    f"from {indices[index].min:g} to {indices[index].max:g}", cut)
+    elif o.rule in ("lab_below", "lab_at_most"):
+        if o.lab is None or o.limit is None:
+            add(path, f"The rule {o.rule} needs `lab` and `limit`.", "lab: crp_mg_l or calprotectin_ug_g, and "
+                "limit: a number", f"lab {o.lab!r}, limit {o.limit!r}")
+    elif o.rule == "all_of":
+        if not o.of:
+            add(f"{path}.of", "The rule all_of needs the outcomes it combines.", "a list of outcome keys", "nothing")
+        for i, name in enumerate(o.of):
+            other = spec.outcomes.get(name)
+            if other is None or other.rule in ("all_of", "endoscopy_at_most"):
+                add(f"{path}.of[{i}]", "all_of names an outcome it cannot combine.",
+                    "an outcome of the study that is a score, fall or lab rule", repr(name),
+                    closest(name, list(spec.outcomes)))
+    return problems
+
+
+def _check_urls(file: str, path: str, citations: dict[str, Citation]) -> list[Problem]:
+    return [Problem(file, "A link must be https.", column=f"{path}.{key}.url", expected="a URL starting https://",
+                    found=repr(c.url)[:80], hint="Copy the address from the browser's address bar.")
+            for key, c in citations.items()
+            if c.url is not None and not (c.url.startswith("https://") or c.url.startswith("mailto:"))]
 
 
 # --- tables ------------------------------------------------------------------------------------------------------
 
-def check_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check columns and cells of one table; return the typed frame (bad cells empty) and the problems."""
+def check_table(table: Table, raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check columns and cells of one table; return the typed frame (bad cells empty) and the problems.
+
+    Optional columns may be left out of the file: they are then empty in the typed frame.
+    """
     problems = []
     names = set(table.column_names)
     for col in raw.columns:
         if col not in names:
             problems.append(Problem(table.file, f"Unknown column {col!r}.", column=col,
                                     expected="only the columns of the data contract", found=col,
-                                    hint=_closest(col, names) or "Remove the column; the Data format page lists "
-                                                                 "every column."))
+                                    hint=closest(col, list(names)) or "Remove the column; the Data format page "
+                                                                      "lists every column."))
     if raw.empty and table.file in TABLES_WITH_ROWS:
         problems.append(Problem(table.file, "The table has no rows.", expected=f"{table.grain}, below the header",
                                 found="only the header row",
                                 hint="Export the table again with its data, or check that this is the right file."))
-    typed = pd.DataFrame(index=raw.index)
+    typed_frame = pd.DataFrame(index=raw.index)
     for column in table.columns:
         if column.name not in raw.columns:
-            problems.append(Problem(table.file, f"The column {column.name!r} is missing.", column=column.name,
-                                    expected=column.expected, found="no such column",
-                                    hint=f"Add a column headed {column.name!r}: {column.description}"))
-            continue
-        typed[column.name], found = check_column(table.file, column, raw[column.name])
+            if column.optional:
+                cells = pd.Series("", index=raw.index, dtype="string")
+            else:
+                problems.append(Problem(table.file, f"The column {column.name!r} is missing.", column=column.name,
+                                        expected=column.expected, found="no such column",
+                                        hint=f"Add a column headed {column.name!r}: {column.description}"))
+                continue
+        else:
+            cells = raw[column.name]
+        choices = tuple(getattr(vocab, column.vocab)) if column.vocab else column.choices
+        typed_frame[column.name], found = check_column(table.file, column, cells, choices)
         problems += found
     if not problems and table.key:
-        dup = typed.duplicated(list(table.key), keep="first")
-        for row in typed.index[dup][:MAX_PER_COLUMN]:
-            key = ", ".join(f"{k}={typed.at[row, k]}" for k in table.key)
+        dup = typed_frame.duplicated(list(table.key), keep="first")
+        for row in typed_frame.index[dup][:MAX_PER_COLUMN]:
+            key = ", ".join(f"{k}={typed_frame.at[row, k]}" for k in table.key)
             problems.append(Problem(table.file, "Duplicate row.", row=int(row), column=table.key[-1],
                                     expected=f"one row per {' and '.join(table.key)}", found=f"a second row with {key}",
                                     hint="Delete the repeated row, or correct its key."))
-    return typed, problems
+    return typed_frame, problems
 
 
-def check_column(file: str, column: Column, cells: pd.Series) -> tuple[pd.Series, list[Problem]]:
+def check_column(file: str, column: Column, cells: pd.Series, choices: tuple[str, ...] = ()
+                 ) -> tuple[pd.Series, list[Problem]]:
     text = cells.fillna("").str.strip()
     missing = text.str.lower().isin(MISSING_MARKERS)
-    parsed, bad = _parse(column, text.where(~missing, ""))
+    parsed, bad = _parse(column, text.where(~missing, ""), choices)
     bad &= ~missing
     problems = []
     if column.required:
@@ -191,11 +321,18 @@ def check_column(file: str, column: Column, cells: pd.Series) -> tuple[pd.Series
                                     hint="Fill in the value from the record; this column cannot be left empty."))
     for row in text.index[bad]:
         problems.append(Problem(file, "The value is not valid.", row=int(row), column=column.name,
-                                expected=column.expected, found=repr(cells[row]), hint=_hint(column, text[row])))
+                                expected=_expected(column, choices), found=repr(cells[row])[:80],
+                                hint=_hint(column, text[row], choices)))
     return parsed, _cap(problems)
 
 
-def _parse(column: Column, text: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _expected(column: Column, choices: tuple[str, ...]) -> str:
+    if column.type in ("code", "codes") and len(choices) <= 12:
+        return column.expected + ": " + ", ".join(choices)
+    return column.expected
+
+
+def _parse(column: Column, text: pd.Series, choices: tuple[str, ...] = ()) -> tuple[pd.Series, pd.Series]:
     """Convert text to the column's type; return (values, mask of cells that failed)."""
     empty = text == ""
     if column.type in ("integer", "number"):
@@ -219,22 +356,32 @@ def _parse(column: Column, text: pd.Series) -> tuple[pd.Series, pd.Series]:
         ok = text.str.match(ISO_DATE)
         values = pd.to_datetime(text.where(ok & ~empty), format="%Y-%m-%d", errors="coerce")
         return values, values.isna() & ~empty
-    if column.type == "category":
-        bad = ~text.isin(column.choices) & ~empty
+    if column.type in ("category", "code"):
+        bad = ~text.isin(choices) & ~empty
         return text.where(~empty & ~bad).astype("string"), bad
+    if column.type == "codes":
+        lists = text.map(lambda t: tuple(sorted({c.strip() for c in t.split(";") if c.strip()})))
+        bad = lists.map(lambda codes: any(c not in choices for c in codes)) & ~empty
+        return lists.where(~bad, ()), bad
     if column.type == "id":
         bad = ~text.str.match(r"^[A-Za-z0-9_-]+$") & ~empty
         return text.where(~empty).astype("string"), bad
     return text.where(~empty).astype("string"), pd.Series(False, index=text.index)
 
 
-def _hint(column: Column, text: str) -> str:
+def _hint(column: Column, text: str, choices: tuple[str, ...] = ()) -> str:
     if column.type in ("integer", "number") and re.fullmatch(r"-?\d+,\d+", text):
         return "This looks like a decimal comma; write decimals with a point (3.5, not 3,5)."
     if column.type == "date":
         return "Write dates as YYYY-MM-DD (for example 2023-04-01), the same in every row."
-    if column.type == "category":
-        return _closest(text, column.choices) or "Use exactly one of the listed codes."
+    if column.type in ("category", "code"):
+        where = (f" To add a new code, put it in data/vocab/{column.vocab}.yml, or under `vocab: {column.vocab}:` "
+                 "in study.yml, with its clinician label and plain words.") if column.vocab else ""
+        return (closest(text, list(choices)) or "Use exactly one of the listed codes.") + where
+    if column.type == "codes":
+        unknown = [c.strip() for c in text.split(";") if c.strip() and c.strip() not in choices]
+        return (f"Unknown code {unknown[0]!r}. " + (closest(unknown[0], list(choices)) or "")
+                + f" Separate codes with semicolons; new codes go in data/vocab/{column.vocab}.yml.").strip()
     if column.type in ("integer", "number") and (column.minimum is not None or column.maximum is not None):
         return "Check the value against the source record; it is outside the possible range."
     return f"{column.description}"
@@ -248,12 +395,6 @@ def _not_a_date(text: str) -> bool:
     return False
 
 
-def _closest(word: str, options: Any) -> str:
-    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6) or difflib.get_close_matches(
-        word.lower(), [o.lower() for o in options], n=1, cutoff=0.6)
-    return f"Did you mean {match[0]!r}?" if match else ""
-
-
 def _cap(problems: list[Problem]) -> list[Problem]:
     if len(problems) <= MAX_PER_COLUMN:
         return problems
@@ -265,23 +406,46 @@ def _cap(problems: list[Problem]) -> list[Problem]:
 
 
 def check_score_ranges(file: str, frame: pd.DataFrame, index_col: str, score_col: str,
-                       ranges: dict[str, tuple[float, float]]) -> list[Problem]:
+                       indices: dict[str, Any]) -> list[Problem]:
     """A score must lie within the range of the index named in the same row (PUCAI 0-85, wPCDAI 0-125, ...)."""
     problems = []
-    for name, (low, high) in ranges.items():
+    if index_col not in frame.columns or score_col not in frame.columns:
+        return problems
+    has_score = frame[score_col].notna()
+    for row in frame.index[has_score & frame[index_col].isna()][:MAX_PER_COLUMN]:
+        problems.append(Problem(file, "A score is given without its index.", row=int(row), column=index_col,
+                                expected="one of " + ", ".join(indices), found="an empty cell",
+                                hint=f"Name the index the score in {score_col!r} was measured on."))
+    for name, ix in indices.items():
         rows = frame.index[(frame[index_col] == name).fillna(False)
-                           & ((frame[score_col] < low) | (frame[score_col] > high)).fillna(False)]
+                           & ((frame[score_col] < ix.min) | (frame[score_col] > ix.max)).fillna(False)]
         for row in rows:
             problems.append(Problem(
                 file, f"The score is outside the range of the {name} index.", row=int(row), column=score_col,
-                expected=f"a {name} score from {low:g} to {high:g}", found=f"{frame.at[row, score_col]:g}",
+                expected=f"a {name} score from {ix.min:g} to {ix.max:g}", found=f"{frame.at[row, score_col]:g}",
                 hint=f"Check the score against the record, and that {index_col} names the index it was scored on."))
     return _cap(problems)
 
 
 # --- across tables -----------------------------------------------------------------------------------------------
+# Rules (documented on the Data format page from CROSS_TABLE_RULES): see each check below.
 
-def check_links(tables: dict[str, pd.DataFrame], meta: dict[str, Any]) -> list[Problem]:
+CROSS_TABLE_RULES = (
+    "Every patient_id in visits.csv and events.csv is listed in patients.csv.",
+    "Every diagnosis in patients.csv is one of the study's `diagnoses`.",
+    "Visit weeks are time points of the study (`timepoints_weeks`).",
+    "Events and visits are not after the end of follow-up (`follow_up_weeks`, or the patient's "
+    "`follow_up_end_week`).",
+    "Within a patient, dates do not go backwards as the week goes up.",
+    "After a discontinuation, visits are marked on_treatment = no, and there is no dose_change; adverse events, "
+    "surgery and endoscopy after stopping are allowed (they are real outcomes).",
+    "A follow_up_end_week needs a follow_up_end_reason, and the other way round.",
+    "dose_change rows give new_dose; surgery rows give surgery_type; adverse_event rows give ae_type; "
+    "discontinuation rows give a reason.",
+)
+
+
+def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec) -> list[Problem]:
     """Rules that need more than one row: known patients, time points, follow-up, order of dates and events."""
     problems = []
     patients, visits, events = tables["patients.csv"], tables["visits.csv"], tables["events.csv"]
@@ -292,31 +456,68 @@ def check_links(tables: dict[str, pd.DataFrame], meta: dict[str, Any]) -> list[P
                                     expected=f"an id listed in {PATIENTS.file}",
                                     found=repr(frame.at[row, "patient_id"]),
                                     hint="Add the patient to patients.csv, or correct the id."))
-    weeks = set(meta["timepoints_weeks"])
+    # rule: patients_diagnosis_declared
+    for row in patients.index[~patients["diagnosis"].isin(spec.diagnoses)][:MAX_PER_COLUMN]:
+        problems.append(Problem("patients.csv", "The diagnosis is not one of the study's diagnoses.", row=int(row),
+                                column="diagnosis", expected="one of " + ", ".join(spec.diagnoses),
+                                found=repr(patients.at[row, "diagnosis"]),
+                                hint="Add the code to `diagnoses` in study.yml, or correct the cell."))
+    weeks = set(spec.timepoints_weeks)
     for row in visits.index[~visits["week"].isin(weeks)][:MAX_PER_COLUMN]:
         problems.append(Problem("visits.csv", "The week is not one of the study's time points.", row=int(row),
                                 column="week", expected="one of " + ", ".join(map(str, sorted(weeks))),
                                 found=str(visits.at[row, "week"]), hint="Use the nearest scheduled assessment week."))
-    follow_up = meta["follow_up_weeks"]
-    for row in events.index[events["week"] > follow_up][:MAX_PER_COLUMN]:
-        problems.append(Problem("events.csv", "The event is after the end of follow-up.", row=int(row), column="week",
-                                expected=f"a week from 0 to {follow_up}", found=str(events.at[row, "week"]),
-                                hint="Events after follow-up are outside the study: delete the row, or correct "
-                                     "the week."))
+    end_week = patients.set_index("patient_id")["follow_up_end_week"].astype("Float64").fillna(
+        float(spec.follow_up_weeks)).clip(upper=float(spec.follow_up_weeks))
+    has_end = patients["follow_up_end_week"].notna()
+    has_reason = patients["follow_up_end_reason"].notna()
+    for row in patients.index[has_end != has_reason][:MAX_PER_COLUMN]:
+        column = "follow_up_end_reason" if has_end[row] else "follow_up_end_week"
+        problems.append(Problem("patients.csv", "Early end of follow-up needs both its week and its reason.",
+                                row=int(row), column=column, expected="both follow_up_end_week and "
+                                "follow_up_end_reason, or neither", found="only one of them",
+                                hint="Fill in the other cell, or clear both if the patient was followed to the end."))
+    for file, frame in (("visits.csv", visits), ("events.csv", events)):
+        limit = frame["patient_id"].map(end_week)
+        for row in frame.index[(frame["week"] > limit).fillna(False)][:MAX_PER_COLUMN]:
+            problems.append(Problem(file, "The row is after the end of follow-up.", row=int(row), column="week",
+                                    expected=f"a week from 0 to {limit[row]:g} (the patient's end of follow-up)",
+                                    found=str(frame.at[row, "week"]),
+                                    hint="Rows after follow-up are outside the study: delete the row, or correct "
+                                         "the week (or the patient's follow_up_end_week)."))
+    required = {"dose_change": "new_dose", "surgery": "surgery_type", "adverse_event": "ae_type",
+                "discontinuation": "reason", "endoscopy": "endoscopy_score"}
+    for kind, column in required.items():
+        rows = events.index[(events["event_type"] == kind) & events[column].isna()]
+        for row in rows[:MAX_PER_COLUMN]:
+            problems.append(Problem("events.csv", f"A {kind} row needs {column}.", row=int(row), column=column,
+                                    expected=EVENT_COLUMN_EXPECTED.get(column, f"a value in {column}"),
+                                    found="an empty cell", hint="Fill it in from the record."))
     problems += _check_order(visits, "visits.csv", "visit_date")
     problems += _check_order(events, "events.csv", "event_date")
     stops = events[events["event_type"] == "discontinuation"].groupby("patient_id")["week"].min()
-    for file, frame in (("visits.csv", visits), ("events.csv", events)):
-        stop_week = frame["patient_id"].map(stops)
-        after = frame["week"] > stop_week
-        if file == "visits.csv":
-            after &= frame["on_treatment"].fillna(False)
-        for row in frame.index[after.fillna(False)][:MAX_PER_COLUMN]:
-            problems.append(Problem(file, "This row is after the patient stopped treatment.", row=int(row),
-                                    column="week", expected=f"week {stop_week[row]:g} or earlier (the discontinuation)",
-                                    found=f"week {frame.at[row, 'week']:g}",
-                                    hint="Check the discontinuation row, or mark visits after it on_treatment = no."))
+    visit_stop = visits["patient_id"].map(stops)
+    after = (visits["week"] > visit_stop) & visits["on_treatment"].fillna(False)
+    for row in visits.index[after.fillna(False)][:MAX_PER_COLUMN]:
+        problems.append(Problem("visits.csv", "This visit is marked on treatment after the patient stopped.",
+                                row=int(row), column="on_treatment",
+                                expected=f"on_treatment = no after week {visit_stop[row]:g} (the discontinuation)",
+                                found="yes",
+                                hint="Check the discontinuation row, or mark this visit on_treatment = no."))
+    event_stop = events["patient_id"].map(stops)
+    late_dose = (events["event_type"] == "dose_change") & (events["week"] > event_stop)
+    for row in events.index[late_dose.fillna(False)][:MAX_PER_COLUMN]:
+        problems.append(Problem("events.csv", "A dose change after the patient stopped treatment.", row=int(row),
+                                column="week", expected=f"week {event_stop[row]:g} or earlier (the discontinuation)",
+                                found=f"week {events.at[row, 'week']:g}",
+                                hint="Check the discontinuation row; a restart after stopping is not supported."))
     return problems
+
+
+EVENT_COLUMN_EXPECTED = {"new_dose": "the new dose, a number", "surgery_type": "a code from data/vocab/surgery.yml",
+                         "ae_type": "a code from data/vocab/adverse_events.yml",
+                         "reason": "a code from data/vocab/stop_reasons.yml",
+                         "endoscopy_score": "the score on the index in endoscopy_index"}
 
 
 def _check_order(frame: pd.DataFrame, file: str, date_col: str) -> list[Problem]:

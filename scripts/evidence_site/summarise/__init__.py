@@ -5,19 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..numbers import NumberBook, Value, protect
-from ..schema import MIN_CELL_DEFAULT
 from ..validate import Study
 from .baseline import baseline_values
 from .cohort import cohort_values
 from .durability import durability_values
 from .effectiveness import effectiveness_values
-from .outcomes import headline_values
-from .published import attach_published
+from .published import attach_published, check_certainty
 from .safety import safety_values
 
 # Each producer turns a study into values with short ids (no study prefix). Add new summaries here.
-PRODUCERS = (cohort_values, headline_values, baseline_values, effectiveness_values, durability_values,
-             safety_values)
+PRODUCERS = (cohort_values, baseline_values, effectiveness_values, durability_values, safety_values)
 
 
 def summarise(study: Study) -> list[Value]:
@@ -27,8 +24,9 @@ def summarise(study: Study) -> list[Value]:
     every page, chart, table and download gets only protected values.
     """
     values = {v.id: v for produce in PRODUCERS for v in produce(study)}
-    values = attach_published(values, study.meta["published"], study.meta["citations"])
-    protected = protect(list(values.values()), study.meta.get("min_cell", MIN_CELL_DEFAULT))
+    values = attach_published(study.id, values, study.spec.published, study.spec.citations)
+    check_certainty(study.id, study.spec.certainty, values)
+    protected = protect(list(values.values()), study.spec.min_cell)
     return [replace(v, id=f"{study.id}.{v.id}") for v in protected]
 
 

@@ -2,130 +2,137 @@
 
 Ids are ``t1_<row>_<group>`` (group ``all`` or a diagnosis code) and ``t1_<row>_<group>_missing`` for the
 number of patients in the group without that item. Percentages use the patients with the item recorded.
+Rows come from the data: an item no patient has recorded (a column the study does not carry) is left out.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import pandas as pd
 
+from .. import ids
 from ..numbers import Value, count, mean, proportion
-from ..schema import PRIOR_THERAPIES
 from ..validate import Study
-from .cohort import PRIOR_NAMES
-from .outcomes import ALL_STARTED, DIAGNOSIS_NAMES
-
-MEDIAN_METHOD = "Median with interquartile range (25th to 75th percentile, linear interpolation)"
+from .common import groups, median_value, medicine
 
 
-def median_value(id: str, label: str, values: pd.Series, *, population: str, unit: str = "",
-                 method: str = MEDIAN_METHOD, timepoint_weeks: int | None = None) -> Value:
-    """Median [IQR] of a Series, ignoring missing values; not estimable when empty."""
-    series = pd.Series(values, dtype="Float64").dropna().astype(float)
-    if series.empty:
-        return Value(id, label, "median", None, method, population, timepoint_weeks, denominator=0, unit=unit)
-    return Value(id, label, "median", float(series.median()), method, population, timepoint_weeks,
-                 denominator=len(series), unit=unit, q1=float(series.quantile(0.25)),
-                 q3=float(series.quantile(0.75)))
+@dataclass(frozen=True)
+class Row:
+    """One row of Table 1."""
+
+    key: str
+    label: str
+    kind: str  # proportion, mean or median
+    unit: str = ""
+    diagnoses: tuple[str, ...] = ()  # rows meant for some diagnoses only (an activity index)
+    alias: str = ""  # the overall figure is already this cohort value
 
 
-def groups(study: Study) -> dict[str, str]:
-    """'all' and each diagnosis present, with the population wording."""
-    out = {"all": ALL_STARTED}
-    for dx in sorted(study.patients["diagnosis"].unique()):
-        out[dx] = f"{ALL_STARTED}, {DIAGNOSIS_NAMES[dx]}"
-    return out
+def _dose_text(dose: float, unit: str, frequency: str) -> str:
+    return f"{dose:g} {unit} {frequency}"
 
 
-def baseline_frame(study: Study) -> pd.DataFrame:
-    """One row per patient: the Table 1 items (patients.csv joined with the week-0 visit)."""
+def baseline_frame(study: Study) -> tuple[pd.DataFrame, list[Row]]:
+    """One row per patient with the Table 1 items, and the rows in display order."""
     p = study.patients.set_index("patient_id")
     v = study.visits
     base = v[v["week"] == 0].set_index("patient_id").reindex(p.index)
     out = pd.DataFrame(index=p.index)
+    rows: list[Row] = []
     out["diagnosis"] = p["diagnosis"]
     out["female"] = (p["sex"] == "F").astype("boolean").where(p["sex"].notna())
     out["age_at_diagnosis"] = p["age_at_diagnosis_years"].astype("Float64")
     out["age_at_start"] = p["age_at_start_years"].astype("Float64")
     out["duration"] = out["age_at_start"] - out["age_at_diagnosis"]
-    prior = p[[f"prior_{t}" for t in PRIOR_THERAPIES]].astype("boolean")
-    for t in PRIOR_THERAPIES:
-        out[f"prior_{t}"] = prior[f"prior_{t}"]
-    n_prior = prior.astype("Int64").sum(axis=1, skipna=False)
-    out["prior_2plus"] = (n_prior >= 2).astype("boolean")
-    out["prior_3plus"] = (n_prior >= 3).astype("boolean")
-    out["steroids"] = p["baseline_steroids"].astype("boolean")
-    out["dose_45"] = (p["starting_dose_mg"] == 45).astype("boolean").where(p["starting_dose_mg"].notna())
+    rows += [Row("female", "Female", "proportion"),
+             Row("age_at_diagnosis", "Age at diagnosis", "mean", "years", alias=ids.AGE_AT_DIAGNOSIS_MEAN),
+             Row("age_at_start", f"Age at start of {medicine(study)}", "mean", "years", alias=ids.AGE_AT_START_MEAN),
+             Row("duration", "Time from diagnosis to start", "median", "years")]
+    if study.spec.prior_therapies:
+        n_prior = p["prior_therapies"].map(len)
+        for t in study.spec.prior_therapies:
+            out[f"prior_{t}"] = p["prior_therapies"].map(lambda codes, t=t: t in codes).astype("boolean")
+            rows.append(Row(f"prior_{t}", f"Earlier {study.vocab.therapies[t].label} failure", "proportion",
+                            alias=ids.prior(t)))
+        out["prior_2plus"] = (n_prior >= 2).astype("boolean")
+        out["prior_3plus"] = (n_prior >= 3).astype("boolean")
+        rows += [Row("prior_2plus", "Two or more earlier advanced therapies failed", "proportion"),
+                 Row("prior_3plus", "Three or more earlier advanced therapies failed", "proportion")]
+    if p["baseline_steroids"].notna().any():
+        out["steroids"] = p["baseline_steroids"].astype("boolean")
+        rows.append(Row("steroids", "On systemic corticosteroids at start", "proportion", alias=ids.BASELINE_STEROIDS))
+    if p["starting_dose"].notna().any():
+        unit = p["dose_unit"].fillna("mg")
+        freq = p["dose_frequency"].fillna("once_daily")
+        text = pd.Series([_dose_text(d, u, study.vocab.frequencies[f].label) if pd.notna(d) else pd.NA
+                          for d, u, f in zip(p["starting_dose"], unit, freq, strict=True)], index=p.index)
+        for regimen in sorted(text.dropna().unique(), key=lambda t: (len(t), t)):
+            key = "dose_" + re.sub(r"[^a-z0-9]+", "_", regimen.lower()).strip("_")
+            out[key] = (text == regimen).astype("boolean").where(text.notna())
+            rows.append(Row(key, f"Starting dose {regimen}", "proportion"))
+    if (p["formulation"] == "liquid").any():
+        out["liquid"] = (p["formulation"].fillna("tablet") == "liquid").astype("boolean")
+        rows.append(Row("liquid", "Liquid formulation", "proportion"))
     score = base["activity_score"].astype("Float64")
-    out["pucai"] = score.where(base["activity_index"] == "PUCAI")
-    out["wpcdai"] = score.where(base["activity_index"] == "wPCDAI")
-    out["crp"] = base["crp_mg_l"].astype("Float64")
-    limit = study.meta["outcomes"]["crp_normal"]["upper_limit_mg_l"]
-    out["crp_raised"] = (out["crp"] > limit).astype("boolean").where(out["crp"].notna())
-    out["calprotectin"] = base["calprotectin_ug_g"].astype("Float64")
-    out["weight_z"] = base["weight_z"].astype("Float64")
-    out["height_z"] = base["height_z"].astype("Float64")
-    return out
+    for index in [i for i in study.vocab.activity if (base["activity_index"] == i).any()]:
+        ix = study.vocab.activity[index]
+        out[index.lower()] = score.where(base["activity_index"] == index)
+        only = tuple(ix.diagnoses)
+        which = " and ".join(study.vocab.diagnoses[d].label for d in only if d in study.spec.diagnoses)
+        rows.append(Row(index.lower(), f"{ix.label} at baseline" + (f" ({which} only)" if which else ""),
+                        "median", "points", diagnoses=only))
+    for column, key, label, unit in (("crp_mg_l", "crp", "CRP at baseline", "mg/L"),
+                                     ("calprotectin_ug_g", "calprotectin", "Faecal calprotectin at baseline", "µg/g")):
+        if base[column].notna().any():
+            out[key] = base[column].astype("Float64")
+            rows.append(Row(key, label, "median", unit))
+            limit = _raised_limit(study, column)
+            if key == "crp" and limit is not None:
+                out["crp_raised"] = (out["crp"] > limit).astype("boolean").where(out["crp"].notna())
+                rows.append(Row("crp_raised", f"CRP above {limit:g} mg/L at baseline", "proportion"))
+    for column, label in (("weight_z", "Weight-for-age z-score at baseline"),
+                          ("height_z", "Height-for-age z-score at baseline")):
+        if base[column].notna().any():
+            out[column] = base[column].astype("Float64")
+            rows.append(Row(column, label, "mean"))
+    return out, rows
 
 
-def row_specs(study: Study) -> list[tuple[str, str, str, str]]:
-    """(row key, label, summary kind, unit): the rows of Table 1 in display order."""
-    limit = study.meta["outcomes"]["crp_normal"]["upper_limit_mg_l"]
-    rows = [
-        ("female", "Female", "proportion", ""),
-        ("age_at_diagnosis", "Age at diagnosis", "mean", "years"),
-        ("age_at_start", "Age at start of upadacitinib", "mean", "years"),
-        ("duration", "Time from diagnosis to start", "median", "years"),
-        *((f"prior_{t}", f"Earlier {PRIOR_NAMES[t]} failure", "proportion", "") for t in PRIOR_THERAPIES),
-        ("prior_2plus", "Two or more earlier advanced therapies failed", "proportion", ""),
-        ("prior_3plus", "Three or more earlier advanced therapies failed", "proportion", ""),
-        ("steroids", "On systemic corticosteroids at start", "proportion", ""),
-        ("dose_45", "Starting dose 45 mg daily", "proportion", ""),
-        ("pucai", "PUCAI at baseline (ulcerative colitis and IBD-U only)", "median", "points"),
-        ("wpcdai", "wPCDAI at baseline (Crohn's disease only)", "median", "points"),
-        ("crp", "CRP at baseline", "median", "mg/L"),
-        ("crp_raised", f"CRP above {limit} mg/L at baseline", "proportion", ""),
-        ("calprotectin", "Faecal calprotectin at baseline", "median", "µg/g"),
-        ("weight_z", "Weight-for-age z-score at baseline", "mean", ""),
-        ("height_z", "Height-for-age z-score at baseline", "mean", ""),
-    ]
-    return rows
-
-
-# Table 1 rows whose overall figure is already a cohort value (summarise/cohort.py): the "all" column prints
-# that value instead of computing a second copy under another id.
-ALL_ALIASES = {"age_at_diagnosis": "age_at_diagnosis_mean", "age_at_start": "age_at_start_mean",
-               "steroids": "baseline_steroids", **{f"prior_{t}": f"prior_{t}" for t in PRIOR_THERAPIES}}
-
-# Rows that only apply to one activity index: their missing count is among patients scored on that index.
-INDEX_ROWS = {"pucai": ("UC", "IBDU"), "wpcdai": ("CD",)}
+def _raised_limit(study: Study, column: str) -> float | None:
+    """The limit of the first lab rule on ``column`` (its 'raised at baseline' cut-off), if any."""
+    return next((o.limit for o in study.spec.outcomes.values() if o.lab == column and o.limit is not None), None)
 
 
 def baseline_values(study: Study) -> list[Value]:
     """Table 1 values for every group; ids without the study prefix."""
-    frame = baseline_frame(study)
+    frame, rows = baseline_frame(study)
     values: list[Value] = []
     for group, population in groups(study).items():
-        rows = frame if group == "all" else frame[frame["diagnosis"] == group]
+        members = frame if group == "all" else frame[frame["diagnosis"] == group]
         if group != "all":  # overall: n_patients
-            values.append(count(f"t1_n_{group}", f"Patients, {population.lower()}", len(rows),
+            values.append(count(ids.table1_n(group), f"Patients, {population.lower()}", len(members),
                                 population=population))
-        for key, label, kind, unit in row_specs(study):
-            eligible = rows[rows["diagnosis"].isin(INDEX_ROWS[key])] if key in INDEX_ROWS else rows
+        for row in rows:
+            eligible = members[members["diagnosis"].isin(row.diagnoses)] if row.diagnoses else members
             if eligible.empty:
                 continue
-            data = eligible[key]
-            vid = f"t1_{key}_{group}"
-            if group == "all" and key in ALL_ALIASES:
+            data = eligible[row.key]
+            vid = ids.table1(row.key, group)
+            if group == "all" and row.alias:
                 pass  # the cohort value is printed; only the missing count is added below
-            elif kind == "proportion":
+            elif row.kind == "proportion":
                 known = data.dropna()
-                values.append(proportion(vid, label, int(known.sum()), len(known), population=population,
+                values.append(proportion(vid, row.label, int(known.sum()), len(known), population=population,
                                          timepoint_weeks=0, method="Patients with the characteristic, of those "
                                          "with it recorded"))
-            elif kind == "mean":
-                values.append(mean(vid, label, data, population=population, unit=unit))
+            elif row.kind == "mean":
+                values.append(mean(vid, row.label, data, population=population, unit=row.unit))
             else:
-                values.append(median_value(vid, label, data, population=population, unit=unit, timepoint_weeks=0))
-            values.append(count(f"{vid}_missing", f"{label}: not recorded", int(data.isna().sum()),
-                                population=population, method="Patients in the group without this item recorded"))
+                values.append(median_value(vid, row.label, data, population=population, unit=row.unit,
+                                           timepoint_weeks=0))
+            values.append(count(ids.table1_missing(row.key, group), f"{row.label}: not recorded",
+                                int(data.isna().sum()), population=population,
+                                method="Patients in the group without this item recorded"))
     return values

@@ -1,165 +1,186 @@
-"""Effectiveness at each time point, by diagnosis, with two denominators (pure pandas + scipy).
+"""Effectiveness at each time point, by diagnosis, with three denominators (pure pandas).
 
-For each outcome, time point (after baseline) and group (``all`` or a diagnosis):
+For each weekly outcome rule of the study, time point (after baseline) and group (``all`` or a diagnosis):
 
-* ``itt``: all who started in the group (for CRP, those whose CRP was raised at baseline). Anyone who
-  had stopped, or was not assessed, counts as not achieving the outcome.
+* ``itt``: all who started in the group (for lab rules declared ``among: raised_at_baseline``, those raised at
+  baseline). Anyone who had stopped, whose follow-up had ended, or who was not assessed counts as not
+  achieving the outcome.
+* ``on``: those still on treatment at the week; not assessed counts as not achieving it.
 * ``obs``: as observed, those still on treatment and assessed for that outcome at that week.
 
-Ids: ``eff_<outcome>_w<week>_<group>_<itt|obs>``; endoscopy ``eff_endoscopic_remission_<group>_<itt|obs>``;
-biomarker change ``chg_<marker>_<group>_{base,end,diff,p}``; earlier tofacitinib failure
-``tofa_<outcome>_w<week>_<itt|obs>``.
+Endoscopy rules are evaluated once, at the last repeat endoscopy. Biomarker and activity-score change from
+baseline to the final week is described with medians. Subgroups declared in study.yml get the same
+proportions for their outcomes.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from scipy.stats import wilcoxon
 
+from .. import ids
 from ..numbers import Value, count, proportion
 from ..validate import Study
-from .baseline import groups, median_value
-from .outcomes import ALL_STARTED, DIAGNOSIS_NAMES, ON_TREATMENT, endoscopy_outcomes, patient_outcomes
+from .common import ALL_STARTED, ON_TREATMENT, group_label, groups, median_value
+from .outcomes import endoscopy_outcomes_of, endoscopy_results, patient_outcomes, weekly_outcomes
 
-# outcome key -> (column of patient_outcomes, study.yml outcome key)
-OUTCOMES = {
-    "response": ("response", "clinical_response"),
-    "remission": ("remission", "clinical_remission"),
-    "sf_remission": ("steroid_free_remission", "steroid_free_remission"),
-    "crp_normal": ("crp_normal", "crp_normal"),
-    "calprotectin": ("calprotectin_below", "calprotectin_remission"),
-}
-ITT_RULE = "Denominator: all who started; anyone who stopped or was not assessed counts as not achieving it."
+ITT_RULE = ("Denominator: all who started; anyone who had stopped, whose follow-up had ended, or who was not "
+            "assessed counts as not achieving it.")
+ON_RULE = "Denominator: patients still on treatment at the week; not assessed counts as not achieving it."
 OBS_RULE = "Denominator: patients still on treatment and assessed at the week (as observed)."
-WILCOXON_METHOD = "Wilcoxon signed-rank test, two-sided (scipy.stats.wilcoxon, default method)"
+LAB_NAMES = {"crp_mg_l": ("CRP", "mg/L"), "calprotectin_ug_g": ("Faecal calprotectin", "µg/g")}
 
 
-def group_label(group: str) -> str:
-    return "all diagnoses" if group == "all" else DIAGNOSIS_NAMES[group]
+def _eligible_text(study: Study, key: str) -> str:
+    o = study.spec.outcomes[key]
+    if o.rule in ("lab_below", "lab_at_most") and o.among == "raised_at_baseline":
+        return f" with {LAB_NAMES[o.lab][0]} above the limit at baseline"
+    for part in o.of:
+        text = _eligible_text(study, part)
+        if text:
+            return text
+    return ""
 
 
-def _pair(study: Study, group: str, column: str, outcome: str, week: int, out: pd.DataFrame, prefix: str,
-          label_suffix: str, population: str) -> list[Value]:
-    """The ITT and as-observed proportions for one outcome, week and set of patients ``out``."""
-    o = study.meta["outcomes"][outcome]
-    if column == "crp_normal":
-        out = out[out["crp_raised_at_start"].fillna(False).astype(bool)]
-        population += " with CRP above the limit at baseline"
-    achieved = out[column].fillna(False).astype(bool) & out["on_treatment"]
-    assessed = out[column].notna()
-    label = f"{o['label']} at week {week}{label_suffix}"
+def outcome_values(study: Study, key: str, week: int, table: pd.DataFrame, population: str,
+                   make_id, label_suffix: str) -> list[Value]:
+    """The itt, on and obs proportions for one outcome, week and set of patients ``table``."""
+    o = study.spec.outcomes[key]
+    rows = table[table[f"{key}__eligible"].astype(bool)]
+    population += _eligible_text(study, key)
+    on = rows["on_treatment"].astype(bool)
+    achieved = rows[key].fillna(False).astype(bool) & on
+    assessed = rows[key].notna()
+    label = f"{o.label} at week {week}{label_suffix}"
+    lower = population[0].lower() + population[1:]
     return [
-        proportion(f"{prefix}_itt", label, int(achieved.sum()), len(out), population=population,
-                   timepoint_weeks=week, method=f"{o['definition']}. {ITT_RULE}"),
-        proportion(f"{prefix}_obs", label, int(achieved[assessed].sum()), int(assessed.sum()),
-                   population=f"{ON_TREATMENT} and assessed at week {week}, {population[0].lower()}{population[1:]}",
-                   timepoint_weeks=week, method=f"{o['definition']}. {OBS_RULE}"),
+        proportion(make_id("itt"), label, int(achieved.sum()), len(rows), population=population,
+                   timepoint_weeks=week, method=f"{o.definition}. {ITT_RULE}"),
+        proportion(make_id("on"), label, int(achieved.sum()), int(on.sum()),
+                   population=f"{ON_TREATMENT} at week {week}, {lower}", timepoint_weeks=week,
+                   method=f"{o.definition}. {ON_RULE}"),
+        proportion(make_id("obs"), label, int(achieved[assessed].sum()), int(assessed.sum()),
+                   population=f"{ON_TREATMENT} and assessed at week {week}, {lower}",
+                   timepoint_weeks=week, method=f"{o.definition}. {OBS_RULE}"),
     ]
 
 
 def effectiveness_values(study: Study) -> list[Value]:
-    """Every outcome × week × group × denominator; ids without the study prefix."""
-    weeks = [w for w in study.meta["timepoints_weeks"] if w > 0]
+    """Every weekly outcome × week × group × denominator, endoscopy, change from baseline and subgroups."""
+    weeks = [w for w in study.spec.timepoints_weeks if w > 0]
     values: list[Value] = []
     for week in weeks:
         table = patient_outcomes(study, week)
         for group, population in groups(study).items():
             rows = table if group == "all" else table[table["diagnosis"] == group]
-            for key, (column, outcome) in OUTCOMES.items():
-                values += _pair(study, group, column, outcome, week, rows, f"eff_{key}_w{week}_{group}",
-                                f", {group_label(group)}", population)
+            for key in weekly_outcomes(study.spec):
+                values += outcome_values(study, key, week, rows, population,
+                                         lambda b, k=key, g=group, w=week: ids.effect(k, w, g, b),
+                                         f", {group_label(study, group)}")
     values += endoscopy_values(study)
-    values += biomarker_values(study)
-    values += tofacitinib_values(study)
+    values += change_values(study)
+    values += subgroup_values(study)
     return values
 
 
 def endoscopy_values(study: Study) -> list[Value]:
-    """Endoscopic remission at the last repeat endoscopy, of all who started and of those scoped."""
-    scopes = endoscopy_outcomes(study)
+    """Each endoscopy rule at the last repeat endoscopy, of all who started and of those scoped."""
     dx = study.patients.set_index("patient_id")["diagnosis"]
-    o = study.meta["outcomes"]["endoscopic_remission"]
     values = []
-    for group, population in groups(study).items():
-        members = dx.index if group == "all" else dx.index[dx == group]
-        seen = scopes.loc[scopes.index.intersection(members)]
-        hits = int(seen["remission"].fillna(False).astype(bool).sum())
-        label = f"{o['label']}, {group_label(group)}"
-        values.append(proportion(f"eff_endoscopic_remission_{group}_itt", label, hits, len(members),
-                                 population=population, method=f"{o['definition']}. Anyone without a repeat "
-                                 "endoscopy counts as not in endoscopic remission."))
-        values.append(proportion(f"eff_endoscopic_remission_{group}_obs", label, hits, len(seen),
-                                 population=f"Patients with a repeat endoscopy, {group_label(group)}",
-                                 method=o["definition"]))
+    for key, o in endoscopy_outcomes_of(study.spec).items():
+        scopes = endoscopy_results(study, key)
+        which = "while on treatment" if o.scopes == "on_treatment" else "at any time after the first dose"
+        for group, population in groups(study).items():
+            members = dx.index if group == "all" else dx.index[dx == group]
+            seen = scopes.loc[scopes.index.intersection(members)]
+            hits = int(seen["achieved"].fillna(False).astype(bool).sum())
+            label = f"{o.label}, {group_label(study, group)}"
+            values.append(proportion(ids.endoscopy(key, group, "itt"), label, hits, len(members),
+                                     population=population, method=f"{o.definition}; the last repeat endoscopy "
+                                     f"{which}. Anyone without one counts as not achieving it."))
+            values.append(proportion(ids.endoscopy(key, group, "obs"), label, hits, len(seen),
+                                     population=f"Patients with a repeat endoscopy, {group_label(study, group)}",
+                                     method=f"{o.definition}; the last repeat endoscopy {which}."))
+    if endoscopy_outcomes_of(study.spec):
+        ev = study.events
+        scoped = ev[(ev["event_type"] == "endoscopy") & (ev["week"] > 0)]["patient_id"].nunique()
+        values.append(proportion(
+            ids.REPEAT_ENDOSCOPY, f"Had a repeat endoscopy within {study.spec.follow_up_weeks} weeks", scoped,
+            len(study.patients), population=ALL_STARTED,
+            method="Patients with at least one endoscopy after the first dose, at any time during follow-up"))
     return values
 
 
-def biomarker_pairs(study: Study, column: str, group: str) -> pd.DataFrame:
+def markers(study: Study) -> dict[str, tuple[str, str, str, tuple[str, ...] | None]]:
+    """Measures described from baseline to the final week: the labs recorded, and each activity index used.
+
+    marker -> (column, name, unit, diagnoses or None for all)."""
+    out: dict[str, tuple[str, str, str, tuple[str, ...] | None]] = {}
+    for column, (name, unit) in LAB_NAMES.items():
+        if study.visits[column].notna().any():
+            out[name.split()[-1].lower()] = (column, name, unit, None)
+    for index in sorted(study.visits["activity_index"].dropna().unique()):
+        spec = study.vocab.activity[index]
+        out[index.lower()] = (f"activity_score:{index}", spec.label, "points", tuple(spec.diagnoses) or None)
+    return out
+
+
+def change_pairs(study: Study, column: str, group: str) -> pd.DataFrame:
     """Paired baseline and final-week values for patients on treatment at the final week with both measured."""
-    end = study.meta["timepoints_weeks"][-1]
-    v = study.visits.set_index(["patient_id", "week"])[column].astype("Float64")
+    end = study.spec.timepoints_weeks[-1]
+    index = None
+    if column.startswith("activity_score:"):
+        column, index = column.split(":")
+    visits = study.visits if index is None else study.visits[study.visits["activity_index"] == index]
+    v = visits.set_index(["patient_id", "week"])[column].astype("Float64")
     on = patient_outcomes(study, end)
     on = on[on["on_treatment"]]
     if group != "all":
         on = on[on["diagnosis"] == group]
-    frame = pd.DataFrame({"base": v.xs(0, level="week").reindex(on.index),
-                          "end": v.xs(end, level="week").reindex(on.index) if end in v.index.get_level_values(
-                              "week") else pd.Series(pd.NA, index=on.index, dtype="Float64")})
+    weeks = v.index.get_level_values("week")
+    empty = pd.Series(pd.NA, index=on.index, dtype="Float64")
+    frame = pd.DataFrame({"base": v.xs(0, level="week").reindex(on.index) if 0 in weeks else empty,
+                          "end": v.xs(end, level="week").reindex(on.index) if end in weeks else empty})
     return frame.dropna().astype(float)
 
 
-MARKERS = {"crp": ("crp_mg_l", "CRP", "mg/L", None), "calprotectin": ("calprotectin_ug_g", "Faecal calprotectin",
-                                                                     "µg/g", None),
-           "pucai": ("activity_score", "PUCAI", "points", ("UC", "IBDU")),
-           "wpcdai": ("activity_score", "wPCDAI", "points", ("CD",))}
-
-
-def biomarker_values(study: Study) -> list[Value]:
-    """Median [IQR] at baseline and at the final week, median paired change, and the Wilcoxon p-value."""
-    end = study.meta["timepoints_weeks"][-1]
+def change_values(study: Study) -> list[Value]:
+    """Median [IQR] at baseline and at the final week, and the median paired change (descriptive only)."""
+    end = study.spec.timepoints_weeks[-1]
     values = []
-    for marker, (column, name, unit, only) in MARKERS.items():
+    single = len(groups(study)) == 1
+    for marker, (column, name, unit, only) in markers(study).items():
         for group in groups(study):
-            if only and group not in only:
-                continue
-            pairs = biomarker_pairs(study, column, group)
-            population = f"{ON_TREATMENT} at week {end} with both measurements, {group_label(group)}"
-            prefix = f"chg_{marker}_{group}"
-            values.append(count(f"{prefix}_n", f"{name}: patients with both measurements", len(pairs),
-                                population=population, method="Patients with the measurement at baseline and at "
-                                f"week {end}, still on treatment"))
-            values.append(median_value(f"{prefix}_base", f"{name} at baseline", pairs["base"], population=population,
-                                       unit=unit, timepoint_weeks=0))
-            values.append(median_value(f"{prefix}_end", f"{name} at week {end}", pairs["end"], population=population,
-                                       unit=unit, timepoint_weeks=end))
-            values.append(median_value(f"{prefix}_diff", f"Change in {name} from baseline to week {end}",
-                                       pairs["end"] - pairs["base"], population=population, unit=unit,
-                                       timepoint_weeks=end))
-            values.append(wilcoxon_value(f"{prefix}_p", f"{name}: baseline vs week {end}", pairs, population, end))
+            if only and not single and group not in only:
+                continue  # an index meant for some diagnoses: reported for those diagnoses only
+            pairs = change_pairs(study, column, group)
+            population = f"{ON_TREATMENT} at week {end} with both measurements, {group_label(study, group)}"
+            values.append(count(ids.change(marker, group, "n"), f"{name}: patients with both measurements",
+                                len(pairs), population=population, method="Patients with the measurement at "
+                                f"baseline and at week {end}, still on treatment"))
+            values.append(median_value(ids.change(marker, group, "base"), f"{name} at baseline", pairs["base"],
+                                       population=population, unit=unit, timepoint_weeks=0))
+            values.append(median_value(ids.change(marker, group, "end"), f"{name} at week {end}", pairs["end"],
+                                       population=population, unit=unit, timepoint_weeks=end))
+            values.append(median_value(ids.change(marker, group, "diff"),
+                                       f"Change in {name} from baseline to week {end}", pairs["end"] - pairs["base"],
+                                       population=population, unit=unit, timepoint_weeks=end))
     return values
 
 
-def wilcoxon_value(id: str, label: str, pairs: pd.DataFrame, population: str, week: int) -> Value:
-    """Two-sided Wilcoxon signed-rank p-value; not estimable with fewer than 2 pairs or all differences zero."""
-    diff = pairs["end"] - pairs["base"]
-    if len(pairs) < 2 or (diff == 0).all():
-        return Value(id, label, "p_value", None, WILCOXON_METHOD, population, week, denominator=len(pairs))
-    result = wilcoxon(pairs["end"], pairs["base"])
-    return Value(id, label, "p_value", float(result.pvalue), WILCOXON_METHOD, population, week,
-                 denominator=len(pairs))
-
-
-def tofacitinib_values(study: Study) -> list[Value]:
-    """Response, remission and steroid-free remission after earlier tofacitinib failure, two denominators."""
-    weeks = [w for w in study.meta["timepoints_weeks"] if w > 0]
-    tofa = study.patients.set_index("patient_id")["prior_tofacitinib"].astype(bool)
-    if not tofa.any():
-        return []
-    values = []
-    for week in weeks:
-        table = patient_outcomes(study, week)[tofa]
-        for key in ("response", "remission", "sf_remission"):
-            column, outcome = OUTCOMES[key]
-            values += _pair(study, "all", column, outcome, week, table, f"tofa_{key}_w{week}",
-                            ", earlier tofacitinib failure", f"{ALL_STARTED} with earlier tofacitinib failure")
+def subgroup_values(study: Study) -> list[Value]:
+    """The declared subgroups' outcomes at each week, three denominators."""
+    weeks = [w for w in study.spec.timepoints_weeks if w > 0]
+    prior = study.patients.set_index("patient_id")["prior_therapies"]
+    values: list[Value] = []
+    for key, g in study.spec.subgroups.items():
+        members = prior.map(lambda codes, t=g.prior_therapy: t in codes).astype(bool)
+        if not members.any():
+            continue
+        for week in weeks:
+            table = patient_outcomes(study, week)[members]
+            for outcome in g.outcomes:
+                values += outcome_values(study, outcome, week, table, f"{ALL_STARTED}, {g.label.lower()}",
+                                         lambda b, k=key, o=outcome, w=week: ids.subgroup(k, o, w, b),
+                                         f", {g.label.lower()}")
     return values
+

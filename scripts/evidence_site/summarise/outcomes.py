@@ -1,112 +1,113 @@
-"""Per-patient outcomes at a time point, and the headline effectiveness values (pure pandas)."""
+"""Outcome rules evaluated per patient (pure pandas). The rules are declared in study.yml; nothing here names
+an outcome.
+
+A patient is *on treatment* at a week when no discontinuation event has a week at or before it, their
+follow-up has not ended before it (``follow_up_end_week``), and the visit of that week (if any) does not say
+otherwise. A patient is *assessed* for an outcome at a week when on treatment and every measurement the
+rule needs is recorded.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..numbers import Value, proportion
+from ..spec import Outcome, StudySpec
 from ..validate import Study
 
-DIAGNOSIS_NAMES = {"CD": "Crohn's disease", "UC": "ulcerative colitis", "IBDU": "IBD-unclassified"}
-ALL_STARTED = "All who started"
-ON_TREATMENT = "Still on treatment"
+ENDOSCOPY_RULE = "endoscopy_at_most"
+
+
+def weekly_outcomes(spec: StudySpec) -> dict[str, Outcome]:
+    """Outcomes evaluated at each time point (every rule except endoscopy), in declaration order."""
+    return {k: o for k, o in spec.outcomes.items() if o.rule != ENDOSCOPY_RULE}
+
+
+def endoscopy_outcomes_of(spec: StudySpec) -> dict[str, Outcome]:
+    return {k: o for k, o in spec.outcomes.items() if o.rule == ENDOSCOPY_RULE}
 
 
 def stop_weeks(study: Study) -> pd.Series:
-    """Week of each patient's first discontinuation; NaN for those who never stopped."""
+    """Week of each patient's first discontinuation; NA for those who never stopped (indexed by patient id)."""
     events = study.events
     stops = events[events["event_type"] == "discontinuation"].groupby("patient_id")["week"].min()
-    return study.patients["patient_id"].map(stops).astype("Float64").set_axis(study.patients["patient_id"].values)
+    ids = study.patients["patient_id"]
+    return ids.map(stops).astype("Float64").set_axis(ids.values)
+
+
+def follow_up_end(study: Study) -> pd.Series:
+    """Week each patient's follow-up ended: their follow_up_end_week, else the study's follow-up."""
+    end = float(study.spec.follow_up_weeks)
+    ids = study.patients["patient_id"]
+    return study.patients["follow_up_end_week"].astype("Float64").fillna(end).clip(upper=end).set_axis(ids.values)
 
 
 def patient_outcomes(study: Study, week: int) -> pd.DataFrame:
-    """One row per patient: on treatment at ``week``, assessed, and each outcome there (NA when not assessed).
-
-    A patient is on treatment at ``week`` unless a discontinuation event has a week at or before it.
-    Outcomes come from the visit row of that week; response compares with the week-0 score.
-    """
-    o = study.meta["outcomes"]
+    """One row per patient at ``week``: diagnosis, on_treatment, and for each weekly outcome ``<key>`` (True,
+    False or NA when not assessed) and ``<key>__eligible`` (in the outcome's population: lab rules among
+    patients raised at baseline)."""
+    spec = study.spec
     patients = study.patients.set_index("patient_id")
     visits = study.visits.set_index(["patient_id", "week"])
     at = visits.xs(week, level="week") if week in visits.index.get_level_values("week") else visits.iloc[0:0]
-    base = visits.xs(0, level="week")
-    stopped = stop_weeks(study)
+    base = visits.xs(0, level="week") if 0 in visits.index.get_level_values("week") else visits.iloc[0:0]
+    at, base = at.reindex(patients.index), base.reindex(patients.index)
     out = pd.DataFrame(index=patients.index)
     out["diagnosis"] = patients["diagnosis"]
-    out["on_treatment"] = ~(stopped <= week).fillna(False).astype(bool)
-    out["on_treatment"] &= at["on_treatment"].reindex(out.index).fillna(True).astype(bool)
-    score = at["activity_score"].reindex(out.index)
-    index = at["activity_index"].reindex(out.index)
-    out["assessed"] = out["on_treatment"] & score.notna()
-    remission_cut = index.map(o["clinical_remission"]["thresholds"]).astype("Float64")
-    response_cut = index.map(o["clinical_response"]["thresholds"]).astype("Float64")
-    out["remission"] = (score < remission_cut).where(out["assessed"])
-    out["response"] = ((base["activity_score"].reindex(out.index) - score) >= response_cut).where(out["assessed"])
-    steroids = at["steroids"].reindex(out.index)
-    out["steroid_free_remission"] = (out["remission"] & (steroids == False)).where(  # noqa: E712
-        out["assessed"] & steroids.notna())
-    limit = o["crp_normal"]["upper_limit_mg_l"]
-    out["crp_raised_at_start"] = base["crp_mg_l"].reindex(out.index) > limit
-    crp = at["crp_mg_l"].reindex(out.index)
-    out["crp_normal"] = (crp <= limit).where(out["on_treatment"] & crp.notna())
-    calpro = at["calprotectin_ug_g"].reindex(out.index)
-    out["calprotectin_below"] = (calpro < o["calprotectin_remission"]["threshold_ug_g"]).where(
-        out["on_treatment"] & calpro.notna())
+    stopped = (stop_weeks(study) <= week).fillna(False).astype(bool)
+    followed = (follow_up_end(study) >= week).astype(bool)
+    out["followed"] = followed
+    out["on_treatment"] = ~stopped & followed & at["on_treatment"].fillna(True).astype(bool)
+    for key, o in weekly_outcomes(spec).items():
+        achieved, measured, eligible = _evaluate(o, spec, at, base, out)
+        out[key] = achieved.where(out["on_treatment"] & measured & eligible).astype("boolean")
+        out[f"{key}__eligible"] = eligible
     return out
 
 
-def endoscopy_outcomes(study: Study) -> pd.DataFrame:
-    """One row per patient with a repeat endoscopy (week > 0): the last one, and whether it shows remission."""
-    cuts = study.meta["outcomes"]["endoscopic_remission"]["thresholds"]
+def _evaluate(o: Outcome, spec: StudySpec, at: pd.DataFrame, base: pd.DataFrame, done: pd.DataFrame
+              ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(achieved, measured, eligible) for one rule at one week."""
+    everyone = pd.Series(True, index=at.index)
+    if o.rule in ("score_below", "score_at_most", "fall_from_baseline"):
+        score = at["activity_score"].astype("Float64")
+        cut = at["activity_index"].map(o.thresholds).astype("Float64")
+        if o.rule == "fall_from_baseline":
+            same_index = base["activity_index"] == at["activity_index"]
+            fall = base["activity_score"].astype("Float64") - score
+            return (fall >= cut).fillna(False), score.notna() & cut.notna() & fall.notna() & same_index.fillna(
+                False), everyone
+        hit = score < cut if o.rule == "score_below" else score <= cut
+        return hit.fillna(False), score.notna() & cut.notna(), everyone
+    if o.rule in ("lab_below", "lab_at_most"):
+        value = at[o.lab].astype("Float64")
+        hit = value < o.limit if o.rule == "lab_below" else value <= o.limit
+        eligible = everyone
+        if o.among == "raised_at_baseline":
+            eligible = (base[o.lab].astype("Float64") > o.limit).fillna(False).astype(bool)
+        return hit.fillna(False), value.notna(), eligible
+    # all_of: every component achieved (and, if steroid-free, no steroids at the visit)
+    parts = [done[k] for k in o.of]
+    measured = pd.concat([p.notna() for p in parts], axis=1).all(axis=1)
+    achieved = pd.concat([p.fillna(False) for p in parts], axis=1).all(axis=1)
+    eligible = pd.concat([done[f"{k}__eligible"] for k in o.of], axis=1).all(axis=1)
+    if o.steroid_free:
+        steroids = at["steroids"]
+        measured &= steroids.notna()
+        achieved &= (steroids == False).fillna(False)  # noqa: E712
+    return achieved, measured, eligible
+
+
+def endoscopy_results(study: Study, key: str) -> pd.DataFrame:
+    """One row per patient with a repeat endoscopy that counts (week > 0; with ``scopes: on_treatment`` only
+    before stopping): the last one, and whether it meets the rule."""
+    o = study.spec.outcomes[key]
     ev = study.events
-    scopes = ev[(ev["event_type"] == "endoscopy") & (ev["week"] > 0)].sort_values(["patient_id", "week"])
-    last = scopes.groupby("patient_id").tail(1).set_index("patient_id")
-    last["remission"] = last["endoscopy_score"] <= last["endoscopy_index"].map(cuts).astype("Float64")
-    return last[["week", "endoscopy_index", "endoscopy_score", "remission"]]
-
-
-def headline_values(study: Study) -> list[Value]:
-    """The values behind the published headline figures (and their companions), ids without the study prefix."""
-    weeks = study.meta["timepoints_weeks"]
-    end = weeks[-1]
-    n = len(study.patients)
-    at_end = patient_outcomes(study, end)
-    on = at_end[at_end["on_treatment"]]
-    o = study.meta["outcomes"]
-    values = [
-        proportion(f"persistence_w{end}", f"Still on upadacitinib at week {end}", int(at_end["on_treatment"].sum()), n,
-                   population=ALL_STARTED, timepoint_weeks=end,
-                   method="Patients with no discontinuation event up to the week, of all who started"),
-    ]
-    for dx in sorted(study.patients["diagnosis"].unique()):
-        group = on[on["diagnosis"] == dx]
-        values.append(proportion(
-            f"sf_remission_w{end}_{dx}", f"{o['steroid_free_remission']['label']} at week {end}, {DIAGNOSIS_NAMES[dx]}",
-            int(group["steroid_free_remission"].fillna(False).sum()), len(group),
-            population=f"{ON_TREATMENT} at week {end}, {DIAGNOSIS_NAMES[dx]}", timepoint_weeks=end,
-            method=f"{o['steroid_free_remission']['definition']}; {o['clinical_remission']['definition']}. "
-                   "Not assessed counts as not in remission."))
-        values.append(proportion(
-            f"on_treatment_w{end}_{dx}", f"Still on upadacitinib at week {end}, {DIAGNOSIS_NAMES[dx]}",
-            len(group), int((at_end["diagnosis"] == dx).sum()), population=f"{ALL_STARTED}, {DIAGNOSIS_NAMES[dx]}",
-            timepoint_weeks=end, method="Patients with no discontinuation event up to the week"))
-    raised = on[on["crp_raised_at_start"]]
-    values.append(proportion(
-        f"crp_normalised_w{end}", f"CRP normalised at week {end}", int(raised["crp_normal"].fillna(False).sum()),
-        len(raised), population=f"{ON_TREATMENT} at week {end} with CRP above the limit at baseline",
-        timepoint_weeks=end, method=o["crp_normal"]["definition"] + ". Not measured counts as not normalised."))
-    scopes = endoscopy_outcomes(study)
-    values.append(proportion(
-        "repeat_endoscopy", f"Had a repeat endoscopy within {end} weeks", len(scopes), n, population=ALL_STARTED,
-        method="Patients with at least one endoscopy after the first dose, at any time during follow-up"))
-    values.append(proportion(
-        "endoscopic_remission", "Endoscopic remission at the last repeat endoscopy", int(scopes["remission"].sum()),
-        len(scopes), population="Patients with a repeat endoscopy",
-        method=o["endoscopic_remission"]["definition"] + "; the last repeat endoscopy at any time during follow-up"))
-    tofa = at_end[study.patients.set_index("patient_id")["prior_tofacitinib"].astype(bool)]
-    values.append(proportion(
-        "tofacitinib_response", f"Clinical response at week {end} after earlier tofacitinib failure",
-        int(tofa["response"].fillna(False).sum()), len(tofa),
-        population=f"{ALL_STARTED} with earlier tofacitinib failure", timepoint_weeks=end,
-        method=o["clinical_response"]["definition"] + ". Anyone who stopped counts as not responding."))
-    return values
+    scopes = ev[(ev["event_type"] == "endoscopy") & (ev["week"] > 0)
+                & ev["endoscopy_index"].isin(list(o.thresholds))]
+    if o.scopes == "on_treatment":
+        stop = scopes["patient_id"].map(stop_weeks(study))
+        scopes = scopes[~(scopes["week"] >= stop).fillna(False)]
+    last = scopes.sort_values(["patient_id", "week"], kind="stable").groupby("patient_id").tail(1)
+    last = last.set_index("patient_id")
+    last["achieved"] = last["endoscopy_score"] <= last["endoscopy_index"].map(o.thresholds).astype("Float64")
+    return last[["week", "endoscopy_index", "endoscopy_score", "achieved"]]

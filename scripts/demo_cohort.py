@@ -17,6 +17,8 @@ import pandas as pd
 
 from evidence_site import schema
 
+PRIOR_THERAPIES = ("anti_tnf", "ustekinumab", "vedolizumab", "tofacitinib", "risankizumab")
+
 TIMEPOINTS = (0, 8, 12, 26, 52)
 START_DATES = (date(2021, 1, 1), date(2024, 6, 30))
 # Per diagnosis: activity index, remission below, response fall, score step, baseline range, endoscopy index.
@@ -71,7 +73,7 @@ AE_COUNTS = {"acne": 8, "infection": 6, "hyperlipidaemia": 5, "headache": 3, "cp
              "herpes_zoster": 2, "neutropenia": 1}
 N_ESCALATIONS = 10
 NOTES = ("seen in clinic", "phone follow-up with parent", "labs drawn at local hospital", "seen in clinic")
-EVENT_ORDER = {"endoscopy": 0, "adverse_event": 1, "dose_escalation": 2, "surgery": 3, "discontinuation": 4}
+EVENT_ORDER = {"endoscopy": 0, "adverse_event": 1, "dose_change": 2, "surgery": 3, "discontinuation": 4}
 
 
 def _spread(rng: np.random.Generator, counts: tuple[int, ...], labels: tuple) -> list:
@@ -135,7 +137,11 @@ def _patients(rng: np.random.Generator, roles: list[dict]) -> pd.DataFrame:
     # About 40% on steroids at start; everyone in remission-on-steroids at week 52 started on them.
     forced = np.array([r["state"] == "rem_st" for r in roles])
     df["baseline_steroids"] = forced | pick(np.flatnonzero(~forced), 19 - int(forced.sum()))
-    df["starting_dose_mg"] = np.where(pick(np.arange(n), 4), 30, 45)
+    df["starting_dose"] = np.where(pick(np.arange(n), 4), 30, 45)
+    df["dose_unit"] = "mg"
+    df["dose_frequency"] = "once_daily"
+    df["formulation"] = "tablet"
+    df["prior_therapies"] = ["; ".join(t for t in PRIOR_THERAPIES if row[f"prior_{t}"]) for _, row in df.iterrows()]
     return df
 
 
@@ -224,7 +230,7 @@ def _events(rng: np.random.Generator, role: dict, p: pd.Series, base: float) -> 
             events.append({"week": w, "event_type": "endoscopy", "endoscopy_index": endo_ix, "endoscopy_score": score})
     extra = role["extra"]
     if extra == "surgery":
-        events.append({"week": stop, "event_type": "surgery", "notes": "colectomy"})
+        events.append({"week": stop, "event_type": "surgery", "surgery_type": "colectomy"})
     elif extra is not None:
         events.append({"week": stop, "event_type": "adverse_event", "ae_type": extra[0], "serious": extra[1],
                        "led_to_discontinuation": True})
@@ -253,11 +259,12 @@ def make_cohort(seed: int = 20260124) -> dict[str, pd.DataFrame]:
     ev["event_date"] = [start[pid] + timedelta(days=7 * int(w) + shift[(pid, w)])
                         for pid, w in zip(ev.patient_id, ev.week, strict=True)]
     ev["event_id"] = [f"E{i + 1:04d}" for i in range(len(ev))]
-    free = ev.index[ev.notes.isna() & (ev.event_type != "discontinuation")]
+    ev["notes"] = ev["notes"].astype(object)
+    free = ev.index[ev.notes.isna() & (ev.event_type != "discontinuation") & (ev.event_type != "surgery")]
     ev.loc[rng.choice(free.to_numpy(), len(NOTES), replace=False), "notes"] = list(NOTES)
     for col in ("serious", "led_to_discontinuation"):
         ev[col] = ev[col].astype("boolean")
-    ev["new_dose_mg"] = ev["new_dose_mg"].astype("Int64")
+    ev["new_dose"] = ev["new_dose"].astype("Int64")
     frames = {"patients": patients, "visits": pd.DataFrame(visits), "events": ev}
     for key, table in zip(("patients", "visits", "events"), schema.TABLES, strict=True):
         frames[key] = frames[key].reindex(columns=table.column_names)
@@ -284,9 +291,9 @@ def _add_escalations(rng: np.random.Generator, roles: list[dict], patients: pd.D
     pool = [i for i, r in enumerate(roles) if r["state"] in ("rem_st", "resp", "nonresp")]
     for i in sorted(losing + rng.choice(pool, N_ESCALATIONS - len(losing), replace=False).tolist()):
         last = min(40, (roles[i]["stop"] or 52) - 2)
-        dose = 45 if patients.starting_dose_mg[i] == 30 else int(rng.choice([30, 45], p=[0.7, 0.3]))
+        dose = 45 if patients.starting_dose[i] == 30 else int(rng.choice([30, 45], p=[0.7, 0.3]))
         events.append({"patient_id": patients.patient_id[i], "week": int(rng.integers(12, last + 1)),
-                       "event_type": "dose_escalation", "new_dose_mg": dose})
+                       "event_type": "dose_change", "new_dose": dose})
 
 
 def headline_counts(frames: dict[str, pd.DataFrame]) -> dict[str, object]:
@@ -295,7 +302,10 @@ def headline_counts(frames: dict[str, pd.DataFrame]) -> dict[str, object]:
     stopped = set(ev.patient_id[(ev.event_type == "discontinuation") & (ev.week < 52)])
     w0 = vis[vis.week == 0].set_index("patient_id")[["activity_score", "crp_mg_l"]].add_suffix("_0")
     w52 = vis[(vis.week == 52) & vis.on_treatment].set_index("patient_id").join(w0)
-    w52 = w52.join(pts.set_index("patient_id")[["diagnosis", "prior_tofacitinib"]])
+    prior = {t: pts.prior_therapies.fillna("").str.split(";").map(lambda xs, t=t: t in [x.strip() for x in xs])
+             for t in PRIOR_THERAPIES}
+    w52 = w52.join(pts.set_index("patient_id")[["diagnosis"]])
+    w52["prior_tofacitinib"] = prior["tofacitinib"].set_axis(pts.patient_id).reindex(w52.index)
     thr = w52.diagnosis.map({dx: ix["remission"] for dx, ix in INDEX.items()})
     drop = w52.diagnosis.map({dx: ix["response"] for dx, ix in INDEX.items()})
     sfr = (w52.activity_score < thr) & ~w52.steroids.astype(bool)
@@ -303,12 +313,12 @@ def headline_counts(frames: dict[str, pd.DataFrame]) -> dict[str, object]:
     endo = ev[ev.event_type == "endoscopy"]
     last = endo[endo.week > 0].sort_values("week", kind="stable").groupby("patient_id").last()
     resp = w52.activity_score <= w52.activity_score_0 - drop
-    tofa = pts.prior_tofacitinib.astype(bool)
+    tofa = prior["tofacitinib"]
     return {
         "patients": len(pts), "CD": int((pts.diagnosis == "CD").sum()), "UC": int((pts.diagnosis == "UC").sum()),
         "mean_age_at_diagnosis": round(pts.age_at_diagnosis_years.mean(), 1),
         "mean_age_at_start": round(pts.age_at_start_years.mean(), 1),
-        "prior": {t: int(pts[f"prior_{t}"].astype(bool).sum()) for t in schema.PRIOR_THERAPIES},
+        "prior": {t: int(prior[t].sum()) for t in PRIOR_THERAPIES},
         "on_treatment_week_52": (len(pts) - len(stopped), len(pts)),
         **{f"cs_free_remission_{dx}": (int(sfr[w52.diagnosis == dx].sum()), int((w52.diagnosis == dx).sum()))
            for dx in ("CD", "UC")},
@@ -349,4 +359,6 @@ def write_cohort(frames: dict[str, pd.DataFrame], folder: Path) -> None:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for key, table in zip(("patients", "visits", "events"), schema.TABLES, strict=True):
-        _format(frames[key], table).to_csv(folder / table.file, index=False, lineterminator="\n", encoding="utf-8")
+        out = _format(frames[key], table)
+        unused = [c.name for c in table.columns if c.optional and (out[c.name] == "").all()]
+        out.drop(columns=unused).to_csv(folder / table.file, index=False, lineterminator="\n", encoding="utf-8")

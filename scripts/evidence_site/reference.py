@@ -1,0 +1,27 @@
+"""What the Data format page documents, gathered from the declarations the build checks against (pure).
+
+The page is generated from these, so it cannot drift from validation: the CSV tables (``schema.py``), every
+field of study.yml, of a medicine file and of the vocabulary (``spec.py`` via ``typed.describe``), every rule
+beyond the types (``spec.RULES``) and every rule across tables (``validate.CROSS_TABLE_RULES``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import typed
+from .schema import MISSING_MARKERS, TABLES
+from .spec import RULES, Medicine, StudySpec, Vocabulary
+from .validate import CROSS_TABLE_RULES
+
+
+def data_format_docs() -> dict[str, Any]:
+    return {
+        "tables": TABLES,
+        "missing_markers": MISSING_MARKERS,
+        "study_fields": list(typed.describe(StudySpec)),
+        "medicine_fields": list(typed.describe(Medicine)),
+        "vocab_fields": list(typed.describe(Vocabulary)),
+        "rules": RULES,
+        "cross_table_rules": CROSS_TABLE_RULES,
+    }

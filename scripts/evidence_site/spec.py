@@ -1,0 +1,287 @@
+"""The typed specification of a study (``study.yml``), a medicine (``data/medicines/<name>.yml``) and the
+shared vocabulary (``data/vocab/*.yml``): one declaration each, nested fields included.
+
+These declarations are the single source of truth for the YAML side of the data format: ``typed.parse``
+checks them, ``typed.describe`` documents them on the Data format page, and the rules listed in each
+field's ``rules=`` are the checks of :func:`check_study` (a test keeps the two in step). The CSV side is
+``schema.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .typed import spec_field as f
+
+Rating = Literal["high", "moderate", "low", "very low"]
+RuleName = Literal["score_below", "score_at_most", "fall_from_baseline", "lab_below", "lab_at_most",
+                   "endoscopy_at_most", "all_of"]
+Lab = Literal["crp_mg_l", "calprotectin_ug_g"]
+Precision = Literal["integer", "1dp", "percent", "just_over_half"]
+SourceKind = Literal["journal_article", "conference_abstract", "news", "label", "guideline", "registry", "other"]
+MIN_CELL_DEFAULT = 5
+
+
+# --- vocabulary --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Term:
+    label: str = f("Clinician wording.")
+    plain: str = f("Family wording.", default="")
+    short: str = f("Short wording for table headings.", default="")
+    lab: bool = f("Adverse events only: a laboratory finding.", default=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Index:
+    label: str = f("Short name shown in tables.")
+    name: str = f("Full name.")
+    min: float = f("Lowest possible score.")
+    max: float = f("Highest possible score.")
+    diagnoses: list[str] = f("Diagnoses the index is meant for.", default=[])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Frequency:
+    label: str = f("Words, e.g. once daily.")
+    per_day: float = f("Doses per day (e.g. 2 for twice daily; 0.0178571 for every 8 weeks).")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Vocabulary:
+    """Codes a study's data may use. The shared files are data/vocab/<section>.yml; a study can extend any
+    section under `vocab:` in study.yml."""
+
+    diagnoses: dict[str, Term] = f("Diagnosis codes (patients.csv `diagnosis`).", default={})
+    therapies: dict[str, Term] = f("Earlier therapies (patients.csv `prior_therapies`).", default={})
+    adverse_events: dict[str, Term] = f("Adverse-event types (events.csv `ae_type`).", default={})
+    stop_reasons: dict[str, Term] = f("Reasons for stopping (events.csv `reason`).", default={})
+    surgery: dict[str, Term] = f("Surgery types (events.csv `surgery_type`).", default={})
+    follow_up_end: dict[str, Term] = f("Why follow-up ended early (patients.csv `follow_up_end_reason`).",
+                                       default={})
+    activity: dict[str, Index] = f("Disease-activity indices (visits.csv `activity_index`).", default={})
+    endoscopy: dict[str, Index] = f("Endoscopy indices (events.csv `endoscopy_index`).", default={})
+    frequencies: dict[str, Frequency] = f("Dose frequencies (`dose_frequency`).", default={})
+    limitations: dict[str, str] = f("Kinds of limitation, each in plain words for families.", default={})
+
+
+VOCAB_SECTIONS = ("diagnoses", "therapies", "adverse_events", "stop_reasons", "surgery", "follow_up_end",
+                  "activity", "endoscopy", "frequencies", "limitations")
+
+
+# --- medicine ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Citation:
+    text: str = f("The reference as it should be printed.")
+    kind: SourceKind = f("What sort of source it is; a conference abstract is flagged as not peer reviewed.",
+                         default="other")
+    url: str | None = f("Link to the source.", default=None, rules=("url_https",))
+    note: str | None = f("A note printed after the reference.", default=None)
+    revised: str | None = f("Revision date of a label or guideline (YYYY-MM or YYYY-MM-DD).", default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fact:
+    text: str = f("One fact in our own words (family pages: grade 6 or lower).")
+    source: str = f("The citation it comes from.", rules=("fact_source_known",))
+
+
+@dataclass(frozen=True, kw_only=True)
+class GlossaryEntry:
+    term: str = f("The word as a heading.")
+    forms: list[str] = f("The ways it appears in text (matched whole, ignoring case).", default=[])
+    definition: str = f("Plain definition (grade 6 or lower).")
+    source: str = f("Key of the medicine's `citations`.", default="")
+    anchor: str = f("Anchor on the word-list page (default: from the term).", default="")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Medicine:
+    """Facts about one medicine, shared by every study of it: data/medicines/<name>.yml."""
+
+    name: str = f("Generic name, lower case as in running text.")
+    brand: str = f("Brand name.")
+    drug_class: str = f("Clinician wording of the class (e.g. selective JAK1 inhibitor).")
+    class_plain: str = f("Family wording of the class (e.g. JAK inhibitor).")
+    route: str = f("How it is taken, in plain words.")
+    citations: dict[str, Citation] = f("Sources of the facts below, keyed by a short name.")
+    about: dict[str, Fact] = f("Family facts: what_it_is, how_it_works, who_it_is_for, children, "
+                               "before_starting, blood_tests, boxed_warning (each with its source).")
+    clinician: dict[str, Fact] = f("Clinician facts: boxed_warning and any others, each with its source.",
+                                   default={})
+    warning_signs: list[str] = f("Signs that need the care team straight away, in plain words.", default=[])
+    blood_tests: list[str] = f("What the blood tests check, in plain words.", default=[])
+    questions: list[str] = f("Questions about this medicine for the 'Questions to ask' page.", default=[])
+    glossary: list[GlossaryEntry] = f("Word-list entries for this medicine, added to every study of it.",
+                                      default=[])
+
+
+# --- study -------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Population:
+    label: str = f("Name of the analysis population.")
+    definition: str = f("Who is in it.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Design:
+    type: str = f("Study design in words, e.g. retrospective cohort (review of medical records).")
+    setting: str = f("Where, e.g. one children's hospital (name, country).")
+    centres: int = f("Number of centres.", rules=("centres_positive",))
+    comparator: str = f("Comparison group, or none.", default="none")
+    data_source: str = f("Where the data come from.")
+    eligibility: str = f("Who could be included.")
+    populations: list[Population] = f("Analysis populations, for the methods page.", default=[])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """A declared rule over the tables, evaluated at each time point after baseline."""
+
+    label: str = f("Name of the outcome, e.g. Clinical remission.")
+    definition: str = f("Definition in words, printed with every result.")
+    rule: RuleName = f(
+        "score_below / score_at_most: the visit's activity score below (at most) the cut-off for its index; "
+        "fall_from_baseline: a fall of at least the cut-off from the week-0 score; lab_below / lab_at_most: "
+        "the lab value below (at most) `limit`; endoscopy_at_most: the endoscopy score at most the cut-off for "
+        "its index, at the last repeat endoscopy; all_of: every outcome in `of` (and, with `steroid_free`, no "
+        "systemic corticosteroids at the visit).", rules=("rule_needs_its_settings",))
+    thresholds: dict[str, float] = f("Cut-off per index (score, fall and endoscopy rules), e.g. {PUCAI: 10}.",
+                                     default={}, rules=("threshold_index_known",))
+    lab: Lab | None = f("Lab rules: the visits.csv column.", default=None)
+    limit: float | None = f("Lab rules: the limit.", default=None)
+    among: Literal["all", "raised_at_baseline"] = f(
+        "Lab rules: `raised_at_baseline` counts only patients above the limit at week 0.", default="all")
+    of: list[str] = f("all_of: the outcomes combined.", default=[], rules=("all_of_known",))
+    steroid_free: bool = f("all_of: also no systemic corticosteroids at the visit.", default=False)
+    scopes: Literal["any", "on_treatment"] = f(
+        "endoscopy_at_most: which repeat endoscopies count: any after the first dose, or only those while "
+        "still on treatment.", default="any")
+    plain: str = f("Family words for achieving it, e.g. 'in remission without steroids'.", default="")
+    families_by: Literal["diagnosis", "all"] = f(
+        "Family pages: one result per diagnosis, or one for all the children (use `all` where the groups are "
+        "too small to show).", default="diagnosis")
+    families: bool = f("Show it on the family pages: at the last time point, by diagnosis, among those still "
+                       "taking the medicine and among all who started (endoscopy rules: among those scoped and "
+                       "among all who started).", default=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Subgroup:
+    label: str = f("Name of the subgroup, e.g. Earlier anti-TNF failure.")
+    prior_therapy: str = f("Patients whose earlier therapy of this code failed.", rules=("subgroup_therapy",))
+    outcomes: list[str] = f("Outcomes reported for the subgroup.", rules=("subgroup_outcomes",))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Published:
+    id: str = f("The computed value the figure is compared with (its id without the study prefix).",
+                rules=("published_id_computed",))
+    label: str = f("What the figure is.")
+    value: str = f("The figure as published, e.g. 81% or 6 of 7 (86%).")
+    precision: Precision = f("How to compare: integer / 1dp (rounded value equal), percent (whole percent "
+                             "equal, and n of N when given), just_over_half (between 50% and 60%).")
+    source: str = f("Key of `citations`.", rules=("published_source_known",))
+    confirmed: str = f("Where the figure was confirmed (e.g. the abstract on PubMed).", default="")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Limitation:
+    kind: str = f("A kind of limitation from the vocabulary (its plain words go to families).",
+                  rules=("limitation_kind_known",))
+    text: str = f("The limitation for clinicians.")
+    plain: str = f("Family words, when the kind is not in the vocabulary.", default="")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertaintyRow:
+    value: str = f("Computed value id of the result (without the study prefix).", rules=("certainty_value_computed",))
+    also: str | None = f("A second value id, e.g. the other denominator.", default=None)
+    rating: Rating = f("GRADE rating.")
+    reasons: list[str] = f("Reasons for rating down.", default=[])
+    statement: str = f("One sentence in GRADE wording (low: may; very low: very uncertain).")
+    comment: str = f("Comment for clinicians.", default="")
+    claim: str = f("Key of `claims` in templates/families/words.yml for the family sentence.", default="")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Certainty:
+    start: Rating = f("Rating the evidence starts at (an uncontrolled cohort: low).")
+    start_reason: str = f("Why it starts there.")
+    source: str = f("Key of `citations` the ratings are about.", rules=("certainty_source_known",))
+    outcomes: list[CertaintyRow] = f("One row per key outcome.", default=[])
+
+
+@dataclass(frozen=True, kw_only=True)
+class StudySpec:
+    """study.yml: everything about a study that is not a patient table."""
+
+    title: str = f("Full title, the heading of the clinician pages.")
+    short_title: str = f("Short title for navigation and the family pages.")
+    medicine: str = f("The medicine studied: the name of a file `data/medicines/<name>.yml`.",
+                      rules=("medicine_known",))
+    condition: str = f("The condition in words for titles, e.g. Crohn's disease or ulcerative colitis.")
+    population: str = f("Who was studied, in one sentence.")
+    family_about: str = f("For families: who was studied and why, in two or three short plain sentences "
+                          "(grade 6), e.g. which medicines had not worked before.", default="")
+    diagnoses: list[str] = f("Diagnosis codes the study includes, in display order.",
+                             rules=("diagnoses_known", "patients_diagnosis_declared"))
+    design: Design = f("How the study was done.")
+    follow_up_weeks: int = f("Length of follow-up in weeks.", rules=("follow_up_positive",))
+    timepoints_weeks: list[int] = f("Assessment weeks, starting with 0.", rules=("timepoints_ordered",))
+    prior_therapies: list[str] = f("Earlier therapies the study records (vocabulary codes), in display order.",
+                                   default=[], rules=("therapies_known",))
+    outcomes: dict[str, Outcome] = f("Outcome rules, keyed by the short name used in value ids "
+                                     "(letters, digits and _).", rules=("outcome_key_slug",))
+    subgroups: dict[str, Subgroup] = f("Subgroups reported separately, keyed by a short name used in value ids.",
+                                       default={})
+    status: Literal["synthetic", "real"] = f("Whether the patient-level data are real or a synthetic "
+                                             "demonstration.", rules=("real_needs_protection",))
+    data_date: str = f("Date the data were frozen (YYYY-MM-DD, in quotes).", rules=("data_date_is_date",))
+    citations: dict[str, Citation] = f("Sources, keyed by a short name used elsewhere in the file.")
+    published: list[Published] = f("Published figures, compared with the recomputed values.", default=[])
+    assumptions: list[str] = f("Choices made where the source is silent, printed on the methods page.",
+                               default=[])
+    limitations: list[Limitation] = f("Limitations of the design, for both audiences.", default=[])
+    certainty: Certainty | None = f("GRADE-style certainty for the summary of findings.", default=None)
+    min_cell: int = f("Small-cell protection: counts from 1 to min_cell - 1 are withheld (see the privacy "
+                      "page). 0 turns protection off, for synthetic test fixtures only.",
+                      default=MIN_CELL_DEFAULT, rules=("min_cell_range",))
+    vocab: Vocabulary | None = f("Codes this study adds to the shared vocabulary (same sections as data/vocab/).",
+                                 default=None)
+
+
+# Every rule checked beyond the types, in words (the Data format page prints these; test_docs checks that
+# each rule named in a declaration is here and that check_study implements it).
+RULES: dict[str, str] = {
+    "url_https": "Links must start with https:// (mailto: is allowed for e-mail addresses).",
+    "fact_source_known": "Each fact's `source` is a key of the medicine's `citations`.",
+    "centres_positive": "At least 1.",
+    "rule_needs_its_settings": "score and endoscopy rules need `thresholds`; lab rules need `lab` and `limit`; "
+                               "all_of needs `of`.",
+    "threshold_index_known": "Each threshold names an index of the vocabulary (activity indices for score and "
+                             "fall rules, endoscopy indices for endoscopy rules).",
+    "all_of_known": "Each outcome in `of` is another outcome of the study that is not itself an endoscopy rule.",
+    "subgroup_therapy": "A code listed in the study's `prior_therapies`.",
+    "subgroup_outcomes": "Outcomes of the study that are evaluated at each time point (not endoscopy rules).",
+    "published_id_computed": "The id of a value the build computes (see site/numbers.json, without the study "
+                             "prefix); otherwise the build stops and lists the ids it has.",
+    "published_source_known": "A key of `citations`.",
+    "limitation_kind_known": "A kind in data/vocab/limitations.yml (or the study's `vocab: limitations:`), or "
+                             "give `plain` words.",
+    "certainty_value_computed": "The id of a value the build computes; otherwise the build stops.",
+    "certainty_source_known": "A key of `citations`.",
+    "medicine_known": "A file `data/medicines/<name>.yml` exists.",
+    "diagnoses_known": "Codes of the diagnosis vocabulary.",
+    "patients_diagnosis_declared": "Every diagnosis in patients.csv is listed here.",
+    "follow_up_positive": "At least 1 week.",
+    "timepoints_ordered": "Whole weeks in increasing order, starting at 0, the last at most `follow_up_weeks`.",
+    "therapies_known": "Codes of the therapies vocabulary.",
+    "outcome_key_slug": "Keys are lower-case letters, digits and _ (they become part of value ids).",
+    "real_needs_protection": "With `status: real`, `min_cell` must be at least 3.",
+    "data_date_is_date": "A real calendar date.",
+    "min_cell_range": "From 0 to 50.",
+}

@@ -1,0 +1,52 @@
+"""Wording and groupings shared by the summary producers, built from the study's spec and vocabulary."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..numbers import Value
+from ..validate import Study
+
+ALL_STARTED = "All who started"
+ON_TREATMENT = "Still on treatment"
+MEDIAN_METHOD = "Median with interquartile range (25th to 75th percentile, linear interpolation)"
+
+
+def diagnosis_label(study: Study, dx: str) -> str:
+    return study.vocab.diagnoses[dx].label
+
+
+def group_label(study: Study, group: str) -> str:
+    return "all diagnoses" if group == "all" else diagnosis_label(study, group)
+
+
+def diagnoses_present(study: Study) -> list[str]:
+    """The study's declared diagnoses that have at least one patient, in the declared order."""
+    present = set(study.patients["diagnosis"])
+    return [dx for dx in study.spec.diagnoses if dx in present]
+
+
+def groups(study: Study) -> dict[str, str]:
+    """'all' and each diagnosis present, with the population wording. A study with one diagnosis has 'all'
+    only (the breakdown would repeat it)."""
+    out = {"all": ALL_STARTED}
+    present = diagnoses_present(study)
+    if len(present) > 1:
+        for dx in present:
+            out[dx] = f"{ALL_STARTED}, {diagnosis_label(study, dx)}"
+    return out
+
+
+def medicine(study: Study) -> str:
+    return study.medicine.name
+
+
+def median_value(id: str, label: str, values: pd.Series, *, population: str, unit: str = "",
+                 method: str = MEDIAN_METHOD, timepoint_weeks: int | None = None) -> Value:
+    """Median [IQR] of a Series, ignoring missing values; not estimable when empty."""
+    series = pd.Series(values, dtype="Float64").dropna().astype(float)
+    if series.empty:
+        return Value(id, label, "median", None, method, population, timepoint_weeks, denominator=0, unit=unit)
+    return Value(id, label, "median", float(series.median()), method, population, timepoint_weeks,
+                 denominator=len(series), unit=unit, q1=float(series.quantile(0.25)),
+                 q3=float(series.quantile(0.75)))
