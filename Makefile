@@ -52,6 +52,10 @@ demo-data: $(STAMP) ## Regenerate the synthetic demonstration cohort (determinis
 bench: $(STAMP) ## Print build time and peak memory figures
 	$(BUILD) bench
 
+.PHONY: new-study
+new-study: $(STAMP) ## Start a study: ID=<id> KIND=aggregate|records copies a commented template folder and validates it
+	$(BUILD) new-study --id "$(ID)" --kind "$(or $(KIND),aggregate)"
+
 .PHONY: diff
 diff: $(STAMP) ## What changed vs BASE=<git ref> (default HEAD): writes build/numbers-diff.md
 	$(PY) scripts/numbers_diff.py --base "$(or $(BASE),HEAD)"

@@ -6,6 +6,8 @@
     python scripts/build.py validate   check the data of every study and report every problem
     python scripts/build.py serve      live preview, regenerating when data/ or templates/ change
     python scripts/build.py bench      time and memory figures for a full build
+    python scripts/build.py new-study --id <id> --kind aggregate|records
+                                       copy the commented template folder into the studies folder and validate it
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     add("--port", type=int, default=8000, help="port for `serve` on 127.0.0.1 (default: %(default)s)")
     add("--strict-published", action="store_true",
         help="`site`: stop when the data contradict a published figure (default: a warning on the page and in the log)")
+    add("--id", default="", help="`new-study`: the new study's id (lower-case letters, digits and hyphens)")
+    add("--kind", default="aggregate", choices=("aggregate", "records"), help="`new-study`: the kind of study")
     args = parser.parse_args(argv)
     try:
         commands.COMMANDS[args.command](args)

@@ -54,7 +54,9 @@ def test_proportion_records_carry_counts_interval_and_method(manifest: dict) -> 
             assert not {"value", "numerator", "ci_low", "ci_high"} & set(r), r["id"]
             continue
         assert {"id", "label", "value", "method", "population", "pages"} <= set(r), r["id"]
-        if r["kind"] == "proportion":
+        if r["kind"] == "proportion" and "numerator" not in r:  # an aggregate study's reported percentage only
+            assert manifest["studies"][r["id"].split(".")[0]]["kind"] == "aggregate" and "ci_low" not in r, r["id"]
+        elif r["kind"] == "proportion":
             assert r["ci_method"] == "Wilson score interval, 95%"
             assert r["ci_low"] <= r["value"] <= r["ci_high"]
             assert r["value"] == pytest.approx(r["numerator"] / r["denominator"])
@@ -68,10 +70,14 @@ def test_family_pages_cite_only_values_that_clinician_pages_also_cite(manifest: 
 
 
 def test_synthetic_banner_on_every_page_built_from_the_data(built: Path) -> None:
+    """Every page of the demonstration cohort carries the banner; the published studies' pages do not."""
+    manifest = json.loads((built / "site" / "numbers.json").read_text(encoding="utf-8"))
     for html in (built / "site").glob("*/**/index.html"):
         text = html.read_text(encoding="utf-8")
-        if "/families/" in str(html) or "/clinicians/" in str(html):
-            assert "Made-up example data" in text or "Synthetic demonstration data" in text, html
+        parts = html.relative_to(built / "site").parts
+        if parts[0] in ("families", "clinicians") and parts[1] in manifest["studies"]:
+            banner = "Made-up example data" in text or "Synthetic demonstration data" in text
+            assert banner == (manifest["studies"][parts[1]]["status"] == "synthetic"), html
 
 
 def test_no_third_party_addresses_in_pages(built: Path) -> None:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
+import shutil
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from . import paths
+from .errors import BuildError
 from .pipeline import build_site, load_studies, write_pages
+
+STUDY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def site(args: argparse.Namespace) -> None:
@@ -26,8 +31,24 @@ def pages(args: argparse.Namespace) -> None:
 
 def validate(args: argparse.Namespace) -> None:
     for study in load_studies(args.studies):
+        if study.kind == "aggregate":
+            _progress(f"{study.id}: valid (aggregate, {len(study.results)} reported figures)")
+            continue
         _progress(f"{study.id}: valid ({len(study.patients)} patients, {len(study.visits)} visits, "
                   f"{len(study.events)} events)")
+
+
+def new_study(args: argparse.Namespace) -> None:
+    """Copy data/templates/<kind>/ to <studies>/<id>/, then validate every study (the new one included)."""
+    if not STUDY_ID.match(args.id or ""):
+        raise BuildError(f"new-study needs ID=<id>: lower-case letters, digits and hyphens (found {args.id!r}).")
+    target = args.studies / args.id
+    if target.exists():
+        raise BuildError(f"{target} already exists; choose another id.")
+    shutil.copytree(paths.DATA / "templates" / args.kind, target)
+    _progress(f"made {target} from data/templates/{args.kind}/ (its example figures are made up; see the "
+              "comments in study.yml)")
+    validate(args)
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -79,6 +100,6 @@ def _progress(message: str) -> None:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
-    "site": site, "pages": pages, "validate": validate, "serve": serve, "bench": bench,
+    "site": site, "pages": pages, "validate": validate, "serve": serve, "bench": bench, "new-study": new_study,
 }
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")

@@ -57,7 +57,7 @@ def frequency_not(v: Value, noun: str = "children") -> str:
                                                                              f"too few {noun} to say")
     if not v.estimable:
         return f"not known (too few {noun} to say)"
-    if v.numerator == v.denominator:
+    if v.numerator is not None and v.numerator == v.denominator:
         return f"no {noun}"
     if v.numerator == 0:
         return f"all {noun}"

@@ -169,3 +169,21 @@ SURGERY_AFTER_STOP = "surgery_after_stop"
 
 def surgery(kind: str) -> str:
     return f"surgery_{kind}"
+
+
+# Aggregate studies (kind: aggregate): one value per row of results.csv -----------------------------------------
+
+def reported(section: str, key: str, week: int | None, group: str, population: str) -> str:
+    """A figure a publication reports: ``res_<key>_w<week>_<group>_<population>`` (``wna``: no time point);
+    adverse events ``ae_…`` and baseline rows ``base_…`` instead of ``res_``."""
+    prefix = {"outcome": "res", "adverse_event": "rae", "baseline": "base"}[section]
+    when = "wna" if week is None else f"w{week}"
+    return f"{prefix}_{key}_{when}_{group}_{population}"
+
+
+STUDY_N = "study_n"
+
+
+def pooled(medicine: str, comparable: str) -> str:
+    """A random-effects pooled estimate across studies of one medicine (qualified: no study prefix)."""
+    return f"topic-{medicine}.pooled_{comparable}"

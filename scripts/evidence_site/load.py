@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from .errors import BuildError, Problem
-from .schema import TABLES
+from .schema import AGGREGATE_TABLES, TABLES
 
 
 @dataclass
@@ -93,12 +93,22 @@ def read_study(folder: Path) -> RawStudy:
             meta = loaded or {}
 
     tables: dict[str, pd.DataFrame] = {}
-    for table in TABLES:
+    kind = meta.get("kind", "records")
+    wanted, other = (AGGREGATE_TABLES, TABLES) if kind == "aggregate" else (TABLES, AGGREGATE_TABLES)
+    # rule: kind_matches_files
+    for table in other:
+        if (folder / table.file).is_file():
+            problems.append(Problem(table.file, f"This table does not belong to a study of kind {kind!r}.",
+                                    expected="records: patients.csv, visits.csv, events.csv; aggregate: "
+                                    "results.csv", found=f"{table.file} in the folder",
+                                    hint="Set `kind:` in study.yml to the kind of data the folder holds, or "
+                                    "remove the file."))
+    for table in wanted:
         path = folder / table.file
         if not path.is_file():
             problems.append(Problem(table.file, "The table is missing.", expected=f"a file {table.file} in the "
                                     "study folder", found="no such file",
-                                    hint=f"Every study needs {table.file} ({table.grain})."))
+                                    hint=f"Every study of kind {kind!r} needs {table.file} ({table.grain})."))
             continue
         data = path.read_bytes()
         digest.update(table.file.encode() + b"\0" + data)

@@ -17,7 +17,8 @@ from statsmodels.stats.proportion import proportion_confint
 from .errors import BuildError
 
 # survival: a Kaplan–Meier estimate (no single n/N); bound: a confidence limit reported on its own.
-Kind = Literal["proportion", "count", "mean", "median", "rate", "p_value", "survival", "bound"]
+# statistic: a summary of a pooled analysis (I², τ²).
+Kind = Literal["proportion", "count", "mean", "median", "rate", "p_value", "survival", "bound", "statistic"]
 CI_METHOD_WILSON = "Wilson score interval, 95%"
 
 

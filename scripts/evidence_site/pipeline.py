@@ -35,6 +35,7 @@ from .releases import load_releases
 from .render import AUDIENCES, Page, environment, page_plan, render_page
 from .schema import SCHEMA_VERSION
 from .summarise import number_book
+from .topics import aggregate_view, forest_figure, topic_views
 from .urls import redirect_files
 from .validate import Study, validate, validate_shared
 from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
@@ -86,8 +87,10 @@ class Generated:
             "generator": f"evidence-site {__version__}",
             "schema_version": SCHEMA_VERSION,
             "fingerprint": self.fingerprint(),
-            "studies": {s.id: {"title": s.spec.title, "status": s.spec.status, "data_date": s.spec.data_date,
-                               "fingerprint": s.fingerprint, "min_cell": s.spec.min_cell} for s in self.studies},
+            "studies": {s.id: {"title": s.spec.title, "kind": s.kind, "status": s.spec.status,
+                               "data_date": s.spec.data_date, "fingerprint": s.fingerprint,
+                               "min_cell": s.min_cell if s.kind == "aggregate" else s.spec.min_cell}
+                        for s in self.studies},
             "values": self.book.records(),
         }
 
@@ -144,18 +147,27 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     book = number_book(studies)
     progress(f"summarised {len(studies)} study(ies) into {len(book)} values")
     words = yaml.safe_load((templates / WORDS_FILE).read_text(encoding="utf-8"))
-    views = {s.id: view(s, book, words) for s in studies}
+    views: dict[str, Any] = {s.id: aggregate_view(s) if s.kind == "aggregate" else view(s, book, words)
+                             for s in studies}
+    topics, pooled = topic_views(studies, views, book)
+    book.extend(pooled)
     figures: dict[str, Figure] = {}
     for study in studies:
-        figures |= study_figures(study, views[study.id], book, site["site_url"])
+        if study.kind == "records":
+            figures |= study_figures(study, views[study.id], book, site["site_url"])
+    for med, topic in topics.items():
+        forest = forest_figure(topic, book)
+        if forest is not None:
+            figures[f"clinicians/topics/{med}/{forest.name}"] = forest
     progress(f"drew {len(figures)} charts")
     plan = yaml.safe_load((templates / "pages.yml").read_text(encoding="utf-8"))
-    pages = page_plan(studies, plan)
+    pages = page_plan(studies, plan, topics)
     env = environment(templates)
     docs = data_format_docs()
     # The word list is rendered last: it lists only the words that the study's other family pages use.
     last = [p for p in pages if p.template == GLOSSARY_TEMPLATE]
-    files = {p.md_path: render_page(env, p, views, book, figures, site, docs).encode("utf-8")
+    files = {p.md_path: render_page(env, p, views, book, figures, site, docs,
+                                   {"topic": topics[p.topic]} if p.topic else {"topics": topics}).encode("utf-8")
              for p in pages if p not in last}
     for p in last:
         used = {m for q in pages if q.audience == "families" and q.study == p.study and q.md_path in files
@@ -165,7 +177,8 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     for key, fig in figures.items():
         files[f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg"] = fig.svg.encode("utf-8")
     for study in studies:
-        files |= clinician_downloads(views[study.id], book)
+        if study.kind == "records":
+            files |= clinician_downloads(views[study.id], book)
     progress(f"rendered {len(pages)} pages")
     reading_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families"}, templates,
                  site["reading_grade_max"], progress)
@@ -211,7 +224,8 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
     started = time.perf_counter()
     studies = load_studies(studies_dir)
     progress(f"validated {len(studies)} study(ies): " + ", ".join(
-        f"{s.id} ({len(s.patients)} patients, {s.spec.status} data)" for s in studies))
+        f"{s.id} (" + (f"{len(s.results)} reported figures" if s.kind == "aggregate" else f"{len(s.patients)} patients")
+        + f", {s.spec.status} data)" for s in studies))
     site_context = site_inputs(config, studies_dir.parent)
     generated = generate(studies, templates, progress, site_context)
     conflicts = generated.published_conflicts()

@@ -88,6 +88,7 @@ class StudyView:
     overall_level: str = "very_low"
     overall_claim: str = ""
     harms_level: str = "very_low"  # certainty about serious harms (the rating of ae_serious, else the lowest)
+    kind = "records"
 
 
 def _has(book: NumberBook, study_id: str, short: str) -> bool:

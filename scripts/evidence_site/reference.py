@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import typed
-from .schema import MISSING_MARKERS, TABLES
-from .spec import RULES, Medicine, StudySpec, Vocabulary
-from .validate import CROSS_TABLE_RULES
+from .schema import AGGREGATE_TABLES, MISSING_MARKERS, TABLES
+from .spec import RULES, AggregateSpec, Medicine, StudySpec, Vocabulary
+from .validate import AGGREGATE_RULES, CROSS_TABLE_RULES
 
 
 def data_format_docs() -> dict[str, Any]:
@@ -24,4 +24,7 @@ def data_format_docs() -> dict[str, Any]:
         "vocab_fields": list(typed.describe(Vocabulary)),
         "rules": RULES,
         "cross_table_rules": CROSS_TABLE_RULES,
+        "aggregate_tables": AGGREGATE_TABLES,
+        "aggregate_fields": list(typed.describe(AggregateSpec)),
+        "aggregate_rules": AGGREGATE_RULES,
     }

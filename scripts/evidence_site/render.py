@@ -37,17 +37,32 @@ class Page:
     title: str
     audience: str = ""
     study: str = ""
+    topic: str = ""  # topic pages: the medicine
 
 
-def page_plan(studies: list[Study], plan: dict[str, Any]) -> list[Page]:
-    """Every page of the site, in navigation order, from ``templates/pages.yml``."""
+def page_plan(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any] | None = None) -> list[Page]:
+    """Every page of the site, in navigation order, from ``templates/pages.yml``.
+
+    Per audience: the index, the topic pages (one set per medicine with published studies), the index of
+    studies, then each study's pages; ``study_pages_by_kind`` chooses the templates of a study by its kind."""
     pages = [Page(plan["home"]["template"], "index.md", "", plan["home"]["title"])]
     for audience in AUDIENCES:
         section = plan[audience]
         pages.append(Page(section["index"]["template"], f"{audience}/index.md", f"{audience}/",
                           section["index"]["title"], audience))
+        for med, topic in (topics or {}).items():
+            for entry in section.get("topic_pages", []):
+                slug = entry["slug"]
+                pages.append(Page(entry["template"], f"{audience}/topics/{med}/{slug or 'index'}.md",
+                                  f"{audience}/topics/{med}/" + (f"{slug}/" if slug else ""),
+                                  entry["title"].format(**topic.names), audience, topic=med))
+        if "studies_index" in section:
+            entry = section["studies_index"]
+            pages.append(Page(entry["template"], f"{audience}/{entry['slug']}.md", f"{audience}/{entry['slug']}/",
+                              entry["title"], audience))
         for study in studies:
-            for entry in section["study_pages"]:
+            by_kind = section.get("study_pages_by_kind", {})
+            for entry in by_kind.get(getattr(study, "kind", "records"), section["study_pages"]):
                 slug = entry["slug"]
                 md = f"{audience}/{study.id}/{slug or 'index'}.md"
                 url = f"{audience}/{study.id}/" + (f"{slug}/" if slug else "")
@@ -78,6 +93,7 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
     ``v(<value id>)``, where the id comes from a prepared table (or is a fixed id such as n_patients).
     """
     study = views.get(page.study)
+    base = page.study or f"topics/{page.topic}"
 
     def v(short_id: str) -> Value:
         prefix = f"{page.study}." if page.study and "." not in short_id else ""
@@ -87,7 +103,7 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         return short_id is not None and f"{page.study}.{short_id}" in book
 
     def figure(name: str, alt: str = "") -> str:
-        key = f"{page.audience}/{page.study}/{name}"
+        key = f"{page.audience}/{base}/{name}"
         if key not in figures:
             raise TemplateError(f"{page.template}: no figure named {name!r} for this page "
                                 f"(known: {', '.join(sorted(figures)) or 'none'}).")
@@ -98,13 +114,15 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
 
     def figure_exists(name: str) -> bool:
         """False when a chart was not drawn because every value in it is withheld or not estimable."""
-        return f"{page.audience}/{page.study}/{name}" in figures
+        return f"{page.audience}/{base}/{name}" in figures
 
     context = dict(
         page=page, study=study, studies=list(views.values()), v=v, has=has, figure=figure,
         figure_exists=figure_exists, fmt=fmt,
         link=_linker(page.md_path), generator_version=__version__, schema_version=SCHEMA_VERSION,
-        any_synthetic=any(s.synthetic for s in views.values()), site=site or {}, docs=docs or {}, **(extra or {}))
+        # The site-wide banner says the site shows made-up data: true only while no real study is on it.
+        any_synthetic=all(s.synthetic for s in views.values()) if views else False,
+        site=site or {}, docs=docs or {}, **(extra or {}))
     try:
         return env.get_template(page.template).render(context)
     except TemplateError:

@@ -185,6 +185,52 @@ EVENTS = Table(
 
 TABLES: tuple[Table, ...] = (PATIENTS, VISITS, EVENTS)
 
+# --- aggregate studies (kind: aggregate): the figures a publication reports ----------------------------------
+
+SECTIONS = ("outcome", "adverse_event", "baseline")
+POPULATIONS = ("all_started", "on_treatment", "with_data", "subgroup", "unclear")
+COUNT_BASES = ("reported", "derived", "percent_only", "summary")
+
+RESULTS = Table(
+    file="results.csv",
+    description="Aggregate studies only (`kind: aggregate`): every figure the source reports, one per row, entered "
+                "from the source. Nothing here is recomputed; the site prints these figures and, where a count "
+                "and its denominator are known, a 95% Wilson interval labelled as computed here.",
+    grain="one row per reported figure",
+    key=("section", "key", "population", "group", "week"),
+    columns=(
+        Column("section", "category", "Which table of the source the figure belongs to.", choices=SECTIONS),
+        Column("key", "text", "The measure: a key of `measures` in study.yml (it becomes part of the value id)."),
+        Column("population", "category", "Who the denominator is: all who started (intention to treat), those "
+               "still on treatment, those with the measurement, a subgroup, or unclear (the source does not "
+               "say).", choices=POPULATIONS),
+        Column("group", "text", "all, a diagnosis code of the study's `diagnoses`, or a key of its `subgroups`."),
+        Column("week", "integer", "Time point in weeks since the first dose; empty when the source gives none.",
+               minimum=0, maximum=520, unit="weeks", required=False),
+        Column("numerator", "integer", "Patients with the outcome (empty when the source gives only a "
+               "percentage and the count cannot be worked out).", minimum=0, maximum=100000, required=False),
+        Column("denominator", "integer", "Patients it is out of (empty when the source does not say).", minimum=1,
+               maximum=100000, required=False),
+        Column("percent", "number", "The percentage as the source prints it.", minimum=0, maximum=100,
+               required=False),
+        Column("count_basis", "category", "reported: the source gives n/N; derived: the source gives a "
+               "percentage of a stated N and the count follows exactly (labelled computed here); percent_only: "
+               "a percentage with no usable denominator (no interval is shown); summary: a median or mean "
+               "(baseline rows).", choices=COUNT_BASES),
+        Column("median", "number", "Baseline rows: the median (or mean, if the measure's label says so).",
+               required=False, optional=True),
+        Column("q1", "number", "Baseline rows: the lower quartile.", required=False, optional=True),
+        Column("q3", "number", "Baseline rows: the upper quartile.", required=False, optional=True),
+        Column("unit", "text", "Baseline rows: the unit, e.g. years.", required=False, optional=True),
+        Column("where", "text", "Where in the source: page, table, figure or section (e.g. abstract, results)."),
+        Column("confirmed", "category", "primary: checked against the source itself (its abstract on PubMed or "
+               "the journal page); secondary: only in a secondary source (the page says 'reported by a "
+               "secondary source').", choices=("primary", "secondary")),
+        Column("note", "text", "A note printed beside the figure for clinicians.", required=False, optional=True),
+    ),
+)
+AGGREGATE_TABLES: tuple[Table, ...] = (RESULTS,)
+
 # Placeholders that spreadsheet exports use for "missing". They are treated as
 # empty cells, so a required column holding one is reported as missing.
 MISSING_MARKERS = ("", "na", "n/a", "nan", "null", "none", "-", "--", "missing", "unknown", ".")

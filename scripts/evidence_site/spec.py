@@ -20,6 +20,8 @@ RuleName = Literal["score_below", "score_at_most", "fall_from_baseline", "lab_be
 Lab = Literal["crp_mg_l", "calprotectin_ug_g"]
 Precision = Literal["integer", "1dp", "percent", "just_over_half"]
 SourceKind = Literal["journal_article", "conference_abstract", "news", "label", "guideline", "registry", "other"]
+StudyKind = Literal["records", "aggregate"]
+Status = Literal["synthetic", "real", "published"]
 MIN_CELL_DEFAULT = 5
 
 
@@ -238,8 +240,11 @@ class StudySpec:
                                      "(letters, digits and _).", rules=("outcome_key_slug",))
     subgroups: dict[str, Subgroup] = f("Subgroups reported separately, keyed by a short name used in value ids.",
                                        default={})
-    status: Literal["synthetic", "real"] = f("Whether the patient-level data are real or a synthetic "
-                                             "demonstration.", rules=("real_needs_protection",))
+    kind: StudyKind = f("records: patient-level tables (patients.csv, visits.csv, events.csv); aggregate: "
+                        "figures reported by a publication (results.csv), described by the fields of the "
+                        "aggregate study.yml below.", default="records", rules=("kind_matches_files",))
+    status: Status = f("Whether the patient-level data are real or a synthetic demonstration (`published` is "
+                       "for aggregate studies only).", rules=("real_needs_protection",))
     data_date: str = f("Date the data were frozen (YYYY-MM-DD, in quotes).", rules=("data_date_is_date",))
     citations: dict[str, Citation] = f("Sources, keyed by a short name used elsewhere in the file.")
     published: list[Published] = f("Published figures, compared with the recomputed values.", default=[])
@@ -252,6 +257,76 @@ class StudySpec:
                       default=MIN_CELL_DEFAULT, rules=("min_cell_range",))
     vocab: Vocabulary | None = f("Codes this study adds to the shared vocabulary (same sections as data/vocab/).",
                                  default=None)
+
+
+# --- aggregate study: figures reported by a publication ---------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Publication:
+    """The source of an aggregate study's figures."""
+
+    kind: SourceKind = f("journal_article, conference_abstract or registry (a conference abstract is flagged "
+                         "to families as not yet checked by other experts).")
+    authors: str = f("Authors as printed in the reference.")
+    short: str = f("Author and year for source marks, e.g. Cohen and others, 2025.")
+    title: str = f("Title of the publication (or the news headline that reported it).")
+    venue: str = f("Journal with volume and pages, the conference, or the registry.")
+    year: int = f("Year of publication.")
+    doi: str | None = f("DOI without the https://doi.org/ prefix.", default=None)
+    pmid: str | None = f("PubMed id.", default=None)
+    registry_id: str | None = f("Trial registry id, e.g. NCT05782907.", default=None)
+    url: str | None = f("Link to the source.", default=None, rules=("url_https",))
+    reported_by: str | None = f("A secondary source the figures were read from (e.g. a news report), with "
+                                "its date and address.", default=None)
+    confirmed: str = f("Where the figures were confirmed, e.g. the abstract on PubMed (primary) or a news "
+                       "report (secondary).")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Measure:
+    """One outcome, adverse event or baseline characteristic that results.csv reports."""
+
+    label: str = f("Clinician wording, e.g. Corticosteroid-free clinical remission.")
+    definition: str = f("Definition as the source gives it (say when the source does not state it).")
+    plain: str = f("Family words for having it, e.g. 'in remission without steroids' (empty: not shown to "
+                   "families).", default="")
+    families: bool = f("Show it on the family pages and the family topic page.", default=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AggregateSpec:
+    """study.yml of an aggregate study (`kind: aggregate`): a publication's reported figures, with results.csv."""
+
+    kind: Literal["aggregate"] = f("Always aggregate for this kind.")
+    title: str = f("Full title, the heading of the clinician pages.")
+    short_title: str = f("Short title for navigation and the family pages.")
+    medicine: str = f("The medicine studied: the name of a file `data/medicines/<name>.yml`.",
+                      rules=("medicine_known",))
+    condition: str = f("The condition in words for titles.")
+    population: str = f("Who was studied, in one sentence.")
+    family_about: str = f("For families: who was studied, in two or three short plain sentences (grade 6).")
+    diagnoses: list[str] = f("Diagnosis codes the study includes (the `group` column may use them).",
+                             rules=("diagnoses_known",))
+    design: str = f("Study design in words, e.g. retrospective multicentre cohort, no comparison group.")
+    setting: str = f("Where, e.g. 30 centres worldwide.")
+    n: int | None = f("Number of patients who started (empty for a trial still recruiting).", default=None)
+    follow_up: str = f("Follow-up and time points in words, e.g. week 8 (end of induction).")
+    status: Literal["published", "synthetic"] = f("published: figures from a public source; synthetic: a "
+                                                  "made-up example (pages carry the banner).")
+    ongoing: bool = f("A registered trial with no results yet (results.csv holds only its header).",
+                      default=False)
+    data_date: str = f("Date the figures were entered from the source (YYYY-MM-DD, in quotes).",
+                       rules=("data_date_is_date",))
+    publication: Publication = f("The source of the figures.")
+    measures: dict[str, Measure] = f("What results.csv reports, keyed by the `key` column (letters, digits "
+                                     "and _).", default={}, rules=("outcome_key_slug",))
+    subgroups: dict[str, str] = f("Subgroups the `group` column may name, key -> label.", default={})
+    certainty: Rating = f("GRADE-style certainty of the study's findings (an uncontrolled retrospective "
+                          "series: low or very low).")
+    caveats: list[str] = f("What the source cannot tell us, for clinicians.", default=[])
+    family_caveats: list[str] = f("The same in plain words for families.", default=[])
+    overlaps_with: list[str] = f("Ids of studies whose patients may overlap with this one's (never pooled or "
+                                 "added together).", default=[])
 
 
 # Every rule checked beyond the types, in words (the Data format page prints these; test_docs checks that
@@ -282,6 +357,8 @@ RULES: dict[str, str] = {
     "therapies_known": "Codes of the therapies vocabulary.",
     "outcome_key_slug": "Keys are lower-case letters, digits and _ (they become part of value ids).",
     "real_needs_protection": "With `status: real`, `min_cell` must be at least 3.",
+    "kind_matches_files": "records: patients.csv, visits.csv and events.csv; aggregate: results.csv and the "
+                          "aggregate study.yml fields. `status: published` is for aggregate studies.",
     "data_date_is_date": "A real calendar date.",
     "min_cell_range": "From 0 to 50.",
 }

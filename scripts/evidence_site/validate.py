@@ -16,9 +16,10 @@ import pandas as pd
 
 from . import typed
 from .errors import DataError, Problem
+from .fmt import round_half_up
 from .load import RawShared, RawStudy
-from .schema import MISSING_MARKERS, PATIENTS, TABLES, Column, Table
-from .spec import VOCAB_SECTIONS, Citation, Medicine, Outcome, StudySpec, Vocabulary
+from .schema import MISSING_MARKERS, PATIENTS, RESULTS, TABLES, Column, Table
+from .spec import VOCAB_SECTIONS, AggregateSpec, Citation, Medicine, Outcome, StudySpec, Vocabulary
 from .typed import Reader, closest
 
 TABLES_WITH_ROWS = ("patients.csv", "visits.csv")  # events.csv may be empty: a study with no events
@@ -45,6 +46,27 @@ class Study:
     visits: pd.DataFrame
     events: pd.DataFrame
     fingerprint: str
+
+    kind = "records"
+
+    @property
+    def synthetic(self) -> bool:
+        return self.spec.status == "synthetic"
+
+
+@dataclass
+class AggregateStudy:
+    """A validated aggregate study: its typed study.yml and the figures its source reports (results.csv)."""
+
+    id: str
+    folder: Path
+    spec: AggregateSpec
+    medicine: Medicine
+    vocab: Vocabulary
+    results: pd.DataFrame
+    fingerprint: str
+    kind = "aggregate"
+    min_cell = 0  # every figure is already public; nothing is recomputed from patients
 
     @property
     def synthetic(self) -> bool:
@@ -106,8 +128,10 @@ def merge_vocab(shared: Vocabulary, extra: Vocabulary | None) -> Vocabulary:
     return Vocabulary(**{s: {**getattr(shared, s), **getattr(extra, s)} for s in VOCAB_SECTIONS})
 
 
-def validate(raw: RawStudy, shared: Shared) -> Study:
+def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
     """Return the typed study, or raise DataError listing every problem found."""
+    if raw.meta.get("kind") == "aggregate":
+        return validate_aggregate(raw, shared)
     problems = list(raw.problems)
     reader = Reader("study.yml")
     yml_broken = any(p.file == "study.yml" for p in raw.problems)
@@ -157,6 +181,10 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
         known(f"diagnoses[{i}]", dx, vocab.diagnoses, "diagnosis", "Add it under `vocab: diagnoses:`.")
     for i, t in enumerate(spec.prior_therapies):
         known(f"prior_therapies[{i}]", t, vocab.therapies, "therapy", "Add it under `vocab: therapies:`.")
+    # rule: kind_matches_files (the tables are checked when the folder is read)
+    if spec.status == "published":
+        add("status", "`status: published` is for aggregate studies.", "synthetic or real (with kind: records)",
+            spec.status, "Set `kind: aggregate` and give results.csv for figures taken from a publication.")
     # rule: centres_positive; rule: follow_up_positive; rule: min_cell_range; rule: real_needs_protection;
     # rule: data_date_is_date
     if spec.design.centres < 1:
@@ -530,3 +558,120 @@ def _check_order(frame: pd.DataFrame, file: str, date_col: str) -> list[Problem]
                     found=f"{ordered.at[row, date_col]:%Y-%m-%d}",
                     hint="Check the date and the week of this row against the record.")
             for row in ordered.index[back.fillna(False)][:MAX_PER_COLUMN]]
+
+
+# --- aggregate studies --------------------------------------------------------------------------------------------
+
+AGGREGATE_RULES = (
+    "Each `key` is a key of `measures` in study.yml; each `group` is all, one of the study's `diagnoses` or a "
+    "key of its `subgroups`.",
+    "reported and derived rows give numerator and denominator, with the numerator not above the denominator; "
+    "a derived row also gives the percent, and the numerator is that percent of the denominator.",
+    "When a row gives both n/N and a percent, n/N rounds to the percent.",
+    "percent_only rows give a percent; summary rows are baseline rows with a median.",
+    "A study marked `ongoing: true` has no result rows.",
+)
+
+
+def validate_aggregate(raw: RawStudy, shared: Shared) -> AggregateStudy:
+    """The aggregate kind: study.yml against AggregateSpec and results.csv against schema.RESULTS."""
+    problems = list(raw.problems)
+    reader = Reader("study.yml")
+    yml_broken = any(p.file == "study.yml" for p in raw.problems)
+    spec = None if yml_broken else typed.parse(AggregateSpec, raw.meta, reader)
+    problems += reader.problems
+    vocab = shared.vocab
+    if spec is not None:
+        problems += check_aggregate_spec(spec, vocab, shared.medicines)
+    frame = None
+    if RESULTS.file in raw.tables:
+        frame, found = check_table(RESULTS, raw.tables[RESULTS.file], vocab)
+        problems += found
+        if not found and spec is not None:
+            problems += check_results(frame, spec)
+    if problems or spec is None or frame is None:
+        raise DataError(raw.id, problems)
+    return AggregateStudy(raw.id, raw.folder, spec, shared.medicines[spec.medicine], vocab, frame,
+                          raw.fingerprint)
+
+
+def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(path: str, message: str, expected: str, found: Any, hint: str = "") -> None:
+        problems.append(Problem("study.yml", message, column=path, expected=expected, found=str(found)[:80],
+                                hint=hint))
+
+    # rule: medicine_known
+    if spec.medicine not in medicines:
+        add("medicine", "Unknown medicine.", "one of " + ", ".join(medicines), repr(spec.medicine),
+            closest(spec.medicine, list(medicines)) or f"Add a file data/medicines/{spec.medicine}.yml.")
+    # rule: diagnoses_known
+    for i, dx in enumerate(spec.diagnoses):
+        if dx not in vocab.diagnoses:
+            add(f"diagnoses[{i}]", "Unknown diagnosis.", "one of " + ", ".join(vocab.diagnoses), repr(dx),
+                closest(dx, list(vocab.diagnoses)))
+    # rule: data_date_is_date
+    if not ISO_DATE.match(spec.data_date) or _not_a_date(spec.data_date):
+        add("data_date", "The field 'data_date' is not a date.", "a date written YYYY-MM-DD, in quotes",
+            repr(spec.data_date), 'Write it as data_date: "2026-01-15".')
+    # rule: outcome_key_slug
+    for key in list(spec.measures) + list(spec.subgroups):
+        if not SLUG.match(key):
+            add(f"measures.{key}", "The key cannot be used in value ids.", "lower-case letters, digits and _, "
+                "starting with a letter", repr(key), "Rename the key, e.g. sf_remission.")
+    # rule: url_https
+    url = spec.publication.url
+    if url is not None and not url.startswith("https://"):
+        add("publication.url", "A link must be https.", "a URL starting https://", repr(url)[:80])
+    return problems
+
+
+def check_results(frame: pd.DataFrame, spec: AggregateSpec) -> list[Problem]:
+    """The rules of AGGREGATE_RULES, one problem per bad row with its line number."""
+    problems: list[Problem] = []
+    groups = ["all", *spec.diagnoses, *spec.subgroups]
+
+    def add(row: int, column: str, message: str, expected: str, found: Any, hint: str = "") -> None:
+        problems.append(Problem(RESULTS.file, message, row=int(row), column=column, expected=expected,
+                                found=str(found)[:80], hint=hint))
+
+    if spec.ongoing and len(frame):
+        add(int(frame.index[0]), "section", "An ongoing study has no results.", "only the header row",
+            f"{len(frame)} rows", "Remove the rows, or set `ongoing: false` once results are published.")
+    for row, r in frame.iterrows():
+        if r["key"] not in spec.measures:
+            add(row, "key", "The measure is not declared.", "a key of `measures` in study.yml", repr(r["key"]),
+                closest(str(r["key"]), list(spec.measures)) or "Declare it under `measures:`.")
+        if r["group"] not in groups:
+            add(row, "group", "Unknown group.", "one of " + ", ".join(groups), repr(r["group"]),
+                closest(str(r["group"]), groups) or "Add it to `diagnoses` or `subgroups` in study.yml.")
+        num, den, pct, basis = r["numerator"], r["denominator"], r["percent"], r["count_basis"]
+        has_n, has_d, has_p = pd.notna(num), pd.notna(den), pd.notna(pct)
+        if basis in ("reported", "derived"):
+            if not (has_n and has_d):
+                add(row, "numerator", f"A {basis} count needs numerator and denominator.",
+                    "both numerator and denominator", f"{num if has_n else 'empty'}/{den if has_d else 'empty'}",
+                    "Use count_basis percent_only when the source gives only a percentage.")
+            elif num > den:
+                add(row, "numerator", "The numerator is above the denominator.", f"at most {den}", num)
+            if basis == "derived":
+                if not has_p:
+                    add(row, "percent", "A derived count needs the reported percent.", "the percent as printed",
+                        "an empty cell")
+                elif has_n and has_d and round_half_up(float(pct) * float(den) / 100) != num:
+                    add(row, "numerator", "The derived count is not the percent of the denominator.",
+                        f"{round_half_up(float(pct) * float(den) / 100):g}", num,
+                        "Derive a count only where it follows exactly from the printed percent and N.")
+        if basis == "percent_only" and not has_p:
+            add(row, "percent", "A percent_only row needs the percent.", "a number from 0 to 100", "an empty cell")
+        if basis == "summary" and (r["section"] != "baseline" or pd.isna(r["median"])):
+            add(row, "median", "A summary row is a baseline row with a median.", "section baseline and a median",
+                f"section {r['section']}, median {r['median']}")
+        if basis == "reported" and has_n and has_d and has_p and num <= den:
+            shown = float(pct)
+            digits = 0 if shown == int(shown) else 1
+            if round_half_up(100 * num / den, digits) != shown:
+                add(row, "percent", "n/N does not round to the percent.",
+                    f"{round_half_up(100 * num / den, digits):g}", pct, "Check both figures against the source.")
+    return problems

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..numbers import NumberBook, Value, protect
-from ..validate import Study
+from ..validate import AggregateStudy, Study
+from .aggregate import aggregate_values
 from .baseline import baseline_values
 from .cohort import cohort_values
 from .durability import durability_values
@@ -17,12 +18,14 @@ from .safety import safety_values
 PRODUCERS = (cohort_values, baseline_values, effectiveness_values, durability_values, safety_values)
 
 
-def summarise(study: Study) -> list[Value]:
+def summarise(study: Study | AggregateStudy) -> list[Value]:
     """Every computed value of a study, with ids prefixed by the study id.
 
     Small-cell protection (``numbers.protect``, with the study's ``min_cell``) is applied here, once, so that
     every page, chart, table and download gets only protected values.
     """
+    if isinstance(study, AggregateStudy):  # figures a publication reports: public, nothing to protect
+        return [replace(v, id=f"{study.id}.{v.id}") for v in aggregate_values(study)]
     values = {v.id: v for produce in PRODUCERS for v in produce(study)}
     values = attach_published(study.id, values, study.spec.published, study.spec.citations)
     check_certainty(study.id, study.spec.certainty, values)
@@ -30,7 +33,7 @@ def summarise(study: Study) -> list[Value]:
     return [replace(v, id=f"{study.id}.{v.id}") for v in protected]
 
 
-def number_book(studies: list[Study]) -> NumberBook:
+def number_book(studies: list[Study | AggregateStudy]) -> NumberBook:
     book = NumberBook()
     for study in studies:
         book.extend(summarise(study))

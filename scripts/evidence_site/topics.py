@@ -1,0 +1,265 @@
+"""Aggregate studies prepared for pages, and the topic view across the studies of one medicine (pure).
+
+``aggregate_view`` is the aggregate kind's StudyView: tables of value ids from results.csv. ``topic_views``
+lines up every published study of a medicine: the cross-study table keeps design, n, population, disease and
+time point beside each figure; a random-effects estimate is added to the number book only where at least two
+studies report the same outcome, definition, population, disease and time point with n/N and share no
+patients; every other outcome carries the reason it is not pooled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from . import fmt, ids
+from .charts import FILLED, MUTED, Figure, _config, to_svg
+from .families import certainty
+from .numbers import NumberBook, Value
+from .pooling import METHOD, dersimonian_laird
+from .summarise.aggregate import POPULATION_WORDS, row_id
+from .validate import AggregateStudy
+
+SOURCE_MARKS = {
+    "journal_article": "from a journal article: {short}",
+    "conference_abstract": "from a conference report, not yet checked by other experts: {short}",
+    "registry": "from a trial register: {short}",
+}
+SYNTHETIC_MARK = "made-up example data"
+POPULATION_SHORT = {"all_started": "all who started", "on_treatment": "still on treatment",
+                    "with_data": "those with data", "subgroup": "subgroup", "unclear": "not stated"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One reported figure, with everything that must stay visible beside it."""
+
+    id: str  # qualified value id
+    section: str
+    key: str
+    label: str
+    definition: str
+    population: str  # code
+    disease: str  # words
+    week: int | None
+    note: str
+    confirmed: str  # primary / secondary
+    has_interval: bool
+    families: bool
+    plain: str
+
+    @property
+    def when(self) -> str:
+        return f"week {self.week}" if self.week is not None else "time not stated"
+
+
+@dataclass
+class AggregateView:
+    """Everything a template may know about one aggregate study."""
+
+    id: str
+    spec: Any
+    medicine: Any
+    synthetic: bool
+    kind: str
+    names: dict[str, str]
+    mark: str  # the plain source mark for families
+    citation: str
+    links: list[tuple[str, str]]
+    n_id: str | None
+    baseline: list[Row] = field(default_factory=list)
+    outcomes: list[Row] = field(default_factory=list)
+    adverse: list[Row] = field(default_factory=list)
+    level: str = "very_low"
+
+    @property
+    def family_rows(self) -> list[Row]:
+        return [r for r in self.outcomes + self.adverse if r.families]
+
+
+def source_mark(study: AggregateStudy) -> str:
+    if study.synthetic:
+        return SYNTHETIC_MARK
+    pub = study.spec.publication
+    return SOURCE_MARKS.get(pub.kind, "from: {short}").format(short=pub.short)
+
+
+def disease_words(study: AggregateStudy, group: str) -> str:
+    if group == "all":
+        return " or ".join(study.vocab.diagnoses[d].label for d in study.spec.diagnoses)
+    if group in study.spec.subgroups:
+        return study.spec.subgroups[group]
+    return study.vocab.diagnoses[group].label
+
+
+def aggregate_view(study: AggregateStudy) -> AggregateView:
+    spec, pub = study.spec, study.spec.publication
+    links = [(f"doi:{pub.doi}", f"https://doi.org/{pub.doi}")] if pub.doi else []
+    if pub.pmid:
+        links.append((f"PMID {pub.pmid}", f"https://pubmed.ncbi.nlm.nih.gov/{pub.pmid}/"))
+    if pub.url and not any(u == pub.url for _, u in links):
+        links.append((pub.registry_id or "source", pub.url))
+    med = study.medicine
+    names = {"medicine": med.name, "Medicine": med.name[:1].upper() + med.name[1:], "brand": med.brand,
+             "condition": spec.condition, "status": spec.status}
+    citation = f"{pub.authors.rstrip('.')}. {pub.title}. {pub.venue}."
+    sv = AggregateView(study.id, spec, med, study.synthetic, "aggregate", names, source_mark(study), citation, links,
+                       f"{study.id}.{ids.STUDY_N}" if spec.n is not None else None,
+                       level=certainty(spec.certainty).level)
+    for _, r in study.results.iterrows():
+        m = spec.measures[r["key"]]
+        row = Row(f"{study.id}.{row_id(r)}", r["section"], r["key"], m.label, m.definition, r["population"],
+                  disease_words(study, r["group"]), None if pd.isna(r["week"]) else int(r["week"]),
+                  "" if pd.isna(r["note"]) else r["note"], r["confirmed"], r["count_basis"] in ("reported", "derived"),
+                  m.families and bool(m.plain) and r["section"] != "baseline", m.plain)
+        {"baseline": sv.baseline, "outcome": sv.outcomes, "adverse_event": sv.adverse}[r["section"]].append(row)
+    return sv
+
+
+# --- the topic: every published study of one medicine --------------------------------------------------------------
+
+@dataclass
+class Comparison:
+    """One outcome across studies: its rows, and the pooled value id or the reason there is none."""
+
+    key: str
+    label: str
+    rows: list[tuple[AggregateView, Row]]
+    pooled: str | None = None
+    i2: str | None = None
+    tau2: str | None = None
+    reason: str = ""
+
+
+@dataclass
+class TopicView:
+    medicine: str
+    names: dict[str, str]
+    studies: list[AggregateView]  # published, with results or not, in order of year
+    examples: list[Any]  # views of synthetic studies of this medicine (never mixed with real figures)
+    comparisons: list[Comparison]
+    diseases: list[str]
+    weeks: list[str]
+    level: str = "very_low"
+    figure: str = ""
+
+
+def comparable_key(sv: AggregateView, row: Row) -> tuple:
+    return (row.key, row.definition.strip().lower(), row.population, row.disease, row.week)
+
+
+def compare(key: str, rows: list[tuple[AggregateView, Row]], medicine: str,
+            lookup: Callable[[str], Value]) -> tuple[Comparison, list[Value]]:
+    """Pool where the rows allow it, else say why not. Returns the comparison and any pooled values.
+
+    ``lookup`` gives the value of a row id (the number book)."""
+    comparison = Comparison(key, rows[0][1].label, rows)
+    buckets: dict[tuple, list[tuple[AggregateView, Row]]] = {}
+    for sv, row in rows:
+        buckets.setdefault(comparable_key(sv, row), []).append((sv, row))
+    studies = {sv.id for sv, _ in rows}
+    if len(studies) < 2:
+        comparison.reason = "Not pooled: only one study reports this outcome."
+        return comparison, []
+    for bucket in buckets.values():
+        ids_in = [sv.id for sv, _ in bucket]
+        if len(set(ids_in)) < 2:
+            continue
+        overlap = any(other in sv.spec.overlaps_with for sv, _ in bucket for other in ids_in)
+        if overlap:
+            comparison.reason = ("Not pooled: the studies that report it alike may share patients (the same "
+                                 "research network), so their results are not independent.")
+            return comparison, []
+        if not all(row.has_interval for _, row in bucket):
+            comparison.reason = "Not pooled: a study gives only a percentage, without a count and denominator."
+            return comparison, []
+        return _pool(comparison, bucket, medicine, lookup)
+    differ = [name for name, i in (("definition", 1), ("population", 2), ("disease", 3), ("time point", 4))
+              if len({comparable_key(sv, r)[i] for sv, r in rows}) > 1]
+    comparison.reason = ("Not pooled: no two studies report it with the same outcome definition, population, "
+                         "disease and time point (they differ in " + ", ".join(differ or ["study design"]) + ").")
+    return comparison, []
+
+
+def _pool(comparison: Comparison, bucket: list[tuple[AggregateView, Row]], medicine: str,
+          lookup: Callable[[str], Value]) -> tuple[Comparison, list[Value]]:
+    counts = [(lookup(row.id).numerator, lookup(row.id).denominator) for _, row in bucket]
+    p = dersimonian_laird(counts)  # type: ignore[arg-type]
+    _, first = bucket[0]
+    slug = f"{first.key}_{first.week if first.week is not None else 'na'}_{first.population}_" + \
+        "".join(ch for ch in first.disease.lower() if ch.isalnum())[:24]
+    vid = ids.pooled(medicine, slug)
+    population = f"{POPULATION_WORDS[first.population]}, {first.disease}, {first.when} ({p.k} studies)"
+    values = [
+        Value(vid, f"{first.label} (pooled)", "proportion", p.estimate, METHOD, population, first.week,
+              p.events, p.total, p.low, p.high, "DerSimonian–Laird random effects, 95%"),
+        Value(vid + "_i2", "I² (share of variation between studies)", "statistic", p.i2 * 100, METHOD, population,
+              unit="%"),
+        Value(vid + "_tau2", "τ² (between-study variance, logit scale)", "statistic", p.tau2, METHOD, population),
+    ]
+    comparison.pooled, comparison.i2, comparison.tau2 = vid, vid + "_i2", vid + "_tau2"
+    return comparison, values
+
+
+def topic_views(studies: list, views: dict[str, Any], book: NumberBook) -> tuple[dict[str, TopicView], list[Value]]:
+    """One topic per medicine that has at least one aggregate study; the pooled values to add to the book."""
+    topics: dict[str, TopicView] = {}
+    new: list[Value] = []
+    for med in sorted({s.spec.medicine for s in studies if s.kind == "aggregate"}):
+        real = [views[s.id] for s in studies if s.kind == "aggregate" and not s.synthetic and s.spec.medicine == med]
+        real.sort(key=lambda sv: (sv.spec.publication.year, sv.id))
+        examples = [views[s.id] for s in studies if s.synthetic and s.spec.medicine == med]
+        rows: dict[str, list[tuple[AggregateView, Row]]] = {}
+        for sv in real:
+            for row in sv.outcomes:
+                rows.setdefault(row.key, []).append((sv, row))
+        comparisons = []
+        for key, found in rows.items():
+            comparison, pooled = compare(key, found, med, lambda i: book[i])
+            comparisons.append(comparison)
+            new += pooled
+        medicine = real[0].medicine if real else examples[0].medicine
+        diseases = sorted({sv.spec.condition for sv in real if not sv.spec.ongoing})
+        weeks = sorted({r.when for sv in real for r in sv.outcomes})
+        level = min((sv.level for sv in real), key=["very_low", "low", "moderate", "high"].index, default="very_low")
+        names = {"medicine": medicine.name, "Medicine": medicine.name[:1].upper() + medicine.name[1:],
+                 "brand": medicine.brand}
+        topics[med] = TopicView(med, names, real, examples, comparisons, diseases, weeks, level)
+    return topics, new
+
+
+def forest_figure(topic: TopicView, book: NumberBook) -> Figure | None:
+    """Estimate and 95% interval per study and outcome, each row labelled with study, disease, time point and
+    population, so a week-8 figure is never lined up with a week-52 one as if alike."""
+    items = []
+    for c in topic.comparisons:
+        for sv, row in c.rows:
+            v = book[row.id]
+            label = f"{row.label[:38]} | {sv.spec.publication.short} | {row.disease[:28]} | {row.when} | " \
+                    f"{POPULATION_SHORT[row.population]}"
+            items.append((label, v))
+        if c.pooled:
+            items.append((f"{c.label[:38]} | POOLED ({book[c.pooled].population})", book[c.pooled]))
+    if not items:
+        return None
+    frame = pd.DataFrame([{"label": label, "pct": v.value * 100,
+                           "low": None if v.ci_low is None else v.ci_low * 100,
+                           "high": None if v.ci_high is None else v.ci_high * 100} for label, v in items])
+    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=520))
+    scale = alt.Scale(domain=[0, 100])
+    bars = alt.Chart(frame.dropna()).mark_rule(color=MUTED, strokeWidth=2).encode(
+        y=y, x=alt.X("low:Q", scale=scale, title="% (dot); 95% interval (line) where the source's numbers allow one"),
+        x2="high:Q")
+    dots = alt.Chart(frame).mark_point(filled=True, size=70, color=FILLED).encode(y=y, x=alt.X("pct:Q", scale=scale))
+    title = f"{topic.names['Medicine']}: what each study reported"
+    chart = _config(alt.layer(bars, dots).properties(width=300, height=alt.Step(26), title=title,
+                                                      description=title))
+    alt_text = f"{title}. " + " ".join(
+        f"{label}: {fmt.clinical(v) if v.ci_low is not None else fmt.percent(v) + ' reported, no interval'}."
+        for label, v in items)
+    return Figure("forest", to_svg(chart), alt_text, tuple(v.id for _, v in items))
+

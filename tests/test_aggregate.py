@@ -1,0 +1,188 @@
+"""Aggregate studies (kind: aggregate): validation, published figures on the pages, pooling and its refusal,
+and the `new-study` walkthrough."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from argparse import Namespace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from statsmodels.stats.meta_analysis import combine_effects
+
+from evidence_site import commands, paths
+from evidence_site.errors import BuildError
+from evidence_site.fmt import round_half_up
+from evidence_site.pipeline import generate, load_studies, site_inputs
+from evidence_site.pooling import dersimonian_laird, logit_and_variance
+from evidence_site.summarise.aggregate import row_id
+
+COHEN = paths.STUDIES / "cohen-2025-apt-cd"
+
+
+@pytest.fixture(scope="module")
+def real():
+    studies = load_studies(paths.STUDIES)
+    return studies, generate(studies, paths.TEMPLATES, site=site_inputs())
+
+
+# --- pooling -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("counts", [[(52, 100), (56, 100)], [(18, 46), (13, 31), (40, 60)],
+                                    [(5, 20), (30, 40), (9, 90), (0, 12)], [(10, 10), (7, 9)]])
+def test_dersimonian_laird_matches_statsmodels(counts) -> None:
+    ours = dersimonian_laird(counts)
+    y, v = map(np.array, zip(*(logit_and_variance(e, n) for e, n in counts), strict=True))
+    res = combine_effects(y, v, method_re="dl")
+    expit = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
+    # statsmodels leaves a negative DerSimonian–Laird τ² untruncated; the usual estimator (ours) sets it to 0,
+    # which makes the random-effects estimate the fixed-effect one.
+    row, mean = (1, res.mean_effect_re) if res.tau2 > 0 else (0, res.mean_effect_fe)
+    assert ours.estimate == pytest.approx(expit(mean), rel=1e-9)
+    low, high = res.conf_int(alpha=0.05)[row]
+    assert (ours.low, ours.high) == (pytest.approx(expit(low), rel=1e-7), pytest.approx(expit(high), rel=1e-7))
+    assert ours.tau2 == pytest.approx(max(0.0, res.tau2), abs=1e-12)
+    assert ours.i2 == pytest.approx(max(0.0, res.i2), abs=1e-12)
+
+
+def _library(tmp_path: Path, overlap: bool) -> Path:
+    """Two copies of one published study under different ids: the same outcome, definition, population,
+    disease and time point, so they may be pooled unless they share patients."""
+    studies = tmp_path / "studies"
+    for sid, scale in (("alpha-2025", 1), ("beta-2025", 2)):
+        shutil.copytree(COHEN, studies / sid)
+        meta = yaml.safe_load((studies / sid / "study.yml").read_text(encoding="utf-8"))
+        meta["overlaps_with"] = ["alpha-2025", "beta-2025"] if overlap else []
+        meta["publication"]["short"] = sid
+        (studies / sid / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+        if scale == 2:
+            frame = pd.read_csv(studies / sid / "results.csv", dtype=str, keep_default_na=False)
+            frame = frame[frame["key"] == "clinical_response"].assign(numerator="60", denominator="100", percent="60")
+            frame.to_csv(studies / sid / "results.csv", index=False)
+    return studies
+
+
+def test_comparable_studies_are_pooled_with_i2_and_tau2(tmp_path: Path) -> None:
+    studies = load_studies(_library(tmp_path, overlap=False))
+    generated = generate(studies, paths.TEMPLATES, site=site_inputs())
+    pooled = [v for v in generated.book if ".pooled_" in v.id and v.kind == "proportion"]
+    assert [v.label for v in pooled] == ["Clinical response (pooled)"]
+    expected = dersimonian_laird([(75, 100), (60, 100)])
+    assert pooled[0].value == pytest.approx(expected.estimate) and pooled[0].ci_low == pytest.approx(expected.low)
+    page = generated.files["clinicians/topics/upadacitinib/index.md"].decode()
+    assert "**Pooled (random effects):**" in page and "I² =" in page and "τ² =" in page
+    # the outcomes only one study reports are refused, with the reason
+    assert "Not pooled: only one study reports this outcome." in page
+
+
+def test_studies_that_may_share_patients_are_not_pooled(tmp_path: Path) -> None:
+    generated = generate(load_studies(_library(tmp_path, overlap=True)), paths.TEMPLATES, site=site_inputs())
+    assert not [v for v in generated.book if ".pooled_" in v.id]
+    assert "may share patients" in generated.files["clinicians/topics/upadacitinib/index.md"].decode()
+
+
+def test_the_real_studies_are_not_pooled_and_each_refusal_says_why(real) -> None:
+    _, generated = real
+    assert not [v for v in generated.book if ".pooled_" in v.id]
+    page = generated.files["clinicians/topics/upadacitinib/index.md"].decode()
+    sections = page.split("## Outcomes across studies", 1)[1].split("## Context", 1)[0].split("\n### ")[1:]
+    assert sections and all("*Not pooled:" in s for s in sections)
+    assert "they differ in definition, population, disease, time point" in page  # steroid-free remission
+
+
+# --- published figures ---------------------------------------------------------------------------------------
+
+def test_every_published_figure_on_the_pages_matches_its_source_entry(real) -> None:
+    studies, generated = real
+    manifest = {r["id"]: r for r in generated.manifest()["values"]}
+    md = {p.url: p.md_path for p in generated.pages}
+    published = [s for s in studies if s.kind == "aggregate" and not s.synthetic]
+    assert len(published) >= 6
+    for study in published:
+        rows = {f"{study.id}.{row_id(r)}": r for _, r in study.results.iterrows()}
+        values = {k: v for k, v in manifest.items() if k.startswith(study.id + ".")}
+        assert set(values) == set(rows) | ({f"{study.id}.study_n"} if study.spec.n else set())
+        for vid, record in values.items():
+            assert record["pages"], f"{vid} is printed on no page"
+            if vid.endswith(".study_n"):
+                assert record["value"] == study.spec.n
+                continue
+            r = rows[vid]
+            if r["count_basis"] in ("reported", "derived"):
+                assert (record["numerator"], record["denominator"]) == (r["numerator"], r["denominator"]), vid
+            if pd.notna(r["percent"]):
+                assert round_half_up(record["value"] * 100) == round_half_up(float(r["percent"])), vid
+            if r["count_basis"] == "summary":
+                assert record["value"] == pytest.approx(float(r["median"]))
+            if r["count_basis"] == "percent_only":
+                assert "ci_low" not in record, f"{vid}: no interval without a denominator"
+            for page in record["pages"]:  # the page shows the figure as entered
+                text = generated.files[md[page]].decode()
+                shown = (f"{int(r['numerator'])}/{int(r['denominator'])}" if r["count_basis"] in ("reported",
+                         "derived") else f"{float(r['percent']):g}%" if pd.notna(r["percent"]) else None)
+                if shown and "/families/" not in f"/{page}":
+                    assert shown in text, (vid, page, shown)
+
+
+
+def test_published_pages_carry_no_synthetic_banner_and_family_numbers_carry_a_source_mark(real) -> None:
+    studies, generated = real
+    for s in studies:
+        if s.kind != "aggregate" or s.synthetic:
+            continue
+        for audience in ("families", "clinicians"):
+            text = generated.files[f"{audience}/{s.id}/index.md"].decode()
+            assert "Made-up example data" not in text and "made-up example data" not in text.split("##")[0]
+        family = generated.files[f"families/{s.id}/index.md"].decode()
+        for line in family.splitlines():
+            if "out of every 10" in line:
+                assert '<span class="source-mark">(from a ' in line, line
+    topic = generated.files["families/topics/upadacitinib/index.md"].decode()
+    assert "not yet checked by other experts" in topic and "from a journal article" in topic
+    assert "No study compared upadacitinib with another medicine" in topic
+    home = generated.files["families/index.md"].decode()
+    assert home.index("topics/upadacitinib/") < home.index("upadacitinib-bch-2026/")
+
+
+def test_a_bad_results_row_is_reported_with_file_row_and_column(tmp_path: Path) -> None:
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    csv = tmp_path / "studies" / "cohen" / "results.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("75,100,75,derived", "74,100,75,derived"), encoding="utf-8")
+    with pytest.raises(BuildError) as err:
+        load_studies(tmp_path / "studies")
+    text = str(err.value)
+    assert "results.csv" in text and "row 5" in text and "numerator" in text and "derived count" in text
+
+
+# --- make new-study ------------------------------------------------------------------------------------------
+
+def test_new_study_walkthrough(tmp_path: Path) -> None:
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    args = Namespace(studies=studies, id="my-study-2026", kind="aggregate", templates=paths.TEMPLATES)
+    commands.new_study(args)  # copies the template and validates it
+    with pytest.raises(BuildError):
+        commands.new_study(args)  # the same id twice
+    folder = studies / "my-study-2026"
+    generated = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs())
+    assert "Made-up example data" in generated.files["families/my-study-2026/index.md"].decode()
+    # fill it in: the coordinator enters a real-looking figure and publishes it
+    meta = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
+    meta["status"] = "published"
+    (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    csv = folder / "results.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("8,20,40,50,reported", "8,21,40,52.5,reported"),
+                   encoding="utf-8")
+    generated = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs())
+    value = generated.book["my-study-2026.res_steroid_free_remission_w8_all_all_started"]
+    assert (value.numerator, value.denominator) == (21, 40) and value.ci_low is not None
+    family = generated.files["families/my-study-2026/index.md"].decode()
+    assert "Made-up example data" not in family and "from a journal article: Surname and others, 2026" in family
+    assert "21/40" in generated.files["clinicians/my-study-2026/index.md"].decode()
+    # and the records kind
+    commands.new_study(Namespace(studies=studies, id="records-2026", kind="records", templates=paths.TEMPLATES))
+    assert {s.id for s in load_studies(studies)} == {"my-study-2026", "records-2026"}
