@@ -102,7 +102,7 @@ def site_inputs(config: Path = paths.MKDOCS_YML, data: Path = paths.DATA) -> dic
     mkdocs = yaml.load(config.read_text(encoding="utf-8"), Loader=_IgnoreTags)
     words = yaml.safe_load((data / "site.yml").read_text(encoding="utf-8")) if (data / "site.yml").is_file() else {}
     return {"site_url": mkdocs.get("site_url") or "", "releases": load_releases(data / "releases.yml"),
-            "home": (words or {}).get("home") or SITE_DEFAULTS["home"],
+            "home": (words or {}).get("home") or SITE_DEFAULTS["home"], "trust": (words or {}).get("trust") or {},
             "redirects": load_redirects(data / "redirects.yml"),
             "reading_grade_max": (mkdocs.get("extra") or {}).get("family_reading_grade_max")}
 

@@ -9,7 +9,7 @@ lacks produces no empty section.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any
 
@@ -67,6 +67,7 @@ class Finding:
     level: str  # certainty level key (families.CERTAINTY)
     claim: str  # hedged sentence
     short: str = "of those still taking it"  # the first denominator in a few words
+    caveat: str = ""  # what families should know about this result (the outcome's family_caveat)
 
 
 @dataclass
@@ -144,6 +145,8 @@ def view(study: Study, book: NumberBook, words: dict[str, Any]) -> StudyView:
         "limitations": limitation_rows(study),
         "outcomes": [{"label": o.label, "definition": o.definition} for o in spec.outcomes.values()],
         "downloads": list(DOWNLOADS.items()),
+        "notes": {p.id: p.note for p in spec.published if p.note},
+        "surgery_family": ids.SURGERY_ANY if has(ids.SURGERY_ANY) else None,
     }
     sv.findings, sv.overall_level = findings(study, book, words, sv)
     overall = words["claims"]["overall"]
@@ -372,7 +375,8 @@ def findings(study: Study, book: NumberBook, words: dict[str, Any], sv: StudyVie
                         f"were still taking it {after}", f"were {o.plain or o.label.lower()}",
                         "were not, or were not checked",
                         first, second, f"the {who}{among} who started", level(first, second), "")
-            out.append(_with_claim(f, claims["outcome"], sv, who=who, what=o.plain or o.label.lower()))
+            out.append(_with_claim(replace(f, caveat=o.family_caveat), claims["outcome"], sv, who=who,
+                                   what=o.plain or o.label.lower()))
     return out, lowest
 
 
@@ -393,8 +397,6 @@ def _heading(o: Outcome, g: Group, after: str) -> str:
 
 
 def _with_claim(f: Finding, words: dict[str, str], sv: StudyView, **extra: str) -> Finding:
-    from dataclasses import replace
-
     return replace(f, claim=claim_sentence(f.level, words, sv, **extra))
 
 

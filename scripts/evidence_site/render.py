@@ -25,6 +25,7 @@ from .schema import SCHEMA_VERSION
 from .validate import Study
 
 AUDIENCES = ("families", "clinicians")
+TRUST_PARTIAL = "_partials/trust.md.j2"
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,10 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         link=_linker(page.md_path), generator_version=__version__, schema_version=SCHEMA_VERSION,
         any_synthetic=any(s.synthetic for s in views.values()), site=site or {}, docs=docs or {}, **(extra or {}))
     try:
-        return env.get_template(page.template).render(context)
+        text = env.get_template(page.template).render(context)
+        if study is not None:  # who stands behind the page, at the foot of every study page
+            text += env.get_template(TRUST_PARTIAL).render(context)
+        return text
     except TemplateError:
         raise
     except jinja2.TemplateError as exc:
