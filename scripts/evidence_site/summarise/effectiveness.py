@@ -1,4 +1,4 @@
-"""Effectiveness at each time point, by diagnosis, with two denominators (pure pandas + scipy).
+"""Effectiveness at each time point, by diagnosis, with two denominators (pure pandas; the test from ``stats``).
 
 For each outcome, time point (after baseline) and group (``all`` or a diagnosis):
 
@@ -14,9 +14,9 @@ biomarker change ``chg_<marker>_<group>_{base,end,diff,p}``; earlier tofacitinib
 from __future__ import annotations
 
 import pandas as pd
-from scipy.stats import wilcoxon
 
 from ..numbers import Value, count, proportion
+from ..stats import wilcoxon_p
 from ..validate import Study
 from .baseline import groups, median_value
 from .outcomes import ALL_STARTED, DIAGNOSIS_NAMES, ON_TREATMENT, endoscopy_outcomes, patient_outcomes
@@ -144,8 +144,8 @@ def wilcoxon_value(id: str, label: str, pairs: pd.DataFrame, population: str, we
     diff = pairs["end"] - pairs["base"]
     if len(pairs) < 2 or (diff == 0).all():
         return Value(id, label, "p_value", None, WILCOXON_METHOD, population, week, denominator=len(pairs))
-    result = wilcoxon(pairs["end"], pairs["base"])
-    return Value(id, label, "p_value", float(result.pvalue), WILCOXON_METHOD, population, week,
+    p = wilcoxon_p(pairs["end"].tolist(), pairs["base"].tolist())
+    return Value(id, label, "p_value", p, WILCOXON_METHOD, population, week,
                  denominator=len(pairs))
 
 

@@ -1,4 +1,4 @@
-"""Adverse events: who had them, how many, how serious, and how often per patient-year (pure pandas + scipy).
+"""Adverse events: who had them, how many, how serious, and how often per patient-year (pandas + ``stats``).
 
 Population: everyone who started. Events count from the first dose to the end of follow-up
 (``follow_up_weeks``). Exposure is the time on treatment within follow-up: from the first dose to the
@@ -8,8 +8,8 @@ first discontinuation, or to the end of follow-up for those who stayed on it.
 from __future__ import annotations
 
 import pandas as pd
-from scipy.stats import beta, chi2
 
+from .. import stats
 from ..numbers import Value, count, proportion
 from ..validate import Study
 from .outcomes import ALL_STARTED, stop_weeks
@@ -36,9 +36,7 @@ def ae_name(ae_type: str) -> str:
 
 def poisson_ci(events: int, alpha: float = 0.05) -> tuple[float, float]:
     """Exact two-sided interval for a Poisson count: chi2(alpha/2, 2k)/2 to chi2(1-alpha/2, 2k+2)/2."""
-    low = 0.0 if events == 0 else float(chi2.ppf(alpha / 2, 2 * events) / 2)
-    high = float(chi2.ppf(1 - alpha / 2, 2 * events + 2) / 2)
-    return low, high
+    return stats.poisson_interval(events, alpha)
 
 
 def exposure_weeks(study: Study) -> pd.Series:
@@ -74,7 +72,7 @@ def incidence(id: str, label: str, events: int, patient_years: float, *, populat
 
 def zero_event_upper(n: int) -> Value:
     """Upper 95% (two-sided, Clopper–Pearson) bound for a harm seen in none of ``n`` patients."""
-    high = float(beta.ppf(0.975, 1, n)) if n else None
+    high = stats.zero_event_upper(n) if n else None
     return Value("ae_zero_event_upper", "Highest frequency of a harm compatible with seeing it in no patient",
                  "bound", high, "Upper limit of the exact (Clopper–Pearson) 95% interval for 0 events "
                  f"in {n} patients", ALL_STARTED, numerator=0, denominator=n, ci_low=0.0 if n else None,
