@@ -172,13 +172,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="only the smallest size, once, cold and warm")
     parser.add_argument("--engine", default="mkdocs", choices=("mkdocs", "zensical"))
     parser.add_argument("--out", type=Path, default=ROOT / "build", help="where bench.md and bench.json go")
+    parser.add_argument("--libraries", default=",".join(map(str, LIBRARIES)),
+                        help="numbers of studies (48 patients each) (default: %(default)s)")
+    parser.add_argument("--cohorts", default=",".join(map(str, COHORTS)),
+                        help="patients in one study (default: %(default)s)")
     args = parser.parse_args(argv)
+    libraries = [int(n) for n in args.libraries.split(",") if n]
+    cohorts = [int(n) for n in args.cohorts.split(",") if n]
     if args.quick:
         sizes, runs = [(1, 48, ("cold", "warm"))], 1
     else:
         all_modes = ("cold", "warm", "change")
-        sizes = [(1, 48, all_modes), (10, 48, all_modes), (50, 48, ("cold", "warm"))]
-        sizes += [(1, p, ("cold", "warm")) for p in COHORTS if p != 48]
+        sizes = [(n, 48, all_modes if n <= 10 else ("cold", "warm")) for n in libraries]
+        sizes += [(1, p, ("cold", "warm")) for p in cohorts if p != 48 or 1 not in libraries]
         runs = args.runs
     args.out.mkdir(parents=True, exist_ok=True)
     rows = bench(sizes, runs, args.out, args.engine)
