@@ -5,7 +5,7 @@
     python scripts/build.py pages      generate pages into docs/ only
     python scripts/build.py validate   check the data of every study and report every problem
     python scripts/build.py serve      live preview, regenerating when data/ or templates/ change
-    python scripts/build.py bench      time and memory figures for a full build
+    python scripts/build.py bench      the benchmark (scripts/bench.py): real builds as separate processes
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     add("--templates", type=Path, default=paths.TEMPLATES, help="page templates (default: %(default)s)")
     add("--docs", type=Path, default=paths.DOCS, help="MkDocs docs folder (default: %(default)s)")
     add("--site", type=Path, default=paths.SITE, help="output folder (default: %(default)s)")
+    add("--engine", choices=("mkdocs", "zensical"), default="mkdocs",
+        help="`site`: the engine that builds the staged pages (default: %(default)s)")
     add("--port", type=int, default=8000, help="port for `serve` on 127.0.0.1 (default: %(default)s)")
     add("--strict-published", action="store_true",
         help="`site`: stop when the data contradict a published figure (default: a warning on the page and in the log)")

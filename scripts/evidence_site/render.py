@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, families, fmt
+from . import __version__, families, fmt, paths
 from .charts import Figure
 from .errors import TemplateError
 from .numbers import NumberBook, Value
@@ -59,10 +59,18 @@ def page_plan(studies: list[Study], plan: dict[str, Any]) -> list[Page]:
     return pages
 
 
-def environment(templates: Path) -> jinja2.Environment:
+def environment(templates: Path, cache: Path | None = None) -> jinja2.Environment:
+    """The page templates' environment; compiled templates are kept in ``cache`` (default build/cache/jinja),
+    keyed by each template's name and a checksum of its source, so an edited template is always recompiled."""
+    cache = paths.BUILD / "cache" / "jinja" if cache is None else cache
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache))
+    except OSError:
+        bytecode_cache = None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates), undefined=jinja2.StrictUndefined, autoescape=False,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, bytecode_cache=bytecode_cache)
     env.filters.update(percent=fmt.percent, clinical=fmt.clinical, ci=fmt.ci, n_of_n=fmt.n_of_n,
                        out_of_ten=fmt.out_of_ten, number=fmt.number,
                        time_frame=fmt.time_frame, long_date=fmt.long_date)

@@ -6,6 +6,7 @@ file, row, column, what was expected, what was found and a hint.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import typing
 from dataclasses import dataclass
@@ -74,6 +75,11 @@ def validate_shared(raw: RawShared) -> Shared:
         reader = Reader(f"data/vocab/{name}.yml")
         sections[name] = typed.parse(hints[name], data or {}, reader)
         problems += reader.problems
+    for name in VOCAB_SECTIONS:
+        if name not in raw.vocab:
+            problems.append(Problem(f"data/vocab/{name}.yml", "A vocabulary file is missing.",
+                                    expected=f"a file data/vocab/{name}.yml", found="no such file",
+                                    hint="Restore it from the project; every study's codes are checked against it."))
     medicines = {}
     for name, data in raw.medicines.items():
         reader = Reader(f"data/medicines/{name}.yml")
@@ -130,8 +136,10 @@ def validate(raw: RawStudy, shared: Shared) -> Study:
         problems += check_links(typed_tables, spec)
     if problems or spec is None:
         raise DataError(raw.id, problems)
+    # The fingerprint covers the study's files and the shared data it is read with (vocabulary, medicines).
+    fingerprint = hashlib.sha256(f"{raw.fingerprint}\0{shared.fingerprint}".encode()).hexdigest()[:12]
     return Study(raw.id, raw.folder, spec, shared.medicines[spec.medicine], vocab, typed_tables["patients.csv"],
-                 typed_tables["visits.csv"], typed_tables["events.csv"], raw.fingerprint)
+                 typed_tables["visits.csv"], typed_tables["events.csv"], fingerprint)
 
 
 # --- study.yml: the rules beyond types (spec.RULES names each one) -----------------------------------------------

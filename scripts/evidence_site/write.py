@@ -8,7 +8,6 @@ leaves the last good docs/ and site/ exactly as they were.
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -43,28 +42,19 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path) -> Path:
 
 
 def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any],
-                 extra: dict[str, Any] | None = None) -> None:
-    """Run ``mkdocs build --strict`` with our generated nav; raise BuildError on any warning.
+                 extra: dict[str, Any] | None = None, engine: str = "mkdocs") -> None:
+    """Write a complete config beside ``docs_dir`` and build it with ``engine`` (``mkdocs build --strict`` or
+    ``zensical build --strict``) as a separate process; raise BuildError on any warning.
 
-    ``extra`` is added to the config's ``extra`` (for the theme: e.g. the footer's data fingerprint).
+    The config is the project's mkdocs.yml with the generated ``nav`` and ``extra`` added to its ``extra``
+    (for the theme: e.g. the footer's data fingerprint); nothing is passed through an engine's Python API.
     """
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError
+    from .engines import STAGED_CONFIG, run_engine, staged_config, write_config
 
-    logger = logging.getLogger("mkdocs")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("  mkdocs %(levelname)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.WARNING)
-    try:
-        config = load_config(config_file=str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir),
-                             nav=nav, strict=True)
-        config["extra"].update(extra or {})
-        build(config)
-    except (Abort, ConfigurationError) as exc:
-        raise BuildError(f"mkdocs build --strict failed: {exc}. Nothing was changed in docs/ or site/.") from None
+    config = write_config(staged_config(config_file, docs_dir.parent, docs_dir, site_dir, nav, extra),
+                          docs_dir.parent / STAGED_CONFIG)
+    seconds = run_engine(engine, config, site_dir)
+    print(f"[build] engine {engine}: {seconds:.2f} s", flush=True)
 
 
 def write_json(path: Path, data: Any) -> None:
