@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from . import __version__, fmt, paths
+from . import __version__, escape, fmt, paths
 from .charts import Figure
 from .downloads import clinician_downloads
 from .errors import BuildError, DataError
@@ -55,7 +55,7 @@ class Generated:
         for audience in AUDIENCES:
             section: list[Any] = [p.md_path for p in self.pages if p.audience == audience and not p.study]
             for study in self.studies:
-                section.append({study.meta["short_title"]: [
+                section.append({escape.html_text(study.meta["short_title"]): [
                     {p.title: p.md_path} for p in self.pages if p.audience == audience and p.study == study.id]})
             nav.append({f"For {audience}": section})
         reference = [{p.title: p.md_path} for p in self.pages if p.audience == "reference"]

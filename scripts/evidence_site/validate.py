@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import DataError, Problem
+from . import crosschecks
+from .errors import DataError, Problem, summarise
 from .load import RawStudy
 from .schema import MISSING_MARKERS, PATIENTS, STUDY_FIELDS, TABLES, Column, Table
 
@@ -60,6 +61,7 @@ def validate(raw: RawStudy) -> Study:
     meta = {f.name: f.default for f in STUDY_FIELDS if not f.required} | raw.meta
     problems = list(raw.problems)
     problems += check_meta(meta)
+    problems += crosschecks.check_meta(meta)
     typed: dict[str, pd.DataFrame] = {}
     for table in TABLES:
         if table.file in raw.tables:
@@ -71,6 +73,8 @@ def validate(raw: RawStudy) -> Study:
             problems += check_score_ranges(file, typed[file], index_col, score_col, ranges)
     if not problems:
         problems += check_links(typed, meta)
+    if not problems:  # logic across tables (crosschecks.RULES), on typed and linked tables
+        problems += crosschecks.check_tables(typed["patients.csv"], typed["visits.csv"], typed["events.csv"])
     if problems:
         raise DataError(raw.id, problems)
     return Study(raw.id, raw.folder, meta, typed["patients.csv"], typed["visits.csv"], typed["events.csv"],
@@ -146,14 +150,12 @@ def check_meta(meta: dict[str, Any]) -> list[Problem]:
 
 def check_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Check columns and cells of one table; return the typed frame (bad cells empty) and the problems."""
-    problems = []
     names = set(table.column_names)
-    for col in raw.columns:
-        if col not in names:
-            problems.append(Problem(table.file, f"Unknown column {col!r}.", column=col,
-                                    expected="only the columns of the data contract", found=col,
-                                    hint=_closest(col, names) or "Remove the column; the Data format page lists "
-                                                                 "every column."))
+    problems = summarise([Problem(table.file, f"Unknown column {col!r}.", column=col,
+                                  expected="only the columns of the data contract", found=col,
+                                  hint=_closest(col, names) or "Remove the column; the Data format page lists "
+                                                               "every column.")
+                          for col in raw.columns if col not in names], "unknown columns")
     if raw.empty and table.file in TABLES_WITH_ROWS:
         problems.append(Problem(table.file, "The table has no rows.", expected=f"{table.grain}, below the header",
                                 found="only the header row",
@@ -229,6 +231,10 @@ def _parse(column: Column, text: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _hint(column: Column, text: str) -> str:
+    if column.type in ("integer", "number") and re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
+        plain = text.replace(",", "")
+        return (f"This looks like a thousands separator ({text} = {plain}); write numbers without separators "
+                f"({plain}). If a decimal comma was meant, write it with a point.")
     if column.type in ("integer", "number") and re.fullmatch(r"-?\d+,\d+", text):
         return "This looks like a decimal comma; write decimals with a point (3.5, not 3,5)."
     if column.type == "date":
