@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from pathlib import Path
 
 try:
@@ -44,7 +46,34 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if os.environ.get("EVIDENCE_DEBUG"):
+            traceback.print_exc()
+        print(f"\nBuild failed. {unexpected(exc)}", file=sys.stderr)
+        return 2
     return 0
+
+
+STEPS = {"load": "reading the study files", "validate": "checking the data", "crosschecks": "checking the data",
+         "summarise": "computing the summaries", "numbers": "computing the summaries", "charts": "drawing the charts",
+         "figures": "drawing the charts", "render": "rendering the pages", "families": "rendering the pages",
+         "fmt": "rendering the pages", "escape": "rendering the pages", "readability": "checking reading levels",
+         "write": "writing the site", "releases": "reading data/releases.yml", "urls": "writing redirect pages",
+         "downloads": "writing the downloads", "handout": "rendering the handout"}
+
+
+def unexpected(exc: BaseException) -> str:
+    """One paragraph for an error the generator did not foresee: the step, the error, what to do."""
+    from evidence_site.errors import printable
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "evidence_site" in f.filename]
+    module = Path(frames[-1].filename).stem if frames else ""
+    parent = Path(frames[-1].filename).parent.name if frames else ""
+    step = STEPS.get(module) or STEPS.get(parent) or "building the site"
+    return (f"An unexpected error stopped the build while {step}: {type(exc).__name__}: "
+            f"{printable(exc, 200) or 'no message'}. Nothing was written to docs/ or site/. This is an input the "
+            f"generator does not check yet, or a bug: look for an unusual value in the data changed last, and "
+            f"report it with that file. Set EVIDENCE_DEBUG=1 to print the traceback.")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from . import __version__, fmt, paths
+from . import __version__, escape, fmt, paths
 from .cache import StudyCache
 from .charts import Figure
 from .downloads import clinician_downloads
@@ -60,7 +60,7 @@ class Generated:
         for audience in AUDIENCES:
             section: list[Any] = [p.md_path for p in self.pages if p.audience == audience and not p.study]
             for study in self.studies:
-                section.append({study.spec.short_title: [
+                section.append({escape.html_text(study.spec.short_title): [
                     {p.title: p.md_path} for p in self.pages if p.audience == audience and p.study == study.id]})
             nav.append({f"For {audience}": section})
         reference = [{p.title: p.md_path} for p in self.pages if p.audience == "reference"]

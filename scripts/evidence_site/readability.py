@@ -12,6 +12,7 @@ is above the limit. The limit is ``extra.family_reading_grade_max`` in mkdocs.ym
 
 from __future__ import annotations
 
+import html
 import marshal
 import os
 import re
@@ -88,6 +89,7 @@ def prose(markdown: str, terms: Iterable[str] = ()) -> str:
     for form in sorted(set(terms), key=len, reverse=True):
         out = re.sub(rf"(?<![\w-]){re.escape(form)}(?![\w-])", STAND_IN_TERM, out, flags=re.IGNORECASE)
     out = _NUMBER.sub(STAND_IN_NUMBER, out)
+    out = html.unescape(out)  # character references from escaped data (escape.py) read as the characters
     out = re.sub(r"[ \t]+", " ", out)
     out = re.sub(r" ([.,;:!?])", r"\1", out)
     return "\n".join(u.strip() for u in out.split("\n") if re.search(r"[A-Za-z]", u))

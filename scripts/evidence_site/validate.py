@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import typed
-from .errors import DataError, Problem
+from . import crosschecks, typed
+from .errors import DataError, Problem, printable, summarise
 from .load import RawShared, RawStudy
 from .schema import MISSING_MARKERS, PATIENTS, TABLES, Column, Table
 from .spec import VOCAB_SECTIONS, Citation, Medicine, Outcome, StudySpec, Vocabulary
@@ -134,6 +134,9 @@ def validate(raw: RawStudy, shared: Shared) -> Study:
                                            getattr(vocab, section))
     if not problems and spec is not None:
         problems += check_links(typed_tables, spec)
+    if not problems and spec is not None:  # logic across tables (crosschecks.RULES), on typed and linked tables
+        problems += crosschecks.check_tables(typed_tables["patients.csv"], typed_tables["visits.csv"],
+                                             typed_tables["events.csv"])
     if problems or spec is None:
         raise DataError(raw.id, problems)
     # The fingerprint covers the study's files and the shared data it is read with (vocabulary, medicines).
@@ -218,6 +221,10 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
         known("certainty.source", spec.certainty.source, spec.citations, "source",
               "Add the source under `citations:`.")
     problems += _check_urls("study.yml", "citations", spec.citations)
+    for key in spec.citations:
+        if not crosschecks.KEY.fullmatch(key):
+            add("citations", "A citation key cannot be used.", "letters, digits, - and _ (e.g. smith2024)",
+                repr(key), "Citation keys become link anchors on the site; rename the key and the places that cite it.")
     # rule: limitation_kind_known
     for i, lim in enumerate(spec.limitations):
         if lim.kind not in vocab.limitations and not lim.plain:
@@ -264,8 +271,9 @@ def _check_rule(path: str, o: Outcome, spec: StudySpec, vocab: Vocabulary) -> li
 
 
 def _check_urls(file: str, path: str, citations: dict[str, Citation]) -> list[Problem]:
-    return [Problem(file, "A link must be https.", column=f"{path}.{key}.url", expected="a URL starting https://",
-                    found=repr(c.url)[:80], hint="Copy the address from the browser's address bar.")
+    return [Problem(file, f"The link of citation {printable(key, 40)!r} is not an https address.", column=path,
+                    expected="an address starting with https://", found=repr(c.url)[:80],
+                    hint="Only https links are published; copy the address from the browser's address bar.")
             for key, c in citations.items()
             if c.url is not None and not (c.url.startswith("https://") or c.url.startswith("mailto:"))]
 
@@ -277,14 +285,12 @@ def check_table(table: Table, raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.
 
     Optional columns may be left out of the file: they are then empty in the typed frame.
     """
-    problems = []
     names = set(table.column_names)
-    for col in raw.columns:
-        if col not in names:
-            problems.append(Problem(table.file, f"Unknown column {col!r}.", column=col,
-                                    expected="only the columns of the data contract", found=col,
-                                    hint=closest(col, list(names)) or "Remove the column; the Data format page "
-                                                                      "lists every column."))
+    problems = summarise([Problem(table.file, f"Unknown column {col!r}.", column=col,
+                                  expected="only the columns of the data contract", found=col,
+                                  hint=closest(col, list(names)) or "Remove the column; the Data format page "
+                                                                    "lists every column.")
+                          for col in raw.columns if col not in names], "unknown columns")
     if raw.empty and table.file in TABLES_WITH_ROWS:
         problems.append(Problem(table.file, "The table has no rows.", expected=f"{table.grain}, below the header",
                                 found="only the header row",
@@ -378,6 +384,10 @@ def _parse(column: Column, text: pd.Series, choices: tuple[str, ...] = ()) -> tu
 
 
 def _hint(column: Column, text: str, choices: tuple[str, ...] = ()) -> str:
+    if column.type in ("integer", "number") and re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
+        plain = text.replace(",", "")
+        return (f"This looks like a thousands separator ({text} = {plain}); write numbers without separators "
+                f"({plain}). If a decimal comma was meant, write it with a point.")
     if column.type in ("integer", "number") and re.fullmatch(r"-?\d+,\d+", text):
         return "This looks like a decimal comma; write decimals with a point (3.5, not 3,5)."
     if column.type == "date":

@@ -27,6 +27,22 @@ def is_generated(relative: str) -> bool:
     return top in GENERATED_DOCS or relative in GENERATED_ROOT_FILES
 
 
+def contained(root: Path, relative: str) -> Path:
+    """``root / relative``, resolved; raise BuildError unless it stays inside ``root``.
+
+    Every path the generator writes goes through here: no absolute path, no ``..``, no link leading out.
+    """
+    base = root.resolve()
+    if not relative or "\0" in relative or "\\" in relative or Path(relative).is_absolute() \
+            or any(part in ("..", "") for part in relative.split("/")):
+        raise BuildError(f"Refused to write {relative!r}: not a plain relative path inside {root.name}/. "
+                         "Nothing was written.")
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base) or path == base:
+        raise BuildError(f"Refused to write {relative!r}: it resolves outside {root.name}/. Nothing was written.")
+    return path
+
+
 def stage_docs(docs: Path, files: dict[str, bytes], stage: Path) -> Path:
     """Copy the hand-written docs and add the generated files into ``stage/docs``."""
     target = stage / "docs"
@@ -35,8 +51,9 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path) -> Path:
     for relative, data in sorted(files.items()):
         if not is_generated(relative):
             raise BuildError(f"The generator tried to write {relative!r}, outside its own folders {GENERATED_DOCS}.")
-        path = target / relative
+        path = contained(target, relative)
         path.parent.mkdir(parents=True, exist_ok=True)
+        contained(target, relative)  # again, now that the folders exist (a link among them would show here)
         path.write_bytes(data)
     return target
 
@@ -64,10 +81,11 @@ def write_json(path: Path, data: Any) -> None:
 def write_files(root: Path, files: dict[str, str]) -> None:
     """Write extra text files (such as redirect pages) into the staged site; never over a built page."""
     for relative, text in sorted(files.items()):
-        path = root / relative
+        path = contained(root, relative)
         if path.exists():
             raise BuildError(f"A redirect would replace the page {relative}; remove it from data/redirects.yml.")
         path.parent.mkdir(parents=True, exist_ok=True)
+        contained(root, relative)
         path.write_text(text, encoding="utf-8")
 
 
