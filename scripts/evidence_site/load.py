@@ -380,7 +380,7 @@ def check_study_id(study_id: str) -> Problem | None:
         return None
     return Problem("study folder", "The study folder's name cannot be used as a study id.", column="study id",
                    expected=f"a lowercase slug: letters a-z, digits and single hyphens, at most {MAX_STUDY_ID} "
-                            "characters (e.g. upadacitinib-bch-2026)",
+                            "characters (e.g. my-study-2026)",
                    found=repr(study_id)[:100],
                    hint="Rename the folder under data/studies/; the name becomes part of every page address.")
 

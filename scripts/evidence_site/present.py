@@ -14,7 +14,7 @@ from itertools import pairwise
 from typing import Any
 
 from . import ids
-from .families import Certainty, certainty
+from .families import certainty, claim
 from .numbers import NumberBook, Value
 from .spec import Citation, Medicine, Outcome, StudySpec
 from .summarise.baseline import baseline_frame
@@ -317,17 +317,8 @@ def claim_sentence(level: str, words: dict[str, str], sv: StudyView, **extra: st
     """A sentence hedged for its certainty, from a claim in words.yml whose parts may name {Medicine},
     {medicine}, {time} and the finding's {who} and {what}."""
     fill = {**sv.names, "time": f"{_time_frame(sv.end)}", **extra}
-    subject = words["subject"].format(**fill)
-    rest = words.get("rest", "").format(**fill)
-    c: Certainty = certainty(level)
-    tail = f" {rest}" if rest else ""
-    if c.level == "high":
-        return f"{subject} {words['verb_s']}{tail}"
-    if c.level == "moderate":
-        return f"{subject} probably {words['verb_s']}{tail}"
-    if c.level == "low":
-        return f"{subject} may {words['verb']}{tail}"
-    return f"We are very uncertain whether {subject[:1].lower() + subject[1:]} {words['verb_s']}{tail}"
+    return claim(level, words["subject"].format(**fill), words["verb"], words["verb_s"],
+                 words.get("rest", "").format(**fill))
 
 
 def _time_frame(weeks: int) -> str:
