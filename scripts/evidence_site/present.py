@@ -15,7 +15,7 @@ from typing import Any
 
 from . import ids
 from .families import certainty, claim
-from .numbers import NumberBook, Value
+from .numbers import NumberBook
 from .spec import Citation, Medicine, Outcome, StudySpec
 from .summarise.baseline import baseline_frame
 from .summarise.common import diagnoses_present, groups
@@ -248,7 +248,7 @@ def dose_table(study: Study, has) -> dict[str, Any]:
     end = study.spec.timepoints_weeks[-1]
     if not has(ids.ESC_ANY):
         return {}
-    to = [v for v in _escalated_to(study, has)]
+    to = _escalated_to(study, has)
     after = [ids.escalation_on_treatment(end)] if has(ids.escalation_on_treatment(end)) else []
     after += [ids.escalation(k, end) for k in weekly_outcomes(study.spec) if has(ids.escalation(k, end))]
     return {"any": ids.ESC_ANY, "week": ids.ESC_WEEK, "to": to, "after": after,
@@ -261,9 +261,9 @@ def _escalated_to(study: Study, has) -> list[str]:
     hist = dose_histories(study)
     keys = []
     for (dose, unit, freq), _ in hist[hist["up"].astype(bool)].groupby(["dose", "unit", "frequency"]):
-        key = f"{dose:g}" if (unit, freq) == ("mg", "once_daily") else f"{dose:g}_{unit.replace('/', '_per_')}_{freq}"
-        if has(ids.escalated_to(key)) and ids.escalated_to(key) not in keys:
-            keys.append(ids.escalated_to(key))
+        key = ids.escalated_to(dose, unit, freq)
+        if has(key) and key not in keys:
+            keys.append(key)
     return keys
 
 
@@ -389,7 +389,3 @@ def _heading(o: Outcome, g: Group, after: str) -> str:
 
 def _with_claim(f: Finding, words: dict[str, str], sv: StudyView, **extra: str) -> Finding:
     return replace(f, claim=claim_sentence(f.level, words, sv, **extra))
-
-
-def value_of(book: NumberBook, study_id: str, short: str) -> Value:
-    return book[ids.qualified(study_id, short)]

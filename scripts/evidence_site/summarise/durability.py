@@ -186,8 +186,7 @@ def dose_values(study: Study) -> list[Value]:
     for regimen, rows in first.groupby([first["dose"], first["unit"], first["frequency"]]):
         dose, unit, freq = regimen
         words = f"{dose:g} {unit} {study.vocab.frequencies[freq].label}"
-        key = f"{dose:g}" if (unit, freq) == ("mg", "once_daily") else f"{dose:g}_{unit.replace('/', '_per_')}_{freq}"
-        values.append(proportion(ids.escalated_to(key), f"Escalated to {words}", len(rows), len(first),
+        values.append(proportion(ids.escalated_to(dose, unit, freq), f"Escalated to {words}", len(rows), len(first),
                                  population="Patients whose dose was escalated",
                                  method="New dose at the first escalation"))
     if first.empty:
