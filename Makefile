@@ -8,9 +8,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := $(PY) scripts/build.py
+ENGINE ?= mkdocs
+PORT   ?= 8000
+ZVENV  := .venv-zensical
+ZSTAMP := $(ZVENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help site pages serve test lint golden demo-data bench clean
+.PHONY: help site pages serve test lint golden demo-data bench clean zensical
 
 help: ## List every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,14 +27,21 @@ $(STAMP): scripts/requirements.lock pyproject.toml
 	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-site: $(STAMP) ## Generate the pages from data/ and templates/, then build site/ (mkdocs --strict)
-	$(BUILD) site
+site: $(STAMP) $(if $(filter zensical,$(ENGINE)),$(ZSTAMP)) ## Generate pages, then build site/ (ENGINE=mkdocs|zensical, --strict)
+	$(BUILD) site --engine $(ENGINE)
+
+zensical: $(ZSTAMP) ## Install Zensical (the second engine) into .venv-zensical from its own lock
+
+$(ZSTAMP): scripts/requirements-zensical.lock
+	@test -x $(ZVENV)/bin/python || $(PYTHON) -m venv $(ZVENV)
+	@$(ZVENV)/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements-zensical.lock
+	@touch $@
 
 pages: $(STAMP) ## Generate the Markdown pages into docs/ only
 	$(BUILD) pages
 
-serve: $(STAMP) ## Live preview on http://127.0.0.1:8000, regenerating when data/ or templates/ change
-	$(BUILD) serve
+serve: $(STAMP) ## Live preview on http://127.0.0.1:$(PORT) (PORT=...), regenerating when data/ or templates/ change
+	$(BUILD) serve --port $(PORT)
 
 test: $(STAMP) ## Run the whole test suite (lint, unit, golden, site build, browser gates)
 	$(PY) -m ruff check scripts tests
@@ -49,8 +60,8 @@ golden: $(STAMP) ## Refresh the golden rendered pages in tests/golden/ (review t
 demo-data: $(STAMP) ## Regenerate the synthetic demonstration cohort (deterministic)
 	$(PY) scripts/make_demo_cohort.py
 
-bench: $(STAMP) ## Print build time and peak memory figures
-	$(BUILD) bench
+bench: $(STAMP) ## Benchmark real builds (1/10/50 studies, 48/500/5000 patients): build/bench.md and bench.json
+	$(PY) scripts/bench.py
 
 .PHONY: new-study
 new-study: $(STAMP) ## Start a study: ID=<id> KIND=aggregate|records copies a commented template folder and validates it

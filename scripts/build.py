@@ -5,7 +5,7 @@
     python scripts/build.py pages      generate pages into docs/ only
     python scripts/build.py validate   check the data of every study and report every problem
     python scripts/build.py serve      live preview, regenerating when data/ or templates/ change
-    python scripts/build.py bench      time and memory figures for a full build
+    python scripts/build.py bench      the benchmark (scripts/bench.py): real builds as separate processes
     python scripts/build.py new-study --id <id> --kind aggregate|records
                                        copy the commented template folder into the studies folder and validate it
 """
@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from pathlib import Path
 
 try:
@@ -33,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     add("--templates", type=Path, default=paths.TEMPLATES, help="page templates (default: %(default)s)")
     add("--docs", type=Path, default=paths.DOCS, help="MkDocs docs folder (default: %(default)s)")
     add("--site", type=Path, default=paths.SITE, help="output folder (default: %(default)s)")
+    add("--engine", choices=("mkdocs", "zensical"), default="mkdocs",
+        help="`site`: the engine that builds the staged pages (default: %(default)s)")
     add("--port", type=int, default=8000, help="port for `serve` on 127.0.0.1 (default: %(default)s)")
     add("--strict-published", action="store_true",
         help="`site`: stop when the data contradict a published figure (default: a warning on the page and in the log)")
@@ -46,7 +50,34 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if os.environ.get("EVIDENCE_DEBUG"):
+            traceback.print_exc()
+        print(f"\nBuild failed. {unexpected(exc)}", file=sys.stderr)
+        return 2
     return 0
+
+
+STEPS = {"load": "reading the study files", "validate": "checking the data", "crosschecks": "checking the data",
+         "summarise": "computing the summaries", "numbers": "computing the summaries", "charts": "drawing the charts",
+         "figures": "drawing the charts", "render": "rendering the pages", "families": "rendering the pages",
+         "fmt": "rendering the pages", "escape": "rendering the pages", "readability": "checking reading levels",
+         "write": "writing the site", "releases": "reading data/releases.yml", "urls": "writing redirect pages",
+         "downloads": "writing the downloads", "handout": "rendering the handout"}
+
+
+def unexpected(exc: BaseException) -> str:
+    """One paragraph for an error the generator did not foresee: the step, the error, what to do."""
+    from evidence_site.errors import printable
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "evidence_site" in f.filename]
+    module = Path(frames[-1].filename).stem if frames else ""
+    parent = Path(frames[-1].filename).parent.name if frames else ""
+    step = STEPS.get(module) or STEPS.get(parent) or "building the site"
+    return (f"An unexpected error stopped the build while {step}: {type(exc).__name__}: "
+            f"{printable(exc, 200) or 'no message'}. Nothing was written to docs/ or site/. This is an input the "
+            f"generator does not check yet, or a bug: look for an unusual value in the data changed last, and "
+            f"report it with that file. Set EVIDENCE_DEBUG=1 to print the traceback.")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -62,15 +63,113 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def faulty_study(fault: str, tmp_path: Path) -> Path:
     """The minimal study with the files of ``tests/fixtures/bad/<fault>/`` laid over it (fault.yml excluded).
 
-    A file named ``<name>.delete`` removes ``<name>`` instead.
+    A file named ``<name>.delete`` removes ``<name>`` instead; files under ``data/`` go beside the studies
+    folder (``releases.yml``, ``redirects.yml``). ``fault.yml`` may also say (applied in this order):
+
+    - ``study_id``: the study folder's name (default: the fault's name);
+    - ``study_set``: ``{dotted.path: value}`` set in study.yml (``citations.x.url``; a list index is a number);
+    - ``replace``: ``[{file, old, new, count}]`` text replacements in the study's files (``count`` 0: all);
+    - ``generate``: ``[{file, kind, ...}]`` files too large or too odd to commit (see :data:`GENERATORS`);
+    - ``make``: ``[{symlink: name, to: target}]``, ``[{directory: name}]`` or ``[{fifo: name}]``, replacing a file.
     """
-    folder = tmp_path / "studies" / fault
+    import yaml
+
+    spec_file = BAD / fault / "fault.yml"
+    spec = yaml.safe_load(spec_file.read_text(encoding="utf-8")) if spec_file.is_file() else {}
+    folder = tmp_path / "studies" / str(spec.get("study_id", fault))
     shutil.copytree(MINIMAL, folder)
     for f in (BAD / fault).iterdir():
         if f.name == "fault.yml":
             continue
-        if f.suffix == ".delete":
+        if f.is_dir() and f.name == "data":
+            for g in f.iterdir():
+                shutil.copy(g, tmp_path / g.name)
+        elif f.suffix == ".delete":
             (folder / f.stem).unlink()
         else:
             shutil.copy(f, folder / f.name)
+    if spec.get("study_set"):
+        meta_file = folder / "study.yml"
+        meta = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
+        for path, value in spec["study_set"].items():
+            *parents, last = [int(k) if k.isdigit() else k for k in str(path).split(".")]
+            node = meta
+            for key in parents:
+                node = node[key]
+            node[last] = value
+        meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    for r in spec.get("replace", []):
+        target = folder / r["file"]
+        text = target.read_text(encoding="utf-8")
+        assert r["old"] in text, f"{fault}: {r['old']!r} not in {r['file']}"
+        target.write_text(text.replace(r["old"], r["new"], r.get("count", 1) or -1), encoding="utf-8")
+    for g in spec.get("generate", []):
+        (folder / g["file"]).write_bytes(GENERATORS[g["kind"]](folder / g["file"], g))
+    for m in spec.get("make", []):
+        name = m.get("symlink") or m.get("directory") or m.get("fifo")
+        target = folder / name
+        if target.exists() or target.is_symlink():
+            target.unlink()
+        if "symlink" in m:
+            target.symlink_to(m["to"])
+        elif "directory" in m:
+            target.mkdir()
+            (target / "patients.csv").write_text("inside a folder\n", encoding="utf-8")
+        else:
+            os.mkfifo(target)
     return folder
+
+
+def _wide_header(path: Path, g: dict) -> bytes:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    extra = [f"extra_{i}" for i in range(g.get("columns", 20000))]
+    return ("\n".join([",".join([lines[0], *extra])] + [",".join([line, *[""] * len(extra)]) for line in lines[1:]])
+            + "\n").encode("utf-8")
+
+
+def _long_cell(path: Path, g: dict) -> bytes:
+    text = path.read_text(encoding="utf-8").splitlines()
+    text[1] = text[1] + "x" * g.get("chars", 300_000) if text[1].endswith(",") else text[1]
+    return ("\n".join(text) + "\n").encode("utf-8")
+
+
+def _deep_yaml(path: Path, g: dict) -> bytes:
+    depth = g.get("depth", 5000)
+    return path.read_bytes() + b"\nextra: " + b"[" * depth + b"]" * depth + b"\n"
+
+
+def _big_yaml(path: Path, g: dict) -> bytes:
+    return path.read_bytes() + b"\n# " + b"x" * g.get("bytes", 2_000_000) + b"\n"
+
+
+def _utf16(path: Path, g: dict) -> bytes:
+    return path.read_text(encoding="utf-8").encode("utf-16")
+
+
+def _zip(path: Path, g: dict) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>\x07\x1b[31m")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    return out.getvalue()
+
+
+def _xls(path: Path, g: dict) -> bytes:
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 8
+
+
+def _delimited(path: Path, g: dict) -> bytes:
+    text = path.read_text(encoding="utf-8")
+    sep = g["sep"]
+    if sep == ";":
+        text = "\n".join(line.replace(",", ";") for line in text.splitlines()) + "\n"
+    else:
+        text = text.replace(",", sep)
+    return text.encode("utf-8")
+
+
+GENERATORS = {"wide_header": _wide_header, "long_cell": _long_cell, "deep_yaml": _deep_yaml, "big_yaml": _big_yaml,
+              "utf16": _utf16, "xlsx": _zip, "xls": _xls, "delimited": _delimited}

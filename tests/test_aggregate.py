@@ -124,7 +124,7 @@ def test_every_published_figure_on_the_pages_matches_its_source_entry(real) -> N
                 text = generated.files[md[page]].decode()
                 shown = (f"{int(r['numerator'])}/{int(r['denominator'])}" if r["count_basis"] in ("reported",
                          "derived") else f"{float(r['percent']):g}%" if pd.notna(r["percent"]) else None)
-                if shown and "/families/" not in f"/{page}":
+                if shown and "/families/" not in f"/{page}" and page != "":  # home: family words
                     assert shown in text, (vid, page, shown)
 
 

@@ -204,7 +204,7 @@ def test_handout_has_key_messages_icon_array_warning_signs_date_and_a_qr_code_to
     site_url = re.search(r"^site_url:\s*(\S+)", paths.MKDOCS_YML.read_text(encoding="utf-8"), re.M).group(1)
     want = site_url.rstrip("/") + f"/families/{STUDY}/"
     assert "out of every 10 children were still taking it" in text
-    assert "Call your care team straight away" in text
+    assert "Call the emergency number now" in text and "Call your care team the same day" in text
     assert "15 January 2026" in text  # data_date of the study
     assert want in text
     qr = [i for i in page.images if i["src"].endswith("handout-qr.svg")]

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 import io
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+import scan
 import yaml
 
 import build
@@ -28,8 +30,15 @@ from evidence_site.errors import DataError
 
 pytestmark = pytest.mark.slow
 STUDY = "upadacitinib-bch-2026"
-FAULTS = sorted(p.name for p in BAD.iterdir() if (p / "fault.yml").is_file())
-LOCATION = re.compile(r"^\d+\. (?P<file>[\w.]+\.(?:csv|yml))(?:, row (?P<row>\d+))?(?:, column '(?P<column>[^']+)')?: ")
+SPECS = {p.name: yaml.safe_load((p / "fault.yml").read_text(encoding="utf-8"))
+         for p in sorted(BAD.iterdir()) if (p / "fault.yml").is_file()}
+FAULTS = [name for name, spec in SPECS.items() if spec.get("outcome", "error") == "error"]
+# Hostile text that is allowed: the build succeeds, and the text is shown, inert.
+SAFE = [name for name, spec in SPECS.items() if spec.get("outcome") == "ok"]
+KINDS = ("cell", "yaml-bounds", "csv-export", "file-type", "containment", "injection", "logic", "no-traceback",
+         "data-yaml")
+LOCATION = re.compile(r"^\d+\. (?P<file>[\w.]+\.(?:csv|yml)|study folder)(?:, row (?P<row>\d+))?"
+                      r"(?:, column '(?P<column>[^']+)')?: ")
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +69,18 @@ def snapshot(root: Path) -> dict[str, str]:
             for folder in ("docs", "site") for p in sorted((root / folder).rglob("*")) if p.is_file()}
 
 
-def test_the_corpus_covers_at_least_25_faults() -> None:
-    assert len(FAULTS) >= 25, FAULTS
+def test_the_corpus_covers_at_least_80_faults_of_every_kind() -> None:
+    assert len(SPECS) >= 80, len(SPECS)
+    kinds = [spec.get("kind", "cell") for spec in SPECS.values()]
+    assert set(kinds) <= set(KINDS), set(kinds) - set(KINDS)
+    for kind in KINDS:
+        assert kinds.count(kind) >= 2, f"fewer than 2 faults of kind {kind!r}"
+    assert len(SAFE) >= 20
 
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_fault_stops_the_real_build_with_a_complete_message(fault: str, good: Path, tmp_path: Path) -> None:
-    spec = yaml.safe_load((BAD / fault / "fault.yml").read_text(encoding="utf-8"))
+    spec = SPECS[fault]
     before = snapshot(good)
     folder = faulty_study(fault, tmp_path)
     code, _, err = run(["site", "--studies", str(folder.parent), *outputs(good)])
@@ -74,20 +88,55 @@ def test_fault_stops_the_real_build_with_a_complete_message(fault: str, good: Pa
     assert code != 0
     assert snapshot(good) == before, f"{fault}: docs/ or site/ changed"
     assert "Build failed." in err and "Nothing was written" in err
+    assert "Traceback" not in err and not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", err), f"{fault}: raw output"
+    assert "root:x:0:0" not in err, f"{fault}: printed a file outside the study"
     for part in spec["expect"]:
         assert part in err, f"{fault}: {part!r} not in:\n{err}"
+    for part in spec.get("absent", []):
+        assert part not in err, f"{fault}: {part!r} in:\n{err}"
+    if spec.get("max_lines"):
+        assert len(err.splitlines()) <= spec["max_lines"], f"{fault}: {len(err.splitlines())} lines"
+    if not spec.get("located", True):  # a fault outside the study's files (data/*.yml), or no problem list
+        return
 
     # Every problem, not only the first, is located and explained (checked on the objects behind the text).
     with pytest.raises(DataError) as caught:
         load_study(folder)
     for problem in caught.value.problems:
-        assert problem.file in {"study.yml", "patients.csv", "visits.csv", "events.csv"}, problem
+        assert problem.file in {"study.yml", "patients.csv", "visits.csv", "events.csv", "study folder"}, problem
         assert problem.expected and problem.found and problem.hint, f"{fault}: incomplete problem\n{problem}"
         assert str(problem).splitlines()[0] in err
     first = next(line for line in err.splitlines() if re.match(r"^1\. ", line))
     assert LOCATION.match(first), f"{fault}: the first problem does not start with its location: {first!r}"
     for line in ("expected:", "found:", "hint:"):
         assert line in err, f"{fault}: no {line!r} line"
+
+
+@pytest.fixture(scope="module")
+def allowed_scripts(good: Path) -> set[str]:
+    """The script elements of the known-good build (Material's own and the theme's): the only ones allowed."""
+    return {s for page in (good / "site").rglob("*.html") for s in scan.scripts(page.read_text(encoding="utf-8"))}
+
+
+@pytest.mark.parametrize("fault", SAFE)
+def test_hostile_text_is_published_inert(fault: str, allowed_scripts: set[str], tmp_path: Path) -> None:
+    """Allowed text full of markup: the real build succeeds, and no page carries executable markup."""
+    spec = SPECS[fault]
+    folder = faulty_study(fault, tmp_path)
+    shutil.copytree(paths.DOCS, tmp_path / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
+    code, _, err = run(["site", "--studies", str(folder.parent), *outputs(tmp_path)])
+    assert code == 0, f"{fault}:\n{err}"
+    site = tmp_path / "site"
+    pages = {str(p.relative_to(site)): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+    for name, page in pages.items():
+        found = scan.executable_markup(page, allowed_scripts)
+        assert not found, f"{fault}: executable markup in site/{name}: {found}"
+    index = (site / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert not re.search(r"<(script|img|svg|iframe)\b", index, re.IGNORECASE), f"{fault}: markup in the search index"
+    visible = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)) for page in pages.values())
+    for part in spec.get("visible", []):
+        assert part in visible, f"{fault}: {part!r} is not shown as text"
+    assert not list(tmp_path.glob("**/pwned*")), f"{fault}: wrote outside the site"
 
 
 def test_fault_with_a_row_names_the_row_and_column(good: Path, tmp_path: Path) -> None:

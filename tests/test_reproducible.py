@@ -15,7 +15,6 @@ import pytest
 
 from conftest import load_study
 from evidence_site import __version__, paths
-from evidence_site.load import read_study
 from evidence_site.pipeline import build_site, source_date_epoch
 
 pytestmark = pytest.mark.slow
@@ -75,13 +74,20 @@ def test_source_date_epoch_overrides_the_data_date(monkeypatch: pytest.MonkeyPat
 
 
 def expected_fingerprint(folder: Path) -> str:
-    """The study fingerprint written out: SHA-256 over each input file's name and bytes, in a fixed order."""
+    """The study fingerprint written out: SHA-256 over each input file's name and bytes, in a fixed order,
+    combined with the fingerprint of the shared data (every file of data/vocab/ and data/medicines/)."""
     digest = hashlib.sha256()
     names = ("study.yml", "results.csv") if (folder / "results.csv").is_file() else (
         "study.yml", "patients.csv", "visits.csv", "events.csv")
     for name in names:
         digest.update(name.encode() + b"\0" + (folder / name).read_bytes())
-    return digest.hexdigest()[:12]
+    shared = hashlib.sha256()
+    for path in sorted((paths.DATA / "vocab").glob("*.yml")):
+        shared.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted((paths.DATA / "medicines").glob("*.yml")):
+        shared.update(path.name.encode() + b"\0" + path.read_bytes())
+    both = f"{digest.hexdigest()[:12]}\0{shared.hexdigest()[:12]}"
+    return hashlib.sha256(both.encode()).hexdigest()[:12]
 
 
 def test_numbers_json_carries_the_fingerprints_and_the_generator(two_sites: tuple[Path, Path]) -> None:
@@ -112,8 +118,8 @@ def test_every_page_footer_shows_the_fingerprint_and_the_version(two_sites: tupl
 def test_the_fingerprint_changes_when_any_input_file_changes(tmp_path: Path) -> None:
     folder = tmp_path / STUDY
     shutil.copytree(paths.STUDIES / STUDY, folder)
-    before = read_study(folder).fingerprint
+    before = load_study(folder).fingerprint
     assert before == expected_fingerprint(folder)
     visits = folder / "visits.csv"
     visits.write_bytes(visits.read_bytes() + b"\n")
-    assert read_study(folder).fingerprint != before
+    assert load_study(folder).fingerprint != before

@@ -32,9 +32,14 @@ class Figure:
     ids: tuple[str, ...] = ()  # the values the chart shows, cited by the page that embeds it
 
 
+# Altair checks every spec against the Vega-Lite JSON schema, which cost about 0.4 s a build. The specs are
+# checked in the tests instead (tests/test_charts_spec.py: every chart of a build validates, with the same SVG).
+VALIDATE = False
+
+
 def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Render an Altair chart to SVG with vl-convert (no browser, no network)."""
-    return vl_convert.vegalite_to_svg(chart.to_dict())
+    """Render an Altair chart to SVG with vl-convert (no browser, no network; one engine start-up a process)."""
+    return vl_convert.vegalite_to_svg(chart.to_dict(validate=VALIDATE))
 
 
 def _config(chart: alt.TopLevelMixin, padding: int = 48) -> alt.TopLevelMixin:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import resource
 import shutil
 import threading
 import time
@@ -14,14 +12,14 @@ from pathlib import Path
 
 from . import paths
 from .errors import BuildError
+from .load import check_study_id
 from .pipeline import build_site, load_studies, write_pages
-
-STUDY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+from .write import contained
 
 
 def site(args: argparse.Namespace) -> None:
     build_site(args.studies, args.templates, args.docs, args.site, progress=_progress,
-               strict_published=getattr(args, "strict_published", False))
+               strict_published=getattr(args, "strict_published", False), engine=getattr(args, "engine", "mkdocs"))
 
 
 def pages(args: argparse.Namespace) -> None:
@@ -40,9 +38,10 @@ def validate(args: argparse.Namespace) -> None:
 
 def new_study(args: argparse.Namespace) -> None:
     """Copy data/templates/<kind>/ to <studies>/<id>/, then validate every study (the new one included)."""
-    if not STUDY_ID.match(args.id or ""):
-        raise BuildError(f"new-study needs ID=<id>: lower-case letters, digits and hyphens (found {args.id!r}).")
-    target = args.studies / args.id
+    problem = check_study_id(args.id or "")
+    if problem is not None:
+        raise BuildError(f"new-study needs ID=<id>: {problem.expected} (found {args.id!r}).")
+    target = contained(args.studies, args.id)
     if target.exists():
         raise BuildError(f"{target} already exists; choose another id.")
     shutil.copytree(paths.DATA / "templates" / args.kind, target)
@@ -52,47 +51,88 @@ def new_study(args: argparse.Namespace) -> None:
 
 
 def serve(args: argparse.Namespace) -> None:
-    """Generate, then run MkDocs' live server; a watcher regenerates docs/ when data/ or templates/ change."""
+    """Live preview: MkDocs' server on the generated docs/, with the same complete config (nav, footer) as a build.
+
+    data/ and templates/ are watched through file-system events (watchdog, which MkDocs already uses; one-second
+    polling where it is missing); after a change the pages are regenerated, only the changed study's summaries
+    and charts recomputed (cache.py), and the config rewritten when the navigation changed (a study added).
+    """
     from mkdocs.commands.serve import serve as mkdocs_serve
 
-    generated = write_pages(args.studies, args.templates, args.docs, progress=_progress)
+    from .engines import staged_config, write_config
+
+    where = paths.BUILD / "serve"
+    where.mkdir(parents=True, exist_ok=True)
+    config = where / "mkdocs.yml"
+
+    def regenerate() -> None:
+        started = time.perf_counter()
+        generated = write_pages(args.studies, args.templates, args.docs, progress=lambda _: None)
+        staged = staged_config(paths.MKDOCS_YML, where, args.docs, where / "site", generated.nav(),
+                               generated.footer())
+        old = config.read_text(encoding="utf-8") if config.exists() else ""
+        write_config(staged, where / "mkdocs.yml.new")
+        if (where / "mkdocs.yml.new").read_text(encoding="utf-8") != old:
+            (where / "mkdocs.yml.new").replace(config)
+        else:
+            (where / "mkdocs.yml.new").unlink()
+        _progress(f"regenerated pages in {time.perf_counter() - started:.2f} s")
+
+    regenerate()
     watched = [args.studies.parent, args.templates]  # data/ (studies, releases, redirects) and templates/
-    threading.Thread(target=_watch, args=(watched, lambda: write_pages(
-        args.studies, args.templates, args.docs, progress=_progress)), daemon=True).start()
+    threading.Thread(target=_watch, args=(watched, regenerate), daemon=True).start()
     _progress(f"serving on http://127.0.0.1:{args.port}/ (Ctrl-C stops); watching {', '.join(map(str, watched))}")
-    mkdocs_serve(config_file=str(paths.MKDOCS_YML), dev_addr=f"127.0.0.1:{args.port}", nav=generated.nav(),
-                 docs_dir=str(args.docs))
+    mkdocs_serve(config_file=str(config), dev_addr=f"127.0.0.1:{args.port}", livereload=True)
 
 
 def bench(args: argparse.Namespace) -> None:
-    """Print wall time per build and peak memory: figures for the performance targets, not a pass/fail."""
-    runs = []
-    for _ in range(3):
-        started = time.perf_counter()
-        build_site(args.studies, args.templates, args.docs, args.site, progress=lambda _: None)
-        runs.append(time.perf_counter() - started)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    files = [p for p in args.site.rglob("*") if p.is_file()]
-    print(f"full build (3 runs): best {min(runs):.2f} s, median {sorted(runs)[1]:.2f} s")
-    print(f"peak memory (RSS): {peak_mb:.0f} MB")
-    print(f"site: {len(files)} files, {sum(p.stat().st_size for p in files) / 1024:.0f} KB")
+    """The benchmark: scripts/bench.py (real builds as separate processes); see `make bench`."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(paths.ROOT / "scripts" / "bench.py")], check=True)
 
 
-def _watch(folders: list[Path], on_change: Callable[[], object], every: float = 1.0) -> None:
+def _watch(folders: list[Path], on_change: Callable[[], object], every: float = 1.0, settle: float = 0.1) -> None:
+    """Call ``on_change`` after files under ``folders`` change: file-system events, else polling every second."""
+    changed = threading.Event()
+    try:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event) -> None:
+                if not event.is_directory and not str(event.src_path).endswith((".tmp", "~", ".swp")):
+                    changed.set()
+
+        observer = Observer()
+        for folder in folders:
+            observer.schedule(Handler(), str(folder), recursive=True)
+        observer.daemon = True
+        observer.start()
+        poll = None
+    except Exception:  # no watchdog, or no events on this platform: poll
+        poll = every
+
     def snapshot() -> dict[str, float]:
         return {str(p): p.stat().st_mtime for f in folders for p in f.rglob("*") if p.is_file()}
 
-    last = snapshot()
+    last = snapshot() if poll else {}
     while True:
-        time.sleep(every)
-        now = snapshot()
-        if now != last:
+        if poll:
+            time.sleep(poll)
+            now = snapshot()
+            if now == last:
+                continue
             last = now
-            try:
-                on_change()
-                _progress("regenerated pages after a change")
-            except Exception as exc:  # keep serving; show the problem
-                _progress(f"not regenerated: {exc}")
+        else:
+            changed.wait()
+            time.sleep(settle)  # let an editor finish writing (several events for one save)
+            changed.clear()
+        try:
+            on_change()
+        except Exception as exc:  # keep serving; show the problem
+            _progress(f"not regenerated: {exc}")
 
 
 def _progress(message: str) -> None:

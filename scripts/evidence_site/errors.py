@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+SHOWN = 5  # a run of problems of one kind is shown this far, then counted (see summarise)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object, limit: int = 500) -> str:
+    """Text safe to print to a terminal or a CI log: control characters shown as escapes, and at most ``limit``."""
+    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -18,19 +28,31 @@ class Problem:
     column: str | None = None
 
     def __str__(self) -> str:
-        where = self.file
+        where = printable(self.file, 120)
         if self.row is not None:
             where += f", row {self.row}"
         if self.column:
-            where += f", column {self.column!r}"
-        text = f"{where}: {self.message}"
+            where += f", column {printable(self.column, 120)!r}"
+        text = f"{where}: {printable(self.message)}"
         if self.expected:
-            text += f"\n    expected: {self.expected}"
+            text += f"\n    expected: {printable(self.expected)}"
         if self.found:
-            text += f"\n    found:    {self.found}"
+            text += f"\n    found:    {printable(self.found)}"
         if self.hint:
-            text += f"\n    hint:     {self.hint}"
+            text += f"\n    hint:     {printable(self.hint)}"
         return text
+
+
+def summarise(problems: list[Problem], noun: str, shown: int = SHOWN) -> list[Problem]:
+    """The first ``shown`` problems of one kind, then one line counting the rest ("and 19,990 more <noun>")."""
+    if len(problems) <= shown:
+        return problems
+    first = problems[0]
+    rest = len(problems) - shown
+    return [*problems[:shown], Problem(
+        first.file, f"... and {rest:,} more {noun}.", column=first.column, expected=first.expected,
+        found=f"{rest:,} more like the ones above",
+        hint="Fix the ones above (often one cause explains them all), then validate again to see the rest.")]
 
 
 class BuildError(Exception):
@@ -43,7 +65,8 @@ class DataError(BuildError):
     def __init__(self, study: str, problems: list[Problem], where: str = "") -> None:
         self.study = study
         self.problems = problems
-        lines = [f"{where or f'Study {study!r}'}: {len(problems)} problem(s) in the data. Nothing was written."]
+        lines = [f"{where or f'Study {printable(study, 100)!r}'}: {len(problems)} problem(s) in the data. Nothing was "
+                 "written."]
         lines += [f"{i}. {p}" for i, p in enumerate(problems, 1)]
         super().__init__("\n".join(lines))
 

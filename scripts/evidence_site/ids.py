@@ -118,8 +118,11 @@ ESC_WEEK = "esc_week"
 REDUCED_ANY = "dose_reduced_any"
 
 
-def escalated_to(dose: str) -> str:
-    return f"esc_to_{dose}"
+def escalated_to(dose: float, unit: str = "mg", frequency: str = "once_daily") -> str:
+    """``esc_to_45`` for 45 mg once daily (the ids of earlier builds); other regimens name unit and frequency."""
+    if (unit, frequency) == ("mg", "once_daily"):
+        return f"esc_to_{dose:g}"
+    return f"esc_to_{dose:g}_{unit.replace('/', '_per_')}_{frequency}"
 
 
 def escalation(outcome: str, week: int) -> str:

@@ -2,6 +2,21 @@
 
 Everything is read as text. Turning text into typed values is validation's
 job, so that every problem can be reported with the cell it came from.
+
+Reading is bounded and refuses what it cannot read safely, with one clear message each:
+
+- **Files**: only regular files are read; a symbolic link, a folder or a device named like a data file is
+  refused (never followed), and so is a file larger than :data:`MAX_CSV_BYTES` / :data:`MAX_YAML_BYTES`.
+- **YAML** (:func:`load_yaml`, for ``study.yml`` and every YAML file under ``data/``): the safe loader, plus
+  no duplicate keys at any level, nesting at most :data:`MAX_YAML_DEPTH` deep, and aliases that may not
+  expand the document beyond :data:`MAX_YAML_NODES` values ("billion laughs" fails at once).
+- **CSV** (:func:`read_csv_text`): a cell may hold at most :data:`MAX_CELL_CHARS` characters; a binary
+  spreadsheet, UTF-16 text, or semicolon- or tab-separated export is named in one line with how to save the
+  file correctly; duplicate and empty column names are reported as such. Row numbers are those a spreadsheet
+  shows (the header is row 1, and blank lines count).
+
+Messages never quote file content other than the data file's own cells and header, and never print control
+characters (``errors.Problem`` cleans every field it prints).
 """
 
 from __future__ import annotations
@@ -9,6 +24,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +34,17 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .errors import BuildError, Problem
+from .errors import BuildError, DataError, Problem, summarise
 from .schema import AGGREGATE_TABLES, TABLES
+from .urls import check_redirects
+
+MAX_YAML_BYTES = 1_000_000  # study.yml of the demonstration study is about 20 KB
+MAX_YAML_DEPTH = 40  # the deepest real structure is about 5 levels
+MAX_YAML_NODES = 100_000  # values in the document with every alias expanded
+MAX_CSV_BYTES = 200_000_000
+MAX_CELL_CHARS = 100_000  # csv's own limit is 131,072; a longer cell is a missing closing quote or a paste
+STUDY_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_STUDY_ID = 64
 
 
 @dataclass
@@ -32,6 +59,68 @@ class RawStudy:
     problems: list[Problem] = field(default_factory=list)
 
 
+# --- files -------------------------------------------------------------------------------------------------------
+
+
+class Unreadable(Exception):
+    """A data file that must not be read: ``problem`` says why."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def read_regular_file(path: Path, name: str, limit: int) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file (not a symlink, folder or device); None if it is absent.
+
+    Raises :class:`Unreadable` for anything else. The link is never followed (O_NOFOLLOW) and the type is
+    checked on the opened file itself, so a file swapped for a link between check and read is refused too.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise Unreadable(Problem(name, "The file cannot be read.", expected="a readable file",
+                                 found=exc.strerror or "an error", hint="Check the file's permissions.")) from None
+    kind = _kind(info.st_mode)
+    if kind != "file":
+        raise Unreadable(Problem(
+            name, f"{name} is {kind}, not a file; it was not read.", expected=f"a plain file named {name}",
+            found=kind, hint=f"Put the file itself in the study folder (a copy, not a link), named {name}."))
+    if info.st_size > limit:
+        raise Unreadable(Problem(name, "The file is too large to be a study file.",
+                                 expected=f"at most {limit:,} bytes", found=f"{info.st_size:,} bytes",
+                                 hint="Check that this is the right file."))
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise Unreadable(Problem(name, "The file cannot be read.", expected="a readable plain file",
+                                 found=exc.strerror or "an error", hint="Check the file's permissions.")) from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise Unreadable(Problem(name, f"{name} is not a plain file; it was not read.",
+                                     expected=f"a plain file named {name}", found="something else",
+                                     hint="Put the file itself in the study folder."))
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise Unreadable(Problem(name, "The file is too large to be a study file.",
+                                 expected=f"at most {limit:,} bytes", found=f"more than {limit:,} bytes",
+                                 hint="Check that this is the right file."))
+    return data
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file (device, pipe or socket)"
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Decode exported text: UTF-8 (with or without BOM), else Latin-1. Returns (text, encoding)."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -42,55 +131,296 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
+# --- YAML --------------------------------------------------------------------------------------------------------
+
+
+class _Limit(yaml.YAMLError):
+    def __init__(self, message: str, mark: Any = None) -> None:
+        super().__init__(message)
+        self.problem, self.problem_mark = message, mark
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader with a nesting limit, an alias expansion limit and duplicate keys refused."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _Limit(f"it is nested more than {MAX_YAML_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                key = self.construct_object(key_node)
+                try:
+                    if key in seen:
+                        raise _Limit(f"the key {str(key)[:60]!r} appears twice in the same mapping (lines "
+                                     f"{seen[key].line + 1} and {key_node.start_mark.line + 1})", key_node.start_mark)
+                    seen[key] = key_node.start_mark
+                except TypeError:
+                    pass
+        return super().construct_mapping(node, deep)
+
+
+def _expanded_size(root: Any) -> int:
+    """How many values the document holds with every alias expanded, computed without expanding."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else node.value
+        if done:
+            sizes[id(node)] = min(1 + sum(sizes.get(id(c), 1) for c in children), 10 * MAX_YAML_NODES)
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes.get(id(root), 0)
+
+
+def load_yaml(source: Path | bytes, name: str) -> tuple[Any, list[Problem]]:
+    """Read YAML safely and within bounds: ``(data, problems)``; data is None when there is a problem.
+
+    ``source`` is a path (refused unless a regular file; a missing file gives ``(None, [])``) or the bytes.
+    ``name`` is how messages name the file (``study.yml``, ``releases.yml``).
+    """
+    if isinstance(source, Path):
+        try:
+            data = read_regular_file(source, name, MAX_YAML_BYTES)
+        except Unreadable as exc:
+            return None, [exc.problem]
+        if data is None:
+            return None, []
+    else:
+        data = source
+    if len(data) > MAX_YAML_BYTES:
+        return None, [Problem(name, "The file is too large.", expected=f"at most {MAX_YAML_BYTES:,} bytes",
+                              found=f"{len(data):,} bytes", hint="Check that this is the right file.")]
+    if b"\0" in data:
+        return None, [Problem(name, "The file is not text.", expected="YAML text (UTF-8)",
+                              found="binary content (NUL bytes)", hint=f"Check that {name} is the right file.")]
+    loader = _BoundedLoader(decode(data)[0])
+    try:
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node) > MAX_YAML_NODES:
+            return None, [Problem(
+                name, "The file's aliases (*name) expand into too many values.",
+                expected=f"at most {MAX_YAML_NODES:,} values with aliases expanded", found="more than that",
+                hint="Write the values out instead of repeating anchors (&name) and aliases (*name).")]
+        loaded = loader.construct_document(node) if node is not None else None
+    except _Limit as exc:
+        mark = exc.problem_mark
+        return None, [Problem(name, f"The file cannot be used: {exc.problem}.",
+                              row=mark.line + 1 if mark else None, expected="a study description of plain fields",
+                              found=str(exc.problem), hint="Remove the repeated or deeply nested part.")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, [Problem(
+            name, f"The file is not valid YAML: {getattr(exc, 'problem', None) or 'a syntax error'}.",
+            row=mark.line + 1 if mark else None, expected="valid YAML", found="a syntax error",
+            hint="Check indentation (spaces, not tabs) and quote text that contains a colon.")]
+    except RecursionError:
+        return None, [Problem(name, "The file is nested too deeply.", expected=f"at most {MAX_YAML_DEPTH} levels",
+                              found="deeper nesting", hint="Remove the deeply nested part.")]
+    finally:
+        loader.dispose()
+    return loaded, []
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------------
+
+EXPORT_HINT = ("In Excel: File > Save As > 'CSV UTF-8 (Comma delimited)'. In LibreOffice: File > Save As > "
+               "'Text CSV', character set UTF-8, field delimiter ','.")
+
+
+def sniff(name: str, data: bytes) -> Problem | None:
+    """One problem naming what the file looks like, when it is not comma-separated UTF-8/Latin-1 text."""
+    looks = found = None
+    if data.startswith(b"PK\x03\x04"):
+        looks = "This looks like an Excel workbook; save it as CSV UTF-8."
+        found = "an Excel workbook (.xlsx: a zip archive) renamed .csv"
+    elif data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        looks = "This looks like an Excel workbook; save it as CSV UTF-8."
+        found = "an old-format Excel workbook (.xls) renamed .csv"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 3 and (data[1::2][:64].count(0) > 16
+                                                                             or data[0::2][:64].count(0) > 16)):
+        looks = "This looks like UTF-16 text (Excel's 'Unicode Text'), not UTF-8; save it as CSV UTF-8."
+        found = "UTF-16 encoded text"
+    elif data.startswith(b"%PDF"):
+        looks, found = "This looks like a PDF document, not a CSV file.", "a PDF document"
+    elif b"\0" in data[:4096]:
+        looks, found = "This looks like a binary file, not CSV text.", "binary content (NUL bytes)"
+    if looks:
+        return Problem(name, looks, expected="comma-separated text in UTF-8", found=found, hint=EXPORT_HINT)
+    return None
+
+
+def _delimiter(name: str, header_line: str) -> Problem | None:
+    commas = header_line.count(",")
+    for char, word, origin in ((";", "semicolons", "a spreadsheet set to a European language"),
+                               ("\t", "tabs", "'Text (Tab delimited)' or a copy from a spreadsheet")):
+        if header_line.count(char) > commas:
+            return Problem(name, f"The file is separated by {word}, not commas (as saved by {origin}).",
+                           expected="comma-separated columns", found=f"{header_line.count(char)} {word} and "
+                                                                      f"{commas} commas in the header row",
+                           hint=EXPORT_HINT)
+    return None
+
+
 def read_csv_text(name: str, data: bytes) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Parse CSV bytes into an all-text frame, reporting an empty file or ragged rows."""
+    """Parse CSV bytes into an all-text frame, reporting what cannot be read. The index is the spreadsheet row."""
+    looks = sniff(name, data)
+    if looks:
+        return None, [looks]
     text, _ = decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         return None, [Problem(name, "The file is empty.", expected="a header row and one row per record",
                               found="no text", hint="Export the table again, including the header row.")]
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    header = [h.strip() for h in rows[0]]
-    problems = []
-    for i, row in enumerate(rows[1:], start=2):
+    reader = csv.reader(io.StringIO(text))
+    numbered: list[tuple[int, list[str]]] = []
+    try:
+        for number, row in enumerate(reader, start=1):
+            if any(len(cell) > MAX_CELL_CHARS for cell in row):
+                raise csv.Error("field larger than field limit")
+            numbered.append((number, row))
+    except csv.Error as exc:
+        long = "field larger" in str(exc)
+        row_no = len(numbered) + 1
+        return None, [Problem(
+            name, "A cell is far too long." if long else "The file is not valid CSV.", row=row_no,
+            expected=f"cells of at most {MAX_CELL_CHARS:,} characters" if long else "comma-separated values",
+            found="a longer cell" if long else "text the CSV reader cannot split into cells",
+            hint="Look for a quote mark (\") that is opened and never closed: everything after it is read as one "
+                 "cell. Free text pasted into a cell belongs in the study's own records, not here.")]
+    numbered = [(n, r) for n, r in numbered if any(cell.strip() for cell in r)]
+    raw_header = numbered[0][1]
+    problem = _delimiter(name, ",".join(raw_header) if len(raw_header) == 1 else "")
+    if problem:
+        return None, [problem]
+    header = [h.strip() for h in raw_header]
+    problems = _header_problems(name, header)
+    ragged = []
+    for number, row in numbered[1:]:
         if len(row) != len(header):
-            problems.append(Problem(
-                name, "The row has the wrong number of cells.", row=i, expected=f"{len(header)} cells",
+            ragged.append(Problem(
+                name, "The row has the wrong number of cells.", row=number, expected=f"{len(header)} cells",
                 found=f"{len(row)} cells", hint="Look for a stray comma, or a decimal comma in an unquoted number."))
-    body = [r for r in rows[1:] if len(r) == len(header)]
-    frame = pd.DataFrame(body, columns=header, dtype="string") if body else pd.DataFrame(columns=header, dtype="string")
-    frame.index = range(2, 2 + len(frame))  # index = line number in the file, the header being line 1
+    problems += summarise(ragged, "rows with the wrong number of cells")
+    for number, row in numbered[1:]:
+        swallowed = next((c for c in row if "\n" in c and any(line.count(",") >= len(header) - 1
+                                                                 for line in c.split("\n")[1:])), None)
+        if swallowed is not None:
+            problems.append(Problem(
+                name, "A quote mark is opened and never closed: the lines after it were read as one cell.",
+                row=number, expected="a closing quote mark (\") in the same cell",
+                found=f"one cell spanning {swallowed.count(chr(10)) + 1} lines that look like rows",
+                hint="Close the quote, or remove it; a quote mark inside a cell is written twice (\"\")."))
+            break
+    keep = [i for i, h in enumerate(header) if h and h not in header[:i]]
+    body = [(n, [r[i] for i in keep]) for n, r in numbered[1:] if len(r) == len(header)]
+    columns = [header[i] for i in keep]
+    frame = pd.DataFrame([r for _, r in body], columns=columns, dtype="string") if body else pd.DataFrame(
+        columns=columns, dtype="string")
+    frame.index = [n for n, _ in body]  # index = the row number a spreadsheet shows, the header being row 1
     return frame, problems
 
 
+def _header_problems(name: str, header: list[str]) -> list[Problem]:
+    problems = []
+    trailing = len(header) - len(list(_rstrip_empty(header)))
+    if trailing:
+        problems.append(Problem(
+            name, "The header row ends with an empty column.", column=f"column {len(header) - trailing + 1}",
+            expected="a name for every column", found=f"{trailing} unnamed column(s) at the end",
+            hint="Every line ends with an extra comma: delete the empty last column(s) in the spreadsheet "
+                 "(select them, Delete Columns) and save again."))
+    for i, h in enumerate(header[: len(header) - trailing]):
+        if not h:
+            problems.append(Problem(name, f"Column {i + 1} has no name.", column=f"column {i + 1}",
+                                    expected="a name for every column", found="an empty header cell",
+                                    hint="Name the column as on the Data format page, or delete it."))
+    first: dict[str, int] = {}
+    for i, h in enumerate(header):
+        if h and h in first:
+            problems.append(Problem(
+                name, f"The column {h!r} appears more than once (columns {first[h] + 1} and {i + 1}).", column=h,
+                expected="each column once", found=f"a second column headed {h!r}",
+                hint="Delete the copy, or rename it if it holds something else."))
+        first.setdefault(h, i)
+    return problems
+
+
+def _rstrip_empty(header: list[str]) -> list[str]:
+    out = list(header)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+# --- a study folder ----------------------------------------------------------------------------------------------
+
+
+def check_study_id(study_id: str) -> Problem | None:
+    """Study ids become URLs and folder names: lowercase letters, digits and single hyphens only."""
+    if STUDY_ID.fullmatch(study_id) and len(study_id) <= MAX_STUDY_ID:
+        return None
+    return Problem("study folder", "The study folder's name cannot be used as a study id.", column="study id",
+                   expected=f"a lowercase slug: letters a-z, digits and single hyphens, at most {MAX_STUDY_ID} "
+                            "characters (e.g. my-study-2026)",
+                   found=repr(study_id)[:100],
+                   hint="Rename the folder under data/studies/; the name becomes part of every page address.")
+
+
 def read_study(folder: Path) -> RawStudy:
-    """Read ``study.yml`` and every table of a study folder, collecting problems instead of stopping."""
+    """Read ``study.yml`` and every table of a study folder, collecting problems instead of stopping.
+
+    The folder's name (the study id) is checked first; a bad id stops here, before any file is read.
+    """
+    bad_id = check_study_id(folder.name)
+    if bad_id:
+        raise DataError(folder.name, [bad_id])
+    if folder.is_symlink():
+        raise DataError(folder.name, [Problem("study folder", "The study folder is a symbolic link; it was not read.",
+                                              column="study id", expected="a real folder under data/studies/",
+                                              found="a symbolic link", hint="Copy the folder instead of linking it.")])
     problems: list[Problem] = []
     digest = hashlib.sha256()
     meta: dict[str, Any] = {}
     yml = folder / "study.yml"
-    if not yml.is_file():
-        problems.append(Problem("study.yml", "The study description is missing.", expected=f"a file {yml}",
-                                found="no such file", hint="Copy study.yml from the demonstration study and edit it."))
+    try:
+        data = read_regular_file(yml, "study.yml", MAX_YAML_BYTES)
+    except Unreadable as exc:
+        problems.append(exc.problem)
+        data = b""
     else:
-        data = yml.read_bytes()
+        if data is None:
+            problems.append(Problem("study.yml", "The study description is missing.", expected=f"a file {yml}",
+                                    found="no such file",
+                                    hint="Copy study.yml from the demonstration study and edit it."))
+    if data:
         digest.update(b"study.yml\0" + data)
-        try:
-            loaded = yaml.safe_load(decode(data)[0])
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problems.append(Problem(
-                "study.yml", f"The file is not valid YAML: {getattr(exc, 'problem', exc)}.",
-                row=mark.line + 1 if mark else None, expected="valid YAML", found="a syntax error",
-                hint="Check indentation (spaces, not tabs) and quote text that contains a colon."))
-            loaded = {}
+        loaded, found = load_yaml(data, "study.yml")
+        problems += found
         if loaded is not None and not isinstance(loaded, dict):
             problems.append(Problem("study.yml", "The file must be a mapping of field names to values.",
                                     expected="`title: ...` style fields", found=type(loaded).__name__,
                                     hint="Start from the study.yml of the demonstration study."))
-        else:
-            meta = loaded or {}
+        elif loaded:
+            meta = {str(k): v for k, v in loaded.items()}
 
     tables: dict[str, pd.DataFrame] = {}
     kind = meta.get("kind", "records")
@@ -105,12 +435,16 @@ def read_study(folder: Path) -> RawStudy:
                                     "remove the file."))
     for table in wanted:
         path = folder / table.file
-        if not path.is_file():
-            problems.append(Problem(table.file, "The table is missing.", expected=f"a file {table.file} in the "
-                                    "study folder", found="no such file",
+        try:
+            data = read_regular_file(path, table.file, MAX_CSV_BYTES)
+        except Unreadable as exc:
+            problems.append(exc.problem)
+            continue
+        if data is None:
+            problems.append(Problem(table.file, "The table is missing.",
+                                    expected=f"a file {table.file} in the study folder", found="no such file",
                                     hint=f"Every study of kind {kind!r} needs {table.file} ({table.grain})."))
             continue
-        data = path.read_bytes()
         digest.update(table.file.encode() + b"\0" + data)
         frame, found = read_csv_text(table.file, data)
         problems += found
@@ -120,17 +454,12 @@ def read_study(folder: Path) -> RawStudy:
 
 
 def read_yaml(path: Path, name: str) -> tuple[Any, list[Problem]]:
-    """Read one YAML file as data; a syntax error becomes a Problem naming ``name`` and the line."""
-    if not path.is_file():
-        return None, [Problem(name, "The file is missing.", expected=f"a file {name}", found="no such file",
-                              hint="See the Data format page.")]
-    try:
-        return yaml.safe_load(decode(path.read_bytes())[0]), []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, [Problem(name, f"The file is not valid YAML: {getattr(exc, 'problem', exc)}.",
-                              row=mark.line + 1 if mark else None, expected="valid YAML", found="a syntax error",
-                              hint="Check indentation (spaces, not tabs) and quote text that contains a colon.")]
+    """Read one shared YAML file with the bounded loader (``load_yaml``); a missing file is a problem here."""
+    data, problems = load_yaml(path, name)
+    if data is None and not problems and not path.exists():
+        problems = [Problem(name, "The file is missing.", expected=f"a file {name}", found="no such file",
+                            hint="See the Data format page.")]
+    return data, problems
 
 
 @dataclass
@@ -166,23 +495,51 @@ def read_shared(data: Path, more_medicines: Path | None = None) -> RawShared:
 
 
 def study_folders(studies: Path) -> list[Path]:
-    """Study folders in id order; a folder counts when it holds a study.yml or any table."""
+    """Study folders in id order: every entry of ``studies`` except hidden ones and those starting with '_'.
+
+    Plain files are ignored; anything else (a folder, a link) is returned so that its id is checked.
+    """
     if not studies.is_dir():
         return []
-    return sorted(p for p in studies.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    return sorted(p for p in studies.iterdir()
+                  if not p.name.startswith((".", "_")) and (p.is_dir() or p.is_symlink()))
+
+
+def load_data_yaml(path: Path, name: str) -> Any:
+    """A YAML file under ``data/`` (releases.yml, redirects.yml ...): its content, None when absent.
+
+    Raises BuildError with the problem when it cannot be read.
+    """
+    loaded, problems = load_yaml(path, name)
+    if problems:
+        raise BuildError(f"data/{name}: {len(problems)} problem(s). Nothing was written.\n"
+                         + "\n".join(map(str, problems)))
+    return loaded
 
 
 def load_redirects(path: Path) -> dict[str, str]:
-    """``data/redirects.yml``: old site-relative URL -> new one, for pages that moved. Missing file: none."""
-    if not path.is_file():
+    """``data/redirects.yml``: old site-relative URL -> new one, for pages that moved. Missing file: none.
+
+    Each address is checked by ``urls.check_redirects`` before anything is written.
+    """
+    loaded = load_data_yaml(path, "redirects.yml")
+    if loaded is None:
         return {}
-    try:
-        loaded = yaml.safe_load(decode(path.read_bytes())[0]) or {}
-    except yaml.YAMLError as exc:
-        raise BuildError(f"{path}: not valid YAML: {exc}") from None
     redirects = loaded.get("redirects") if isinstance(loaded, dict) else None
+    if redirects is None and isinstance(loaded, dict) and "redirects" in loaded:
+        redirects = {}
     if not isinstance(redirects, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                   for k, v in redirects.items()):
-        raise BuildError(f"{path}: expected `redirects:` mapping old URL to new URL "
-                         f"(e.g. families/old-id/: families/new-id/), found {redirects!r}.")
+        raise BuildError("data/redirects.yml: 1 problem(s). Nothing was written.\n" + str(Problem(
+            "redirects.yml", "The file must map old addresses to new ones under `redirects:`.", column="redirects",
+            expected="redirects: {old/url/: new/url/}", found=type(redirects).__name__,
+            hint="Write one `old/url/: new/url/` line per moved page, indented under `redirects:`.")))
+    bad = check_redirects(redirects)
+    if bad:
+        raise BuildError(f"data/redirects.yml: {len(bad)} problem(s). Nothing was written.\n" + "\n".join(
+            str(Problem("redirects.yml", f"The {side} address cannot be used: it is {why}.", column=f"{side} address",
+                        expected="a site-relative address such as families/old-id/ (letters, digits, - and /)",
+                        found=repr(url)[:100],
+                        hint="Map each old address to the new one, both relative to the site root, ending in /."))
+            for side, url, why in bad))
     return redirects

@@ -12,9 +12,8 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from statsmodels.stats.proportion import proportion_confint
-
 from .errors import BuildError
+from .stats import wilson_interval
 
 # survival: a Kaplan–Meier estimate (no single n/N); bound: a confidence limit reported on its own.
 # statistic: a summary of a pooled analysis (I², τ²).
@@ -69,11 +68,11 @@ def proportion(
     id: str, label: str, numerator: int, denominator: int, *, population: str, method: str,
     timepoint_weeks: int | None = None,
 ) -> Value:
-    """A proportion with its 95% Wilson interval (statsmodels); not estimable when the denominator is 0."""
+    """A proportion with its 95% Wilson interval (``stats``); not estimable when the denominator is 0."""
     numerator, denominator = int(numerator), int(denominator)
     if denominator == 0:
         return Value(id, label, "proportion", None, method, population, timepoint_weeks, numerator, denominator)
-    low, high = proportion_confint(numerator, denominator, alpha=0.05, method="wilson")
+    low, high = wilson_interval(numerator, denominator)
     # At 0/N and N/N the Wilson limits are exactly 0 and 1; floating point can miss by ~1e-17.
     low = 0.0 if numerator == 0 else low
     high = 1.0 if numerator == denominator else high

@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from . import __version__, fmt, paths
+from . import __version__, escape, fmt, paths
+from .cache import StudyCache
 from .charts import Figure
 from .downloads import clinician_downloads
 from .errors import BuildError, DataError
@@ -34,7 +35,6 @@ from .reference import data_format_docs
 from .releases import load_releases
 from .render import AUDIENCES, Page, environment, page_plan, render_page
 from .schema import SCHEMA_VERSION
-from .summarise import number_book
 from .topics import aggregate_view, forest_figure, topic_views
 from .urls import redirect_files
 from .validate import Study, validate, validate_shared
@@ -61,13 +61,18 @@ class Generated:
         for audience in AUDIENCES:
             section: list[Any] = [p.md_path for p in self.pages if p.audience == audience and not p.study]
             for study in self.studies:
-                section.append({study.spec.short_title: [
+                section.append({escape.html_text(study.spec.short_title): [
                     {p.title: p.md_path} for p in self.pages if p.audience == audience and p.study == study.id]})
             nav.append({f"For {audience}": section})
         reference = [{p.title: p.md_path} for p in self.pages if p.audience == "reference"]
         reference += [{title: md} for title, md in HAND_WRITTEN_PAGES]
         nav.append({"About this site": reference})
         return nav
+
+    def footer(self) -> dict[str, str]:
+        """What every page's footer shows (passed to the theme in the config's ``extra``)."""
+        return {"data_fingerprint": self.fingerprint(), "generator_version": __version__,
+                "data_date": fmt.long_date(max(s.spec.data_date for s in self.studies))}
 
     def fingerprint(self) -> str:
         """A short hash of every study's input files (each study's fingerprint), shown in every page footer."""
@@ -105,7 +110,7 @@ def site_inputs(config: Path = paths.MKDOCS_YML, data: Path = paths.DATA) -> dic
     mkdocs = yaml.load(config.read_text(encoding="utf-8"), Loader=_IgnoreTags)
     words = yaml.safe_load((data / "site.yml").read_text(encoding="utf-8")) if (data / "site.yml").is_file() else {}
     return {"site_url": mkdocs.get("site_url") or "", "releases": load_releases(data / "releases.yml"),
-            "home": (words or {}).get("home") or SITE_DEFAULTS["home"],
+            "home": (words or {}).get("home") or SITE_DEFAULTS["home"], "trust": (words or {}).get("trust") or {},
             "redirects": load_redirects(data / "redirects.yml"),
             "reading_grade_max": (mkdocs.get("extra") or {}).get("family_reading_grade_max")}
 
@@ -138,13 +143,14 @@ def load_studies(studies_dir: Path, data: Path | None = None) -> list[Study]:
 
 
 def generate(studies: list[Study], templates: Path, progress: Progress = lambda _: None,
-             site: dict[str, Any] | None = None) -> Generated:
+             site: dict[str, Any] | None = None, cache: Path | None = None) -> Generated:
     """Summaries, charts and pages for every study, in memory.
 
     ``site`` holds site-wide inputs read at the edge (see ``site_inputs``): the release log and site_url.
     """
     site = SITE_DEFAULTS | (site or {})
-    book = number_book(studies)
+    cached = StudyCache(cache, templates, site["site_url"])  # ``cache`` None: compute everything (cache.py)
+    book = cached.book(studies)
     progress(f"summarised {len(studies)} study(ies) into {len(book)} values")
     words = yaml.safe_load((templates / WORDS_FILE).read_text(encoding="utf-8"))
     views: dict[str, Any] = {s.id: aggregate_view(s) if s.kind == "aggregate" else view(s, book, words)
@@ -154,12 +160,13 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     figures: dict[str, Figure] = {}
     for study in studies:
         if study.kind == "records":
-            figures |= study_figures(study, views[study.id], book, site["site_url"])
+            figures |= cached.get(study, "figures",
+                                  lambda s=study: study_figures(s, views[s.id], book, site["site_url"]))
     for med, topic in topics.items():
         forest = forest_figure(topic, book)
         if forest is not None:
             figures[f"clinicians/topics/{med}/{forest.name}"] = forest
-    progress(f"drew {len(figures)} charts")
+    progress(f"drew {len(figures)} charts; {cached.summary()}")
     plan = yaml.safe_load((templates / "pages.yml").read_text(encoding="utf-8"))
     pages = page_plan(studies, plan, topics)
     env = environment(templates)
@@ -215,7 +222,8 @@ def _environment(name: str, value: str) -> Iterator[None]:
 
 def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
                site: Path = paths.SITE, config: Path = paths.MKDOCS_YML, build: Path = paths.BUILD,
-               progress: Progress = print, strict_published: bool = False, warn: Progress = _warn) -> Generated:
+               progress: Progress = print, strict_published: bool = False, warn: Progress = _warn,
+               engine: str = "mkdocs") -> Generated:
     """The whole build. docs/ and site/ change only if every step succeeds.
 
     A published figure that the data do not reproduce is a warning (in the log and on the clinicians'
@@ -227,7 +235,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
         f"{s.id} (" + (f"{len(s.results)} reported figures" if s.kind == "aggregate" else f"{len(s.patients)} patients")
         + f", {s.spec.status} data)" for s in studies))
     site_context = site_inputs(config, studies_dir.parent)
-    generated = generate(studies, templates, progress, site_context)
+    generated = generate(studies, templates, progress, site_context, cache=build / "cache")
     conflicts = generated.published_conflicts()
     if conflicts and strict_published:
         raise BuildError("The data contradict published figures (--strict-published). Nothing was written.\n"
@@ -236,11 +244,10 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
                            "study.yml.")
     for conflict in conflicts:
         warn(f"the data contradict a published figure: {conflict}. The clinicians' overview page says so.")
-    footer = {"data_fingerprint": generated.fingerprint(), "generator_version": __version__,
-              "data_date": fmt.long_date(max(s.spec.data_date for s in studies))}
+    footer = generated.footer()
     with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", str(source_date_epoch(studies))):
         stage_docs(docs, generated.files, stage)
-        mkdocs_build(config, stage / "docs", stage / "site", generated.nav(), footer)
+        mkdocs_build(config, stage / "docs", stage / "site", generated.nav(), footer, engine)
         write_json(stage / "site" / paths.NUMBERS_JSON, generated.manifest())
         write_files(stage / "site", redirect_files(site_context["redirects"]))
         swap_into_place(stage, docs, site)
@@ -251,7 +258,8 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
 def write_pages(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
                 build: Path = paths.BUILD, progress: Progress = print) -> Generated:
     """Generate the Markdown into docs/ only (for the live preview), with the same all-or-nothing swap."""
-    generated = generate(load_studies(studies_dir), templates, progress, site_inputs(data=studies_dir.parent))
+    generated = generate(load_studies(studies_dir), templates, progress, site_inputs(data=studies_dir.parent),
+                         cache=build / "cache")
     with staging(build) as stage:
         stage_docs(docs, generated.files, stage)
         swap_into_place(stage, docs, None)

@@ -9,13 +9,13 @@ lacks produces no empty section.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any
 
 from . import ids
-from .families import Certainty, certainty
-from .numbers import NumberBook, Value
+from .families import certainty, claim
+from .numbers import NumberBook
 from .spec import Citation, Medicine, Outcome, StudySpec
 from .summarise.baseline import baseline_frame
 from .summarise.common import diagnoses_present, groups
@@ -67,6 +67,7 @@ class Finding:
     level: str  # certainty level key (families.CERTAINTY)
     claim: str  # hedged sentence
     short: str = "of those still taking it"  # the first denominator in a few words
+    caveat: str = ""  # what families should know about this result (the outcome's family_caveat)
 
 
 @dataclass
@@ -145,6 +146,8 @@ def view(study: Study, book: NumberBook, words: dict[str, Any]) -> StudyView:
         "limitations": limitation_rows(study),
         "outcomes": [{"label": o.label, "definition": o.definition} for o in spec.outcomes.values()],
         "downloads": list(DOWNLOADS.items()),
+        "notes": {p.id: p.note for p in spec.published if p.note},
+        "surgery_family": ids.SURGERY_ANY if has(ids.SURGERY_ANY) else None,
     }
     sv.findings, sv.overall_level = findings(study, book, words, sv)
     overall = words["claims"]["overall"]
@@ -246,7 +249,7 @@ def dose_table(study: Study, has) -> dict[str, Any]:
     end = study.spec.timepoints_weeks[-1]
     if not has(ids.ESC_ANY):
         return {}
-    to = [v for v in _escalated_to(study, has)]
+    to = _escalated_to(study, has)
     after = [ids.escalation_on_treatment(end)] if has(ids.escalation_on_treatment(end)) else []
     after += [ids.escalation(k, end) for k in weekly_outcomes(study.spec) if has(ids.escalation(k, end))]
     return {"any": ids.ESC_ANY, "week": ids.ESC_WEEK, "to": to, "after": after,
@@ -259,9 +262,9 @@ def _escalated_to(study: Study, has) -> list[str]:
     hist = dose_histories(study)
     keys = []
     for (dose, unit, freq), _ in hist[hist["up"].astype(bool)].groupby(["dose", "unit", "frequency"]):
-        key = f"{dose:g}" if (unit, freq) == ("mg", "once_daily") else f"{dose:g}_{unit.replace('/', '_per_')}_{freq}"
-        if has(ids.escalated_to(key)) and ids.escalated_to(key) not in keys:
-            keys.append(ids.escalated_to(key))
+        key = ids.escalated_to(dose, unit, freq)
+        if has(key) and key not in keys:
+            keys.append(key)
     return keys
 
 
@@ -315,17 +318,8 @@ def claim_sentence(level: str, words: dict[str, str], sv: StudyView, **extra: st
     """A sentence hedged for its certainty, from a claim in words.yml whose parts may name {Medicine},
     {medicine}, {time} and the finding's {who} and {what}."""
     fill = {**sv.names, "time": f"{_time_frame(sv.end)}", **extra}
-    subject = words["subject"].format(**fill)
-    rest = words.get("rest", "").format(**fill)
-    c: Certainty = certainty(level)
-    tail = f" {rest}" if rest else ""
-    if c.level == "high":
-        return f"{subject} {words['verb_s']}{tail}"
-    if c.level == "moderate":
-        return f"{subject} probably {words['verb_s']}{tail}"
-    if c.level == "low":
-        return f"{subject} may {words['verb']}{tail}"
-    return f"We are very uncertain whether {subject[:1].lower() + subject[1:]} {words['verb_s']}{tail}"
+    return claim(level, words["subject"].format(**fill), words["verb"], words["verb_s"],
+                 words.get("rest", "").format(**fill))
 
 
 def _time_frame(weeks: int) -> str:
@@ -373,7 +367,8 @@ def findings(study: Study, book: NumberBook, words: dict[str, Any], sv: StudyVie
                         f"were still taking it {after}", f"were {o.plain or o.label.lower()}",
                         "were not, or were not checked",
                         first, second, f"the {who}{among} who started", level(first, second), "")
-            out.append(_with_claim(f, claims["outcome"], sv, who=who, what=o.plain or o.label.lower()))
+            out.append(_with_claim(replace(f, caveat=o.family_caveat), claims["outcome"], sv, who=who,
+                                   what=o.plain or o.label.lower()))
     return out, lowest
 
 
@@ -394,10 +389,4 @@ def _heading(o: Outcome, g: Group, after: str) -> str:
 
 
 def _with_claim(f: Finding, words: dict[str, str], sv: StudyView, **extra: str) -> Finding:
-    from dataclasses import replace
-
     return replace(f, claim=claim_sentence(f.level, words, sv, **extra))
-
-
-def value_of(book: NumberBook, study_id: str, short: str) -> Value:
-    return book[ids.qualified(study_id, short)]

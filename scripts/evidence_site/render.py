@@ -8,6 +8,7 @@ An undefined name stops the build: a missing value must never print as a blank.
 from __future__ import annotations
 
 import posixpath
+import re
 import sys
 import traceback
 from dataclasses import dataclass
@@ -15,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.compiler
+import jinja2.nodes
 
-from . import __version__, families, fmt
+from . import __version__, crosschecks, escape, families, fmt, paths
 from .charts import Figure
 from .errors import TemplateError
 from .numbers import NumberBook, Value
@@ -25,6 +28,7 @@ from .schema import SCHEMA_VERSION
 from .validate import Study
 
 AUDIENCES = ("families", "clinicians")
+TRUST_PARTIAL = "_partials/trust.md.j2"
 
 
 @dataclass(frozen=True)
@@ -73,14 +77,59 @@ def page_plan(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any]
     return pages
 
 
-def environment(templates: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates), undefined=jinja2.StrictUndefined, autoescape=False,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(percent=fmt.percent, clinical=fmt.clinical, ci=fmt.ci, n_of_n=fmt.n_of_n,
-                       out_of_ten=fmt.out_of_ten, number=fmt.number,
-                       time_frame=fmt.time_frame, long_date=fmt.long_date)
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's compiler with one change: ``a ~ b`` joins through :func:`escape.concat`.
+
+    Jinja's own join, with autoescape on, escapes plain parts next to Markup for HTML only, which would
+    leave a Markdown link from data live; ``escape.concat`` escapes them for Markdown and HTML.
+    """
+
+    def visit_Concat(self, node: jinja2.nodes.Concat, frame: jinja2.compiler.Frame) -> None:
+        self.write("environment.concat_parts((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class _Environment(jinja2.Environment):
+    code_generator_class = _CodeGenerator
+    concat_parts = staticmethod(escape.concat)
+
+
+def environment(templates: Path, cache: Path | None = None) -> jinja2.Environment:
+    """The page environment, escaping by construction (see escape.py).
+
+    ``finalize`` turns every plain string a template prints into escaped Md; only Md/Markup made by the
+    package's own functions (formatters, ``figure()``, ``link()``, ``inline_md``, ``url_link``), by template
+    text itself (macros, ``{% set %}`` blocks) or by ``~`` and ``join`` (which escape plain parts) is printed
+    as is. Filters that would HTML-escape only (``e``, ``replace``, ``urlize``) are replaced.
+    """
+    if cache is None:  # compiled code depends on the environment's filters too: one folder per code version
+        from .cache import code_version
+
+        cache = paths.BUILD / "cache" / "jinja" / code_version()[:16]
+    try:  # compiled templates, keyed by name and source checksum, so an edited template is always recompiled
+        cache.mkdir(parents=True, exist_ok=True)
+        bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache))
+    except OSError:
+        bytecode_cache = None
+    env = _Environment(
+        loader=jinja2.FileSystemLoader(templates), undefined=jinja2.StrictUndefined, autoescape=True,
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, finalize=escape.finalize,
+        bytecode_cache=bytecode_cache)
+    env.filters.update({name: escape.formatter(f) for name, f in dict(
+        percent=fmt.percent, clinical=fmt.clinical, ci=fmt.ci, n_of_n=fmt.n_of_n, out_of_ten=fmt.out_of_ten,
+        number=fmt.number, time_frame=fmt.time_frame, long_date=fmt.long_date).items()})
     families.install(env)  # family pages: natural frequencies, certainty words, glossary links
+    for name in ("freq", "freq_not", "icons"):
+        env.filters[name] = escape.formatter(env.filters[name])
+    env.globals["claim"] = escape.formatter(env.globals["claim"], keys=(0,))  # the rating: a key of CERTAINTY
+    words = env.globals["family_words"]
+    env.globals["family_words"] = jinja2.pass_environment(lambda e: escape.trust_tree(words(e)))  # template files
+    env.filters.update(upper_first=escape.upper_first, join=escape.join, text=escape.text, e=escape.text,
+                       escape=escape.text, forceescape=escape.text, urlize=escape.text, replace=escape.replace,
+                       inline_md=escape.inline_markdown, url_link=escape.url_link)
     return env
 
 
@@ -90,7 +139,8 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
     """Render one page; raise TemplateError naming the template and line on any failure.
 
     Templates get prepared views (``present.StudyView``), never patient rows; they print numbers only with
-    ``v(<value id>)``, where the id comes from a prepared table (or is a fixed id such as n_patients).
+    ``v(<value id>)``, where the id comes from a prepared table (or is a fixed id such as n_patients). Every
+    string from data is escaped when printed (escape.py).
     """
     study = views.get(page.study)
     base = page.study or f"topics/{page.topic}"
@@ -109,8 +159,8 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
                                 f"(known: {', '.join(sorted(figures)) or 'none'}).")
         for value_id in figures[key].ids:
             book.cite(value_id, page.url)
-        text = " ".join((alt or figures[key].alt).split())
-        return f"![{text}](figures/{name}.svg){{ .chart }}"
+        text = escape.text(" ".join(str(alt or figures[key].alt).split()))
+        return escape.trusted(f"![{text}](figures/{figures[key].name}.svg){{ .chart }}")
 
     def figure_exists(name: str) -> bool:
         """False when a chart was not drawn because every value in it is withheld or not estimable."""
@@ -118,19 +168,31 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
 
     context = dict(
         page=page, study=study, studies=list(views.values()), v=v, has=has, figure=figure,
-        figure_exists=figure_exists, fmt=fmt,
-        link=_linker(page.md_path), generator_version=__version__, schema_version=SCHEMA_VERSION,
-        # The site-wide banner says the site shows made-up data: true only while no real study is on it.
-        any_synthetic=all(s.synthetic for s in views.values()) if views else False,
-        site=site or {}, docs=docs or {}, **(extra or {}))
+        figure_exists=figure_exists, fmt=_Formatters(), link=_linker(page.md_path), generator_version=__version__,
+        schema_version=SCHEMA_VERSION, site=site or {},
+        any_synthetic=all(s.synthetic for s in views.values()) if views else False,  # the site-wide banner
+        docs=escape.trust_tree(_trusted_docs(docs or {})), data_rules=[escape.trusted(r) for r in crosschecks.RULES],
+        markdown_subset=escape.trusted(escape.MARKDOWN_SUBSET), **(extra or {}))
     try:
-        return env.get_template(page.template).render(context)
+        text = env.get_template(page.template).render(context)
+        if study is not None:  # who stands behind the page, at the foot of every study page
+            text += env.get_template(TRUST_PARTIAL).render(context)
+        return escape.front_matter(text)
     except TemplateError:
         raise
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{_where(page.template)}: {exc}. Page: {page.md_path}.") from None
     except Exception as exc:  # a template calling v() with an unknown id, for instance
         raise TemplateError(f"{_where(page.template)}: {exc}") from None
+
+
+def _trusted_docs(docs: dict[str, Any]) -> dict[str, Any]:
+    """The Data format page's declarations come from the package's own code: printed as written."""
+    out = dict(docs)
+    for key in ("tables", "study_fields", "medicine_fields", "vocab_fields", "aggregate_tables", "aggregate_fields"):
+        if key in out:
+            out[key] = [escape.TrustedObject(x) for x in out[key]]
+    return out
 
 
 def _where(template: str) -> str:
@@ -142,6 +204,18 @@ def _where(template: str) -> str:
 def _linker(from_md: str):
     """A function turning a docs-relative Markdown path into a link relative to the page ``from_md``."""
 
-    def link(target_md: str) -> str:
-        return posixpath.relpath(target_md, posixpath.dirname(from_md) or ".")
+    def link(target_md: str) -> escape.Md:
+        target = posixpath.relpath(str(target_md), posixpath.dirname(from_md) or ".")
+        if not re.fullmatch(r"[A-Za-z0-9._/#-]+", target):
+            raise TemplateError(f"link({target_md!r}): a page path may hold only letters, digits, '.', '_', '-' "
+                                "and '/'.")
+        return escape.trusted(target)
     return link
+
+
+class _Formatters:
+    """``fmt`` as templates see it: each function's string arguments escaped and its result Md."""
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(fmt, name)
+        return escape.formatter(value) if callable(value) else value

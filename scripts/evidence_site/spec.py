@@ -88,6 +88,8 @@ class Citation:
 class Fact:
     text: str = f("One fact in our own words (family pages: grade 6 or lower).")
     source: str = f("The citation it comes from.", rules=("fact_source_known",))
+    heading: str = f("Family facts: the section of the 'About the medicine' page it goes under.", default="")
+    title: str = f("Clinician facts: a short bold title.", default="")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,11 +115,19 @@ class Medicine:
                                "before_starting, blood_tests, boxed_warning (each with its source).")
     clinician: dict[str, Fact] = f("Clinician facts: boxed_warning and any others, each with its source.",
                                    default={})
-    warning_signs: list[str] = f("Signs that need the care team straight away, in plain words.", default=[])
+    emergency_signs: list[str] = f("Signs that need the emergency number now (stroke, clot, heart attack, severe "
+                                   "allergic reaction), in plain words.", default=[])
+    same_day_signs: list[str] = f("Signs that need the care team the same day (infection, shingles, liver "
+                                  "trouble, belly pain with fever, a new lump), in plain words.", default=[])
     blood_tests: list[str] = f("What the blood tests check, in plain words.", default=[])
     questions: list[str] = f("Questions about this medicine for the 'Questions to ask' page.", default=[])
     glossary: list[GlossaryEntry] = f("Word-list entries for this medicine, added to every study of it.",
                                       default=[])
+    topic_context: list[str] = f("Keys of `clinician` facts the clinicians' cross-study page shows as context "
+                                 "(for example the adult trials, labelled as adult).", default=[],
+                                 rules=("topic_context_known",))
+    unknowns: list[str] = f("For the families' topic page: what the studies of this medicine cannot tell yet, in "
+                            "plain words (one short sentence each).", default=[])
 
 
 # --- study -------------------------------------------------------------------------------------------------------
@@ -163,6 +173,8 @@ class Outcome:
         "endoscopy_at_most: which repeat endoscopies count: any after the first dose, or only those while "
         "still on treatment.", default="any")
     plain: str = f("Family words for achieving it, e.g. 'in remission without steroids'.", default="")
+    family_caveat: str = f("A plain sentence families read with this result, e.g. what the source does not say.",
+                           default="")
     families_by: Literal["diagnosis", "all"] = f(
         "Family pages: one result per diagnosis, or one for all the children (use `all` where the groups are "
         "too small to show).", default="diagnosis")
@@ -188,6 +200,8 @@ class Published:
                              "equal, and n of N when given), just_over_half (between 50% and 60%).")
     source: str = f("Key of `citations`.", rules=("published_source_known",))
     confirmed: str = f("Where the figure was confirmed (e.g. the abstract on PubMed).", default="")
+    note: str = f("An assumption made to compare it (e.g. the time point, when the source gives none); printed "
+                  "wherever the figure is shown.", default="")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -334,6 +348,7 @@ class AggregateSpec:
 RULES: dict[str, str] = {
     "url_https": "Links must start with https:// (mailto: is allowed for e-mail addresses).",
     "fact_source_known": "Each fact's `source` is a key of the medicine's `citations`.",
+    "topic_context_known": "Each key in `topic_context` is a key of the medicine's `clinician` facts.",
     "centres_positive": "At least 1.",
     "rule_needs_its_settings": "score and endoscopy rules need `thresholds`; lab rules need `lab` and `limit`; "
                                "all_of needs `of`.",

@@ -135,6 +135,16 @@ class Comparison:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Profile:
+    """How one study differs from the others, for the families' topic page (all from the study's data)."""
+
+    study: AggregateView
+    condition: str
+    weeks: tuple[int, ...]  # the time points of its family figures
+    counted: tuple[str, ...]  # population codes of its family figures
+
+
 @dataclass
 class TopicView:
     medicine: str
@@ -146,6 +156,25 @@ class TopicView:
     weeks: list[str]
     level: str = "very_low"
     figure: str = ""
+    profiles: list[Profile] = field(default_factory=list)  # studies with family figures
+    drug: Any = None  # the medicine's data (spec.Medicine): names, facts, warning signs
+    overlap: bool = False  # some patients may be in more than one study
+
+    @property
+    def shortest(self) -> int | None:
+        return min((w for p in self.profiles for w in p.weeks), default=None)
+
+    @property
+    def longest(self) -> int | None:
+        return max((w for p in self.profiles for w in p.weeks), default=None)
+
+    @property
+    def conditions(self) -> list[str]:
+        return sorted({p.condition for p in self.profiles})
+
+    @property
+    def counted(self) -> list[str]:
+        return sorted({c for p in self.profiles for c in p.counted})
 
 
 def comparable_key(sv: AggregateView, row: Row) -> tuple:
@@ -228,38 +257,45 @@ def topic_views(studies: list, views: dict[str, Any], book: NumberBook) -> tuple
         level = min((sv.level for sv in real), key=["very_low", "low", "moderate", "high"].index, default="very_low")
         names = {"medicine": medicine.name, "Medicine": medicine.name[:1].upper() + medicine.name[1:],
                  "brand": medicine.brand}
-        topics[med] = TopicView(med, names, real, examples, comparisons, diseases, weeks, level)
+        profiles = [Profile(sv, sv.spec.condition,
+                            tuple(sorted({r.week for r in sv.family_rows if r.week is not None})),
+                            tuple(sorted({r.population for r in sv.family_rows}))) for sv in real if sv.family_rows]
+        overlap = any(other in {sv.id for sv in real} for sv in real for other in sv.spec.overlaps_with)
+        topics[med] = TopicView(med, names, real, examples, comparisons, diseases, weeks, level,
+                                profiles=profiles, overlap=overlap, drug=medicine)
     return topics, new
 
 
 def forest_figure(topic: TopicView, book: NumberBook) -> Figure | None:
-    """Estimate and 95% interval per study and outcome, each row labelled with study, disease, time point and
-    population, so a week-8 figure is never lined up with a week-52 one as if alike."""
-    items = []
+    """Estimate and 95% interval per study, one panel per outcome; each row names the study, n, disease, time
+    point and population, so a week-8 figure is never lined up with a week-52 one as if alike."""
+    items = []  # (outcome, row label, value)
     for c in topic.comparisons:
         for sv, row in c.rows:
-            v = book[row.id]
-            label = f"{row.label[:38]} | {sv.spec.publication.short} | {row.disease[:28]} | {row.when} | " \
+            n = f"n={book[sv.n_id].value}" if sv.n_id else "n not stated"
+            label = f"{sv.spec.publication.short} ({n}) · {row.disease} · {row.when} · " \
                     f"{POPULATION_SHORT[row.population]}"
-            items.append((label, v))
+            items.append((c.label, label, book[row.id]))
         if c.pooled:
-            items.append((f"{c.label[:38]} | POOLED ({book[c.pooled].population})", book[c.pooled]))
+            items.append((c.label, f"POOLED: {book[c.pooled].population}", book[c.pooled]))
     if not items:
         return None
-    frame = pd.DataFrame([{"label": label, "pct": v.value * 100,
+    frame = pd.DataFrame([{"outcome": outcome, "label": label, "pct": v.value * 100,
                            "low": None if v.ci_low is None else v.ci_low * 100,
-                           "high": None if v.ci_high is None else v.ci_high * 100} for label, v in items])
-    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=520))
+                           "high": None if v.ci_high is None else v.ci_high * 100} for outcome, label, v in items])
+    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=560))
     scale = alt.Scale(domain=[0, 100])
-    bars = alt.Chart(frame.dropna()).mark_rule(color=MUTED, strokeWidth=2).encode(
+    bars = alt.Chart().mark_rule(color=MUTED, strokeWidth=2).encode(
         y=y, x=alt.X("low:Q", scale=scale, title="% (dot); 95% interval (line) where the source's numbers allow one"),
-        x2="high:Q")
-    dots = alt.Chart(frame).mark_point(filled=True, size=70, color=FILLED).encode(y=y, x=alt.X("pct:Q", scale=scale))
+        x2="high:Q").transform_filter("isValid(datum.low)")
+    dots = alt.Chart().mark_point(filled=True, size=70, color=FILLED).encode(y=y, x=alt.X("pct:Q", scale=scale))
     title = f"{topic.names['Medicine']}: what each study reported"
-    chart = _config(alt.layer(bars, dots).properties(width=300, height=alt.Step(26), title=title,
-                                                      description=title))
+    header = alt.Header(title=None, labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
+                        labelFontWeight="bold", labelFontSize=12, labelLimit=700)
+    chart = alt.layer(bars, dots, data=frame).properties(width=300, height=alt.Step(22)).facet(
+        row=alt.Row("outcome:N", sort=None, header=header), spacing=10).resolve_scale(y="independent").properties(
+        title=title, description=title)
     alt_text = f"{title}. " + " ".join(
-        f"{label}: {fmt.clinical(v) if v.ci_low is not None else fmt.percent(v) + ' reported, no interval'}."
-        for label, v in items)
-    return Figure("forest", to_svg(chart), alt_text, tuple(v.id for _, v in items))
-
+        f"{outcome}, {label}: {fmt.clinical(v) if v.ci_low is not None else fmt.percent(v) + ' reported, no interval'}."
+        for outcome, label, v in items)
+    return Figure("forest", to_svg(_config(chart)), alt_text, tuple(v.id for _, _, v in items))

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import html
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 HOME_SPELLINGS = {"", ".", "./", "/"}
+# A site-relative address: path segments of URL-safe characters, no '.' or '..' segment, ending in '/' or '.html'.
+SITE_PATH = re.compile(r"(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*(?:/|\.html))?")
 
 
 def normalise(url: str) -> str:
@@ -76,8 +79,39 @@ def redirect_html(target_url: str) -> str:
     )
 
 
+def address_problem(url: str) -> str | None:
+    """Why ``url`` is not a usable site-relative address (None when it is)."""
+    text = url.strip()
+    if len(text) > 300:
+        return "longer than 300 characters"
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text) or text.startswith("//"):
+        return "an address on another site (it must be relative to this site)"
+    if any(seg in (".", "..") for seg in text.strip("/").split("/")):
+        return "a path with '.' or '..' in it"
+    if not SITE_PATH.fullmatch(normalise(text)):
+        return "characters other than letters, digits, '-', '_', '.', '~' and '/', or a path not ending in '/'"
+    return None
+
+
+def check_redirects(redirects: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(side, address, why) for each unusable address of data/redirects.yml: both sides must be plain
+    site-relative addresses, and the home page cannot be redirected."""
+    problems = []
+    for old, new in redirects.items():
+        if normalise(old) == "":
+            problems.append(("old", old, "the home page, which cannot be redirected"))
+        for side, url in (("old", old), ("new", new)):
+            why = None if normalise(url) == "" else address_problem(url)
+            if why:
+                problems.append((side, url, why))
+    return problems
+
+
 def redirect_files(redirects: Mapping[str, str]) -> dict[str, str]:
     """{old URL: new URL} -> {file path in site/: redirect page}, ready for the site writer."""
+    bad = check_redirects(redirects)
+    if bad:
+        raise ValueError("; ".join(f"{side} address {url[:80]!r}: {why}" for side, url, why in bad))
     return {served_file(old): redirect_html(relative_url(old, new)) for old, new in redirects.items()}
 
 

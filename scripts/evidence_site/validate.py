@@ -6,6 +6,7 @@ file, row, column, what was expected, what was found and a hint.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import typing
 from dataclasses import dataclass
@@ -14,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import typed
-from .errors import DataError, Problem
+from . import crosschecks, typed
+from .errors import DataError, Problem, printable, summarise
 from .fmt import round_half_up
 from .load import RawShared, RawStudy
 from .schema import MISSING_MARKERS, PATIENTS, RESULTS, TABLES, Column, Table
@@ -96,6 +97,11 @@ def validate_shared(raw: RawShared) -> Shared:
         reader = Reader(f"data/vocab/{name}.yml")
         sections[name] = typed.parse(hints[name], data or {}, reader)
         problems += reader.problems
+    for name in VOCAB_SECTIONS:
+        if name not in raw.vocab:
+            problems.append(Problem(f"data/vocab/{name}.yml", "A vocabulary file is missing.",
+                                    expected=f"a file data/vocab/{name}.yml", found="no such file",
+                                    hint="Restore it from the project; every study's codes are checked against it."))
     medicines = {}
     for name, data in raw.medicines.items():
         reader = Reader(f"data/medicines/{name}.yml")
@@ -118,6 +124,12 @@ def check_medicine(name: str, medicine: Medicine) -> list[Problem]:
                 for part, facts in (("about", medicine.about), ("clinician", medicine.clinician))
                 for key, fact in facts.items() if fact.source not in medicine.citations]
     problems += _check_urls(file, "citations", medicine.citations)
+    # rule: topic_context_known
+    problems += [Problem(file, "topic_context names a clinician fact that does not exist.",
+                         column=f"topic_context[{i}]", expected="a key of clinician: " + ", ".join(medicine.clinician),
+                         found=repr(key), hint=closest(key, list(medicine.clinician)) or "Add the fact under "
+                         "`clinician:` first.")
+                 for i, key in enumerate(medicine.topic_context) if key not in medicine.clinician]
     return problems
 
 
@@ -152,10 +164,15 @@ def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
                                            getattr(vocab, section))
     if not problems and spec is not None:
         problems += check_links(typed_tables, spec)
+    if not problems and spec is not None:  # logic across tables (crosschecks.RULES), on typed and linked tables
+        problems += crosschecks.check_tables(typed_tables["patients.csv"], typed_tables["visits.csv"],
+                                             typed_tables["events.csv"])
     if problems or spec is None:
         raise DataError(raw.id, problems)
+    # The fingerprint covers the study's files and the shared data it is read with (vocabulary, medicines).
+    fingerprint = hashlib.sha256(f"{raw.fingerprint}\0{shared.fingerprint}".encode()).hexdigest()[:12]
     return Study(raw.id, raw.folder, spec, shared.medicines[spec.medicine], vocab, typed_tables["patients.csv"],
-                 typed_tables["visits.csv"], typed_tables["events.csv"], raw.fingerprint)
+                 typed_tables["visits.csv"], typed_tables["events.csv"], fingerprint)
 
 
 # --- study.yml: the rules beyond types (spec.RULES names each one) -----------------------------------------------
@@ -238,6 +255,10 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
         known("certainty.source", spec.certainty.source, spec.citations, "source",
               "Add the source under `citations:`.")
     problems += _check_urls("study.yml", "citations", spec.citations)
+    for key in spec.citations:
+        if not crosschecks.KEY.fullmatch(key):
+            add("citations", "A citation key cannot be used.", "letters, digits, - and _ (e.g. smith2024)",
+                repr(key), "Citation keys become link anchors on the site; rename the key and the places that cite it.")
     # rule: limitation_kind_known
     for i, lim in enumerate(spec.limitations):
         if lim.kind not in vocab.limitations and not lim.plain:
@@ -284,8 +305,9 @@ def _check_rule(path: str, o: Outcome, spec: StudySpec, vocab: Vocabulary) -> li
 
 
 def _check_urls(file: str, path: str, citations: dict[str, Citation]) -> list[Problem]:
-    return [Problem(file, "A link must be https.", column=f"{path}.{key}.url", expected="a URL starting https://",
-                    found=repr(c.url)[:80], hint="Copy the address from the browser's address bar.")
+    return [Problem(file, f"The link of citation {printable(key, 40)!r} is not an https address.", column=path,
+                    expected="an address starting with https://", found=repr(c.url)[:80],
+                    hint="Only https links are published; copy the address from the browser's address bar.")
             for key, c in citations.items()
             if c.url is not None and not (c.url.startswith("https://") or c.url.startswith("mailto:"))]
 
@@ -297,14 +319,12 @@ def check_table(table: Table, raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.
 
     Optional columns may be left out of the file: they are then empty in the typed frame.
     """
-    problems = []
     names = set(table.column_names)
-    for col in raw.columns:
-        if col not in names:
-            problems.append(Problem(table.file, f"Unknown column {col!r}.", column=col,
-                                    expected="only the columns of the data contract", found=col,
-                                    hint=closest(col, list(names)) or "Remove the column; the Data format page "
-                                                                      "lists every column."))
+    problems = summarise([Problem(table.file, f"Unknown column {col!r}.", column=col,
+                                  expected="only the columns of the data contract", found=col,
+                                  hint=closest(col, list(names)) or "Remove the column; the Data format page "
+                                                                    "lists every column.")
+                          for col in raw.columns if col not in names], "unknown columns")
     if raw.empty and table.file in TABLES_WITH_ROWS:
         problems.append(Problem(table.file, "The table has no rows.", expected=f"{table.grain}, below the header",
                                 found="only the header row",
@@ -398,6 +418,10 @@ def _parse(column: Column, text: pd.Series, choices: tuple[str, ...] = ()) -> tu
 
 
 def _hint(column: Column, text: str, choices: tuple[str, ...] = ()) -> str:
+    if column.type in ("integer", "number") and re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
+        plain = text.replace(",", "")
+        return (f"This looks like a thousands separator ({text} = {plain}); write numbers without separators "
+                f"({plain}). If a decimal comma was meant, write it with a point.")
     if column.type in ("integer", "number") and re.fullmatch(r"-?\d+,\d+", text):
         return "This looks like a decimal comma; write decimals with a point (3.5, not 3,5)."
     if column.type == "date":

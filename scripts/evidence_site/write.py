@@ -8,7 +8,6 @@ leaves the last good docs/ and site/ exactly as they were.
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -28,6 +27,22 @@ def is_generated(relative: str) -> bool:
     return top in GENERATED_DOCS or relative in GENERATED_ROOT_FILES
 
 
+def contained(root: Path, relative: str) -> Path:
+    """``root / relative``, resolved; raise BuildError unless it stays inside ``root``.
+
+    Every path the generator writes goes through here: no absolute path, no ``..``, no link leading out.
+    """
+    base = root.resolve()
+    if not relative or "\0" in relative or "\\" in relative or Path(relative).is_absolute() \
+            or any(part in ("..", "") for part in relative.split("/")):
+        raise BuildError(f"Refused to write {relative!r}: not a plain relative path inside {root.name}/. "
+                         "Nothing was written.")
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base) or path == base:
+        raise BuildError(f"Refused to write {relative!r}: it resolves outside {root.name}/. Nothing was written.")
+    return path
+
+
 def stage_docs(docs: Path, files: dict[str, bytes], stage: Path) -> Path:
     """Copy the hand-written docs and add the generated files into ``stage/docs``."""
     target = stage / "docs"
@@ -36,35 +51,27 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path) -> Path:
     for relative, data in sorted(files.items()):
         if not is_generated(relative):
             raise BuildError(f"The generator tried to write {relative!r}, outside its own folders {GENERATED_DOCS}.")
-        path = target / relative
+        path = contained(target, relative)
         path.parent.mkdir(parents=True, exist_ok=True)
+        contained(target, relative)  # again, now that the folders exist (a link among them would show here)
         path.write_bytes(data)
     return target
 
 
 def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any],
-                 extra: dict[str, Any] | None = None) -> None:
-    """Run ``mkdocs build --strict`` with our generated nav; raise BuildError on any warning.
+                 extra: dict[str, Any] | None = None, engine: str = "mkdocs") -> None:
+    """Write a complete config beside ``docs_dir`` and build it with ``engine`` (``mkdocs build --strict`` or
+    ``zensical build --strict``) as a separate process; raise BuildError on any warning.
 
-    ``extra`` is added to the config's ``extra`` (for the theme: e.g. the footer's data fingerprint).
+    The config is the project's mkdocs.yml with the generated ``nav`` and ``extra`` added to its ``extra``
+    (for the theme: e.g. the footer's data fingerprint); nothing is passed through an engine's Python API.
     """
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError
+    from .engines import STAGED_CONFIG, run_engine, staged_config, write_config
 
-    logger = logging.getLogger("mkdocs")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("  mkdocs %(levelname)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.WARNING)
-    try:
-        config = load_config(config_file=str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir),
-                             nav=nav, strict=True)
-        config["extra"].update(extra or {})
-        build(config)
-    except (Abort, ConfigurationError) as exc:
-        raise BuildError(f"mkdocs build --strict failed: {exc}. Nothing was changed in docs/ or site/.") from None
+    config = write_config(staged_config(config_file, docs_dir.parent, docs_dir, site_dir, nav, extra),
+                          docs_dir.parent / STAGED_CONFIG)
+    seconds = run_engine(engine, config, site_dir)
+    print(f"[build] engine {engine}: {seconds:.2f} s", flush=True)
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -74,10 +81,11 @@ def write_json(path: Path, data: Any) -> None:
 def write_files(root: Path, files: dict[str, str]) -> None:
     """Write extra text files (such as redirect pages) into the staged site; never over a built page."""
     for relative, text in sorted(files.items()):
-        path = root / relative
+        path = contained(root, relative)
         if path.exists():
             raise BuildError(f"A redirect would replace the page {relative}; remove it from data/redirects.yml.")
         path.parent.mkdir(parents=True, exist_ok=True)
+        contained(root, relative)
         path.write_text(text, encoding="utf-8")
 
 

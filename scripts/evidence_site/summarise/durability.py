@@ -1,4 +1,4 @@
-"""Durability: Kaplan–Meier treatment persistence, reasons for stopping, dose escalation (pandas + scipy).
+"""Durability: Kaplan–Meier treatment persistence, reasons for stopping, dose changes, surgery (pandas + ``stats``).
 
 Persistence time is the week of the first discontinuation event; patients who never stopped are censored
 at the end of follow-up. The Kaplan–Meier estimate and its 95% band come from ``scipy.stats.ecdf`` on
@@ -7,14 +7,12 @@ right-censored data (log-log interval).
 
 from __future__ import annotations
 
-import warnings
 from itertools import pairwise
 
 import numpy as np
 import pandas as pd
-from scipy.stats import CensoredData, ecdf
 
-from .. import ids
+from .. import ids, stats
 from ..numbers import Value, count, proportion
 from ..validate import Study
 from .common import ALL_STARTED, median_value, medicine
@@ -34,11 +32,9 @@ def persistence_times(study: Study) -> pd.DataFrame:
     return pd.DataFrame({"time": stops.where(stopped, end), "stopped": stopped})
 
 
-def kaplan_meier(times: pd.DataFrame):
-    """scipy's ECDF result for the persistence times (``.sf`` is the survival function)."""
-    t = times["time"].to_numpy(float)
-    s = times["stopped"].to_numpy(bool)
-    return ecdf(CensoredData(uncensored=t[s], right=t[~s]))
+def kaplan_meier(times: pd.DataFrame) -> stats.SurvivalCurve:
+    """The Kaplan–Meier estimate for the persistence times (as ``scipy.stats.ecdf(...).sf``; see ``stats``)."""
+    return stats.kaplan_meier(times["time"].tolist(), times["stopped"].tolist())
 
 
 def km_curve(study: Study) -> pd.DataFrame:
@@ -56,12 +52,10 @@ def km_at(times: pd.DataFrame, grid: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame({"week": grid, "surv": ones, "low": np.full(len(grid), np.nan),
                              "high": np.full(len(grid), np.nan),
                              "at_risk": [int((times["time"] >= w).sum()) for w in grid]})
-    res = kaplan_meier(times)
-    with warnings.catch_warnings():  # the log-log band is undefined where the estimate is 1 or 0 (NaN there)
-        warnings.filterwarnings("ignore", message="The confidence interval is undefined", category=RuntimeWarning)
-        band = res.sf.confidence_interval(confidence_level=0.95, method="log-log")
-    return pd.DataFrame({"week": grid, "surv": res.sf.evaluate(grid), "low": band.low.evaluate(grid),
-                         "high": band.high.evaluate(grid),
+    km = kaplan_meier(times)
+    low, high = km.band()  # the log-log band is undefined (NaN) where the estimate is 1 or 0
+    return pd.DataFrame({"week": grid, "surv": km.evaluate(grid), "low": km.evaluate(grid, low),
+                         "high": km.evaluate(grid, high),
                          "at_risk": [int((times["time"] >= w).sum()) for w in grid]})
 
 
@@ -192,8 +186,7 @@ def dose_values(study: Study) -> list[Value]:
     for regimen, rows in first.groupby([first["dose"], first["unit"], first["frequency"]]):
         dose, unit, freq = regimen
         words = f"{dose:g} {unit} {study.vocab.frequencies[freq].label}"
-        key = f"{dose:g}" if (unit, freq) == ("mg", "once_daily") else f"{dose:g}_{unit.replace('/', '_per_')}_{freq}"
-        values.append(proportion(ids.escalated_to(key), f"Escalated to {words}", len(rows), len(first),
+        values.append(proportion(ids.escalated_to(dose, unit, freq), f"Escalated to {words}", len(rows), len(first),
                                  population="Patients whose dose was escalated",
                                  method="New dose at the first escalation"))
     if first.empty:

@@ -118,6 +118,10 @@ def markers(study: Study) -> dict[str, tuple[str, str, str, tuple[str, ...] | No
     for column, (name, unit) in LAB_NAMES.items():
         if study.visits[column].notna().any():
             out[name.split()[-1].lower()] = (column, name, unit, None)
+    for column, key, name in (("height_z", "height_z", "Height-for-age z-score"),
+                              ("weight_z", "weight_z", "Weight-for-age z-score")):
+        if study.visits[column].notna().any():  # growth, where the data have it
+            out[key] = (column, name, "z", None)
     for index in sorted(study.visits["activity_index"].dropna().unique()):
         spec = study.vocab.activity[index]
         out[index.lower()] = (f"activity_score:{index}", spec.label, "points", tuple(spec.diagnoses) or None)

@@ -1,4 +1,4 @@
-"""Adverse events: who had them, how many, how serious, and how often per patient-year (pure pandas + scipy).
+"""Adverse events: who had them, how many, how serious, and how often per patient-year (pandas + ``stats``).
 
 Population: everyone who started. One window for events and exposure alike: from the first dose to the end
 of each patient's follow-up (the study's follow-up, or earlier when it ended early), whether or not the
@@ -9,9 +9,8 @@ stopping: the rate is per 100 patient-years of follow-up, not of treatment.
 from __future__ import annotations
 
 import pandas as pd
-from scipy.stats import beta, chi2
 
-from .. import ids
+from .. import ids, stats
 from ..numbers import Value, count, proportion
 from ..validate import Study
 from .common import ALL_STARTED
@@ -28,9 +27,7 @@ def ae_name(study: Study, ae_type: str) -> str:
 
 def poisson_ci(events: int, alpha: float = 0.05) -> tuple[float, float]:
     """Exact two-sided interval for a Poisson count: chi2(alpha/2, 2k)/2 to chi2(1-alpha/2, 2k+2)/2."""
-    low = 0.0 if events == 0 else float(chi2.ppf(alpha / 2, 2 * events) / 2)
-    high = float(chi2.ppf(1 - alpha / 2, 2 * events + 2) / 2)
-    return low, high
+    return stats.poisson_interval(events, alpha)
 
 
 def exposure_weeks(study: Study) -> pd.Series:
@@ -64,7 +61,7 @@ def incidence(id: str, label: str, events: int, patient_years: float, *, populat
 
 def zero_event_upper(n: int) -> Value:
     """Upper 95% (two-sided, Clopper–Pearson) bound for a harm seen in none of ``n`` patients."""
-    high = float(beta.ppf(0.975, 1, n)) if n else None
+    high = stats.zero_event_upper(n) if n else None
     return Value(ids.ZERO_EVENT_UPPER, "Highest frequency of a harm compatible with seeing it in no patient",
                  "bound", high, "Upper limit of the exact (Clopper–Pearson) 95% interval for 0 events "
                  f"in {n} patients", ALL_STARTED, numerator=0, denominator=n, ci_low=0.0 if n else None,

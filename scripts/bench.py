@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Benchmark the real build command, run as a separate process, at several sizes (`make bench`).
+
+    python scripts/bench.py [--runs 3] [--quick] [--out build]
+
+For each size (libraries of 1, 10 and 50 studies of the demonstration cohort; one study of 48, 500 and 5,000
+patients, resampled by scripts/make_scaled_cohort.py), a copy of the project (scripts/, templates/, docs/,
+mkdocs.yml and the generated data) is made under build/bench/, and `python scripts/build.py site` is run in
+it as a child process:
+
+- cold:   build/cache, docs' generated pages and site/ removed first;
+- warm:   run again with nothing changed;
+- change: one value changed in one study (a CRP result in the first study's visits.csv), then built.
+
+Measured per run: wall time, peak memory of the child process tree (RSS, from os.wait4), the engine's time
+(printed by the build), generation = wall - engine, pages, bytes of site/ and of the largest page.
+Median and spread (min-max) of --runs runs; results to build/bench.md and build/bench.json.
+`--quick` (used by the tests) runs only the smallest size once, cold and warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "studies" / "upadacitinib-bch-2026"
+LIBRARIES = (1, 10, 50)
+COHORTS = (48, 500, 5000)
+ENGINE_LINE = re.compile(r"engine (\w+): ([0-9.]+) s")
+
+
+def make_project(work: Path, studies: int, patients: int) -> Path:
+    """A copy of the project with ``studies`` studies of ``patients`` patients each, under ``work``."""
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    shutil.copytree(ROOT / "scripts", work / "scripts", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copytree(ROOT / "templates", work / "templates")
+    shutil.copytree(ROOT / "docs", work / "docs", ignore=lambda d, names: [
+        n for n in names if Path(d) == ROOT / "docs" and n in ("families", "clinicians", "reference", "index.md")])
+    shutil.copy2(ROOT / "mkdocs.yml", work / "mkdocs.yml")
+    (work / "data" / "studies").mkdir(parents=True)
+    for name in ("releases.yml", "redirects.yml", "site.yml"):
+        if (ROOT / "data" / name).exists():
+            shutil.copy2(ROOT / "data" / name, work / "data" / name)
+    for name in ("vocab", "medicines"):  # the shared data every study is read with
+        shutil.copytree(ROOT / "data" / name, work / "data" / name)
+    if studies == 1 and patients == 48:
+        shutil.copytree(DEMO, work / "data" / "studies" / DEMO.name)
+    else:
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "make_scaled_cohort.py"), "--patients", str(patients),
+                        "--studies", str(studies), "--out", str(work / "data" / "studies")],
+                       check=True, capture_output=True)
+    return work
+
+
+def clear(work: Path) -> None:
+    for path in (work / "build", work / "site", *(work / "docs" / n for n in ("families", "clinicians", "reference"))):
+        shutil.rmtree(path, ignore_errors=True)
+    (work / "docs" / "index.md").unlink(missing_ok=True)
+
+
+def change_one_value(work: Path, step: int) -> None:
+    """Change one CRP value in the first study's visits.csv (a different value each step)."""
+    visits = sorted((work / "data" / "studies").iterdir())[0] / "visits.csv"
+    lines = visits.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    col = header.index("crp_mg_l")
+    for i in range(1, len(lines)):
+        cells = lines[i].rstrip("\n").split(",")
+        if cells[col]:
+            cells[col] = f"{1.0 + (step % 7) * 0.1:.1f}"
+            lines[i] = ",".join(cells) + "\n"
+            break
+    visits.write_text("".join(lines), encoding="utf-8")
+
+
+def run_build(work: Path, engine: str) -> dict[str, float]:
+    """One `build.py site` as a child process: wall seconds, engine seconds, peak RSS (MB)."""
+    env = os.environ | {"PYTHONPATH": str(work / "scripts"), "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, str(work / "scripts" / "build.py"), "site", "--engine", engine]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"build failed in {work}:\n{output[-3000:]}")
+    match = ENGINE_LINE.search(output)
+    engine_s = float(match.group(2)) if match else float("nan")
+    cache = re.search(r"cache: (\d+) entries reused, (\d+) computed", output)
+    return {"wall": wall, "engine": engine_s, "generation": wall - engine_s, "rss_mb": usage.ru_maxrss / 1024,
+            "reused": int(cache.group(1)) if cache else -1, "computed": int(cache.group(2)) if cache else -1}
+
+
+def site_size(site: Path) -> dict[str, float]:
+    files = [p for p in site.rglob("*") if p.is_file()]
+    pages = [p for p in files if p.suffix == ".html"]
+    return {"pages": len(pages), "site_bytes": sum(p.stat().st_size for p in files),
+            "largest_page_bytes": max((p.stat().st_size for p in pages), default=0)}
+
+
+def summarise(runs: list[dict[str, float]]) -> dict[str, float | list[float]]:
+    out: dict[str, float | list[float]] = {}
+    for key in ("wall", "engine", "generation", "rss_mb"):
+        values = [r[key] for r in runs]
+        out[key] = statistics.median(values)
+        out[f"{key}_min"], out[f"{key}_max"] = min(values), max(values)
+    out["ratio"] = out["generation"] / out["engine"] if out["engine"] else float("nan")
+    out["computed"] = runs[-1]["computed"]
+    out["reused"] = runs[-1]["reused"]
+    return out
+
+
+def bench(sizes: list[tuple[int, int, tuple[str, ...]]], runs: int, out: Path, engine: str) -> list[dict]:
+    rows = []
+    for studies, patients, modes in sizes:
+        work = make_project(out / "bench" / f"s{studies}-p{patients}", studies, patients)
+        results: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
+        for r in range(runs):
+            clear(work)
+            for mode in modes:  # cold, then warm, then change: alternating within each run
+                if mode == "change":
+                    change_one_value(work, r)
+                results[mode].append(run_build(work, engine))
+                print(f"  {studies} studies x {patients} patients, {mode}, run {r + 1}: "
+                      f"{results[mode][-1]['wall']:.2f} s", flush=True)
+        size = site_size(work / "site")
+        for mode in modes:
+            rows.append({"studies": studies, "patients": patients, "mode": mode, "engine": engine, "runs": runs,
+                         **summarise(results[mode]), **size})
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    head = ("| studies | patients | mode | wall s (min–max) | generation s | engine s | generation / engine "
+            "| peak RSS MB | recomputed | pages | site MB | largest page KB |\n|" + "---|" * 12 + "\n")
+    body = "".join(
+        f"| {r['studies']} | {r['patients']} | {r['mode']} | {r['wall']:.2f} ({r['wall_min']:.2f}–{r['wall_max']:.2f}) "
+        f"| {r['generation']:.2f} | {r['engine']:.2f} | {r['ratio']:.2f}× | {r['rss_mb']:.0f} "
+        f"| {r['computed'] // 2 if r['computed'] >= 0 else '?'} studies "
+        f"| {r['pages']} | {r['site_bytes'] / 1e6:.1f} | {r['largest_page_bytes'] / 1e3:.0f} |\n" for r in rows)
+    return head + body
+
+
+def costs(rows: list[dict]) -> str:
+    lines = []
+    cold = {(r["studies"], r["patients"]): r for r in rows if r["mode"] == "cold"}
+    for (s, p), r in sorted(cold.items()):
+        if p == 48:
+            lines.append(f"- {s} studies, cold: generation {r['generation'] / s:.2f} s per study, engine "
+                         f"{1000 * r['engine'] / r['pages']:.0f} ms per page, "
+                         f"largest page {r['largest_page_bytes'] / 1e3:.0f} KB")
+    for (s, p), r in sorted(cold.items()):
+        if s == 1:
+            lines.append(f"- 1 study of {p} patients, cold: generation {r['generation']:.2f} s "
+                         f"({1000 * r['generation'] / p:.1f} ms per patient)")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per size and mode (default: %(default)s)")
+    parser.add_argument("--quick", action="store_true", help="only the smallest size, once, cold and warm")
+    parser.add_argument("--engine", default="mkdocs", choices=("mkdocs", "zensical"))
+    parser.add_argument("--out", type=Path, default=ROOT / "build", help="where bench.md and bench.json go")
+    parser.add_argument("--libraries", default=",".join(map(str, LIBRARIES)),
+                        help="numbers of studies (48 patients each) (default: %(default)s)")
+    parser.add_argument("--cohorts", default=",".join(map(str, COHORTS)),
+                        help="patients in one study (default: %(default)s)")
+    args = parser.parse_args(argv)
+    libraries = [int(n) for n in args.libraries.split(",") if n]
+    cohorts = [int(n) for n in args.cohorts.split(",") if n]
+    if args.quick:
+        sizes, runs = [(1, 48, ("cold", "warm"))], 1
+    else:
+        all_modes = ("cold", "warm", "change")
+        sizes = [(n, 48, all_modes if n <= 10 else ("cold", "warm")) for n in libraries]
+        sizes += [(1, p, ("cold", "warm")) for p in cohorts if p != 48 or 1 not in libraries]
+        runs = args.runs
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = bench(sizes, runs, args.out, args.engine)
+    text = (f"# Build benchmark ({args.engine}; {runs} run(s) each; median, min–max)\n\n"
+            "Each run is `python scripts/build.py site` as a separate process in a copy of the project. "
+            "generation = wall − engine (imports, validation, summaries, charts, pages, reading gate, writing, "
+            "start-up and shutdown). recomputed: studies whose summaries and charts were not in the cache.\n\n"
+            + table(rows) + "\n" + costs(rows))
+    (args.out / "bench.md").write_text(text, encoding="utf-8")
+    (args.out / "bench.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

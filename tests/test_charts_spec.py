@@ -1,0 +1,38 @@
+"""Charts are drawn without Altair's schema validation (charts.VALIDATE); here every chart is validated."""
+
+from __future__ import annotations
+
+import altair as alt
+
+from evidence_site import charts, paths
+from evidence_site.figures import study_figures
+from evidence_site.present import view
+from evidence_site.summarise import number_book
+
+
+def figures(study, book):
+    import yaml
+
+    words = yaml.safe_load((paths.TEMPLATES / "families" / "words.yml").read_text(encoding="utf-8"))
+    return study_figures(study, view(study, book, words), book, "https://example.org/")
+
+
+def test_every_chart_spec_validates_and_draws_the_same_svg(minimal, monkeypatch):
+    book = number_book([minimal])
+    assert charts.VALIDATE is False
+    fast = figures(minimal, book)
+    seen = []
+    original = alt.TopLevelMixin.to_dict
+
+    def validating(self, *args, **kwargs):
+        seen.append(kwargs.get("validate"))
+        return original(self, *args, **kwargs)
+
+    drawn = []
+    to_svg = charts.to_svg
+    monkeypatch.setattr(charts, "VALIDATE", True)
+    monkeypatch.setattr(alt.TopLevelMixin, "to_dict", validating)
+    monkeypatch.setattr(charts, "to_svg", lambda chart: drawn.append(chart) or to_svg(chart))
+    checked = figures(minimal, number_book([minimal]))  # raises on an invalid spec
+    assert drawn and seen.count(True) >= len(drawn)  # each chart validated (Altair passes False to parts)
+    assert {k: f.svg for k, f in checked.items()} == {k: f.svg for k, f in fast.items()}

@@ -1,0 +1,75 @@
+"""Both engines build the same staged folder: every page exists in both outputs with the same visible numbers."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from evidence_site import engines, paths
+from evidence_site.pipeline import build_site
+
+
+def test_staged_config_is_complete_and_engine_neutral(tmp_path: Path) -> None:
+    nav = [{"Home": "index.md"}, {"For families": ["families/index.md", {"A": [{"B": "families/a/b.md"}]}]}]
+    config = engines.staged_config(paths.MKDOCS_YML, tmp_path, tmp_path / "docs", tmp_path / "site", nav,
+                                   {"data_fingerprint": "abc"})
+    written = yaml.safe_load(engines.write_config(config, tmp_path / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert written["nav"] == nav
+    assert written["docs_dir"] == "docs" and written["site_dir"] == "site"
+    assert Path(written["theme"]["custom_dir"]).is_absolute() and Path(written["theme"]["custom_dir"]).is_dir()
+    assert written["extra"]["data_fingerprint"] == "abc" and written["extra"]["nav_width"] == 2
+    assert written["extra"]["family_reading_grade_max"] == 8  # the project's own extra is kept
+
+
+def test_theme_override_uses_no_python_string_methods() -> None:
+    """MiniJinja (Zensical) has no str methods: `unknown method: string has no method named split`."""
+    text = (paths.THEME_OVERRIDES / "main.html").read_text(encoding="utf-8")
+    assert not re.search(r"\.(split|startswith|endswith|strip|lower|upper|format|join)\(", text)
+
+
+def _visible(page: Path) -> tuple[str, list[str]]:
+    """The article's visible text and the numbers in it."""
+    text = page.read_text(encoding="utf-8")
+    article = re.search(r"<article[^>]*>(.*?)</article>", text, re.DOTALL)
+    body = article.group(1) if article else text
+    body = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", body, flags=re.DOTALL)
+    body = re.sub(r'<a [^>]*class="headerlink"[^>]*>.*?</a>', " ", body, flags=re.DOTALL)
+    body = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    words = " ".join(body.split())
+    return words, re.findall(r"\d+(?:[.,]\d+)*%?", words)
+
+
+@pytest.mark.skipif(not any(Path(p).is_file() for p in (engines.ZENSICAL_VENV / "bin" / "zensical",
+                                                         shutil.which("zensical") or "")),
+                    reason="Zensical not installed (make zensical)")
+def test_mkdocs_and_zensical_give_the_same_pages_and_numbers(tmp_path: Path) -> None:
+    outputs = {}
+    for engine in engines.ENGINES:
+        root = tmp_path / engine
+        shutil.copytree(paths.DOCS, root / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
+        build_site(paths.STUDIES, paths.TEMPLATES, root / "docs", root / "site", paths.MKDOCS_YML, root / "build",
+                   progress=lambda _: None, warn=lambda _: None, engine=engine)
+        outputs[engine] = root / "site"
+    pages = {e: {p.relative_to(s).as_posix() for p in s.rglob("index.html")} for e, s in outputs.items()}
+    assert pages["mkdocs"] == pages["zensical"]
+    assert len(pages["mkdocs"]) > 20
+    for page in sorted(pages["mkdocs"]):
+        m_text, m_numbers = _visible(outputs["mkdocs"] / page)
+        z_text, z_numbers = _visible(outputs["zensical"] / page)
+        assert m_numbers == z_numbers, page
+        assert m_text == z_text, page
+    assert (outputs["zensical"] / "numbers.json").read_bytes() == (outputs["mkdocs"] / "numbers.json").read_bytes()
+
+
+def test_large_libraries_list_only_the_audience_index_in_the_menu() -> None:
+    sections = [{f"Study {i}": [{"Overview": f"families/s{i}/index.md"}]} for i in range(engines.NAV_STUDIES_MAX + 1)]
+    nav = [{"Home": "index.md"}, {"For families": ["families/index.md", *sections]}, {"About": ["privacy.md"]}]
+    assert engines.compact_nav(nav) == [{"Home": "index.md"}, {"For families": ["families/index.md"]},
+                                        {"About": ["privacy.md"]}]
+    small = [{"Home": "index.md"}, {"For families": ["families/index.md", *sections[:3]]}]
+    assert engines.compact_nav(small) == small
