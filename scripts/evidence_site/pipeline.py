@@ -33,7 +33,7 @@ from .present import view
 from .readability import family_gate as reading_gate
 from .reference import data_format_docs
 from .releases import load_releases
-from .render import AUDIENCES, Page, environment, page_plan, render_page
+from .render import AUDIENCES, EXAMPLE_SUFFIX, Page, environment, page_plan, render_page
 from .schema import SCHEMA_VERSION
 from .topics import aggregate_view, forest_figure, topic_views
 from .urls import redirect_files
@@ -61,7 +61,8 @@ class Generated:
         for audience in AUDIENCES:
             section: list[Any] = [p.md_path for p in self.pages if p.audience == audience and not p.study]
             for study in self.studies:
-                section.append({escape.html_text(study.spec.short_title): [
+                label = study.spec.short_title + (EXAMPLE_SUFFIX if study.synthetic else "")
+                section.append({escape.html_text(label): [
                     {p.title: p.md_path} for p in self.pages if p.audience == audience and p.study == study.id]})
             nav.append({f"For {audience}": section})
         reference = [{p.title: p.md_path} for p in self.pages if p.audience == "reference"]

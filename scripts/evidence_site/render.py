@@ -44,6 +44,9 @@ class Page:
     topic: str = ""  # topic pages: the medicine
 
 
+EXAMPLE_SUFFIX = " (made-up example)"  # on every title of a synthetic study's pages
+
+
 def page_plan(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any] | None = None) -> list[Page]:
     """Every page of the site, in navigation order, from ``templates/pages.yml``.
 
@@ -70,7 +73,8 @@ def page_plan(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any]
                 slug = entry["slug"]
                 md = f"{audience}/{study.id}/{slug or 'index'}.md"
                 url = f"{audience}/{study.id}/" + (f"{slug}/" if slug else "")
-                pages.append(Page(entry["template"], md, url, entry["title"], audience, study.id))
+                title = entry["title"] + (EXAMPLE_SUFFIX if study.synthetic else "")  # tabs, menus, search
+                pages.append(Page(entry["template"], md, url, title, audience, study.id))
     for entry in plan["reference"]:
         pages.append(Page(entry["template"], f"reference/{entry['slug']}.md", f"reference/{entry['slug']}/",
                           entry["title"], "reference"))

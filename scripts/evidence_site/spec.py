@@ -116,7 +116,8 @@ class Medicine:
     clinician: dict[str, Fact] = f("Clinician facts: boxed_warning and any others, each with its source.",
                                    default={})
     emergency_signs: list[str] = f("Signs that need the emergency number now (stroke, clot, heart attack, severe "
-                                   "allergic reaction), in plain words.", default=[])
+                                   "allergic reaction, signs of sepsis, sudden severe belly pain), in plain words.",
+                                   default=[])
     same_day_signs: list[str] = f("Signs that need the care team the same day (infection, shingles, liver "
                                   "trouble, belly pain with fever, a new lump), in plain words.", default=[])
     blood_tests: list[str] = f("What the blood tests check, in plain words.", default=[])
@@ -305,6 +306,10 @@ class Measure:
     plain: str = f("Family words for having it, e.g. 'in remission without steroids' (empty: not shown to "
                    "families).", default="")
     families: bool = f("Show it on the family pages and the family topic page.", default=False)
+    headline: bool = f("The study's one figure for the home page (choose the primary or the strictest outcome, "
+                       "not the most favourable one).", default=False)
+    family_note: str = f("A plain sentence printed after the figure on family pages (e.g. what it does not show).",
+                         default="")
 
 
 @dataclass(frozen=True, kw_only=True)

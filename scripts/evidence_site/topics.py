@@ -51,6 +51,8 @@ class Row:
     has_interval: bool
     families: bool
     plain: str
+    headline: bool = False  # the study's figure on the home page
+    family_note: str = ""
 
     @property
     def when(self) -> str:
@@ -80,6 +82,12 @@ class AggregateView:
     def family_rows(self) -> list[Row]:
         return [r for r in self.outcomes + self.adverse if r.families]
 
+    @property
+    def headline_rows(self) -> list[Row]:
+        """The figure for the home page: the one marked `headline`, else the first family outcome."""
+        rows = self.family_rows
+        return [r for r in rows if r.headline] or rows[:1]
+
 
 def source_mark(study: AggregateStudy) -> str:
     if study.synthetic:
@@ -89,8 +97,8 @@ def source_mark(study: AggregateStudy) -> str:
 
 
 def disease_words(study: AggregateStudy, group: str) -> str:
-    if group == "all":
-        return " or ".join(study.vocab.diagnoses[d].label for d in study.spec.diagnoses)
+    if group == "all":  # the study's condition in its own words (e.g. acute severe ulcerative colitis)
+        return study.spec.condition
     if group in study.spec.subgroups:
         return study.spec.subgroups[group]
     return study.vocab.diagnoses[group].label
@@ -115,7 +123,7 @@ def aggregate_view(study: AggregateStudy) -> AggregateView:
         row = Row(f"{study.id}.{row_id(r)}", r["section"], r["key"], m.label, m.definition, r["population"],
                   disease_words(study, r["group"]), None if pd.isna(r["week"]) else int(r["week"]),
                   "" if pd.isna(r["note"]) else r["note"], r["confirmed"], r["count_basis"] in ("reported", "derived"),
-                  m.families and bool(m.plain) and r["section"] != "baseline", m.plain)
+                  m.families and bool(m.plain) and r["section"] != "baseline", m.plain, m.headline, m.family_note)
         {"baseline": sv.baseline, "outcome": sv.outcomes, "adverse_event": sv.adverse}[r["section"]].append(row)
     return sv
 
@@ -273,29 +281,35 @@ def forest_figure(topic: TopicView, book: NumberBook) -> Figure | None:
     for c in topic.comparisons:
         for sv, row in c.rows:
             n = f"n={book[sv.n_id].value}" if sv.n_id else "n not stated"
-            label = f"{sv.spec.publication.short} ({n}) · {row.disease} · {row.when} · " \
-                    f"{POPULATION_SHORT[row.population]}"
-            items.append((c.label, label, book[row.id]))
+            panel = f"{c.label} · {row.when} · {POPULATION_SHORT[row.population]}"  # only alike rows share a panel
+            items.append((panel, f"{sv.spec.publication.short} ({n}) · {row.disease}", book[row.id]))
         if c.pooled:
-            items.append((c.label, f"POOLED: {book[c.pooled].population}", book[c.pooled]))
+            first = c.rows[0][1]
+            items.append((f"{c.label} · {first.when} · {POPULATION_SHORT[first.population]}",
+                          f"POOLED: {book[c.pooled].population}", book[c.pooled]))
+    order: dict[str, int] = {}
+    for panel, _, _ in items:
+        order.setdefault(panel, len(order))
+    items.sort(key=lambda item: order[item[0]])  # stable: rows keep their order within a panel
     if not items:
         return None
     frame = pd.DataFrame([{"outcome": outcome, "label": label, "pct": v.value * 100,
                            "low": None if v.ci_low is None else v.ci_low * 100,
                            "high": None if v.ci_high is None else v.ci_high * 100} for outcome, label, v in items])
-    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=560))
+    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=600))
     scale = alt.Scale(domain=[0, 100])
     bars = alt.Chart().mark_rule(color=MUTED, strokeWidth=2).encode(
-        y=y, x=alt.X("low:Q", scale=scale, title="% (dot); 95% interval (line) where the source's numbers allow one"),
+        y=y, x=alt.X("low:Q", scale=scale, axis=alt.Axis(values=[0, 25, 50, 75, 100]),
+                     title="% (dot); 95% interval (line) where the source's numbers allow one"),
         x2="high:Q").transform_filter("isValid(datum.low)")
     dots = alt.Chart().mark_point(filled=True, size=70, color=FILLED).encode(y=y, x=alt.X("pct:Q", scale=scale))
     title = f"{topic.names['Medicine']}: what each study reported"
     header = alt.Header(title=None, labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
                         labelFontWeight="bold", labelFontSize=12, labelLimit=700)
+    panels = alt.Row("outcome:N", sort=list(order), header=header)
     chart = alt.layer(bars, dots, data=frame).properties(width=300, height=alt.Step(22)).facet(
-        row=alt.Row("outcome:N", sort=None, header=header), spacing=10).resolve_scale(y="independent").properties(
-        title=title, description=title)
+        row=panels, spacing=10).resolve_scale(y="independent").properties(title=title, description=title)
     alt_text = f"{title}. " + " ".join(
         f"{outcome}, {label}: {fmt.clinical(v) if v.ci_low is not None else fmt.percent(v) + ' reported, no interval'}."
         for outcome, label, v in items)
-    return Figure("forest", to_svg(_config(chart)), alt_text, tuple(v.id for _, _, v in items))
+    return Figure("forest", to_svg(_config(chart, padding=96)), alt_text, tuple(v.id for _, _, v in items))
