@@ -186,3 +186,38 @@ def test_new_study_walkthrough(tmp_path: Path) -> None:
     # and the records kind
     commands.new_study(Namespace(studies=studies, id="records-2026", kind="records", templates=paths.TEMPLATES))
     assert {s.id for s in load_studies(studies)} == {"my-study-2026", "records-2026"}
+
+
+def test_a_percentage_printed_with_one_decimal_agrees_with_its_count(tmp_path: Path) -> None:
+    """14/30 printed as 46.7% is the same figure; 46.6% is not (a coordinator's walkthrough found 46.7 flagged)."""
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    csv = tmp_path / "studies" / "cohen" / "results.csv"
+    text = csv.read_text(encoding="utf-8")
+    csv.write_text(text.replace("outcome,combined_remission,with_data,all,8,13,31,,reported",
+                                "outcome,combined_remission,with_data,all,8,13,31,41.9,reported"), encoding="utf-8")
+    book = generate(load_studies(tmp_path / "studies"), paths.TEMPLATES, site=site_inputs()).book
+    assert book["cohen.res_combined_remission_w8_all_with_data"].agrees_with_published is True
+    csv.write_text(text.replace("outcome,combined_remission,with_data,all,8,13,31,,reported",
+                                "outcome,combined_remission,with_data,all,8,13,31,41.8,reported"), encoding="utf-8")
+    with pytest.raises(BuildError, match="does not round to the percent"):
+        load_studies(tmp_path / "studies")
+
+
+def test_a_yaml_error_in_an_aggregate_study_is_not_reported_as_a_wrong_table(tmp_path: Path) -> None:
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    yml = tmp_path / "studies" / "cohen" / "study.yml"
+    yml.write_text(yml.read_text(encoding="utf-8").replace('short_title: "', 'short_title: Cohen: "', 1),
+                   encoding="utf-8")
+    with pytest.raises(BuildError) as err:
+        load_studies(tmp_path / "studies")
+    text = str(err.value)
+    assert "not valid YAML" in text and "does not belong" not in text and "patients.csv" not in text
+
+
+def test_an_unknown_medicine_says_how_to_add_one(tmp_path: Path) -> None:
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    yml = tmp_path / "studies" / "cohen" / "study.yml"
+    yml.write_text(yml.read_text(encoding="utf-8").replace("medicine: upadacitinib", "medicine: tofacitinib"),
+                   encoding="utf-8")
+    with pytest.raises(BuildError, match=r"add a file data/medicines/tofacitinib\.yml"):
+        load_studies(tmp_path / "studies")

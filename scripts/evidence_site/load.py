@@ -423,7 +423,11 @@ def read_study(folder: Path) -> RawStudy:
             meta = {str(k): v for k, v in loaded.items()}
 
     tables: dict[str, pd.DataFrame] = {}
-    kind = meta.get("kind", "records")
+    # Without a readable `kind:` (a YAML error above), the files present decide, so that a typo in study.yml
+    # is never reported as "remove results.csv".
+    inferred = "aggregate" if (folder / "results.csv").is_file() and not (folder / "patients.csv").is_file() \
+        else "records"
+    kind = meta.get("kind", inferred if not meta else "records")
     wanted, other = (AGGREGATE_TABLES, TABLES) if kind == "aggregate" else (TABLES, AGGREGATE_TABLES)
     # rule: kind_matches_files
     for table in other:

@@ -188,11 +188,11 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
     def known(path: str, code: str, options: dict[str, Any] | list[str], what: str, hint: str = "") -> None:
         if code not in options:
             add(path, f"Unknown {what}.", "one of " + ", ".join(options), repr(code),
-                closest(code, list(options)) or hint)
+                " If not: ".join(h for h in (closest(code, list(options)), hint) if h))
 
     # rule: medicine_known
     known("medicine", spec.medicine, medicines, "medicine",
-          f"Add a file data/medicines/{spec.medicine}.yml (copy an existing medicine file and rewrite every fact).")
+          f"add a file data/medicines/{spec.medicine}.yml (copy an existing medicine file and rewrite every fact).")
     # rule: diagnoses_known; rule: therapies_known
     for i, dx in enumerate(spec.diagnoses):
         known(f"diagnoses[{i}]", dx, vocab.diagnoses, "diagnosis", "Add it under `vocab: diagnoses:`.")
@@ -629,7 +629,8 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
     # rule: medicine_known
     if spec.medicine not in medicines:
         add("medicine", "Unknown medicine.", "one of " + ", ".join(medicines), repr(spec.medicine),
-            closest(spec.medicine, list(medicines)) or f"Add a file data/medicines/{spec.medicine}.yml.")
+            " If not: ".join(h for h in (closest(spec.medicine, list(medicines)), f"add a file data/medicines/"
+                             f"{spec.medicine}.yml (copy an existing medicine file and rewrite every fact).") if h))
     # rule: diagnoses_known
     for i, dx in enumerate(spec.diagnoses):
         if dx not in vocab.diagnoses:

@@ -23,7 +23,8 @@ def agrees(value: Value, published: str, precision: str) -> bool:
         return number(x, 1) == published.strip()
     if precision == "percent":
         pct = re.search(r"(\d+(?:\.\d+)?)\s*%", published)
-        ok = pct is not None and round_half_up(x * 100) == float(pct.group(1))
+        digits = len(pct.group(1).partition(".")[2]) if pct else 0  # as many decimals as the source printed
+        ok = pct is not None and round_half_up(x * 100, digits) == float(pct.group(1))
         counts = re.search(r"(\d+)\s+of\s+(\d+)", published)
         if counts:
             ok = ok and (value.numerator, value.denominator) == (int(counts.group(1)), int(counts.group(2)))
