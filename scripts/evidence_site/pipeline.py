@@ -33,7 +33,7 @@ from .present import view
 from .readability import family_gate as reading_gate
 from .reference import data_format_docs
 from .releases import load_releases
-from .render import AUDIENCES, Page, environment, page_plan, render_page
+from .render import AUDIENCES, Page, environment, neighbours, page_plan, render_page
 from .schema import SCHEMA_VERSION
 from .urls import redirect_files
 from .validate import Study, validate, validate_shared
@@ -161,13 +161,14 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     docs = data_format_docs()
     # The word list is rendered last: it lists only the words that the study's other family pages use.
     last = [p for p in pages if p.template == GLOSSARY_TEMPLATE]
-    files = {p.md_path: render_page(env, p, views, book, figures, site, docs).encode("utf-8")
+    files = {p.md_path: render_page(env, p, views, book, figures, site, docs,
+                                    {"pager": neighbours(pages, p)}).encode("utf-8")
              for p in pages if p not in last}
     for p in last:
         used = {m for q in pages if q.audience == "families" and q.study == p.study and q.md_path in files
                 for m in re.findall(r"glossary\.md#([\w-]+)\)", files[q.md_path].decode("utf-8"))}
         files[p.md_path] = render_page(env, p, views, book, figures, site, docs,
-                                       {"glossary_used": sorted(used)}).encode("utf-8")
+                                       {"glossary_used": sorted(used), "pager": neighbours(pages, p)}).encode("utf-8")
     for key, fig in figures.items():
         files[f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg"] = fig.svg.encode("utf-8")
     for study in studies:
