@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     add("--port", type=int, default=8000, help="port for `serve` on 127.0.0.1 (default: %(default)s)")
     add("--strict-published", action="store_true",
         help="`site`: stop when the data contradict a published figure (default: a warning on the page and in the log)")
+    add("--publish", action="store_true",
+        help="`site`: a build for publication; stops while site_url in mkdocs.yml is a placeholder")
     args = parser.parse_args(argv)
     try:
         commands.COMMANDS[args.command](args)

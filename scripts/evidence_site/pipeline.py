@@ -35,7 +35,7 @@ from .reference import data_format_docs
 from .releases import load_releases
 from .render import AUDIENCES, Page, environment, neighbours, page_plan, render_page
 from .schema import SCHEMA_VERSION
-from .urls import redirect_files
+from .urls import publication_address_problem, redirect_files
 from .validate import Study, validate, validate_shared
 from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
 
@@ -210,13 +210,20 @@ def _environment(name: str, value: str) -> Iterator[None]:
 def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
                site: Path = paths.SITE, config: Path = paths.MKDOCS_YML, build: Path = paths.BUILD,
                progress: Progress = print, strict_published: bool = False, warn: Progress = _warn,
-               engine: str = "mkdocs") -> Generated:
+               engine: str = "mkdocs", publish: bool = False) -> Generated:
     """The whole build. docs/ and site/ change only if every step succeeds.
+
+    ``publish``: a build for publication, which refuses a placeholder ``site_url`` (handouts print it).
 
     A published figure that the data do not reproduce is a warning (in the log and on the clinicians'
     overview page); with ``strict_published`` it stops the build.
     """
     started = time.perf_counter()
+    if publish:
+        problem = publication_address_problem(site_inputs(config, studies_dir.parent)["site_url"], config.name)
+        if problem:
+            raise BuildError(f"Not a publication build: the site address is not set. Nothing was written.\n"
+                             f"  - {problem}")
     studies = load_studies(studies_dir)
     progress(f"validated {len(studies)} study(ies): " + ", ".join(
         f"{s.id} ({len(s.patients)} patients, {s.spec.status} data)" for s in studies))
