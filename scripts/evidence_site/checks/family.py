@@ -143,8 +143,8 @@ _FOCUS = """() => {
   }
   const offscreen = r.right <= 0 || r.left >= innerWidth || r.width === 0 || r.height === 0;
   const name = el.textContent.trim() || el.getAttribute('aria-label') || el.getAttribute('title') || '';
-  return {what: el.tagName.toLowerCase() + ' ' + name.trim().slice(0, 40), content: !!el.closest('article'),
-          hidden: hidden || offscreen,
+  return {what: el.tagName.toLowerCase() + ' ' + name.trim().slice(0, 40),
+          content: !!el.closest('.md-content, .md-footer'), hidden: hidden || offscreen,
           outline: s.outlineStyle === 'none' ? 0 : parseFloat(s.outlineWidth)};
 }"""
 

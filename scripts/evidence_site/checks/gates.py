@@ -112,6 +112,9 @@ class BrowserGates:
                 results.update(printer(tab))
             if settings.dark_scheme:
                 results.update(self._dark(tab, page, shots))
+                shot = results["screenshots"]
+                shot.details.append(screenshot_name(page, first_vp, "dark"))
+                shot.figure = str(len(shot.details))
         finally:
             context.close()
         results["repeat visit"] = self._repeat_visit(page, family)
