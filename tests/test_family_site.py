@@ -30,7 +30,8 @@ def records(built: Path) -> list[dict]:
 class Article(HTMLParser):
     """The text of a page's <article>, as (text, link href or None, not prose) runs.
 
-    Not prose: headings, admonition titles and footnotes (the sources).
+    Not prose: headings, admonition titles, footnotes (the sources) and the note that explains the key
+    messages' glossary words in place (its definitions).
     """
 
     def __init__(self) -> None:
@@ -52,8 +53,8 @@ class Article(HTMLParser):
             self._href.append(a.get("href"))
         if re.fullmatch(r"h[1-6]", tag) or "admonition-title" in (a.get("class") or ""):
             self._title += 1
-        if tag == "div":
-            self._divs.append("footnote" in (a.get("class") or ""))
+        if tag in ("div", "details"):
+            self._divs.append(any(c in (a.get("class") or "") for c in ("footnote", "glossary-note")))
         if tag == "img":
             self.images.append({k: v or "" for k, v in a.items()})
 
@@ -64,7 +65,7 @@ class Article(HTMLParser):
             return
         if tag == "a" and self._href:
             self._href.pop()
-        if tag == "div" and self._divs:
+        if tag in ("div", "details") and self._divs:
             self._divs.pop()
         if re.fullmatch(r"h[1-6]", tag) or (tag == "p" and self._title):
             self._title = max(0, self._title - 1)

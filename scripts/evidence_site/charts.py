@@ -16,7 +16,7 @@ from . import fmt
 from .numbers import Value
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-INK, MUTED, FILLED, EMPTY = "#1f2937", "#4b5563", "#3949ab", "#8c939d"
+INK, MUTED, FILLED, EMPTY = "#1f2937", "#4b5563", "#3949ab", "#ffffff"
 # A simple child figure (head and body) as an SVG path, drawn in a unit box centred on 0,0.
 CHILD = ("M0,-0.95 A0.28,0.28 0 1 1 0,-0.39 A0.28,0.28 0 1 1 0,-0.95 Z "
          "M-0.42,-0.3 L0.42,-0.3 L0.5,0.35 L0.26,0.35 L0.24,0.95 L-0.24,0.95 L-0.26,0.35 L-0.5,0.35 Z")
@@ -74,14 +74,21 @@ def proportions_figure(name: str, values: list[Value], title: str, labels: dict[
     return Figure(name, to_svg(proportions_chart(values, title, labels)), alt_text, tuple(v.id for v in values))
 
 
-def icon_array(filled: int, total: int = 10, columns: int = 10, title: str = "") -> alt.Chart:
-    """A part-to-whole grid of child figures: ``filled`` coloured out of ``total``."""
+def icon_array(filled: int, total: int = 10, columns: int = 10, title: str = "") -> alt.LayerChart:
+    """A part-to-whole grid of child figures: ``filled`` solid out of ``total``, the others hollow outlines.
+
+    The two kinds differ by pattern (solid or outline) as well as colour, so they stay apart in greyscale and on
+    a black-and-white photocopy (the print gate measures their contrast).
+    """
     rows = pd.DataFrame({
         "i": range(total), "col": [i % columns for i in range(total)], "row": [i // columns for i in range(total)],
         "group": ["yes" if i < filled else "no" for i in range(total)]})
-    chart = alt.Chart(rows).mark_point(shape=CHILD, filled=True, size=900, strokeWidth=0).encode(
-        x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None),
-        color=alt.Color("group:N", scale=alt.Scale(domain=["yes", "no"], range=[FILLED, EMPTY]), legend=None))
+    base = alt.Chart(rows).encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
+    solid = base.transform_filter(alt.datum.group == "yes").mark_point(
+        shape=CHILD, filled=True, size=900, strokeWidth=0, color=FILLED, opacity=1)
+    hollow = base.transform_filter(alt.datum.group == "no").mark_point(
+        shape=CHILD, filled=True, size=820, fill=EMPTY, stroke=MUTED, strokeWidth=2, opacity=1)
+    chart = alt.layer(solid, hollow)
     return _config(chart.properties(width=alt.Step(34), height=alt.Step(52), description=title), padding=4)
 
 

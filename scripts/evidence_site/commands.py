@@ -19,7 +19,8 @@ from .write import contained
 
 def site(args: argparse.Namespace) -> None:
     build_site(args.studies, args.templates, args.docs, args.site, progress=_progress,
-               strict_published=getattr(args, "strict_published", False), engine=getattr(args, "engine", "mkdocs"))
+               strict_published=getattr(args, "strict_published", False), engine=getattr(args, "engine", "mkdocs"),
+               publish=getattr(args, "publish", False))
 
 
 def pages(args: argparse.Namespace) -> None:

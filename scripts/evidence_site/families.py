@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from . import fmt
+from . import escape, fmt
 from .errors import TemplateError
 from .numbers import Value
 
@@ -198,6 +198,33 @@ def _link_line(line: str, todo: list[Term], href: str) -> tuple[str, list[Term]]
         todo = [t for t in todo if t is not term]
 
 
+KEY_MESSAGES = '<div class="key-messages" markdown>'
+
+
+def explain_key_terms(markdown: str, terms: list[Term], href: str, summary: str) -> str:
+    """After the key messages, an expandable note that explains in place the glossary words linked in them.
+
+    The links still lead to the word list (the fallback without the note); the note saves a phone reader the
+    trip. Definitions and terms are escaped (they may come from a medicine's data file).
+    """
+    lines = markdown.split("\n")
+    if KEY_MESSAGES not in (line.strip() for line in lines):
+        return markdown
+    start = next(i for i, line in enumerate(lines) if line.strip() == KEY_MESSAGES)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].strip() == "</div>"), None)
+    if end is None:
+        return markdown
+    linked = re.findall(rf"\]\({re.escape(href)}#([\w-]+)\)", "\n".join(lines[start:end]))
+    by_anchor = {t.anchor: t for t in terms}
+    used = [by_anchor[a] for a in dict.fromkeys(linked) if a in by_anchor]
+    if not used:
+        return markdown
+    note = ["", '<details class="glossary-note" markdown>', f"<summary>{escape.html_text(summary)}</summary>", ""]
+    note += [f"- **{escape.text(t.term)}**: {escape.text(t.definition)}" for t in used]
+    note += ["", "</details>", ""]
+    return "\n".join(lines[:end + 1] + note + lines[end + 1:])
+
+
 def _free_spans(line: str) -> list[tuple[int, int]]:
     spans, pos = [], 0
     for m in _PROTECTED.finditer(line):
@@ -233,7 +260,9 @@ def install(env: jinja2.Environment) -> None:
     def glossary_links(context: jinja2.runtime.Context, markdown: str) -> str:
         page = context["page"]
         href = context["link"](f"families/{page.study}/glossary.md")
-        return link_glossary_terms(markdown, glossary_terms(context), href)
+        terms = glossary_terms(context)
+        linked = link_glossary_terms(markdown, terms, href)
+        return explain_key_terms(linked, terms, href, _load_yaml(context.environment, WORDS_FILE)["glossary_note"])
 
     @jinja2.pass_environment
     def family_words(environment: jinja2.Environment) -> dict[str, Any]:

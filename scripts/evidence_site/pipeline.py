@@ -33,10 +33,10 @@ from .present import view
 from .readability import family_gate as reading_gate
 from .reference import data_format_docs
 from .releases import load_releases
-from .render import AUDIENCES, EXAMPLE_SUFFIX, Page, environment, page_plan, render_page
+from .render import AUDIENCES, EXAMPLE_SUFFIX, Page, environment, neighbours, page_plan, render_page
 from .schema import SCHEMA_VERSION
 from .topics import aggregate_view, forest_figure, topic_views
-from .urls import redirect_files
+from .urls import publication_address_problem, redirect_files
 from .validate import Study, validate, validate_shared
 from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
 
@@ -175,13 +175,14 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     # The word list is rendered last: it lists only the words that the study's other family pages use.
     last = [p for p in pages if p.template == GLOSSARY_TEMPLATE]
     files = {p.md_path: render_page(env, p, views, book, figures, site, docs,
-                                   {"topic": topics[p.topic]} if p.topic else {"topics": topics}).encode("utf-8")
+                                   ({"topic": topics[p.topic]} if p.topic else {"topics": topics})
+                                   | {"pager": neighbours(pages, p)}).encode("utf-8")
              for p in pages if p not in last}
     for p in last:
         used = {m for q in pages if q.audience == "families" and q.study == p.study and q.md_path in files
                 for m in re.findall(r"glossary\.md#([\w-]+)\)", files[q.md_path].decode("utf-8"))}
         files[p.md_path] = render_page(env, p, views, book, figures, site, docs,
-                                       {"glossary_used": sorted(used)}).encode("utf-8")
+                                       {"glossary_used": sorted(used), "pager": neighbours(pages, p)}).encode("utf-8")
     for key, fig in figures.items():
         files[f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg"] = fig.svg.encode("utf-8")
     for study in studies:
@@ -224,13 +225,20 @@ def _environment(name: str, value: str) -> Iterator[None]:
 def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
                site: Path = paths.SITE, config: Path = paths.MKDOCS_YML, build: Path = paths.BUILD,
                progress: Progress = print, strict_published: bool = False, warn: Progress = _warn,
-               engine: str = "mkdocs") -> Generated:
+               engine: str = "mkdocs", publish: bool = False) -> Generated:
     """The whole build. docs/ and site/ change only if every step succeeds.
+
+    ``publish``: a build for publication, which refuses a placeholder ``site_url`` (handouts print it).
 
     A published figure that the data do not reproduce is a warning (in the log and on the clinicians'
     overview page); with ``strict_published`` it stops the build.
     """
     started = time.perf_counter()
+    if publish:
+        problem = publication_address_problem(site_inputs(config, studies_dir.parent)["site_url"], config.name)
+        if problem:
+            raise BuildError(f"Not a publication build: the site address is not set. Nothing was written.\n"
+                             f"  - {problem}")
     studies = load_studies(studies_dir)
     progress(f"validated {len(studies)} study(ies): " + ", ".join(
         f"{s.id} (" + (f"{len(s.results)} reported figures" if s.kind == "aggregate" else f"{len(s.patients)} patients")

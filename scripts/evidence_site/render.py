@@ -29,6 +29,7 @@ from .validate import Study
 
 AUDIENCES = ("families", "clinicians")
 TRUST_PARTIAL = "_partials/trust.md.j2"
+PAGER_PARTIAL = "_partials/pager.md.j2"
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,15 @@ def page_plan(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any]
         pages.append(Page(entry["template"], f"reference/{entry['slug']}.md", f"reference/{entry['slug']}/",
                           entry["title"], "reference"))
     return pages
+
+
+def neighbours(pages: list[Page], page: Page) -> tuple[Page | None, Page | None]:
+    """The family page before and after ``page`` within its study, in reading order (none for other pages)."""
+    if page.audience != "families" or not page.study:
+        return None, None
+    same = [p for p in pages if p.audience == page.audience and p.study == page.study]
+    i = same.index(page)
+    return (same[i - 1] if i else None), (same[i + 1] if i + 1 < len(same) else None)
 
 
 class _CodeGenerator(jinja2.compiler.CodeGenerator):
@@ -179,6 +189,8 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         markdown_subset=escape.trusted(escape.MARKDOWN_SUBSET), **(extra or {}))
     try:
         text = env.get_template(page.template).render(context)
+        if any(context.get("pager", ())):  # family pages: the previous and next page in reading order
+            text += env.get_template(PAGER_PARTIAL).render(context)
         if study is not None:  # who stands behind the page, at the foot of every study page
             text += env.get_template(TRUST_PARTIAL).render(context)
         return escape.front_matter(text)

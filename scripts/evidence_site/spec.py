@@ -112,7 +112,8 @@ class Medicine:
     route: str = f("How it is taken, in plain words.")
     citations: dict[str, Citation] = f("Sources of the facts below, keyed by a short name.")
     about: dict[str, Fact] = f("Family facts: what_it_is, how_it_works, who_it_is_for, children, "
-                               "before_starting, blood_tests, boxed_warning (each with its source).")
+                               "before_starting, blood_tests, boxed_warning (each with its source). Keys that start "
+                               "with young_people speak to the teenager; the short version links to the first.")
     clinician: dict[str, Fact] = f("Clinician facts: boxed_warning and any others, each with its source.",
                                    default={})
     emergency_signs: list[str] = f("Signs that need the emergency number now (stroke, clot, heart attack, severe "

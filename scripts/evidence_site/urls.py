@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HOME_SPELLINGS = {"", ".", "./", "/"}
 # A site-relative address: path segments of URL-safe characters, no '.' or '..' segment, ending in '/' or '.html'.
@@ -127,3 +128,29 @@ def explain_missing(missing: list[str]) -> str:
         "add `<old URL>: <new URL>` under `redirects:` in data/redirects.yml, and the build writes a page "
         "at the old address that sends readers (and search engines) to the new one."
     )
+
+
+# Host names reserved for examples (RFC 2606 and RFC 6761) and local machines: an address on one of these is a
+# placeholder, never the public address of a published site.
+PLACEHOLDER_HOSTS = ("example.org", "example.com", "example.net", "example", "test", "invalid", "localhost")
+
+
+def publication_address_problem(site_url: str, where: str = "mkdocs.yml") -> str | None:
+    """Why ``site_url`` cannot be printed on handouts that are handed out (None: it can).
+
+    Handouts carry the address and its QR code: a placeholder would send every family to a page that does not
+    exist, so a publication build refuses it.
+    """
+    parts = urlsplit(site_url.strip())
+    host = (parts.hostname or "").lower()
+    hint = ("    hint:     Set site_url in mkdocs.yml to the address where the site will be published "
+            "(https://...), then build again.")
+    if not site_url.strip():
+        return f"{where}, field site_url: expected the site's public https:// address, found nothing.\n{hint}"
+    if parts.scheme != "https" or not host:
+        return f"{where}, field site_url: expected an https:// address, found {site_url!r}.\n{hint}"
+    if any(host == h or host.endswith("." + h) for h in PLACEHOLDER_HOSTS):
+        return (f"{where}, field site_url: expected the site's public address, found the placeholder {site_url!r} "
+                f"(a host reserved for examples). Handouts print this address and its QR code, so a publication "
+                f"build stops here.\n{hint}")
+    return None

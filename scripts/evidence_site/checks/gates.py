@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from axe_playwright_python.sync_playwright import Axe
 
+from . import family as fam
 from . import rules
 from .pages import Page
 from .rules import Check
@@ -105,9 +106,15 @@ class BrowserGates:
                 "vega": rules.vega_check(requested, bool(tab.evaluate(_VEGA_GLOBALS)), family),
                 "charts": rules.charts_check(tab.evaluate(_CHARTS)),
             }
+            results.update(self._family_checks(tab, page))
             results.update(self._axe_and_shots(tab, page, shots))
             if printer is not None:
                 results.update(printer(tab))
+            if settings.dark_scheme:
+                results.update(self._dark(tab, page, shots))
+                shot = results["screenshots"]
+                shot.details.append(screenshot_name(page, first_vp, "dark"))
+                shot.figure = str(len(shot.details))
         finally:
             context.close()
         results["repeat visit"] = self._repeat_visit(page, family)
@@ -129,6 +136,43 @@ class BrowserGates:
         results["screenshots"] = Check(True, str(len(names)), names)
         return results
 
+    def _dark(self, tab: Tab, page: Page, shots: Path) -> dict[str, Check]:
+        """With the system set to dark (Material's palette follows it on load): the dark scheme, axe and a
+        screenshot at phone width."""
+        phone = self.settings.viewports[0]
+        tab.set_viewport_size({"width": phone.width, "height": phone.height})
+        tab.emulate_media(media="screen", color_scheme="dark")
+        tab.evaluate("() => localStorage.clear()")  # a first visit: no scheme chosen with the switch yet
+        tab.reload(wait_until="load")
+        tab.evaluate(_SETTLE)
+        scheme = tab.evaluate("() => document.body.getAttribute('data-md-color-scheme')")
+        if scheme != "slate":
+            return {"axe dark 390": Check(False, str(scheme), [
+                f"with the system set to dark, the page shows the {scheme!r} scheme, expected 'slate'"])}
+        tab.evaluate(self.axe.axe_script)
+        options = {"runOnly": {"type": "tag", "values": list(self.settings.axe_tags)}, "resultTypes": ["violations"]}
+        response = tab.evaluate("options => axe.run(document, options)", options)
+        tab.screenshot(path=str(shots / screenshot_name(page, phone, "dark")), full_page=True)
+        return {"axe dark 390": rules.axe_check(response["violations"])}
+
+    def _family_checks(self, tab: Tab, page: Page) -> dict[str, Check]:
+        """At phone width, on a fresh load: the keyboard path to the content on every page; on family pages the
+        icon arrays' text equivalents, the previous/next links and (from the short version) search."""
+        settings = self.settings
+        results = {"keyboard": fam.keyboard_check(fam.tab_stops(tab, settings.max_tabs_to_content + 12),
+                                                  settings.max_tabs_to_content, settings.min_focus_outline_px)}
+        if not settings.is_family(page.url):
+            return results
+        results["icon text"] = fam.one_sentence_check(tab.evaluate(_CHARTS))
+        parts = [p for p in page.url.split("/") if p]
+        if len(parts) >= 2:  # a study's family page (not the family index)
+            results["pager"] = fam.pager_check(fam.pager_links(tab))
+        if len(parts) == 2:  # the study's short version: search as a family would
+            found = {word: fam.search(tab, word) for word in settings.family_search_words}
+            results["search"] = fam.search_check(found, settings.family_prefix, settings.search_never)
+            tab.reload(wait_until="load")
+        return results
+
     def _repeat_visit(self, page: Page, family: bool) -> Check:
         assert self._warm_tab is not None, "use BrowserGates as a context manager"
         mark = self.server.log.mark()
@@ -137,6 +181,6 @@ class BrowserGates:
         return rules.weight_check(self.server.log.since(mark), budget)
 
 
-def screenshot_name(page: Page, viewport: Viewport) -> str:
-    """``families__<id>--390.png``: the page's address and the window width."""
-    return f"{page.slug}--{viewport.width}.png"
+def screenshot_name(page: Page, viewport: Viewport, scheme: str = "") -> str:
+    """``families__<id>--390.png``: the page's address and the window width (and ``-dark`` in dark mode)."""
+    return f"{page.slug}--{viewport.width}{'-' + scheme if scheme else ''}.png"

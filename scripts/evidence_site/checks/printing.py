@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pypdfium2
 import zxingcpp
 
+from .family import icon_contrast_check, icon_screenshot
 from .rules import Check
 
 if TYPE_CHECKING:
@@ -52,8 +53,12 @@ def decode_qr(pdf: bytes, dpi: int = RENDER_DPI) -> list[str]:
     return [barcode.text for barcode in found]
 
 
-def print_checks(tab: Tab, site_url: str, page_url: str) -> dict[str, Check]:
-    """Prints the loaded handout on each paper size; checks the page count and the QR code."""
+ICONS = ".handout img.chart"  # the handout's icon array (child figures)
+
+
+def print_checks(tab: Tab, site_url: str, page_url: str, min_icon_contrast: float = 3) -> dict[str, Check]:
+    """Prints the loaded handout on each paper size; checks the page count, the QR code, and the greyscale
+    contrast of the icon array's two kinds of figure as printed (last: it turns the page grey)."""
     want = expected_qr_url(site_url, page_url)
     counts: list[str] = []
     page_problems: list[str] = []
@@ -67,7 +72,11 @@ def print_checks(tab: Tab, site_url: str, page_url: str) -> dict[str, Check]:
         texts = decode_qr(pdf)
         if want not in texts:
             qr_problems.append(f"{paper}: the QR code decodes to {texts or 'nothing'}, expected {want!r}")
+    png = icon_screenshot(tab, ICONS)
+    icons = (icon_contrast_check(png, min_icon_contrast) if png is not None
+             else Check(False, "none", [f"no icon array ({ICONS}) on the handout"]))
     return {
+        "icons greyscale": icons,
         "print": Check(not page_problems, ", ".join(counts), page_problems),
         "qr": Check(not qr_problems, "ok" if not qr_problems else "wrong", qr_problems or [f"decodes to {want}"]),
     }

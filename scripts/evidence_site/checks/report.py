@@ -11,6 +11,11 @@ from .rules import Check
 COLUMNS = (
     ("axe 390", "axe 390"),
     ("axe 1280", "axe 1280"),
+    ("axe dark 390", "axe dark 390"),
+    ("keyboard", "Tabs to content"),
+    ("pager", "prev/next"),
+    ("icon text", "icon text"),
+    ("search", "family search"),
     ("third-party", "3rd-party requests"),
     ("first visit", "first visit kB"),
     ("repeat visit", "repeat visit kB"),
@@ -20,6 +25,7 @@ COLUMNS = (
     ("html", "HTML errors"),
     ("print", "print pages"),
     ("qr", "QR"),
+    ("icons greyscale", "icons greyscale"),
     ("screenshots", "screenshots"),
 )
 PASS, FAIL = "✓", "✗"

@@ -99,7 +99,8 @@ def _browser_checks(settings: Settings, pages: list[Page], site_url: str, result
                              f"screenshots in {shots}.")
         for page in (p for p in pages if not p.redirect):
             started = time.monotonic()
-            printer = partial(print_checks, site_url=site_url, page_url=page.url) if page.url in handouts else None
+            printer = (partial(print_checks, site_url=site_url, page_url=page.url,
+                               min_icon_contrast=settings.min_icon_contrast) if page.url in handouts else None)
             try:
                 by_url[page.url].checks.update(gates.check(page, shots, printer))
             except PlaywrightError as error:  # a page that hangs or crashes the tab fails; the others still run

@@ -68,6 +68,17 @@ class Settings:
     # Empty: read it from the home page's <link rel="canonical">, which MkDocs writes from mkdocs.yml.
     site_url: str = ""
     viewports: tuple[Viewport, ...] = (PHONE, DESKTOP)
+    # Colour schemes axe checks each page in at phone width (Material's palette follows the system setting).
+    dark_scheme: bool = True
+    # Words a family types into search from the family short version; the first result must be a family page.
+    family_search_words: tuple[str, ...] = ("acne", "infection", "blood test", "pregnancy", "stop")
+    # Pages search must never offer (relative to the site root): the developers' Data format page.
+    search_never: tuple[str, ...] = ("reference/data-format/",)
+    # Keyboard on a phone: Tab presses from the top of a page to its own content, and the focus outline.
+    max_tabs_to_content: int = 8
+    min_focus_outline_px: float = 2
+    # Greyscale contrast between the handout's two kinds of child figure (solid and outlined).
+    min_icon_contrast: float = 3
     axe_tags: tuple[str, ...] = AXE_TAGS
     screenshots_dir: Path = SCREENSHOTS
     report_path: Path = REPORT
