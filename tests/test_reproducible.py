@@ -101,7 +101,10 @@ def test_numbers_json_carries_the_fingerprints_and_the_generator(two_sites: tupl
     assert manifest["generator"] == f"evidence-site {__version__}"
 
 
-def test_every_page_footer_shows_the_fingerprint_and_the_version(two_sites: tuple[Path, Path]) -> None:
+def test_every_page_carries_the_fingerprint_and_version_and_only_family_footers_drop_them(
+        two_sites: tuple[Path, Path]) -> None:
+    """Every page has both in <meta>; the footer shows them on clinician and reference pages, while family pages
+    say in plain words when the evidence was last updated (issue 15)."""
     site = two_sites[0]
     manifest = json.loads((site / "numbers.json").read_text(encoding="utf-8"))
     pages = list(site.rglob("*.html"))
@@ -110,9 +113,15 @@ def test_every_page_footer_shows_the_fingerprint_and_the_version(two_sites: tupl
         html = page.read_text(encoding="utf-8")
         if 'http-equiv="refresh"' in html:
             continue  # redirect stubs for moved pages have no footer
+        assert f'<meta name="evidence-fingerprint" content="{manifest["fingerprint"]}">' in html, page
+        assert f'<meta name="evidence-generator" content="evidence-site {__version__}">' in html, page
         footer = html[html.index('<footer class="md-footer">'):html.index("</footer>")]
-        assert f"<code>{manifest['fingerprint']}</code>" in footer, page
-        assert f"evidence-site {__version__}" in footer, page
+        if page.relative_to(site).parts[0] == "families":
+            assert "The evidence on these pages was last updated on" in footer, page
+            assert "fingerprint" not in footer and "reference/changes/" in footer, page
+        else:
+            assert f"<code>{manifest['fingerprint']}</code>" in footer, page
+            assert f"evidence-site {__version__}" in footer, page
 
 
 def test_the_fingerprint_changes_when_any_input_file_changes(tmp_path: Path) -> None:
