@@ -50,6 +50,9 @@ class Value:
     # "count", "complement", "group", "linked" (``protect``), or a reason of ``disclosure`` (see its module)
     suppression: str = ""
     suppressed_below: int | None = None
+    # Disclosure control showed this count although it is small, because published figures give it exactly
+    # (the ids of those figures).
+    public_through: str = ""
 
     @property
     def estimable(self) -> bool:

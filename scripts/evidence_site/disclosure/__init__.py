@@ -30,7 +30,7 @@ from ..errors import BuildError
 from ..numbers import Value
 from .audit import CellRange, Problem
 from .policy import Policy, persistence_count, primary_reason, withhold
-from .relations import ALL, KINDS, STATEFUL, Context, Layout, bounds, derive, parse
+from .relations import ALL, KINDS, STATEFUL, Context, Layout, bounds, derive, parse, shares
 
 if TYPE_CHECKING:
     from ..validate import Study
@@ -88,11 +88,12 @@ def stem(i: str) -> str:
 class Protection:
     """The state of one study's protection: raw values, what is shown, and the audit's problem over them."""
 
-    def __init__(self, values: list[Value], policy: Policy, layout: Layout) -> None:
+    def __init__(self, values: list[Value], policy: Policy, layout: Layout,
+                 given: dict[str, Value] | None = None) -> None:
         self.policy, self.layout = policy, layout
         self.raw = {v.id: v for v in values}
-        self.state = {}
-        for v in values:
+        self.state = dict(given or {})
+        for v in values if given is None else ():
             reason = primary_reason(v, policy)
             if reason in COARSENED and v.denominator is not None and v.denominator < policy.small_group_below:
                 reason = "small_group"  # worded like none-or-all in a small group: no range to narrow
@@ -101,10 +102,15 @@ class Protection:
         for i in self.raw:
             self.siblings.setdefault(stem(i), []).append(i)
         per_interval = [i for i in self.raw if PER_INTERVAL_REASON.fullmatch(i)]
-        self.dropped = per_interval if any(self.state[i].suppressed for i in per_interval) else []
+        self.dropped = per_interval if given is None and any(self.state[i].suppressed for i in per_interval) else []
+        self.dropped += [i for i in self.raw if i not in self.state]
         for i in self.dropped:
-            del self.raw[i], self.state[i]
+            self.raw.pop(i, None)
+            self.state.pop(i, None)
         self.structural = derive(self.context(), [k for k in KINDS if k not in STATEFUL])
+        share_relations = shares(self.context())
+        self.shares = {r.terms[0][0]: r.terms[2][0] for r in share_relations}  # "rest" cell -> its part
+        self.structural += share_relations
 
     def context(self, shown: dict[str, Value] | None = None) -> Context:
         return Context(self.raw.values(), (shown or self.state).values(), self.layout, self.policy.min_cell,
@@ -112,7 +118,7 @@ class Protection:
 
     def problem(self, shown: dict[str, Value] | None = None) -> Problem:
         ctx = self.context(shown)
-        return Problem(bounds(ctx), self.structural + derive(ctx, STATEFUL))
+        return Problem(bounds(ctx) | {c: (0, None) for c in self.shares}, self.structural + derive(ctx, STATEFUL))
 
     def targets(self) -> dict[str, int]:
         """The withheld cells that must stay uncertain, with the width each needs."""
@@ -127,6 +133,9 @@ class Protection:
                 out[i] = min(self.policy.protection_interval, room)
             elif reason == "all_or_none":
                 out[i] = min(1, room)
+        for rest, part in self.shares.items():  # all of a total in one withheld type is a disclosure too
+            if part in out:
+                out[rest] = 1
         return out
 
     def published_only(self) -> dict[str, Value]:
@@ -134,7 +143,7 @@ class Protection:
         out = {}
         for i, v in self.raw.items():
             s = self.state[i]
-            if v.agrees_with_published or i == ids.N_PATIENTS:
+            if v.agrees_with_published or (i == ids.N_PATIENTS and not s.suppressed):
                 out[i] = v
             elif s.suppression == "group":
                 out[i] = s
@@ -158,12 +167,14 @@ class Protection:
                     parent[max(a, b)] = min(a, b)
         return {c: find(c) for c in parent}
 
-    def show_as_public(self, cell: str) -> None:
-        """Published figures give this count exactly: show it (and its other denominators with the same reason)."""
+    def show_as_public(self, cell: str, figures: tuple[str, ...]) -> None:
+        """Published figures give this count exactly: show it (and its other denominators with the same reason),
+        naming the published figures that give it."""
         reason = primary_reason(self.raw[cell], self.policy)
+        through = ", ".join(f for f in figures if f in self.raw and self.raw[f].agrees_with_published)
         for j in self.siblings.get(stem(cell), [cell]):
             if j in self.raw and primary_reason(self.raw[j], self.policy) == reason:
-                self.state[j] = self.raw[j]
+                self.state[j] = replace(self.raw[j], public_through=through)
 
     def withhold_stem(self, i: str, reason: str) -> None:
         for j in self.siblings.get(stem(i), [i]):
@@ -230,8 +241,8 @@ def protect_study(values: list[Value], policy: Policy, layout: Layout) -> tuple[
                 published = reference.cell_range(rep, need, exact=False)  # the LP range: never too narrow
                 if not published.ok:
                     limited[rep] = published
-                    if published.width == 0:
-                        pr.show_as_public(cell)
+                    if published.width == 0 and cell in pr.raw:
+                        pr.show_as_public(cell, published.revealed_by)
                         report.shown_as_public.append(cell)
                         problem = pr.problem()
                     continue
@@ -242,7 +253,7 @@ def protect_study(values: list[Value], policy: Policy, layout: Layout) -> tuple[
             pr.apply(action, i)
             problem = pr.problem()
     for cell, need in targets.items():
-        if cell in report.shown_as_public or not pr.state[cell].suppressed:
+        if cell in report.shown_as_public or (cell in pr.state and not pr.state[cell].suppressed):
             continue
         rep = same.get(cell, cell)
         found = replace(problem.cell_range(rep, need), cell=cell)
@@ -255,6 +266,28 @@ def protect_study(values: list[Value], policy: Policy, layout: Layout) -> tuple[
             report.failures.append(found)
     report.reasons = Counter(v.suppression for v in pr.state.values() if v.suppressed)
     return [pr.state[v.id] for v in values if v.id in pr.state], report
+
+
+def audit_shown(values: list[Value], shown: list[Value], policy: Policy, layout: Layout) -> Report:
+    """The audit alone, of figures protected some other way (``shown``): every withheld count or complement
+    whose range is narrower than the policy allows is a failure. Used to show what earlier protection leaked."""
+    pr = Protection(values, policy, layout, dict_of(shown))
+    report = Report(enabled=True, policy=policy)
+    problem = pr.problem()
+    plain = bounds(pr.context())
+    for i, v in pr.state.items():
+        if i in plain and v.suppressed and v.suppression in COARSENED:
+            low, high = plain[i]
+            need = min(policy.protection_interval, int(high - low) if high is not None else 99)
+            found = problem.cell_range(i, need)
+            report.ranges.append(found)
+            if not found.ok:
+                report.failures.append(found)
+    return report
+
+
+def dict_of(values: list[Value]) -> dict[str, Value]:
+    return {v.id: v for v in values}
 
 
 def check(report: Report, study: str) -> None:

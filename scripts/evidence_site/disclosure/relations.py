@@ -332,6 +332,22 @@ def escalation(ctx: Context) -> list[Relation]:
     return out
 
 
+def shares(ctx: Context) -> list[Relation]:
+    """For a total of events by type (serious, led to stopping): the events of the other types, as a "rest"
+    cell per type (rest = total - type). A reader who can pin a rest cell to 0 knows that every event of the
+    total was of that type ("every serious event was an infection"), so the audit checks these too."""
+    types = sorted(i.removeprefix("ae_patients_") for i in ctx.cells if i.startswith("ae_patients_"))
+    out = []
+    for whole, part in ((ids.ae_events("serious"), ids.ae_serious), (ids.ae_events("led_to_stop"), ids.ae_stop)):
+        if whole not in ctx.cells:
+            continue
+        for t in types:
+            if part(t) in ctx.cells and ctx.cells[part(t)] > 0:
+                rest = f"rest_of_{whole}_besides_{t}"
+                out.append(rel("shares", {rest: 1, whole: -1, part(t): 1}, "==", 0, whole, part(t)))
+    return out
+
+
 # Every kind of relation, in one place (see the module docstring).
 KINDS: dict[str, Callable[[Context], list[Relation]]] = {
     "shown": shown, "label": label, "denominator": denominator, "group_sum": group_sum, "same_count": same_count,
