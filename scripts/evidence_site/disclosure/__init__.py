@@ -139,16 +139,20 @@ class Protection:
         return out
 
     def published_only(self) -> dict[str, Value]:
-        """What a reader would know if the site printed nothing but the published figures (and denominators)."""
+        """What a reader would know if the site printed nothing but the published figures (with their
+        denominators), the cohort size and the size of each diagnosis group."""
+        ctx = self.context()
+        sizes = {ids.N_PATIENTS, *(ids.diagnosis(g) for g in self.layout.diagnoses),
+                 *(ids.table1_n(g) for g in self.layout.diagnoses)}
         out = {}
         for i, v in self.raw.items():
             s = self.state[i]
-            if v.agrees_with_published or (i == ids.N_PATIENTS and not s.suppressed):
+            if v.agrees_with_published or (i in sizes and not s.suppressed):
                 out[i] = v
-            elif s.suppression == "group":
-                out[i] = s
-            else:
-                out[i] = withhold(v, SECONDARY, self.policy)
+            elif v.denominator is not None and v.denominator == ctx.group_size(parse(i, self.layout).group or ALL):
+                out[i] = withhold(v, SECONDARY, self.policy)  # its denominator is a group size: public anyway
+            else:  # not printed at all, denominator included
+                out[i] = withhold(v, "group", self.policy)
         return out
 
     def equal_classes(self) -> dict[str, str]:
