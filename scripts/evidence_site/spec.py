@@ -281,10 +281,16 @@ class StudySpec:
     limitations: list[Limitation] = f("Limitations of the design, for both audiences.", default=[])
     certainty: Certainty | None = f("GRADE-style certainty for the summary of findings.", default=None)
     min_cell: int = f("Small-cell protection: counts from 1 to min_cell - 1 are withheld (see the privacy "
-                      "page). 0 turns protection off, for synthetic test fixtures only.",
+                      "page). 0 turns protection off, for synthetic test fixtures only, and only together with "
+                      "`disclosure: {protection: off-for-synthetic-test-data-only}`.",
                       default=MIN_CELL_DEFAULT, rules=("min_cell_range",))
-    disclosure: Disclosure = f("Disclosure control beyond `min_cell` (optional; see the privacy page).",
-                               default=Disclosure())
+    disclosure: Disclosure | None = f("Disclosure control beyond `min_cell` (optional, every setting has a safe "
+                                      "default; see the privacy page).", default=None)
+
+    @property
+    def protection(self) -> Disclosure:
+        """The disclosure settings, with the defaults where study.yml gives none."""
+        return self.disclosure or Disclosure()
     vocab: Vocabulary | None = f("Codes this study adds to the shared vocabulary (same sections as data/vocab/).",
                                  default=None)
 

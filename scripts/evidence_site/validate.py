@@ -183,20 +183,20 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
         add("min_cell", "Real patient data need small-cell protection.", "min_cell of at least 3 with status: real",
             spec.min_cell, "Protection can be lowered only for synthetic data (status: synthetic).")
     # rule: protection_off_explicit; rule: protection_interval_range
-    off = spec.disclosure.protection == PROTECTION_OFF
+    off = spec.protection.protection == PROTECTION_OFF
     if spec.status == "real" and off:
         add("disclosure.protection", "Real patient data need disclosure control.", "protection: on with status: real",
-            spec.disclosure.protection, "Protection can be switched off only for synthetic test data.")
+            spec.protection.protection, "Protection can be switched off only for synthetic test data.")
     elif 0 <= spec.min_cell <= 1 and not off and spec.status != "real":
         add("min_cell", "min_cell 0 or 1 would turn protection off without saying so.",
             f"disclosure: {{protection: {PROTECTION_OFF}}} as well, or min_cell of at least 2", spec.min_cell,
             "Switching protection off must be explicit (synthetic test data only); the build reports it.")
     elif off and spec.min_cell > 1:
         add("disclosure.protection", "Protection is switched off but min_cell still asks for it.",
-            "min_cell: 0 with protection off, or protection: on", spec.disclosure.protection,
+            "min_cell: 0 with protection off, or protection: on", spec.protection.protection,
             "Say one thing: both settings off, or protection on.")
     for name in ("protection_interval", "small_group_below", "order_statistics_min_n"):
-        given = getattr(spec.disclosure, name)
+        given = getattr(spec.protection, name)
         if given is not None and not 0 <= given <= 50:
             add(f"disclosure.{name}", f"{name} is out of range.", "a whole number from 0 to 50", given)
     if not ISO_DATE.match(spec.data_date) or _not_a_date(spec.data_date):

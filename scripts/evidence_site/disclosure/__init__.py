@@ -316,7 +316,7 @@ def page_counts(values: Iterable[Value]) -> dict[str, tuple[int, int]]:
 def build_lines(studies: Iterable[Study], values: Iterable[Value]) -> tuple[list[str], list[str]]:
     """What the build prints about disclosure control: one line per page, and loud warnings for studies
     whose protection is off."""
-    warnings = [f"{s.id}: DISCLOSURE CONTROL IS OFF (disclosure.protection: {s.spec.disclosure.protection}, "
+    warnings = [f"{s.id}: DISCLOSURE CONTROL IS OFF (disclosure.protection: {s.spec.protection.protection}, "
                 f"min_cell {s.spec.min_cell}): every count is published as it is. Synthetic test data only."
                 for s in studies if not Policy.of(s.spec).enabled]
     lines = [f"privacy: {page}: {w} figure(s) withheld, {c} coarsened to a range"

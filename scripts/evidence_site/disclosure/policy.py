@@ -30,7 +30,7 @@ class Policy:
 
     @classmethod
     def of(cls, spec: StudySpec) -> Policy:
-        d = spec.disclosure
+        d = spec.protection
         enabled = d.protection != PROTECTION_OFF and spec.min_cell > 1
         width = max(spec.min_cell - 2, 0) if d.protection_interval is None else d.protection_interval
         return cls(spec.min_cell, width, d.small_group_below, d.order_statistics_min_n, enabled,
