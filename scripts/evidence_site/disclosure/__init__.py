@@ -245,7 +245,8 @@ def protect_study(values: list[Value], policy: Policy, layout: Layout) -> tuple[
                 published = reference.cell_range(rep, need, exact=False)  # the LP range: never too narrow
                 if not published.ok:
                     limited[rep] = published
-                    if published.width == 0 and cell in pr.raw:
+                    published_by = [f for f in published.revealed_by if f in pr.raw and pr.raw[f].agrees_with_published]
+                    if published.width == 0 and cell in pr.raw and published_by:
                         pr.show_as_public(cell, published.revealed_by)
                         report.shown_as_public.append(cell)
                         problem = pr.problem()
