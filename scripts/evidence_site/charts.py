@@ -104,7 +104,7 @@ def icon_figure(name: str, value: Value, alt_text: str, total: int = 10) -> Figu
 DENOMINATOR_COLOURS = ("#3949ab", "#b45309")  # all who started, as observed
 
 
-def timecourse_chart(rows: pd.DataFrame, title: str) -> alt.Chart:
+def timecourse_chart(rows: pd.DataFrame, title: str, note: str = "") -> alt.Chart:
     """Percent with 95% interval bars at each week, one panel per group, one colour per denominator.
 
     ``rows`` has columns week, group, denominator, pct, low, high (percent).
@@ -122,7 +122,20 @@ def timecourse_chart(rows: pd.DataFrame, title: str) -> alt.Chart:
     chart = alt.layer(bars, dots, data=rows).properties(width=alt.Step(22), height=180).facet(
         column=alt.Column("group:N", title=None, sort=list(dict.fromkeys(rows["group"])),
                           header=alt.Header(labelFontSize=13, labelColor=INK)))
-    return _config(chart.properties(title=title, description=title))
+    heading = alt.TitleParams(text=title, subtitle=note) if note else title
+    return _config(chart.properties(title=heading, description=title))
+
+
+def withheld_note(items: list[tuple[Value, str, str]]) -> str:
+    """Which groups and weeks a chart leaves out because their figures are withheld, in words (so that a
+    missing point or panel is never silent)."""
+    weeks: dict[str, list[int]] = {}
+    for v, group, _ in items:
+        if v.suppressed and v.timepoint_weeks not in weeks.setdefault(group, []):
+            weeks[group].append(v.timepoint_weeks)
+    parts = [f"{group} at week{'s' if len(w) > 1 else ''} {', '.join(map(str, sorted(w)))}"
+             for group, w in weeks.items() if w]
+    return ("Not shown, to protect small numbers: " + "; ".join(parts) + ".") if parts else ""
 
 
 def timecourse_figure(name: str, items: list[tuple[Value, str, str]], title: str) -> Figure:
@@ -136,7 +149,9 @@ def timecourse_figure(name: str, items: list[tuple[Value, str, str]], title: str
                 f"for two denominators. At week {last}: " + " ".join(
                     f"{group}, {den.lower()}: {fmt.clinical(v)}." for v, group, den in items
                     if v.timepoint_weeks == last) + " Every week is in the table beside the chart.")
-    return Figure(name, to_svg(timecourse_chart(rows, title)), alt_text, tuple(v.id for v, _, _ in items))
+    note = withheld_note(items)
+    return Figure(name, to_svg(timecourse_chart(rows, title, note)), f"{alt_text} {note}".strip(),
+                  tuple(v.id for v, _, _ in items))
 
 
 def survival_chart(curve: pd.DataFrame, at_risk: pd.DataFrame, title: str) -> alt.VConcatChart:

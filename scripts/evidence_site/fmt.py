@@ -30,9 +30,16 @@ def withheld(v: Value) -> str:
     """
     below = v.suppressed_below or 0
     if v.suppression == "group":
-        return f"fewer than {below} patients in this group"
-    if v.suppression == "linked":
+        return f"fewer than {below} patients in this group" if v.denominator is None or v.denominator < below \
+            else "suppressed (small subgroup: shown among all who started only)"
+    if v.suppression in ("linked", "secondary"):
         return f"suppressed (would reveal a number below {below})"
+    if v.suppression == "collapsed":
+        return "not shown by diagnosis (would reveal a small number; see all patients)"
+    if v.suppression in ("all_or_none", "small_group"):  # the same words, so they cannot be told apart
+        return "suppressed (small group)"
+    if v.suppression == "order_statistic":
+        return "suppressed (too few patients: these would be individual patients' values)"
     if v.kind == "rate":
         return f"suppressed (fewer than {below} events)"
     if v.suppression == "complement" and v.denominator is not None:

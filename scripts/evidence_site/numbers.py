@@ -48,8 +48,12 @@ class Value:
     pages: tuple[str, ...] = field(default=())
     # Small-cell protection (see ``protect``): why the number is withheld, and the study's min_cell.
     suppressed: bool = False
-    suppression: str = ""  # "count", "complement", "group" or "linked" (see ``protect``)
+    # "count", "complement", "group", "linked" (``protect``), or a reason of ``disclosure`` (see its module)
+    suppression: str = ""
     suppressed_below: int | None = None
+    # Disclosure control showed this count although it is small, because published figures give it exactly
+    # (the ids of those figures).
+    public_through: str = ""
 
     @property
     def estimable(self) -> bool:

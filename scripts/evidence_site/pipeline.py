@@ -23,6 +23,7 @@ import yaml
 from . import __version__, escape, fmt, paths
 from .cache import StudyCache
 from .charts import Figure
+from .disclosure import build_lines as disclosure_lines
 from .downloads import clinician_downloads
 from .errors import BuildError, DataError
 from .families import WORDS_FILE
@@ -189,6 +190,11 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
         if study.kind == "records":
             files |= clinician_downloads(views[study.id], book)
     progress(f"rendered {len(pages)} pages")
+    lines, warnings = disclosure_lines(studies, book)
+    for line in lines:
+        progress(line)
+    for warning in warnings:
+        print(f"[build] WARNING: {warning}", file=sys.stderr, flush=True)
     reading_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families"}, templates,
                  site["reading_grade_max"], progress)
     return Generated(studies, book, pages, files)

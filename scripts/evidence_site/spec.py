@@ -185,6 +185,30 @@ class Outcome:
                        "among all who started).", default=False)
 
 
+PROTECTION_OFF = "off-for-synthetic-test-data-only"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Disclosure:
+    """Disclosure-control settings beyond `min_cell`, all with safe defaults (see the site's privacy page)."""
+
+    protection: Literal["on", "off-for-synthetic-test-data-only"] = f(
+        "`on`, or `off-for-synthetic-test-data-only` to publish every count as it is (synthetic test data only; "
+        "the build says so loudly). `min_cell` 0 or 1 needs this setting.", default="on",
+        rules=("protection_off_explicit",))
+    protection_interval: int | None = f(
+        "The narrowest range a reader may narrow a withheld count to, whatever figures they combine (the audit "
+        "checks it). Default `min_cell` - 2, the width of \"fewer than `min_cell`\" itself.", default=None,
+        rules=("protection_interval_range",))
+    small_group_below: int = f(
+        "In a group of fewer patients than this, none-or-all figures are withheld, every withheld figure reads "
+        "only \"suppressed (small group)\", and a subgroup shows its figures among all who started only.",
+        default=10, rules=("protection_interval_range",))
+    order_statistics_min_n: int = f(
+        "Medians and quartiles of fewer values than this are withheld (they would be individual patients' "
+        "values).", default=10, rules=("protection_interval_range",))
+
+
 @dataclass(frozen=True, kw_only=True)
 class Subgroup:
     label: str = f("Name of the subgroup, e.g. Earlier anti-TNF failure.")
@@ -269,8 +293,16 @@ class StudySpec:
     limitations: list[Limitation] = f("Limitations of the design, for both audiences.", default=[])
     certainty: Certainty | None = f("GRADE-style certainty for the summary of findings.", default=None)
     min_cell: int = f("Small-cell protection: counts from 1 to min_cell - 1 are withheld (see the privacy "
-                      "page). 0 turns protection off, for synthetic test fixtures only.",
+                      "page). 0 turns protection off, for synthetic test fixtures only, and only together with "
+                      "`disclosure: {protection: off-for-synthetic-test-data-only}`.",
                       default=MIN_CELL_DEFAULT, rules=("min_cell_range",))
+    disclosure: Disclosure | None = f("Disclosure control beyond `min_cell` (optional, every setting has a safe "
+                                      "default; see the privacy page).", default=None)
+
+    @property
+    def protection(self) -> Disclosure:
+        """The disclosure settings, with the defaults where study.yml gives none."""
+        return self.disclosure or Disclosure()
     vocab: Vocabulary | None = f("Codes this study adds to the shared vocabulary (same sections as data/vocab/).",
                                  default=None)
 
@@ -382,4 +414,7 @@ RULES: dict[str, str] = {
                           "aggregate study.yml fields. `status: published` is for aggregate studies.",
     "data_date_is_date": "A real calendar date.",
     "min_cell_range": "From 0 to 50.",
+    "protection_off_explicit": "`min_cell` 0 or 1, or `protection: off-for-synthetic-test-data-only`, turns "
+                               "protection off: both must be given together, and only with `status: synthetic`.",
+    "protection_interval_range": "A whole number from 0 to 50.",
 }

@@ -20,7 +20,7 @@ from .errors import DataError, Problem, printable, summarise
 from .fmt import round_half_up
 from .load import RawShared, RawStudy
 from .schema import MISSING_MARKERS, PATIENTS, RESULTS, TABLES, Column, Table
-from .spec import VOCAB_SECTIONS, AggregateSpec, Citation, Medicine, Outcome, StudySpec, Vocabulary
+from .spec import PROTECTION_OFF, VOCAB_SECTIONS, AggregateSpec, Citation, Medicine, Outcome, StudySpec, Vocabulary
 from .typed import Reader, closest
 
 TABLES_WITH_ROWS = ("patients.csv", "visits.csv")  # events.csv may be empty: a study with no events
@@ -216,6 +216,23 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
     elif spec.status == "real" and spec.min_cell < 3:
         add("min_cell", "Real patient data need small-cell protection.", "min_cell of at least 3 with status: real",
             spec.min_cell, "Protection can be lowered only for synthetic data (status: synthetic).")
+    # rule: protection_off_explicit; rule: protection_interval_range
+    off = spec.protection.protection == PROTECTION_OFF
+    if spec.status == "real" and off:
+        add("disclosure.protection", "Real patient data need disclosure control.", "protection: on with status: real",
+            spec.protection.protection, "Protection can be switched off only for synthetic test data.")
+    elif 0 <= spec.min_cell <= 1 and not off and spec.status != "real":
+        add("min_cell", "min_cell 0 or 1 would turn protection off without saying so.",
+            f"disclosure: {{protection: {PROTECTION_OFF}}} as well, or min_cell of at least 2", spec.min_cell,
+            "Switching protection off must be explicit (synthetic test data only); the build reports it.")
+    elif off and spec.min_cell > 1:
+        add("disclosure.protection", "Protection is switched off but min_cell still asks for it.",
+            "min_cell: 0 with protection off, or protection: on", spec.protection.protection,
+            "Say one thing: both settings off, or protection on.")
+    for name in ("protection_interval", "small_group_below", "order_statistics_min_n"):
+        given = getattr(spec.protection, name)
+        if given is not None and not 0 <= given <= 50:
+            add(f"disclosure.{name}", f"{name} is out of range.", "a whole number from 0 to 50", given)
     if not ISO_DATE.match(spec.data_date) or _not_a_date(spec.data_date):
         add("data_date", "The field 'data_date' is not a date.", "a date written YYYY-MM-DD, in quotes",
             repr(spec.data_date), 'Write it as data_date: "2026-01-15".')

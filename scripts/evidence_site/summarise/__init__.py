@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..numbers import NumberBook, Value, protect
+from ..disclosure import check, layout_of, protect_study
+from ..disclosure.policy import Policy
+from ..numbers import NumberBook, Value
 from ..validate import AggregateStudy, Study
 from .aggregate import aggregate_values
 from .baseline import baseline_values
@@ -21,15 +23,18 @@ PRODUCERS = (cohort_values, baseline_values, effectiveness_values, durability_va
 def summarise(study: Study | AggregateStudy) -> list[Value]:
     """Every computed value of a study, with ids prefixed by the study id.
 
-    Small-cell protection (``numbers.protect``, with the study's ``min_cell``) is applied here, once, so that
-    every page, chart, table and download gets only protected values.
+    Disclosure control (``disclosure.protect_study``: small cells, secondary protection and the audit that
+    proves it, with the study's ``min_cell`` and ``disclosure:`` settings) is applied here, once, so that every
+    page, chart, table, download and numbers.json gets only protected values. The build stops if the audit
+    finds a withheld figure that can be worked out from what is published.
     """
     if isinstance(study, AggregateStudy):  # figures a publication reports: public, nothing to protect
         return [replace(v, id=f"{study.id}.{v.id}") for v in aggregate_values(study)]
     values = {v.id: v for produce in PRODUCERS for v in produce(study)}
     values = attach_published(study.id, values, study.spec.published, study.spec.citations)
     check_certainty(study.id, study.spec.certainty, values)
-    protected = protect(list(values.values()), study.spec.min_cell)
+    protected, report = protect_study(list(values.values()), Policy.of(study.spec), layout_of(study))
+    check(report, study.id)
     return [replace(v, id=f"{study.id}.{v.id}") for v in protected]
 
 

@@ -1,0 +1,231 @@
+"""The audit: for every withheld cell, the range of values consistent with everything published.
+
+A pure engine, independent of how the cells and relations were found (see ``relations.py``). Each cell is
+an unknown non-negative integer (a count behind a figure). A :class:`Relation` is one linear fact a reader
+can use: ``sum(coef * cell) (==|<=|>=) rhs``, together with the published figures it comes from. For each
+target cell the engine minimises and maximises the cell subject to every relation, first as a linear
+programme (``scipy.optimize.linprog``, HiGHS); when the rounded LP range is wide enough it confirms the range
+with the integer programme (``scipy.optimize.milp``). This is the audit that
+tau-Argus performs on a table with secondary suppression, written for arbitrary linear relations.
+
+scipy is imported inside the functions, not at module level, so that importing the package stays cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+EPS = 1e-7
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``sum(coef * cell for cell, coef in terms) <op> rhs``, known to a reader from ``figures``."""
+
+    kind: str
+    terms: tuple[tuple[str, float], ...]
+    op: str  # "==", "<=" or ">="
+    rhs: float
+    figures: tuple[str, ...] = ()
+
+    def cells(self) -> set[str]:
+        return {c for c, _ in self.terms}
+
+
+@dataclass(frozen=True)
+class CellRange:
+    """What a reader can work out about one withheld cell."""
+
+    cell: str
+    low: float
+    high: float
+    required: int
+    revealed_by: tuple[str, ...] = field(default=())  # published figures in the relations that bind the range
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+    @property
+    def ok(self) -> bool:
+        return self.width >= self.required
+
+    def describe(self) -> str:
+        lo, hi = _fmt(self.low), _fmt(self.high)
+        what = f"exactly {lo}" if self.width == 0 else f"between {lo} and {hi}"
+        by = ", ".join(self.revealed_by) or "its own bounds"
+        return f"{self.cell}: a reader can work out that it is {what} (needs a range of at least " \
+               f"{self.required}) from {by}"
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+class Problem:
+    """The linear system of one study: cells, their plain bounds, and the relations over them.
+
+    Cells fixed by a relation of one term (a figure printed as a number) are substituted as constants, and
+    each target is solved over the connected part of the system that it belongs to: the same answer as the
+    whole system, many times faster.
+    """
+
+    def __init__(self, bounds: Mapping[str, tuple[float, float | None]], relations: Iterable[Relation]) -> None:
+        relations = [r for r in relations if r.terms]
+        fixed: dict[str, float] = {}
+        for r in relations:
+            if r.op == "==" and len(r.terms) == 1 and r.terms[0][1] != 0:
+                fixed[r.terms[0][0]] = r.rhs / r.terms[0][1]
+        self.relations: list[Relation] = []
+        for r in relations:
+            terms = tuple((c, k) for c, k in r.terms if c not in fixed)
+            rhs = r.rhs - sum(k * fixed[c] for c, k in r.terms if c in fixed)
+            if terms:
+                self.relations.append(Relation(r.kind, terms, r.op, rhs, r.figures))
+            elif (r.op == "==" and abs(rhs) > EPS) or (r.op == "<=" and rhs < -EPS) or (r.op == ">=" and rhs > EPS):
+                raise ValueError(f"the published figures contradict each other: {r}")
+        self.fixed = fixed
+        self.fixed_by = {r.terms[0][0]: r for r in relations if len(r.terms) == 1 and r.op == "=="}
+        self.all_bounds = dict(bounds)
+        self.by_cell: dict[str, list[int]] = {}
+        for k, r in enumerate(self.relations):
+            for c in r.cells():
+                self.by_cell.setdefault(c, []).append(k)
+        self._parts: dict[str, _Part] = {}
+
+    def _part(self, cell: str) -> _Part:
+        if cell not in self._parts:
+            seen, todo, rows = {cell}, [cell], set()
+            while todo:
+                c = todo.pop()
+                for k in self.by_cell.get(c, []):
+                    if k not in rows:
+                        rows.add(k)
+                        for d in self.relations[k].cells() - seen:
+                            seen.add(d)
+                            todo.append(d)
+            part = _Part({c: self.all_bounds.get(c, (0, None)) for c in seen},
+                         [self.relations[k] for k in sorted(rows)])
+            for c in seen:
+                self._parts[c] = part
+        return self._parts[cell]
+
+    def part_cells(self, cell: str) -> set[str]:
+        """The cells connected to ``cell`` through the relations (with the cells fixed by a shown figure)."""
+        if cell in self.fixed:
+            return set()
+        part = self._part(cell)
+        return set(part.names) | {c for r in part.relations for f in r.figures for c in (f,)}
+
+    def cell_range(self, cell: str, required: int, exact: bool = True) -> CellRange:
+        """The feasible [min, max] of ``cell``; with ``exact``, confirmed over the integers where the LP passes."""
+        if cell in self.fixed:
+            return CellRange(cell, self.fixed[cell], self.fixed[cell], required, self.fixed_by[cell].figures)
+        return self._part(cell).cell_range(cell, required, exact)
+
+
+class _Part:
+    """One connected part of the system, solved with scipy."""
+
+    def __init__(self, bounds: Mapping[str, tuple[float, float | None]], relations: list[Relation]) -> None:
+        import numpy as np
+
+        self.relations = relations
+        self.names = sorted(bounds)
+        self.index = {n: i for i, n in enumerate(self.names)}
+        self.bounds = [bounds[n] for n in self.names]
+        eq = [r for r in self.relations if r.op == "=="]
+        ub = [r for r in self.relations if r.op in ("<=", ">=")]
+        self.eq, self.ub = eq, ub
+
+        def matrix(rows: list[Relation], flip: bool) -> tuple[np.ndarray, np.ndarray]:
+            a = np.zeros((len(rows), len(self.names)))
+            b = np.zeros(len(rows))
+            for i, r in enumerate(rows):
+                sign = -1.0 if flip and r.op == ">=" else 1.0
+                for c, coef in r.terms:
+                    a[i, self.index[c]] += sign * coef
+                b[i] = sign * r.rhs
+            return a, b
+
+        self._memo: dict[str, tuple[tuple[float, list[Relation], bool], tuple[float, list[Relation], bool]]] = {}
+        self.a_eq, self.b_eq = matrix(eq, flip=False)
+        self.a_ub, self.b_ub = matrix(ub, flip=True)
+
+    def _solve(self, cell: str, sense: float, integer: bool) -> tuple[float, list[Relation], bool]:
+        """The optimum, the relations that bind it, and whether the LP's optimal point is all whole numbers
+        (then the integer optimum is the same and no integer programme is needed)."""
+        import numpy as np
+        from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+        c = np.zeros(len(self.names))
+        c[self.index[cell]] = sense
+        if not integer:
+            res = linprog(c, A_ub=self.a_ub if len(self.ub) else None, b_ub=self.b_ub if len(self.ub) else None,
+                          A_eq=self.a_eq if len(self.eq) else None, b_eq=self.b_eq if len(self.eq) else None,
+                          bounds=self.bounds, method="highs")
+            if res.status == 2:
+                raise ValueError("the published figures contradict each other (no solution): check the relations")
+            if res.status == 3:
+                return sense * -math.inf, [], True
+            binding = []
+            if len(self.eq):
+                binding += [r for r, m in zip(self.eq, res.eqlin.marginals, strict=True) if abs(m) > EPS]
+            if len(self.ub):
+                binding += [r for r, m in zip(self.ub, res.ineqlin.marginals, strict=True) if abs(m) > EPS]
+            whole = bool(np.all(np.abs(res.x - np.round(res.x)) < 1e-6))
+            return sense * res.fun, binding, whole
+        constraints = []
+        if len(self.eq):
+            constraints.append(LinearConstraint(self.a_eq, self.b_eq, self.b_eq))
+        if len(self.ub):
+            constraints.append(LinearConstraint(self.a_ub, -np.inf, self.b_ub))
+        lo = np.array([b[0] for b in self.bounds], float)
+        hi = np.array([np.inf if b[1] is None else b[1] for b in self.bounds], float)
+        res = milp(c, constraints=constraints, integrality=np.ones(len(self.names)), bounds=Bounds(lo, hi))
+        if res.status == 2 or res.x is None:
+            if res.status == 2:
+                raise ValueError("the published figures contradict each other (no integer solution)")
+            return sense * -math.inf, [], True
+        return sense * res.fun, [], True
+
+    def cell_range(self, cell: str, required: int, exact: bool = True) -> CellRange:
+        """The feasible [min, max] of ``cell``; with ``exact``, confirmed over the integers where the LP passes.
+
+        A cell in no relation keeps its plain bounds (no solver call). The integer programme runs only where
+        the LP's optimal point is fractional: otherwise that point is itself a whole-number solution."""
+        if not self.relations:
+            lo, hi = self.bounds[self.index[cell]]
+            return CellRange(cell, lo, math.inf if hi is None else hi, required)
+        if cell not in self._memo:
+            self._memo[cell] = (self._solve(cell, 1.0, integer=False), self._solve(cell, -1.0, integer=False))
+        (low, why_low, whole_low), (high, why_high, whole_high) = self._memo[cell]
+        low = math.ceil(low - EPS) if math.isfinite(low) else low
+        high = math.floor(high + EPS) if math.isfinite(high) else high
+        if exact and high - low >= required:  # integers can be narrower than the LP; confirm where it may be
+            if not whole_low:
+                low = max(low, round(self._solve(cell, 1.0, integer=True)[0]))
+            if not whole_high:
+                high = min(high, round(self._solve(cell, -1.0, integer=True)[0]))
+        figures: list[str] = []
+        for r in (*why_low, *why_high):
+            figures += [f for f in r.figures if f not in figures]
+        return CellRange(cell, low, high, required, tuple(figures))
+
+
+def audit(bounds: Mapping[str, tuple[float, float | None]], relations: Iterable[Relation],
+          targets: Mapping[str, int]) -> list[CellRange]:
+    """For each target cell (withheld, with the range width it needs), what a reader can work out.
+
+    ``bounds``: each cell's plain bounds (0 to the size of its group; ``None`` for no upper bound).
+    ``relations``: everything published, as linear relations. Returns one :class:`CellRange` per target,
+    in the order given; ``ok`` is False where the range is narrower than required.
+    """
+    problem = Problem(bounds, relations)
+    return [problem.cell_range(cell, need) for cell, need in targets.items()]
+
+
+def failures(ranges: Iterable[CellRange]) -> list[CellRange]:
+    return [r for r in ranges if not r.ok]

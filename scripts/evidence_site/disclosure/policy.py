@@ -1,0 +1,79 @@
+"""The disclosure policy: settings with safe defaults, which figures are sensitive, and what is done about them.
+
+Settings come from ``min_cell`` and the ``disclosure:`` mapping of ``study.yml`` (``spec.Disclosure``); the
+privacy page gives the reasons behind each one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from .. import ids
+from ..numbers import Value
+from ..spec import PROTECTION_OFF, StudySpec
+
+# Figures about staying on treatment (numbers on treatment and at risk, those who stopped in each interval,
+# the Kaplan–Meier estimate) are the main outcome of any persistence analysis and are published as they are;
+# *why* a patient stopped is protected (stop_reason_*, flow_stop_w*_<reason>).
+PERSISTENCE_PREFIXES = ("flow_on_w", "flow_lost_w", "km_w", "km_at_risk_w", "persistence_w")
+
+
+@dataclass(frozen=True)
+class Policy:
+    min_cell: int
+    protection_interval: int
+    small_group_below: int
+    order_statistics_min_n: int
+    enabled: bool
+    subgroups: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, spec: StudySpec) -> Policy:
+        d = spec.protection
+        enabled = d.protection != PROTECTION_OFF and spec.min_cell > 1
+        width = max(spec.min_cell - 2, 0) if d.protection_interval is None else d.protection_interval
+        return cls(spec.min_cell, width, d.small_group_below, d.order_statistics_min_n, enabled,
+                   tuple(spec.subgroups))
+
+
+def withhold(v: Value, reason: str, policy: Policy) -> Value:
+    """The value with its numbers blanked and the reason recorded (``fmt.withheld`` words it)."""
+    return replace(v, value=None, numerator=None, ci_low=None, ci_high=None, sd=None, q1=None, q3=None,
+                   denominator=None if reason == "group" else v.denominator,
+                   suppressed=True, suppression=reason, suppressed_below=policy.min_cell)
+
+
+def small(n: float | None, m: int) -> bool:
+    return n is not None and not (isinstance(n, float) and math.isnan(n)) and 1 <= n < m
+
+
+def persistence_count(v: Value) -> bool:
+    """Counts of staying on treatment (not why anyone stopped): published as they are."""
+    plain_stop = v.id.startswith("flow_stop_w") and v.id.removeprefix("flow_stop_w").isdigit()
+    return plain_stop or v.id.startswith(PERSISTENCE_PREFIXES) or v.id == ids.STOPPED
+
+
+def primary_reason(v: Value, policy: Policy) -> str:
+    """Why a value is sensitive on its own ('' when it is not). Figures already published are never sensitive."""
+    if v.agrees_with_published or persistence_count(v):
+        return ""
+    m = policy.min_cell
+    if small(v.denominator, m):
+        return "group"
+    in_subgroup = any(v.id.startswith(f"{k}_") for k in policy.subgroups)
+    if in_subgroup and not v.id.endswith("_itt") and v.denominator is not None \
+            and v.denominator < policy.small_group_below:
+        return "group"  # a small subgroup: only figures among all who started (no 'of 6' still on treatment)
+    if (v.kind == "count" and small(v.value, m)) or small(v.numerator, m):
+        return "count"
+    if v.kind == "rate" and small(v.numerator, m):
+        return "count"
+    if v.kind == "proportion" and v.numerator is not None and v.denominator is not None:
+        if small(v.denominator - v.numerator, m):
+            return "complement"
+        if 0 < v.denominator < policy.small_group_below and v.numerator in (0, v.denominator):
+            return "all_or_none"
+    if v.kind == "median" and v.denominator and v.denominator < policy.order_statistics_min_n:
+        return "order_statistic"
+    return ""

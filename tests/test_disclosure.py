@@ -1,0 +1,248 @@
+"""Disclosure control: the LP audit on hand-made tables, every recovery of issue 14 found on one-cell-at-a-time
+protection and impossible after ``protect_study``, a study built to leak failing the build, and the settings
+that cannot switch protection off by accident."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from conftest import load_study, shared_data
+from evidence_site import paths
+from evidence_site.disclosure import audit_shown, check, layout_of, protect_study
+from evidence_site.disclosure.audit import Relation, audit
+from evidence_site.disclosure.policy import Policy
+from evidence_site.errors import BuildError, DataError
+from evidence_site.load import RawStudy, read_study
+from evidence_site.numbers import Value, protect
+from evidence_site.summarise import PRODUCERS
+from evidence_site.summarise.published import attach_published
+from evidence_site.validate import Study, validate
+
+DEMO = paths.STUDIES / "upadacitinib-bch-2026"
+LIBRARY = Path(__file__).parent / "fixtures" / "library" / "studies"
+
+
+def r(kind: str, terms: dict[str, float], op: str, rhs: float, *figures: str) -> Relation:
+    return Relation(kind, tuple(terms.items()), op, rhs, figures)
+
+
+# --- the engine on hand-made tables ---------------------------------------------------------------------------
+
+def test_subtraction_recovers_a_withheld_cell() -> None:
+    rels = [r("sum", {"all": 1, "a": -1, "b": -1}, "==", 0, "all", "a", "b"), r("shown", {"all": 1}, "==", 39, "all"),
+            r("shown", {"b": 1}, "==", 22, "b"), r("label", {"a": 1}, ">=", 17, "a")]
+    (found,) = audit({"a": (0, 21), "b": (0, 27), "all": (0, 48)}, rels, {"a": 3})
+    assert (found.low, found.high) == (17, 17) and not found.ok
+    assert {"b", "all"} <= set(found.revealed_by)
+
+
+def test_bounds_of_two_withheld_figures_can_force_both() -> None:
+    """'more than 8 of 13' + 'more than 12 of 17' = 22 pins both (the CRP example)."""
+    rels = [r("sum", {"a": 1, "b": 1}, "==", 22, "all"), r("label", {"a": 1}, ">=", 9, "a"),
+            r("label", {"b": 1}, ">=", 13, "b"), r("label", {"a": 1}, "<=", 12, "a"),
+            r("label", {"b": 1}, "<=", 16, "b")]
+    a, b = audit({"a": (0, 13), "b": (0, 17)}, rels, {"a": 3, "b": 3})
+    assert (a.low, a.high, b.low, b.high) == (9, 9, 13, 13)
+
+
+def test_two_withheld_cells_of_one_total_stay_protected() -> None:
+    a, b = audit({"a": (0, 13), "b": (0, 17)}, [r("sum", {"a": 1, "b": 1}, "==", 22, "all")], {"a": 3, "b": 3})
+    assert (a.low, a.high) == (5, 13) and a.ok and b.ok
+
+
+def test_the_integer_programme_narrows_what_the_lp_allows() -> None:
+    rels = [r("sum", {"x": 2, "y": 2}, "==", 8), r("eq", {"x": 1, "y": -1}, "==", 0)]
+    (found,) = audit({"x": (0, 10), "y": (0, 10)}, rels, {"x": 1})
+    assert (found.low, found.high) == (2, 2)
+    (found,) = audit({"x": (0, 6), "y": (0, 4)}, [r("sum", {"x": 2, "y": 3}, "==", 12)], {"x": 3})
+    assert (found.low, found.high) == (0, 6) and found.ok
+
+
+# --- the studies ------------------------------------------------------------------------------------------------
+
+def unprotected(study: Study) -> list[Value]:
+    values = {v.id: v for produce in PRODUCERS for v in produce(study)}
+    return list(attach_published(study.id, values, study.spec.published, study.spec.citations).values())
+
+
+class Case:
+    """One study before (one cell at a time, ``numbers.protect``) and after (``protect_study``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.study = load_study(folder)
+        self.raw = unprotected(self.study)
+        self.policy, self.layout = Policy.of(self.study.spec), layout_of(self.study)
+        self.before = protect(self.raw, self.study.spec.min_cell)
+        self.before_audit = audit_shown(self.raw, self.before, self.policy, self.layout)
+        protected, self.report = protect_study(self.raw, self.policy, self.layout)
+        self.after = {v.id: v for v in protected}
+        self.after_audit = audit_shown(self.raw, protected, self.policy, self.layout)
+
+    def before_range(self, cell: str) -> tuple[float, float]:
+        found = next(f for f in self.before_audit.ranges if f.cell == cell)
+        return found.low, found.high
+
+    def after_ok(self, cell: str) -> bool:
+        """The cell is shown as public, left out, or withheld with a range at least as wide as the policy asks."""
+        v = self.after.get(cell)
+        if v is None:
+            return True
+        if not v.suppressed:
+            return cell in self.report.shown_as_public
+        found = [f for f in self.report.ranges if f.cell == cell]
+        return all(f.ok for f in found) or cell in {f.cell for f in self.report.narrowed_by_published}
+
+
+@pytest.fixture(scope="module")
+def demo() -> Case:
+    return Case(DEMO)
+
+
+@pytest.fixture(scope="module")
+def second() -> Case:
+    return Case(LIBRARY / "tofacitinib-uc-multicentre")
+
+
+# Issue 14: cell -> what a reader recovered from one-cell-at-a-time protection (the exact count, or None: narrowed)
+RECOVERED = {
+    "t1_prior_ustekinumab_CD": 17, "t1_prior_risankizumab_CD": 3,  # Table 1
+    "eff_remission_w12_CD_itt": 3, "eff_sf_remission_w12_CD_itt": 3, "eff_sf_remission_w26_CD_itt": 4,
+    "eff_endoscopic_remission_CD_itt": 4, "eff_endoscopic_remission_CD_obs": 4,
+    "eff_calprotectin_w52_UC_on": 18,  # overall minus the other diagnosis
+    "eff_crp_normal_w52_CD_on": 9, "eff_crp_normal_w52_UC_on": 13,  # two bounds that must sum to 22
+    "flow_stop_w12_lack_of_response": 2,  # the only reason listed between weeks 8 and 12
+    "stop_reason_lack_of_response": None,
+}
+
+
+@pytest.mark.parametrize("cell", sorted(RECOVERED))
+def test_the_audit_finds_each_recovery_of_the_issue_on_one_cell_at_a_time_protection(demo: Case, cell: str) -> None:
+    low, high = demo.before_range(cell)
+    assert high - low < demo.policy.protection_interval, (cell, low, high)
+    if RECOVERED[cell] is not None:
+        assert low == high == RECOVERED[cell], (cell, low, high)
+
+
+@pytest.mark.parametrize("cell", sorted(RECOVERED))
+def test_each_recovery_of_the_issue_is_impossible_after_protection(demo: Case, cell: str) -> None:
+    assert demo.after_ok(cell), cell
+    if cell in demo.after and demo.after[cell].suppressed:
+        assert cell not in {f.cell for f in demo.after_audit.failures}
+
+
+def test_crohns_disease_still_on_treatment_is_public_because_a_published_figure_gives_it(demo: Case) -> None:
+    """8/17 is published (47% of those still on treatment): 17 of 21 is not a secret, so it is shown."""
+    assert demo.before_range("on_treatment_w52_CD") == (17, 17)
+    assert demo.report.shown_as_public == ["on_treatment_w52_CD"]
+    assert demo.after["on_treatment_w52_CD"].numerator == 17
+
+
+def test_anti_tnf_failure_by_diagnosis_is_only_as_narrow_as_the_published_47_of_48(demo: Case) -> None:
+    assert demo.before_range("t1_prior_anti_tnf_UC") == (26, 26)
+    narrowed = {f.cell: (f.low, f.high) for f in demo.report.narrowed_by_published}
+    assert narrowed == {"t1_prior_anti_tnf_UC": (26, 27)}  # which diagnosis the one child has stays unknown
+    assert demo.after["t1_prior_anti_tnf_CD"].suppressed  # and 21/21 (all of a group) is no longer printed
+
+
+def test_the_small_tofacitinib_subgroup_prints_no_denominator_of_those_still_on_treatment(demo: Case) -> None:
+    """6/7 is published; 'of 6' at week 12 told when the one non-responder stopped."""
+    assert any(v.id.startswith("tofa_") and v.id.endswith("_on") and v.denominator == 6 and not v.suppressed
+               for v in demo.before) or any(v.id.startswith("tofa_") and v.denominator == 6 for v in demo.before)
+    for i, v in demo.after.items():
+        if i.startswith("tofa_") and not i.endswith("_itt"):
+            assert v.suppressed and v.denominator is None, v
+
+
+def test_serious_events_no_longer_show_which_type_they_all_were(demo: Case) -> None:
+    before = {v.id: v for v in demo.before}
+    assert before["ae_serious_infection"].suppressed and not before["ae_serious_acne"].suppressed
+    rest = [f for f in demo.report.ranges if f.cell.startswith("rest_of_ae_events_serious_besides_")]
+    assert rest and all(f.ok for f in rest)
+
+
+def test_the_median_of_nine_stopping_weeks_is_withheld(demo: Case) -> None:
+    assert not {v.id: v for v in demo.before}["stop_week"].suppressed
+    assert demo.after["stop_week"].suppression == "order_statistic"
+
+
+def test_none_or_all_of_a_small_group_is_withheld(demo: Case) -> None:
+    assert demo.after["tofa_remission_w8_itt"].suppressed
+    assert demo.after["t1_prior_anti_tnf_CD"].suppressed
+    assert all(demo.after[i].suppressed for i in demo.after if i.startswith("esc_") and i != "esc_any"
+               and demo.after[i].kind == "proportion")
+
+
+def test_the_audit_finds_recoveries_in_the_second_study_and_none_after(second: Case) -> None:
+    assert second.before_audit.failures, "one-cell-at-a-time protection leaks there too"
+    assert "t1_prior_ustekinumab_IBDU" in {f.cell for f in second.before_audit.failures}
+    assert not second.report.failures and not second.after_audit.failures
+    assert second.after_ok("t1_prior_ustekinumab_IBDU")
+
+
+@pytest.mark.parametrize("folder", [DEMO, *sorted(LIBRARY.iterdir())], ids=lambda p: p.name)
+def test_no_withheld_figure_can_be_worked_out_after_protection(folder: Path) -> None:
+    case = Case(folder)
+    assert not case.report.failures and not case.after_audit.failures
+
+
+def test_a_study_built_to_leak_fails_the_build(demo: Case) -> None:
+    """Protection that withholds one cell at a time (the old rule) is a study built to leak: the build stops,
+    naming the cell and the figures that reveal it."""
+    with pytest.raises(BuildError, match=r"disclosure audit failed(.|\n)*eff_remission_w12_CD_itt: .*exactly 3"):
+        check(demo.before_audit, "leaky")
+
+
+def test_values_never_publishable_are_not_values(demo: Case) -> None:
+    """Patient ids, dates and free text never become computed values, whatever the settings."""
+    text = " ".join(f"{v.id} {v.label} {v.value}" for v in demo.raw)
+    for pid in demo.study.patients["patient_id"].astype(str).head(10):
+        assert f" {pid} " not in f" {text} "
+    assert "2025-" not in text and "2024-" not in text
+
+
+# --- settings ---------------------------------------------------------------------------------------------------
+
+def meta_with(**changes: object) -> RawStudy:
+    raw = read_study(DEMO)
+    return replace(raw, meta=raw.meta | changes)
+
+
+def problems(**changes: object) -> str:
+    shared = shared_data()
+    with pytest.raises(DataError) as err:
+        validate(meta_with(**changes), shared)
+    return str(err.value)
+
+
+def test_real_data_cannot_switch_protection_off() -> None:
+    assert "Real patient data need disclosure control" in problems(
+        status="real", disclosure={"protection": "off-for-synthetic-test-data-only"})
+    assert "Real patient data need small-cell protection" in problems(status="real", min_cell=0)
+
+
+def test_min_cell_zero_alone_does_not_switch_protection_off() -> None:
+    assert "without saying so" in problems(min_cell=0)
+
+
+def test_switching_protection_off_is_reported_loudly() -> None:
+    from evidence_site.disclosure import build_lines
+
+    shared = shared_data()
+    study = validate(meta_with(min_cell=0, disclosure={"protection": "off-for-synthetic-test-data-only"}), shared)
+    _, warnings = build_lines([study], [])
+    assert warnings and "DISCLOSURE CONTROL IS OFF" in warnings[0]
+
+
+def test_a_duplicated_min_cell_key_is_an_error(tmp_path: Path) -> None:
+    """The issue's hostile input: min_cell: 5, then min_cell: 0 further down."""
+    import shutil
+
+    folder = tmp_path / "upadacitinib-bch-2026"
+    shutil.copytree(DEMO, folder)
+    text = (folder / "study.yml").read_text(encoding="utf-8")
+    (folder / "study.yml").write_text(text + "\nmin_cell: 0\n", encoding="utf-8")
+    with pytest.raises(DataError, match="the key 'min_cell' appears twice"):
+        validate(read_study(folder), shared_data())
