@@ -83,6 +83,13 @@ def test_spanish_pages_are_built_with_the_themes_spanish_strings_and_link_to_the
         assert back and (spanish.parent / back.group(1) / "index.html").resolve() == twin_of(site, spanish).resolve()
 
 
+def test_the_home_pages_link_to_each_other_in_words(demo_build: Path) -> None:
+    site = demo_build / "site"
+    assert '<a href="es/" hreflang="es" lang="es">Español</a>' in (site / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../" hreflang="en" lang="en">English</a>' in (site / "es" / "index.html").read_text(
+        encoding="utf-8")
+
+
 def test_the_english_site_keeps_its_english_theme(demo_build: Path) -> None:
     text = (demo_build / "site" / "families" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en"' in text and "Traducción" not in text

@@ -81,7 +81,7 @@ def language_pages(studies: list[Study], plan: dict[str, Any], topics: dict[str,
                                    lang=lang, twin="."))
     for p in out:
         if p.twin:
-            twins[p.twin] = p.url
+            twins["" if p.twin == "." else p.twin] = p.url  # "." is the English home, whose URL is ""
     english = [dataclasses.replace(p, twin=twins[p.url]) if p.url in twins else p for p in pages]
     return english + out
 
