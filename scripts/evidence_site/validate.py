@@ -649,8 +649,9 @@ def validate_aggregate(raw: RawStudy, shared: Shared) -> AggregateStudy:
             problems += check_results(frame, spec)
     if problems or spec is None or frame is None:
         raise DataError(raw.id, problems)
-    return AggregateStudy(raw.id, raw.folder, spec, shared.medicines[spec.medicine], vocab, frame,
-                          raw.fingerprint)
+    # As for a records study: the study's files and the shared data it is read with (vocabulary, medicines).
+    fingerprint = hashlib.sha256(f"{raw.fingerprint}\0{shared.fingerprint}".encode()).hexdigest()[:12]
+    return AggregateStudy(raw.id, raw.folder, spec, shared.medicines[spec.medicine], vocab, frame, fingerprint)
 
 
 def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict[str, Any]) -> list[Problem]:
