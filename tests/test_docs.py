@@ -11,7 +11,7 @@ from conftest import FIXTURES
 from evidence_site import paths, typed, validate
 from evidence_site.pipeline import generate, load_studies, site_inputs
 from evidence_site.schema import TABLES
-from evidence_site.spec import RULES, Medicine, StudySpec, Vocabulary
+from evidence_site.spec import RULES, AggregateSpec, Medicine, StudySpec, Vocabulary
 from evidence_site.summarise import published
 
 
@@ -38,7 +38,8 @@ def test_data_format_page_lists_every_field_nested_ones_included(data_format_pag
 
 
 def test_every_rule_named_in_a_declaration_is_documented_and_checked(data_format_page: str) -> None:
-    named = {rule for cls in (StudySpec, Medicine, Vocabulary) for f in typed.describe(cls) for rule in f.rules}
+    named = {rule for cls in (StudySpec, AggregateSpec, Medicine, Vocabulary) for f in typed.describe(cls)
+             for rule in f.rules}
     assert named == set(RULES), named ^ set(RULES)
     checks = inspect.getsource(validate) + inspect.getsource(published)
     for rule, text in RULES.items():

@@ -86,7 +86,7 @@ def test_any_free_text_is_published_inert(rendered_inputs, field: str, text: str
     pages = [p for p in page_plan([hostile], plan) if p.study or p.md_path == "index.md"
              or p.md_path.endswith(("/index.md", "changes.md"))]
     for page in pages:
-        out = render_page(env, page, views, book, figures, SITE_DEFAULTS, extra={"topics": {}})
+        out = render_page(env, page, views, book, figures, SITE_DEFAULTS, extra={"topics": {}})  # home lists topics
         found = scan.executable_markup(_html(out))
         assert not found, f"{field}={text!r}: {page.md_path}: {found}"
     nav = Generated([hostile], book, pages, {}).nav()

@@ -78,14 +78,17 @@ _Dumper.add_representer(_Tagged, _represent_tagged)
 
 
 def staged_config(config_file: Path, where: Path, docs_dir: Path, site_dir: Path, nav: list[Any],
-                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
+                  extra: dict[str, Any] | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The project's mkdocs.yml made complete for a build of ``docs_dir`` into ``site_dir``, written to ``where``.
 
     ``docs_dir`` and ``site_dir`` are made relative to ``where`` (Zensical 0.0.73 fails on absolute ones);
-    the theme's ``custom_dir`` and any ``hooks`` become absolute. ``extra.nav_width`` (the longest list in the
-    navigation) bounds the loops of the theme override that names nested navigation landmarks.
+    the theme's ``custom_dir`` and any ``hooks`` become absolute; ``overrides`` replace top-level keys (a
+    translated site's ``site_name``), its ``theme`` merged into the theme (``language``). ``extra.nav_width``
+    (the longest list in the navigation) bounds the loops of the theme override that names nested navigation landmarks.
     """
     config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader) or {}
+    for key, value in (overrides or {}).items():
+        config[key] = {**(config.get(key) or {}), **value} if key == "theme" else value
     base = config_file.resolve().parent
     config["docs_dir"] = os.path.relpath(docs_dir.resolve(), where.resolve())
     config["site_dir"] = os.path.relpath(site_dir.resolve(), where.resolve())

@@ -17,6 +17,7 @@ Three rules of the family pages live here, each in one place:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +68,51 @@ def frequency_not(v: Value, noun: str = "children") -> str:
     if tenths >= DENOMINATOR:
         return f"nearly all {noun}"
     return f"about {tenths} out of every {DENOMINATOR} {noun}"
+
+
+def frequency_case(v: Value, other: bool = False) -> tuple[str, int | None]:
+    """Which family wording a proportion takes, and its number out of 10, without any words.
+
+    The same decisions as :func:`frequency` (``other=False``) and :func:`frequency_not` (``other=True``), for
+    pages whose words live in a words file (``frequency:`` in ``templates/<lang>/words.yml``): ``about``,
+    ``fewer_than_one``, ``none``, ``all``, ``nearly_all``, ``few``, ``too_few`` or ``not_known``."""
+    _check(v)
+    if v.suppressed:
+        side = {"complement": ("nearly_all", "few"), "count": ("few", "nearly_all")}.get(v.suppression)
+        return (side[1 if other else 0], None) if side else ("too_few", None)
+    if not v.estimable:
+        return "not_known", None
+    numerator, everyone = v.numerator == 0, v.numerator is not None and v.numerator == v.denominator
+    if numerator or everyone:
+        return ("all" if numerator == other else "none"), None
+    tenths = fmt.out_of_ten(v)
+    if other:
+        tenths = DENOMINATOR - tenths
+    if tenths <= 0:
+        return "fewer_than_one", 1
+    if tenths >= DENOMINATOR:
+        return "nearly_all", None
+    return "about", tenths
+
+
+def install_words(env: jinja2.Environment, words: dict[str, Any]) -> None:
+    """Family filters that take their words from a words file (a translated site): ``freq``, ``freq_not`` and
+    ``time_frame`` with the same numbers and decisions as the English ones, and ``long_date``."""
+
+    def worded(v: Value, other: bool) -> str:
+        case, n = frequency_case(v, other)
+        return str(words["frequency"][case]).format(n=n, of=DENOMINATOR)
+
+    def time_frame(weeks: int) -> str:
+        named = words.get("time_frames") or {}
+        return str(named[weeks]) if weeks in named else str(words["weeks"]).format(n=weeks)
+
+    def long_date(day: str) -> str:
+        parsed = dt.date.fromisoformat(str(day))
+        return str(words["date"]).format(day=parsed.day, month=words["months"][parsed.month - 1], year=parsed.year)
+
+    env.filters.update(freq=lambda v: worded(v, False), freq_not=lambda v: worded(v, True), time_frame=time_frame,
+                       long_date=long_date)
 
 
 def icon_count(v: Value) -> int:

@@ -32,9 +32,10 @@ from .load import load_redirects, read_shared, read_study, study_folders
 from .numbers import NumberBook
 from .present import view
 from .readability import family_gate as reading_gate
+from .readability import spanish_gate
 from .reference import data_format_docs
 from .releases import load_releases
-from .render import AUDIENCES, EXAMPLE_SUFFIX, Page, environment, neighbours, page_plan, render_page
+from .render import AUDIENCES, EXAMPLE_SUFFIX, Page, environment, language_pages, neighbours, page_plan, render_page
 from .schema import SCHEMA_VERSION
 from .topics import aggregate_view, forest_figure, topic_views
 from .urls import publication_address_problem, redirect_files
@@ -59,17 +60,39 @@ class Generated:
     def nav(self) -> list[Any]:
         """MkDocs navigation: home, then each audience with one section per study, then reference pages."""
         nav: list[Any] = [{p.title: p.md_path} for p in self.pages if p.md_path == "index.md"]
+        english = [p for p in self.pages if p.lang == "en"]
         for audience in AUDIENCES:
-            section: list[Any] = [p.md_path for p in self.pages if p.audience == audience and not p.study]
+            section: list[Any] = [p.md_path for p in english if p.audience == audience and not p.study]
             for study in self.studies:
                 label = study.spec.short_title + (EXAMPLE_SUFFIX if study.synthetic else "")
                 section.append({escape.html_text(label): [
-                    {p.title: p.md_path} for p in self.pages if p.audience == audience and p.study == study.id]})
+                    {p.title: p.md_path} for p in english if p.audience == audience and p.study == study.id]})
             nav.append({f"For {audience}": section})
         reference = [{p.title: p.md_path} for p in self.pages if p.audience == "reference"]
         reference += [{title: md} for title, md in HAND_WRITTEN_PAGES]
         nav.append({"About this site": reference})
         return nav
+
+    def languages(self) -> list[str]:
+        """The languages of the translated twins (each built as its own site under site/<lang>/)."""
+        return sorted({p.lang for p in self.pages if p.lang != "en"})
+
+    def files_in(self, lang: str) -> dict[str, bytes]:
+        """The generated files of one language's site: English at the docs root, a twin's without its prefix."""
+        if lang == "en":
+            return {k: v for k, v in self.files.items() if k.split("/", 1)[0] not in self.languages()}
+        return {k.split("/", 1)[1]: v for k, v in self.files.items() if k.startswith(f"{lang}/")}
+
+    def nav_in(self, lang: str, section_title: str) -> list[Any]:
+        """A translated site's navigation: its home, then its topic pages and its study pages (by short title)."""
+        pages = [p for p in self.pages if p.lang == lang]
+        strip = len(lang) + 1
+        nav: list[Any] = [{p.title: p.md_path[strip:]} for p in pages if p.md_path == f"{lang}/index.md"]
+        section: list[Any] = [p.md_path[strip:] for p in pages if p.topic]
+        for study in self.studies:
+            short = getattr(study.spec, f"short_title_{lang}", "")
+            section += [{escape.html_text(short): p.md_path[strip:]} for p in pages if p.study == study.id]
+        return [*nav, {section_title: section}]
 
     def footer(self) -> dict[str, str]:
         """What every page's footer shows (passed to the theme in the config's ``extra``)."""
@@ -104,6 +127,7 @@ class Generated:
 
 # Site-wide inputs when none are given (tests of single pages): no address, nothing released or moved.
 SITE_DEFAULTS: dict[str, Any] = {"site_url": "", "releases": [], "redirects": {}, "reading_grade_max": None,
+                                 "translations": {}, "reading_ease_min": None,
                                  "home": {"heading": "Evidence", "intro": ""}}
 
 
@@ -113,8 +137,31 @@ def site_inputs(config: Path = paths.MKDOCS_YML, data: Path = paths.DATA) -> dic
     words = yaml.safe_load((data / "site.yml").read_text(encoding="utf-8")) if (data / "site.yml").is_file() else {}
     return {"site_url": mkdocs.get("site_url") or "", "releases": load_releases(data / "releases.yml"),
             "home": (words or {}).get("home") or SITE_DEFAULTS["home"], "trust": (words or {}).get("trust") or {},
+            "translations": check_translations((words or {}).get("translations") or {}),
             "redirects": load_redirects(data / "redirects.yml"),
-            "reading_grade_max": (mkdocs.get("extra") or {}).get("family_reading_grade_max")}
+            "reading_grade_max": (mkdocs.get("extra") or {}).get("family_reading_grade_max"),
+            "reading_ease_min": (mkdocs.get("extra") or {}).get("family_reading_ease_min_es")}
+
+
+def check_translations(translations: dict[str, Any]) -> dict[str, Any]:
+    """data/site.yml ``translations``: a review is recorded with both who and when (a real date), or not at all."""
+    for lang, words in translations.items():
+        review = (words or {}).get("review") or {}
+        who, when = str(review.get("by") or "").strip(), str(review.get("date") or "").strip()
+        problem = ""
+        if bool(who) != bool(when):
+            problem = "gives only one of `by` and `date`"
+        elif when:
+            try:
+                dt.date.fromisoformat(when)
+            except ValueError:
+                problem = f"has `date: {when!r}`, which is not a date"
+        if problem:
+            raise BuildError(f"data/site.yml, translations.{lang}.review: the review of the translation {problem}.\n"
+                             "    expected: both `by` (who reviewed it: name and qualification) and `date` "
+                             "(YYYY-MM-DD), or both empty\n    hint:     Until both are given, every page in that "
+                             "language says that its translation has not yet been reviewed.")
+    return translations
 
 
 class _IgnoreTags(yaml.SafeLoader):
@@ -170,19 +217,19 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
             figures[f"clinicians/topics/{med}/{forest.name}"] = forest
     progress(f"drew {len(figures)} charts; {cached.summary()}")
     plan = yaml.safe_load((templates / "pages.yml").read_text(encoding="utf-8"))
-    pages = page_plan(studies, plan, topics)
-    env = environment(templates)
+    pages = language_pages(studies, plan, topics, page_plan(studies, plan, topics))
+    envs = {lang: environment(templates, lang=lang) for lang in {"en", *(p.lang for p in pages)}}
     docs = data_format_docs()
     # The word list is rendered last: it lists only the words that the study's other family pages use.
     last = [p for p in pages if p.template == GLOSSARY_TEMPLATE]
-    files = {p.md_path: render_page(env, p, views, book, figures, site, docs,
-                                   ({"topic": topics[p.topic]} if p.topic else {"topics": topics})
-                                   | {"pager": neighbours(pages, p)}).encode("utf-8")
+    files = {p.md_path: render_page(envs[p.lang], p, views, book, figures, site, docs,
+                                    ({"topic": topics[p.topic]} if p.topic else {"topics": topics})
+                                    | {"pager": neighbours(pages, p)}).encode("utf-8")
              for p in pages if p not in last}
     for p in last:
         used = {m for q in pages if q.audience == "families" and q.study == p.study and q.md_path in files
                 for m in re.findall(r"glossary\.md#([\w-]+)\)", files[q.md_path].decode("utf-8"))}
-        files[p.md_path] = render_page(env, p, views, book, figures, site, docs,
+        files[p.md_path] = render_page(envs[p.lang], p, views, book, figures, site, docs,
                                        {"glossary_used": sorted(used), "pager": neighbours(pages, p)}).encode("utf-8")
     for key, fig in figures.items():
         files[f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg"] = fig.svg.encode("utf-8")
@@ -195,9 +242,20 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
         progress(line)
     for warning in warnings:
         print(f"[build] WARNING: {warning}", file=sys.stderr, flush=True)
-    reading_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families"}, templates,
-                 site["reading_grade_max"], progress)
+    reading_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families"
+                  and p.lang == "en"}, templates, site["reading_grade_max"], progress)
+    spanish_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.lang == "es"},
+                 site["reading_ease_min"], progress, reading_terms(studies, templates))
     return Generated(studies, book, pages, files)
+
+
+def reading_terms(studies: list[Study], templates: Path, lang: str = "es") -> list[str]:
+    """Words a translated page explains or cannot avoid (the medicines' names, ``reading_terms`` in its words
+    file), measured as one short stand-in word by the reading gate."""
+    words_file = templates / lang / "words.yml"
+    words = yaml.safe_load(words_file.read_text(encoding="utf-8")) if words_file.is_file() else {}
+    names = {n for s in studies for n in (s.medicine.name, s.medicine.brand, s.medicine.name_es) if n}
+    return sorted(names | set((words or {}).get("reading_terms") or []))
 
 
 def _warn(message: str) -> None:
@@ -261,13 +319,45 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
         warn(f"the data contradict a published figure: {conflict}. The clinicians' overview page says so.")
     footer = generated.footer()
     with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", str(source_date_epoch(studies))):
-        stage_docs(docs, generated.files, stage)
+        stage_docs(docs, generated.files_in("en"), stage)
         mkdocs_build(config, stage / "docs", stage / "site", generated.nav(), footer, engine)
+        for lang in generated.languages():  # each translated twin: its own site, its theme strings in its language
+            twin_docs = stage_docs(docs, generated.files_in(lang), stage / f"docs-{lang}", only=paths.ASSETS)
+            section = language_words(site_context, lang).get("families_section", lang)
+            mkdocs_build(config, twin_docs, stage / "site" / lang, generated.nav_in(lang, section),
+                         footer | language_extra(site_context, lang) | {"data_date": max(s.spec.data_date
+                                                                                        for s in studies)},
+                         engine, language_overrides(site_context, lang))
+            twin_docs.rename(stage / "docs" / lang)
         write_json(stage / "site" / paths.NUMBERS_JSON, generated.manifest())
         write_files(stage / "site", redirect_files(site_context["redirects"]))
         swap_into_place(stage, docs, site)
     progress(f"built {site} in {time.perf_counter() - started:.1f} s")
     return generated
+
+
+def language_words(site: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A translated site's own words and review record: ``translations.<lang>`` in data/site.yml."""
+    return (site.get("translations") or {}).get(lang) or {}
+
+
+def language_extra(site: dict[str, Any], lang: str) -> dict[str, Any]:
+    """What a translated site's theme shows beyond its own strings: the footer's words (data/site.yml
+    ``translations.<lang>.footer``) and the way back to the English site's Changes page."""
+    words = language_words(site, lang)
+    return {"lang": lang, "footer_words": words.get("footer") or {}, "site_root": "../"}
+
+
+def language_overrides(site: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The configuration keys a translated site changes: the theme's language, its name and description."""
+    words = language_words(site, lang)
+    out: dict[str, Any] = {"theme": {"language": lang}}
+    for key in ("site_name", "site_description"):
+        if words.get(key):
+            out[key] = words[key]
+    if site.get("site_url"):
+        out["site_url"] = site["site_url"].rstrip("/") + f"/{lang}/"
+    return out
 
 
 def write_pages(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,

@@ -5,6 +5,8 @@ definitions (sources), link targets, admonition markers and inline formatting ar
 Glossary words (explained on the glossary page) are replaced by a one-syllable stand-in, and numbers
 by another, so that a page is not marked down for naming the medicine or for its figures.
 
+Spanish pages are measured with the Fernández-Huerta reading ease instead (:func:`spanish_gate`).
+
 The build prints each page's grade and stops, naming the page and its hardest sentences, when a page
 is above the limit. The limit is ``extra.family_reading_grade_max`` in mkdocs.yml (default
 :data:`MAX_GRADE`); the aim is :data:`TARGET_GRADE` or lower.
@@ -186,6 +188,58 @@ def gate(pages: dict[str, str], terms: Iterable[str], max_grade: float = MAX_GRA
             lines += [f"    - (grade {g:.1f}) {s}" for g, s in r.hardest]
         lines.append("Hint: use shorter sentences and shorter words; explain a medical word in the glossary "
                      "(templates/families/glossary.yml).")
+        raise BuildError("\n".join(lines))
+    return results
+
+
+# --- Spanish: the Fernández-Huerta reading ease --------------------------------------------------------------------
+# textstat's Spanish formula (206.84 - 0.60 x syllables per 100 words - 1.02 x words per sentence, syllables
+# from pyphen's Spanish dictionary, offline). Higher is easier: 60-70 "normal", 70-80 "bastante fácil",
+# 80-90 "fácil". The gate is ``extra.family_reading_ease_min_es`` in mkdocs.yml (default MIN_EASE_ES).
+
+MIN_EASE_ES = 60.0  # "normal": about what a 12-year-old reads (INFLESZ and Fernández-Huerta scales)
+TARGET_EASE_ES = 70.0  # "bastante fácil"
+STAND_IN_TERM_ES = "cosa"
+STAND_IN_NUMBER_ES = "diez"
+
+
+def ease_es(text: str) -> float:
+    """Fernández-Huerta reading ease (textstat, Spanish) of a text; 100 for a text with no words."""
+    if not text.strip():
+        return 100.0
+    textstat.set_lang("es")
+    try:
+        return float(textstat.fernandez_huerta(text))
+    finally:
+        textstat.set_lang("en")
+
+
+def ease_page_es(url: str, markdown: str, terms: Iterable[str] = ()) -> PageGrade:
+    """A Spanish page's reading ease (in ``grade``: higher is easier) and its hardest sentences."""
+    text = prose(markdown, terms).replace(STAND_IN_TERM, STAND_IN_TERM_ES).replace(STAND_IN_NUMBER,
+                                                                                    STAND_IN_NUMBER_ES)
+    parts = sentences(text)
+    hardest = sorted(((ease_es(x), x) for x in parts), key=lambda x: x[0])[:HARDEST]
+    return PageGrade(url, ease_es(" ".join(parts)), textstat.lexicon_count(text), tuple(hardest))
+
+
+def spanish_gate(pages: dict[str, str], min_ease: float | None = None, progress: Callable[[str], None] = lambda _: None,
+                 terms: Iterable[str] = ()) -> list[PageGrade]:
+    """Reading ease of every Spanish page (url -> Markdown); raise BuildError if any is below ``min_ease``."""
+    floor = MIN_EASE_ES if min_ease is None else float(min_ease)
+    terms = list(terms)
+    results = [ease_page_es(url, md, terms) for url, md in pages.items()]
+    for r in results:
+        mark = "ok" if r.grade >= TARGET_EASE_ES else ("below the aim" if r.grade >= floor else "TOO HARD")
+        progress(f"reading ease (Fernández-Huerta): {r.grade:5.1f} ({mark}) {r.url} ({r.words} words)")
+    failed = [r for r in results if r.grade < floor]
+    if failed:
+        lines = [f"Spanish family pages must have a Fernández-Huerta reading ease of {floor:g} or more; "
+                 f"{len(failed)} page(s) are harder:"]
+        for r in failed:
+            lines.append(f"  {r.url}: {r.grade:.1f}. Hardest sentences:")
+            lines += [f"    - ({g:.1f}) {x}" for g, x in r.hardest]
+        lines.append("Hint: use shorter sentences and shorter words (templates/es/, and the *_es fields in data/).")
         raise BuildError("\n".join(lines))
     return results
 

@@ -7,6 +7,7 @@ An undefined name stops the build: a missing value must never print as a blank.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 import sys
@@ -18,6 +19,7 @@ from typing import Any
 import jinja2
 import jinja2.compiler
 import jinja2.nodes
+import yaml
 
 from . import __version__, crosschecks, escape, families, fmt, paths
 from .charts import Figure
@@ -30,6 +32,7 @@ from .validate import Study
 AUDIENCES = ("families", "clinicians")
 TRUST_PARTIAL = "_partials/trust.md.j2"
 PAGER_PARTIAL = "_partials/pager.md.j2"
+WORDS = "words.yml"  # a translated site's words: templates/<lang>/words.yml
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,45 @@ class Page:
     audience: str = ""
     study: str = ""
     topic: str = ""  # topic pages: the medicine
+    lang: str = "en"  # a translated twin (e.g. es) lives under <lang>/ and is built as its own site
+    twin: str = ""  # the URL of the same page in the other language, when there is one
+
+
+def language_pages(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any],
+                   pages: list[Page]) -> list[Page]:
+    """The translated twins of family pages (``languages:`` in pages.yml), under ``<lang>/``, and the English
+    pages with their twin's URL set. A topic gets a twin when its medicine has words in that language (its
+    ``unknowns_<lang>``), a study when it has ``family_about_<lang>``; a language with pages gets a home page."""
+    twins: dict[str, str] = {}
+    out: list[Page] = []
+    for lang, section in (plan.get("languages") or {}).items():
+        home = section["home"]
+        first = len(out)
+        for med, topic in topics.items():
+            if not getattr(topic.drug, f"unknowns_{lang}", None):
+                continue
+            for entry in section.get("topic_pages", []):
+                slug = entry["slug"]
+                url = "families/topics/" + f"{med}/" + (f"{slug}/" if slug else "")
+                out.append(Page(entry["template"], f"{lang}/families/topics/{med}/{slug or 'index'}.md",
+                                f"{lang}/{url}", entry["title"].format(**topic.names), "families", topic=med,
+                                lang=lang, twin=url))
+        for study in studies:
+            if not getattr(study.spec, f"family_about_{lang}", ""):
+                continue
+            for entry in section.get("study_pages_by_kind", {}).get(getattr(study, "kind", "records"), []):
+                slug = entry["slug"]
+                url = f"families/{study.id}/" + (f"{slug}/" if slug else "")
+                out.append(Page(entry["template"], f"{lang}/families/{study.id}/{slug or 'index'}.md",
+                                f"{lang}/{url}", entry["title"], "families", study.id, lang=lang, twin=url))
+        if len(out) > first:  # a home page only for a language that has pages
+            out.insert(first, Page(home["template"], f"{lang}/index.md", f"{lang}/", home["title"], "families",
+                                   lang=lang, twin="."))
+    for p in out:
+        if p.twin:
+            twins["" if p.twin == "." else p.twin] = p.url  # "." is the English home, whose URL is ""
+    english = [dataclasses.replace(p, twin=twins[p.url]) if p.url in twins else p for p in pages]
+    return english + out
 
 
 EXAMPLE_SUFFIX = " (made-up example)"  # on every title of a synthetic study's pages
@@ -86,7 +128,7 @@ def neighbours(pages: list[Page], page: Page) -> tuple[Page | None, Page | None]
     """The family page before and after ``page`` within its study, in reading order (none for other pages)."""
     if page.audience != "families" or not page.study:
         return None, None
-    same = [p for p in pages if p.audience == page.audience and p.study == page.study]
+    same = [p for p in pages if p.audience == page.audience and p.study == page.study and p.lang == page.lang]
     i = same.index(page)
     return (same[i - 1] if i else None), (same[i + 1] if i + 1 < len(same) else None)
 
@@ -111,7 +153,7 @@ class _Environment(jinja2.Environment):
     concat_parts = staticmethod(escape.concat)
 
 
-def environment(templates: Path, cache: Path | None = None) -> jinja2.Environment:
+def environment(templates: Path, cache: Path | None = None, lang: str = "en") -> jinja2.Environment:
     """The page environment, escaping by construction (see escape.py).
 
     ``finalize`` turns every plain string a template prints into escaped Md; only Md/Markup made by the
@@ -144,6 +186,12 @@ def environment(templates: Path, cache: Path | None = None) -> jinja2.Environmen
     env.filters.update(upper_first=escape.upper_first, join=escape.join, text=escape.text, e=escape.text,
                        escape=escape.text, forceescape=escape.text, urlize=escape.text, replace=escape.replace,
                        inline_md=escape.inline_markdown, url_link=escape.url_link)
+    if lang != "en":  # a translated twin: its family words come from templates/<lang>/words.yml
+        words = yaml.safe_load((templates / lang / WORDS).read_text(encoding="utf-8"))
+        families.install_words(env, words)
+        for name in ("freq", "freq_not", "time_frame", "long_date"):
+            env.filters[name] = escape.formatter(env.filters[name])
+        env.globals["words"] = escape.trust_tree(words)
     return env
 
 
@@ -183,6 +231,7 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
     context = dict(
         page=page, study=study, studies=list(views.values()), v=v, has=has, figure=figure,
         figure_exists=figure_exists, fmt=_Formatters(), link=_linker(page.md_path), generator_version=__version__,
+        twin=escape.trusted(twin_href(page)) if page.twin else "",
         schema_version=SCHEMA_VERSION, site=site or {},
         any_synthetic=all(s.synthetic for s in views.values()) if views else False,  # the site-wide banner
         docs=escape.trust_tree(_trusted_docs(docs or {})), data_rules=[escape.trusted(r) for r in crosschecks.RULES],
@@ -192,7 +241,8 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         if any(context.get("pager", ())):  # family pages: the previous and next page in reading order
             text += env.get_template(PAGER_PARTIAL).render(context)
         if study is not None:  # who stands behind the page, at the foot of every study page
-            text += env.get_template(TRUST_PARTIAL).render(context)
+            text += env.get_template(TRUST_PARTIAL if page.lang == "en" else f"{page.lang}/{TRUST_PARTIAL}").render(
+                context)
         return escape.front_matter(text)
     except TemplateError:
         raise
@@ -200,6 +250,15 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         raise TemplateError(f"{_where(page.template)}: {exc}. Page: {page.md_path}.") from None
     except Exception as exc:  # a template calling v() with an unknown id, for instance
         raise TemplateError(f"{_where(page.template)}: {exc}") from None
+
+
+def twin_href(page: Page) -> str:
+    """The relative address of a page's twin in the other language (both are directory URLs)."""
+    target = page.twin
+    href = posixpath.relpath(target or ".", page.url.rstrip("/") or ".") + "/"
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", href):
+        raise TemplateError(f"{page.md_path}: its twin's address {target!r} is not a plain path.")
+    return href
 
 
 def _trusted_docs(docs: dict[str, Any]) -> dict[str, Any]:

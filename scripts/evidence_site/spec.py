@@ -32,6 +32,8 @@ class Term:
     label: str = f("Clinician wording.")
     plain: str = f("Family wording.", default="")
     short: str = f("Short wording for table headings.", default="")
+    plain_es: str = f("Family wording in Spanish, for the Spanish family pages (diagnoses shown to families).",
+                      default="")
     lab: bool = f("Adverse events only: a laboratory finding.", default=False)
 
 
@@ -121,6 +123,11 @@ class Medicine:
                                    default=[])
     same_day_signs: list[str] = f("Signs that need the care team the same day (infection, shingles, liver "
                                   "trouble, belly pain with fever, a new lump), in plain words.", default=[])
+    emergency_signs_es: list[str] = f("The same signs in Spanish, item for item, for the Spanish family pages "
+                                      "(empty: the medicine has no Spanish pages).", default=[],
+                                      rules=("spanish_beside_english",))
+    same_day_signs_es: list[str] = f("The same-day signs in Spanish, item for item.", default=[],
+                                     rules=("spanish_beside_english",))
     blood_tests: list[str] = f("What the blood tests check, in plain words.", default=[])
     questions: list[str] = f("Questions about this medicine for the 'Questions to ask' page.", default=[])
     glossary: list[GlossaryEntry] = f("Word-list entries for this medicine, added to every study of it.",
@@ -130,6 +137,8 @@ class Medicine:
                                  rules=("topic_context_known",))
     unknowns: list[str] = f("For the families' topic page: what the studies of this medicine cannot tell yet, in "
                             "plain words (one short sentence each).", default=[])
+    unknowns_es: list[str] = f("The same in Spanish, item for item.", default=[], rules=("spanish_beside_english",))
+    name_es: str = f("Generic name in Spanish running text (empty: the same as `name`).", default="")
 
 
 # --- study -------------------------------------------------------------------------------------------------------
@@ -317,6 +326,7 @@ class Publication:
                          "to families as not yet checked by other experts).")
     authors: str = f("Authors as printed in the reference.")
     short: str = f("Author and year for source marks, e.g. Cohen and others, 2025.")
+    short_es: str = f("The same for the Spanish pages, e.g. Cohen y otros, 2025.", default="")
     title: str = f("Title of the publication (or the news headline that reported it).")
     venue: str = f("Journal with volume and pages, the conference, or the registry.")
     year: int = f("Year of publication.")
@@ -338,11 +348,15 @@ class Measure:
     definition: str = f("Definition as the source gives it (say when the source does not state it).")
     plain: str = f("Family words for having it, e.g. 'in remission without steroids' (empty: not shown to "
                    "families).", default="")
+    plain_es: str = f("The same in Spanish, as a plural predicate with its verb, e.g. 'estaban en remisión sin "
+                      "corticoides' (Spanish family pages; needed when `families` is true and the study has "
+                      "Spanish words).", default="")
     families: bool = f("Show it on the family pages and the family topic page.", default=False)
     headline: bool = f("The study's one figure for the home page (choose the primary or the strictest outcome, "
                        "not the most favourable one).", default=False)
     family_note: str = f("A plain sentence printed after the figure on family pages (e.g. what it does not show).",
                          default="")
+    family_note_es: str = f("The same sentence in Spanish (Spanish family pages).", default="")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -357,6 +371,11 @@ class AggregateSpec:
     condition: str = f("The condition in words for titles.")
     population: str = f("Who was studied, in one sentence.")
     family_about: str = f("For families: who was studied, in two or three short plain sentences (grade 6).")
+    family_about_es: str = f("The same in Spanish, written for families (not word for word). Giving it builds "
+                             "the study's Spanish family page, and then every Spanish field below is needed.",
+                             default="", rules=("spanish_complete",))
+    short_title_es: str = f("The short title in Spanish.", default="")
+    condition_es: str = f("The condition in Spanish words, e.g. enfermedad de Crohn.", default="")
     diagnoses: list[str] = f("Diagnosis codes the study includes (the `group` column may use them).",
                              rules=("diagnoses_known",))
     design: str = f("Study design in words, e.g. retrospective multicentre cohort, no comparison group.")
@@ -373,10 +392,13 @@ class AggregateSpec:
     measures: dict[str, Measure] = f("What results.csv reports, keyed by the `key` column (letters, digits "
                                      "and _).", default={}, rules=("outcome_key_slug",))
     subgroups: dict[str, str] = f("Subgroups the `group` column may name, key -> label.", default={})
+    subgroups_es: dict[str, str] = f("The subgroup labels in Spanish, key -> label.", default={})
     certainty: Rating = f("GRADE-style certainty of the study's findings (an uncontrolled retrospective "
                           "series: low or very low).")
     caveats: list[str] = f("What the source cannot tell us, for clinicians.", default=[])
     family_caveats: list[str] = f("The same in plain words for families.", default=[])
+    family_caveats_es: list[str] = f("The family caveats in Spanish, item for item.", default=[],
+                                     rules=("spanish_beside_english",))
     overlaps_with: list[str] = f("Ids of studies whose patients may overlap with this one's (never pooled or "
                                  "added together).", default=[])
 
@@ -417,4 +439,10 @@ RULES: dict[str, str] = {
     "protection_off_explicit": "`min_cell` 0 or 1, or `protection: off-for-synthetic-test-data-only`, turns "
                                "protection off: both must be given together, and only with `status: synthetic`.",
     "protection_interval_range": "A whole number from 0 to 50.",
+    "spanish_beside_english": "A Spanish list has exactly as many items as the English list beside it (item i "
+                              "says what English item i says), or is empty.",
+    "spanish_complete": "With `family_about_es`, the study also gives `short_title_es`, `condition_es`, "
+                        "`publication.short_es`, `plain_es` for every measure shown to families, a Spanish label "
+                        "for every subgroup and `family_caveats_es`; its medicine gives its Spanish signs and "
+                        "unknowns; its diagnoses have `plain_es`.",
 }

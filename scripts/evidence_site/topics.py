@@ -53,6 +53,9 @@ class Row:
     plain: str
     headline: bool = False  # the study's figure on the home page
     family_note: str = ""
+    family_note_es: str = ""
+    plain_es: str = ""  # the Spanish twin's words (empty: no Spanish page)
+    diseases_es: tuple[str, ...] = ()  # the group in Spanish words, one name per diagnosis ("o" joins them)
 
     @property
     def when(self) -> str:
@@ -104,6 +107,16 @@ def disease_words(study: AggregateStudy, group: str) -> str:
     return study.vocab.diagnoses[group].label
 
 
+def diseases_es(study: AggregateStudy, group: str) -> tuple[str, ...]:
+    """The group in Spanish family words (``plain_es`` of each diagnosis, or the subgroup's Spanish label)."""
+    if group == "all":  # the study's condition in its own words, as in English
+        return (study.spec.condition_es,) if study.spec.condition_es else tuple(
+            study.vocab.diagnoses[d].plain_es for d in study.spec.diagnoses)
+    if group in study.spec.subgroups:
+        return (study.spec.subgroups_es.get(group, ""),)
+    return (study.vocab.diagnoses[group].plain_es,)
+
+
 def aggregate_view(study: AggregateStudy) -> AggregateView:
     spec, pub = study.spec, study.spec.publication
     links = [(f"doi:{pub.doi}", f"https://doi.org/{pub.doi}")] if pub.doi else []
@@ -123,7 +136,9 @@ def aggregate_view(study: AggregateStudy) -> AggregateView:
         row = Row(f"{study.id}.{row_id(r)}", r["section"], r["key"], m.label, m.definition, r["population"],
                   disease_words(study, r["group"]), None if pd.isna(r["week"]) else int(r["week"]),
                   "" if pd.isna(r["note"]) else r["note"], r["confirmed"], r["count_basis"] in ("reported", "derived"),
-                  m.families and bool(m.plain) and r["section"] != "baseline", m.plain, m.headline, m.family_note)
+                  m.families and bool(m.plain) and r["section"] != "baseline", m.plain, headline=m.headline,
+                  family_note=m.family_note, family_note_es=m.family_note_es, plain_es=m.plain_es,
+                  diseases_es=diseases_es(study, r["group"]))
         {"baseline": sv.baseline, "outcome": sv.outcomes, "adverse_event": sv.adverse}[r["section"]].append(row)
     return sv
 

@@ -130,7 +130,41 @@ def check_medicine(name: str, medicine: Medicine) -> list[Problem]:
                          found=repr(key), hint=closest(key, list(medicine.clinician)) or "Add the fact under "
                          "`clinician:` first.")
                  for i, key in enumerate(medicine.topic_context) if key not in medicine.clinician]
+    problems += spanish_beside_english(file, [
+        ("emergency_signs", medicine.emergency_signs, medicine.emergency_signs_es),
+        ("same_day_signs", medicine.same_day_signs, medicine.same_day_signs_es),
+        ("unknowns", medicine.unknowns, medicine.unknowns_es)])
     return problems
+
+
+def spanish_beside_english(file: str, pairs: list[tuple[str, list[str], list[str]]]) -> list[Problem]:
+    """rule: spanish_beside_english -- each Spanish list is empty or says item for item what its English list says."""
+    return [Problem(file, "The Spanish list does not match the English list beside it.", column=f"{name}_es",
+                    expected=f"{len(english)} items (one per item of `{name}`), or none",
+                    found=f"{len(spanish)} items",
+                    hint=f"Translate each item of `{name}` in the same order; a reviewer compares them side by side.")
+            for name, english, spanish in pairs if spanish and len(spanish) != len(english)]
+
+
+def spanish_missing(spec: AggregateSpec, vocab: Vocabulary, medicine: Medicine | None) -> list[tuple[str, str]]:
+    """rule: spanish_complete -- (field path, what is missing) for a study that gives `family_about_es`."""
+    if not spec.family_about_es.strip():
+        return []
+    missing = [(name, "empty") for name in ("short_title_es", "condition_es") if not getattr(spec, name).strip()]
+    if not spec.publication.short_es.strip():
+        missing.append(("publication.short_es", "empty"))
+    missing += [(f"measures.{key}.plain_es", "empty") for key, m in spec.measures.items()
+                if m.families and m.plain and not m.plain_es.strip()]
+    missing += [(f"subgroups_es.{key}", "no Spanish label") for key in spec.subgroups if key not in spec.subgroups_es]
+    if spec.family_caveats and not spec.family_caveats_es:
+        missing.append(("family_caveats_es", "empty"))
+    missing += [(f"data/vocab/diagnoses.yml: {dx}.plain_es", "empty") for dx in spec.diagnoses
+                if dx in vocab.diagnoses and not vocab.diagnoses[dx].plain_es.strip()]
+    if medicine is not None:
+        missing += [(f"data/medicines/{spec.medicine}.yml: {name}_es", "empty")
+                    for name in ("emergency_signs", "same_day_signs", "unknowns")
+                    if getattr(medicine, name) and not getattr(medicine, f"{name}_es")]
+    return missing
 
 
 def merge_vocab(shared: Vocabulary, extra: Vocabulary | None) -> Vocabulary:
@@ -632,8 +666,9 @@ def validate_aggregate(raw: RawStudy, shared: Shared) -> AggregateStudy:
             problems += check_results(frame, spec)
     if problems or spec is None or frame is None:
         raise DataError(raw.id, problems)
-    return AggregateStudy(raw.id, raw.folder, spec, shared.medicines[spec.medicine], vocab, frame,
-                          raw.fingerprint)
+    # As for a records study: the study's files and the shared data it is read with (vocabulary, medicines).
+    fingerprint = hashlib.sha256(f"{raw.fingerprint}\0{shared.fingerprint}".encode()).hexdigest()[:12]
+    return AggregateStudy(raw.id, raw.folder, spec, shared.medicines[spec.medicine], vocab, frame, fingerprint)
 
 
 def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict[str, Any]) -> list[Problem]:
@@ -666,6 +701,12 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
     url = spec.publication.url
     if url is not None and not url.startswith("https://"):
         add("publication.url", "A link must be https.", "a URL starting https://", repr(url)[:80])
+    # rule: spanish_complete
+    for path, found in spanish_missing(spec, vocab, medicines.get(spec.medicine)):
+        add(path, "The study has Spanish family words (family_about_es) but this Spanish field is missing.",
+            "Spanish words for families, beside the English ones", found,
+            "Fill it in, or remove family_about_es until the whole study is translated.")
+    problems += spanish_beside_english("study.yml", [("family_caveats", spec.family_caveats, spec.family_caveats_es)])
     return problems
 
 

@@ -43,11 +43,18 @@ def contained(root: Path, relative: str) -> Path:
     return path
 
 
-def stage_docs(docs: Path, files: dict[str, bytes], stage: Path) -> Path:
-    """Copy the hand-written docs and add the generated files into ``stage/docs``."""
-    target = stage / "docs"
-    shutil.copytree(docs, target, ignore=lambda d, names: [
-        n for n in names if Path(d) == docs and is_generated(n)]) if docs.is_dir() else target.mkdir(parents=True)
+def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "") -> Path:
+    """Copy the hand-written docs and add the generated files into ``stage/docs``.
+
+    ``only`` names the one hand-written folder to copy (a translated site takes the stylesheets, not the
+    English hand-written pages); its docs folder is then ``stage`` itself."""
+    target = stage if only else stage / "docs"
+    if only:
+        shutil.copytree(docs / only, target / only) if (docs / only).is_dir() else target.mkdir(parents=True)
+    elif docs.is_dir():
+        shutil.copytree(docs, target, ignore=lambda d, names: [n for n in names if Path(d) == docs and is_generated(n)])
+    else:
+        target.mkdir(parents=True)
     for relative, data in sorted(files.items()):
         if not is_generated(relative):
             raise BuildError(f"The generator tried to write {relative!r}, outside its own folders {GENERATED_DOCS}.")
@@ -59,7 +66,8 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path) -> Path:
 
 
 def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any],
-                 extra: dict[str, Any] | None = None, engine: str = "mkdocs") -> None:
+                 extra: dict[str, Any] | None = None, engine: str = "mkdocs",
+                 overrides: dict[str, Any] | None = None) -> None:
     """Write a complete config beside ``docs_dir`` and build it with ``engine`` (``mkdocs build --strict`` or
     ``zensical build --strict``) as a separate process; raise BuildError on any warning.
 
@@ -68,8 +76,9 @@ def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[An
     """
     from .engines import STAGED_CONFIG, run_engine, staged_config, write_config
 
-    config = write_config(staged_config(config_file, docs_dir.parent, docs_dir, site_dir, nav, extra),
-                          docs_dir.parent / STAGED_CONFIG)
+    name = STAGED_CONFIG if docs_dir.name == "docs" else f"{docs_dir.name}-{STAGED_CONFIG}"  # docs-es-mkdocs.yml
+    config = write_config(staged_config(config_file, docs_dir.parent, docs_dir, site_dir, nav, extra, overrides),
+                          docs_dir.parent / name)
     seconds = run_engine(engine, config, site_dir)
     print(f"[build] engine {engine}: {seconds:.2f} s", flush=True)
 

@@ -12,6 +12,7 @@ One browser serves the whole run. Each page gets:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,6 +76,8 @@ class BrowserGates:
         self._warm = self.browser.new_context(viewport={"width": first.width, "height": first.height})
         self._warm_tab = self._warm.new_page()
         self._load(self._warm_tab, "")  # the home page fills the cache with the theme's CSS and JS
+        for home in translated_homes(self.settings.site_dir):  # each translated site (es/) has its own theme files
+            self._load(self._warm_tab, home)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -179,6 +182,12 @@ class BrowserGates:
         self._load(self._warm_tab, page.url)
         budget = self.settings.family_repeat_visit_kb if family else None
         return rules.weight_check(self.server.log.since(mark), budget)
+
+
+def translated_homes(site_dir: Path) -> list[str]:
+    """The home pages of the translated sites built inside this one (``es/``: its own theme files and search)."""
+    return sorted(f"{d.name}/" for d in site_dir.iterdir()
+                  if d.is_dir() and re.fullmatch(r"[a-z]{2}", d.name) and (d / "index.html").is_file())
 
 
 def screenshot_name(page: Page, viewport: Viewport, scheme: str = "") -> str:

@@ -40,7 +40,8 @@ def run(settings: Settings, log: Log = print) -> SiteResults:
         f"Budgets for pages under /{settings.family_prefix}: first visit ≤ {settings.family_first_visit_kb:g} kB, "
         f"repeat visit ≤ {settings.family_repeat_visit_kb:g} kB; other pages' weights are reported only. "
         "First visit: empty cache, page loaded and scrolled to the bottom. Repeat visit: in a browser that opened "
-        "the home page (and the pages above) first, so the theme's CSS, JS and search index are cached; "
+        "the home page, each translated site's home (es/: its own copy of the theme and its own search index) "
+        "and the pages above first, so the theme's CSS, JS and search index are cached; "
         "for the home page itself that is a revalidation.")
 
     started = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,5 +88,7 @@ class Settings:
     chromium_args: tuple[str, ...] = field(default=CHROMIUM_ARGS)
 
     def is_family(self, url: str) -> bool:
-        """True for the pages that the family budgets and the no-Vega rule apply to."""
-        return url.startswith(self.family_prefix)
+        """True for the pages that the family budgets and the no-Vega rule apply to (translated twins included:
+        ``es/families/...``, and a translated site's home ``es/``)."""
+        return url.startswith(self.family_prefix) or re.match(r"^[a-z]{2}/(?:$|" + re.escape(self.family_prefix) + ")",
+                                                              url) is not None

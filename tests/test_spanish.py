@@ -1,0 +1,170 @@
+"""The Spanish family pages: twins of the English ones, with the same numbers, their own words and gates."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import load_study
+from evidence_site import families, fmt, paths, readability
+from evidence_site.errors import BuildError, DataError
+from evidence_site.numbers import Value
+from evidence_site.pipeline import check_translations, generate, load_studies, site_inputs
+
+_ARTICLE = re.compile(r'<article class="md-content__inner[^"]*">(.*?)</article>', re.DOTALL)
+_NUMBER = re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)?(?![\w-])")
+
+
+def spanish_pages(site: Path) -> list[Path]:
+    return sorted(p for p in (site / "es" / "families").rglob("index.html"))
+
+
+def article(file: Path) -> str:
+    text = file.read_text(encoding="utf-8")
+    match = _ARTICLE.search(text)
+    assert match, f"{file}: no article"
+    return html.unescape(re.sub(r"<[^>]+>", " ", match.group(1)))
+
+
+def twin_of(site: Path, spanish: Path) -> Path:
+    return site / spanish.relative_to(site / "es")
+
+
+def test_every_published_study_and_the_topic_have_a_spanish_family_page(demo_build: Path) -> None:
+    site = demo_build / "site"
+    urls = {p.parent.relative_to(site).as_posix() for p in spanish_pages(site)}
+    published = [s.id for s in load_studies(paths.STUDIES) if s.kind == "aggregate" and not s.synthetic]
+    assert urls == {f"es/families/{sid}" for sid in published} | {"es/families/topics/upadacitinib"}
+
+
+def test_every_number_on_a_spanish_page_is_the_number_on_its_english_twin(demo_build: Path) -> None:
+    site = demo_build / "site"
+    pages = spanish_pages(site)
+    assert pages
+    for spanish in pages:
+        english = twin_of(site, spanish)
+        es_numbers, en_numbers = set(_NUMBER.findall(article(spanish))), set(_NUMBER.findall(article(english)))
+        assert es_numbers == en_numbers, (spanish, es_numbers ^ en_numbers)
+
+
+def test_a_spanish_page_cites_the_same_computed_values_as_its_english_twin(demo_build: Path) -> None:
+    manifest = json.loads((demo_build / "site" / paths.NUMBERS_JSON).read_text(encoding="utf-8"))
+    cited: dict[str, set[str]] = {}
+    for value in manifest["values"]:
+        for page in value["pages"]:
+            cited.setdefault(page, set()).add(value["id"])
+    spanish = [url for url in cited if url.startswith("es/families/")]
+    assert spanish
+    for url in spanish:
+        assert cited[url] == cited[url.removeprefix("es/")], url
+
+
+def test_spanish_pages_are_built_with_the_themes_spanish_strings_and_link_to_their_twin(demo_build: Path) -> None:
+    site = demo_build / "site"
+    for spanish in [site / "es" / "index.html", *spanish_pages(site)]:
+        text = spanish.read_text(encoding="utf-8")
+        assert '<html lang="es"' in text
+        assert 'placeholder="Búsqueda"' in text  # Material's own search string, in Spanish
+        assert "Traducción sin revisar" in text  # data/site.yml records no review
+        assert ">English</a>" in text
+    for spanish in spanish_pages(site):
+        english = twin_of(site, spanish).read_text(encoding="utf-8")
+        href = re.search(r'<a href="([^"]+)" hreflang="es" lang="es">Español</a>', english)
+        assert href, twin_of(site, spanish)
+        target = (twin_of(site, spanish).parent / href.group(1) / "index.html").resolve()
+        assert target == spanish.resolve()
+        back = re.search(r'<a href="([^"]+)" hreflang="en" lang="en">English</a>', spanish.read_text(encoding="utf-8"))
+        assert back and (spanish.parent / back.group(1) / "index.html").resolve() == twin_of(site, spanish).resolve()
+
+
+def test_the_home_pages_link_to_each_other_in_words(demo_build: Path) -> None:
+    site = demo_build / "site"
+    assert '<a href="es/" hreflang="es" lang="es">Español</a>' in (site / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../" hreflang="en" lang="en">English</a>' in (site / "es" / "index.html").read_text(
+        encoding="utf-8")
+
+
+def test_the_english_site_keeps_its_english_theme(demo_build: Path) -> None:
+    text = (demo_build / "site" / "families" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en"' in text and "Traducción" not in text
+
+
+def test_the_medical_facts_keep_their_count_in_translation() -> None:
+    med = yaml.safe_load((paths.DATA / "medicines" / "upadacitinib.yml").read_text(encoding="utf-8"))
+    for name in ("emergency_signs", "same_day_signs", "unknowns"):
+        assert len(med[f"{name}_es"]) == len(med[name]), name
+
+
+@pytest.fixture(scope="module")
+def studies() -> list:
+    return load_studies(paths.STUDIES)
+
+
+def test_a_recorded_review_replaces_the_unreviewed_note_and_half_a_record_is_refused(studies: list) -> None:
+    site = site_inputs()
+    site["translations"] = {"es": {**site["translations"]["es"],
+                                   "review": {"by": "A. Ejemplo, traductora médica", "date": "2026-12-01"}}}
+    page = generate(studies, paths.TEMPLATES, site=site).files["es/families/topics/upadacitinib/index.md"].decode()
+    assert "Traducción revisada" in page and "Traducción sin revisar" not in page
+    assert "A. Ejemplo, traductora médica el 1 de diciembre de 2026" in page
+    with pytest.raises(BuildError, match="only one of `by` and `date`"):
+        check_translations({"es": {"review": {"by": "Someone", "date": ""}}})
+    with pytest.raises(BuildError, match="not a date"):
+        check_translations({"es": {"review": {"by": "Someone", "date": "soon"}}})
+
+
+def test_a_study_with_spanish_words_must_have_all_of_them_beside_the_english(tmp_path: Path) -> None:
+    folder = tmp_path / "studies" / "cohen-2025-apt-cd"
+    shutil.copytree(paths.STUDIES / "cohen-2025-apt-cd", folder)
+    meta = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
+    meta["publication"]["short_es"] = ""
+    meta["measures"]["ae_any"]["plain_es"] = ""
+    meta["family_caveats_es"] = meta["family_caveats_es"][:1]
+    (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DataError) as error:
+        load_study(folder)
+    text = str(error.value)
+    assert "publication.short_es" in text and "measures.ae_any.plain_es" in text
+    assert "family_caveats_es" in text and "2 items" in text
+
+
+def _value(numerator: int, denominator: int, suppression: str = "") -> Value:
+    return Value("s.x", "x", "proportion", numerator / denominator, "m", "p", numerator=numerator,
+                 denominator=denominator, suppressed=bool(suppression), suppression=suppression)
+
+
+ENGLISH = {"about": "about {n} out of every 10 children", "fewer_than_one": "fewer than {n} out of every 10 children",
+           "none": "no children", "all": "all children", "nearly_all": "nearly all children",
+           "few": "a few children", "too_few": "too few children to say",
+           "not_known": "not known (too few children to say)"}
+
+
+@pytest.mark.parametrize("denominator", [1, 3, 7, 20, 48, 100, 400])
+def test_the_translated_wording_makes_the_same_decisions_as_the_english(denominator: int) -> None:
+    for numerator in range(denominator + 1):
+        v = _value(numerator, denominator)
+        for other, english in ((False, families.frequency(v)), (True, families.frequency_not(v))):
+            case, n = families.frequency_case(v, other)
+            assert ENGLISH[case].format(n=n) == english, (numerator, denominator, other)
+    for suppression in ("count", "complement"):
+        v = _value(1, denominator, suppression)
+        for other, english in ((False, fmt.for_families(v)), (True, families.frequency_not(v))):
+            case, n = families.frequency_case(v, other)
+            assert ENGLISH[case].format(n=n) == english
+
+
+def test_the_spanish_reading_gate_passes_plain_spanish_and_stops_a_hard_page() -> None:
+    easy = "# Título\n\nEl niño toma la pastilla. Su madre lo mira. Los dos están bien.\n"
+    hard = ("# Título\n\nLa farmacocinética interindividual condiciona significativamente la biodisponibilidad "
+            "sistémica, independientemente de características antropométricas, inmunológicas y genéticas "
+            "heterogéneas, particularmente en pacientes pediátricos inmunocomprometidos.\n")
+    assert readability.spanish_gate({"es/a/": easy}, 60)[0].grade >= 70
+    with pytest.raises(BuildError, match="Fernández-Huerta"):
+        readability.spanish_gate({"es/a/": easy, "es/b/": hard}, 60)
+    assert readability.grade("The cat sat on the mat.") < 2  # English grading is left in English afterwards
