@@ -116,9 +116,11 @@ def test_every_page_carries_the_fingerprint_and_version_and_only_family_footers_
         assert f'<meta name="evidence-fingerprint" content="{manifest["fingerprint"]}">' in html, page
         assert f'<meta name="evidence-generator" content="evidence-site {__version__}">' in html, page
         footer = html[html.index('<footer class="md-footer">'):html.index("</footer>")]
-        if page.relative_to(site).parts[0] == "families":
-            assert "The evidence on these pages was last updated on" in footer, page
-            assert "fingerprint" not in footer and "reference/changes/" in footer, page
+        parts = page.relative_to(site).parts
+        if parts[0] == "families" or parts[:2] == ("es", "families"):  # family pages, English and Spanish
+            assert ("The evidence on these pages was last updated on" in footer
+                    or "La información de estas páginas se actualizó" in footer), page
+            assert "fingerprint" not in footer and "huella" not in footer and "reference/changes/" in footer, page
         else:
             assert f"<code>{manifest['fingerprint']}</code>" in footer, page
             assert f"evidence-site {__version__}" in footer, page
