@@ -65,7 +65,13 @@ class Value:
         record["pages"] = sorted(self.pages)
         if not self.suppressed:
             del record["suppressed"]
+        # The reason is published as the page words it (fmt.withheld): a none-or-all cell and a small group read
+        # alike, so numbers.json must not tell them apart either (an outside tester recovered 0 of 7 from it).
+        record["suppression"] = PUBLIC_REASONS.get(self.suppression, self.suppression)
         return {k: v for k, v in record.items() if v is not None and v != ""}
+
+
+PUBLIC_REASONS = {"all_or_none": "small_group"}  # internal reason -> the reason numbers.json gives
 
 
 def proportion(

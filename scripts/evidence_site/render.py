@@ -125,10 +125,20 @@ def page_plan(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any]
 
 
 def neighbours(pages: list[Page], page: Page) -> tuple[Page | None, Page | None]:
-    """The family page before and after ``page`` within its study, in reading order (none for other pages)."""
-    if page.audience != "families" or not page.study:
+    """The family page before and after ``page`` in reading order (none for other pages).
+
+    A study with several family pages is read through in its own order; the other family pages (the topic pages,
+    the list of studies and one-page studies) form one reading order of their own, in navigation order.
+    """
+    family = [p for p in pages if p.audience == "families" and p.lang == page.lang
+              and (p.md_path.count("/") > 1 or p.url.endswith("studies/"))]  # not the families' index
+    if page not in family:
         return None, None
-    same = [p for p in pages if p.audience == page.audience and p.study == page.study and p.lang == page.lang]
+
+    def own(p: Page) -> str:
+        return p.study if p.study and sum(q.study == p.study for q in family) > 1 else ""
+
+    same = [p for p in family if own(p) == own(page)]
     i = same.index(page)
     return (same[i - 1] if i else None), (same[i + 1] if i + 1 < len(same) else None)
 

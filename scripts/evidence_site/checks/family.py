@@ -118,7 +118,7 @@ _PAGER = """() => [...document.querySelectorAll('article nav.pager a')].map(a =>
 
 def pager_check(links: list[str]) -> Check:
     """A study's family page links to the page before or after it in reading order."""
-    ok = any(t.startswith(("Previous:", "Next:")) for t in links)
+    ok = any(t.startswith(("Previous:", "Next:", "Anterior:", "Siguiente:")) for t in links)  # English, Spanish
     return Check(ok, str(len(links)), links or ["no previous/next links at the foot of the page"])
 
 
