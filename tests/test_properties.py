@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import MINIMAL, shared_data
 from evidence_site import fmt
 from evidence_site.disclosure.policy import persistence_count
+from evidence_site.errors import BuildError
 from evidence_site.load import RawStudy, read_csv_text
 from evidence_site.numbers import Value
 from evidence_site.schema import EVENTS, PATIENTS, VISITS
@@ -165,8 +166,16 @@ def test_summaries_of_any_valid_cohort_are_within_bounds(patients: list[dict]) -
 @settings(SETTINGS, max_examples=20)
 @given(patients=COHORTS, min_cell=st.sampled_from([3, 5, 11]))
 def test_small_cells_are_withheld_in_any_valid_cohort(patients: list[dict], min_cell: int) -> None:
+    """Either every published small cell is withheld, or the disclosure audit refuses to publish and names the
+    cells (fail closed). Secondary protection does not yet find a safe pattern for every cohort: a refusal is a
+    known gap (issue 14), never a leak. Too many refusals would make hypothesis fail (filter_too_much)."""
     study = cohort(patients, min_cell=min_cell)
-    for v in summarise(study):
+    try:
+        values = summarise(study)
+    except BuildError as refused:
+        assert "disclosure audit failed" in str(refused) and "a reader can work out" in str(refused)
+        assume(False)
+    for v in values:
         check_value(v)
         if not v.suppressed and not persistence_count(replace(v, id=v.id.split(".", 1)[1])):
             # counts of staying on treatment (at risk, on treatment, stopped) are published as they are
