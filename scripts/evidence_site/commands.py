@@ -10,20 +10,28 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import paths
-from .pipeline import build_site, load_studies, write_pages
+
+# The pipeline (pandas, Jinja, the summaries) is imported by the commands that need it: `site` with no input
+# changed since the last build reuses that build's output (outputs.py) and never loads it.
 
 
 def site(args: argparse.Namespace) -> None:
-    build_site(args.studies, args.templates, args.docs, args.site, progress=_progress,
-               strict_published=getattr(args, "strict_published", False), engine=getattr(args, "engine", "mkdocs"))
+    from .outputs import build
+
+    build(args.studies, args.templates, args.docs, args.site, progress=_progress,
+          strict_published=getattr(args, "strict_published", False), engine=getattr(args, "engine", "mkdocs"))
 
 
 def pages(args: argparse.Namespace) -> None:
+    from .pipeline import write_pages
+
     generated = write_pages(args.studies, args.templates, args.docs, progress=_progress)
     _progress(f"wrote {len(generated.files)} files into {args.docs}")
 
 
 def validate(args: argparse.Namespace) -> None:
+    from .pipeline import load_studies
+
     for study in load_studies(args.studies):
         _progress(f"{study.id}: valid ({len(study.patients)} patients, {len(study.visits)} visits, "
                   f"{len(study.events)} events)")
@@ -39,6 +47,7 @@ def serve(args: argparse.Namespace) -> None:
     from mkdocs.commands.serve import serve as mkdocs_serve
 
     from .engines import staged_config, write_config
+    from .pipeline import write_pages
 
     where = paths.BUILD / "serve"
     where.mkdir(parents=True, exist_ok=True)

@@ -10,10 +10,8 @@ import datetime as dt
 import hashlib
 import os
 import re
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,10 +23,11 @@ from .cache import StudyCache
 from .charts import Figure
 from .downloads import clinician_downloads
 from .errors import BuildError, DataError
-from .families import WORDS_FILE
+from .families import WORDS_FILE, template_yaml
 from .figures import study_figures
 from .load import load_redirects, read_shared, read_study, study_folders
 from .numbers import NumberBook
+from .outputs import Output, check_conflicts, publish, warn_stderr
 from .present import view
 from .readability import family_gate as reading_gate
 from .reference import data_format_docs
@@ -37,7 +36,7 @@ from .render import AUDIENCES, Page, environment, page_plan, render_page
 from .schema import SCHEMA_VERSION
 from .urls import redirect_files
 from .validate import Study, validate, validate_shared
-from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
+from .write import stage_docs, staging, swap_into_place
 
 Progress = Callable[[str], None]
 GLOSSARY_TEMPLATE = "families/glossary.md.j2"
@@ -149,13 +148,13 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     cached = StudyCache(cache, templates, site["site_url"])  # ``cache`` None: compute everything (cache.py)
     book = cached.book(studies)
     progress(f"summarised {len(studies)} study(ies) into {len(book)} values")
-    words = yaml.safe_load((templates / WORDS_FILE).read_text(encoding="utf-8"))
+    words = template_yaml((templates / WORDS_FILE).read_text(encoding="utf-8"))
     views = {s.id: view(s, book, words) for s in studies}
     figures: dict[str, Figure] = {}
     for study in studies:
         figures |= cached.get(study, "figures", lambda s=study: study_figures(s, views[s.id], book, site["site_url"]))
     progress(f"drew {len(figures)} charts; {cached.summary()}")
-    plan = yaml.safe_load((templates / "pages.yml").read_text(encoding="utf-8"))
+    plan = template_yaml((templates / "pages.yml").read_text(encoding="utf-8"))
     pages = page_plan(studies, plan)
     env = environment(templates)
     docs = data_format_docs()
@@ -178,10 +177,6 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     return Generated(studies, book, pages, files)
 
 
-def _warn(message: str) -> None:
-    print(f"[build] WARNING: {message}", file=sys.stderr, flush=True)
-
-
 def source_date_epoch(studies: list[Study]) -> int:
     """The build's date: $SOURCE_DATE_EPOCH when set, else midnight UTC of the latest ``data_date``.
 
@@ -189,31 +184,24 @@ def source_date_epoch(studies: list[Study]) -> int:
     """
     if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
         return int(os.environ["SOURCE_DATE_EPOCH"])
+    return data_epoch(studies)
+
+
+def data_epoch(studies: list[Study]) -> int:
+    """Midnight UTC of the latest ``data_date``."""
     day = max(dt.date.fromisoformat(s.spec.data_date) for s in studies)
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
 
-@contextmanager
-def _environment(name: str, value: str) -> Iterator[None]:
-    old = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if old is None:
-            del os.environ[name]
-        else:
-            os.environ[name] = old
-
-
 def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
                site: Path = paths.SITE, config: Path = paths.MKDOCS_YML, build: Path = paths.BUILD,
-               progress: Progress = print, strict_published: bool = False, warn: Progress = _warn,
-               engine: str = "mkdocs") -> Generated:
+               progress: Progress = print, strict_published: bool = False, warn: Progress = warn_stderr,
+               engine: str = "mkdocs", keep: Callable[[Output], object] | None = None) -> Generated:
     """The whole build. docs/ and site/ change only if every step succeeds.
 
     A published figure that the data do not reproduce is a warning (in the log and on the clinicians'
-    overview page); with ``strict_published`` it stops the build.
+    overview page); with ``strict_published`` it stops the build. ``keep`` receives the generated output once
+    the engine has built it (outputs.py keeps it for the next build with the same inputs).
     """
     started = time.perf_counter()
     studies = load_studies(studies_dir)
@@ -221,21 +209,13 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
         f"{s.id} ({len(s.patients)} patients, {s.spec.status} data)" for s in studies))
     site_context = site_inputs(config, studies_dir.parent)
     generated = generate(studies, templates, progress, site_context, cache=build / "cache")
-    conflicts = generated.published_conflicts()
-    if conflicts and strict_published:
-        raise BuildError("The data contradict published figures (--strict-published). Nothing was written.\n"
-                         + "\n".join(f"  - {c}" for c in conflicts)
-                         + "\n    hint:     Check the data against the source, or the figure's `precision` in "
-                           "study.yml.")
-    for conflict in conflicts:
-        warn(f"the data contradict a published figure: {conflict}. The clinicians' overview page says so.")
-    footer = generated.footer()
-    with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", str(source_date_epoch(studies))):
-        stage_docs(docs, generated.files, stage)
-        mkdocs_build(config, stage / "docs", stage / "site", generated.nav(), footer, engine)
-        write_json(stage / "site" / paths.NUMBERS_JSON, generated.manifest())
-        write_files(stage / "site", redirect_files(site_context["redirects"]))
-        swap_into_place(stage, docs, site)
+    output = Output(generated.files, generated.nav(), generated.footer(), generated.manifest(),
+                    redirect_files(site_context["redirects"]), data_epoch(studies),
+                    tuple(generated.published_conflicts()))
+    check_conflicts(output.conflicts, strict_published, warn)
+    publish(output, docs, site, config, build, engine)
+    if keep is not None:
+        keep(output)
     progress(f"built {site} in {time.perf_counter() - started:.1f} s")
     return generated
 
