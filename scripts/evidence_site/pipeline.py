@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import yaml
@@ -118,19 +119,27 @@ class _IgnoreTags(yaml.SafeLoader):
 _IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-def load_studies(studies_dir: Path, data: Path | None = None) -> list[Study]:
+def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None = None) -> list[Study]:
     """Read and validate the shared data and every study folder; report the problems of all at once.
 
     ``data`` holds vocab/ and medicines/ (default: the project's data/). A library of studies kept elsewhere
-    (``<library>/studies/``) may bring its own medicine files in ``<library>/medicines/``."""
+    (``<library>/studies/``) may bring its own medicine files in ``<library>/medicines/``. With ``cache``
+    (build/cache), a study whose files, shared data and code are those of an earlier valid build is not
+    checked again: its validated tables come from the cache (cache.py; keyed by the bytes of its files)."""
     folders = study_folders(studies_dir)
     if not folders:
         raise BuildError(f"No study folders found in {studies_dir}. Each study is a folder data/studies/<study-id>/.")
     shared = validate_shared(read_shared(data or paths.DATA, studies_dir.parent / "medicines"))
+    checked = StudyCache(cache, None, "")
     studies, errors = [], []
     for folder in folders:
         try:
-            studies.append(validate(read_study(folder), shared))
+            raw = read_study(folder)
+            key = SimpleNamespace(id=raw.id, fingerprint=f"{raw.fingerprint}\0{shared.fingerprint}\0{folder.resolve()}")
+            if raw.problems:
+                studies.append(validate(raw, shared))  # raises DataError naming every problem
+            else:
+                studies.append(checked.get(key, "validated", lambda r=raw: validate(r, shared)))
         except DataError as exc:
             errors.append(str(exc))
     if errors:
@@ -204,7 +213,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
     the engine has built it (outputs.py keeps it for the next build with the same inputs).
     """
     started = time.perf_counter()
-    studies = load_studies(studies_dir)
+    studies = load_studies(studies_dir, cache=build / "cache")
     progress(f"validated {len(studies)} study(ies): " + ", ".join(
         f"{s.id} ({len(s.patients)} patients, {s.spec.status} data)" for s in studies))
     site_context = site_inputs(config, studies_dir.parent)
@@ -223,8 +232,8 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
 def write_pages(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
                 build: Path = paths.BUILD, progress: Progress = print) -> Generated:
     """Generate the Markdown into docs/ only (for the live preview), with the same all-or-nothing swap."""
-    generated = generate(load_studies(studies_dir), templates, progress, site_inputs(data=studies_dir.parent),
-                         cache=build / "cache")
+    generated = generate(load_studies(studies_dir, cache=build / "cache"), templates, progress,
+                         site_inputs(data=studies_dir.parent), cache=build / "cache")
     with staging(build) as stage:
         stage_docs(docs, generated.files, stage)
         swap_into_place(stage, docs, None)
