@@ -98,8 +98,12 @@ def run_build(work: Path, engine: str) -> dict[str, float]:
     match = ENGINE_LINE.search(output)
     engine_s = float(match.group(2)) if match else float("nan")
     cache = re.search(r"cache: (\d+) entries reused, (\d+) computed", output)
+    reused, computed = (int(cache.group(1)), int(cache.group(2))) if cache else (-1, -1)
+    whole = re.search(r"no input changed since the last build: reused its (\d+) generated files", output)
+    if whole:  # outputs.py: the last build's whole output reused, nothing generated
+        reused, computed = int(whole.group(1)), 0
     return {"wall": wall, "engine": engine_s, "generation": wall - engine_s, "rss_mb": usage.ru_maxrss / 1024,
-            "reused": int(cache.group(1)) if cache else -1, "computed": int(cache.group(2)) if cache else -1}
+            "reused": reused, "computed": computed}
 
 
 def site_size(site: Path) -> dict[str, float]:

@@ -60,6 +60,29 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def zensical_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demonstration site built with Zensical (the second engine) once per session, like ``demo_build``.
+
+    Skips when Zensical is not installed (`make zensical`); with ``CI`` set it fails instead (.ci/run installs it).
+    """
+    from evidence_site import engines
+    from evidence_site.errors import BuildError
+    from evidence_site.pipeline import build_site
+
+    try:
+        engines.zensical_executable()
+    except BuildError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"ZENSICAL NOT INSTALLED under CI: {exc}")
+        pytest.skip(f"Zensical not installed (make zensical): {exc}")
+    root = tmp_path_factory.mktemp("zensical")
+    shutil.copytree(paths.DOCS, root / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
+    build_site(paths.STUDIES, paths.TEMPLATES, root / "docs", root / "site", paths.MKDOCS_YML, root / "build",
+               progress=lambda _: None, warn=lambda _: None, engine="zensical")
+    return root
+
+
 def faulty_study(fault: str, tmp_path: Path) -> Path:
     """The minimal study with the files of ``tests/fixtures/bad/<fault>/`` laid over it (fault.yml excluded).
 

@@ -92,3 +92,26 @@ def test_code_version_covers_every_source_file(tmp_path: Path) -> None:
                                     encoding="utf-8")
     assert code_version(package) != before
     assert StudyCache(None, tmp_path, "").get(object(), "x", lambda: 42) == 42
+
+
+def test_validated_studies_come_from_the_cache_only_for_the_same_files(library: Path) -> None:
+    """A study whose files are unchanged is not checked again; a changed file is checked (and a fault found)."""
+    from evidence_site.errors import BuildError
+    from evidence_site.pipeline import load_studies
+
+    data = paths.DATA
+    first = load_studies(library / "studies", data, cache=library / "cache")
+    assert len(list((library / "cache").rglob("validated-*.pickle"))) == 2
+    again = load_studies(library / "studies", data, cache=library / "cache")
+    assert [s.fingerprint for s in again] == [s.fingerprint for s in first]
+    assert all(a.visits.equals(b.visits) for a, b in zip(again, first, strict=True))
+    visits = library / "studies" / "beta" / "visits.csv"
+    lines = visits.read_text(encoding="utf-8").splitlines(keepends=True)
+    col = lines[0].split(",").index("crp_mg_l")
+    row = next(i for i in range(1, len(lines)) if lines[i].split(",")[col])
+    cells = lines[row].split(",")
+    cells[col] = "not a number"
+    lines[row] = ",".join(cells)
+    visits.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(BuildError, match="crp_mg_l"):
+        load_studies(library / "studies", data, cache=library / "cache")

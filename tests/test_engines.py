@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from evidence_site import engines, paths
-from evidence_site.pipeline import build_site
 
 
 def test_staged_config_is_complete_and_engine_neutral(tmp_path: Path) -> None:
@@ -44,17 +42,9 @@ def _visible(page: Path) -> tuple[str, list[str]]:
     return words, re.findall(r"\d+(?:[.,]\d+)*%?", words)
 
 
-@pytest.mark.skipif(not any(Path(p).is_file() for p in (engines.ZENSICAL_VENV / "bin" / "zensical",
-                                                         shutil.which("zensical") or "")),
-                    reason="Zensical not installed (make zensical)")
-def test_mkdocs_and_zensical_give_the_same_pages_and_numbers(tmp_path: Path) -> None:
-    outputs = {}
-    for engine in engines.ENGINES:
-        root = tmp_path / engine
-        shutil.copytree(paths.DOCS, root / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
-        build_site(paths.STUDIES, paths.TEMPLATES, root / "docs", root / "site", paths.MKDOCS_YML, root / "build",
-                   progress=lambda _: None, warn=lambda _: None, engine=engine)
-        outputs[engine] = root / "site"
+@pytest.mark.slow
+def test_mkdocs_and_zensical_give_the_same_pages_and_numbers(demo_build: Path, zensical_build: Path) -> None:
+    outputs = {"mkdocs": demo_build / "site", "zensical": zensical_build / "site"}
     pages = {e: {p.relative_to(s).as_posix() for p in s.rglob("index.html")} for e, s in outputs.items()}
     assert pages["mkdocs"] == pages["zensical"]
     assert len(pages["mkdocs"]) > 20

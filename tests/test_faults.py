@@ -256,13 +256,13 @@ def test_failure_inside_mkdocs_changes_nothing(good: Path) -> None:
 
 def test_failure_during_the_swap_leaves_no_half_site(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash after MkDocs succeeded but before the swap (writing numbers.json) also changes nothing."""
-    from evidence_site import pipeline
+    from evidence_site import write
     from evidence_site.errors import BuildError
 
     def broken_json(path: Path, data: object) -> None:
         raise BuildError("simulated failure while writing numbers.json")
 
-    monkeypatch.setattr(pipeline, "write_json", broken_json)
+    monkeypatch.setattr(write, "write_json", broken_json)  # outputs.write_output, the step every build ends with
     before = snapshot(good)
     code, _, err = run(["site", "--studies", str(good / "studies"), *outputs(good)])
     assert code != 0 and "simulated failure" in err

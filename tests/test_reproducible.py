@@ -34,8 +34,9 @@ def hashes(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def two_sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return build(tmp_path_factory.mktemp("first")), build(tmp_path_factory.mktemp("second"))
+def two_sites(demo_build: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The session's demonstration build (tests/conftest.py) and a second, independent one (its own caches)."""
+    return demo_build / "site", build(tmp_path_factory.mktemp("second"))
 
 
 def test_two_builds_are_byte_identical(two_sites: tuple[Path, Path]) -> None:

@@ -52,3 +52,20 @@ def test_every_gate_passes_on_every_page(demo_site: Path, capsys: pytest.Capture
         print("\n" + text + "\n".join(log) + f"\n(report written to {settings.report_path})")
     assert results.pages, "the site has no pages"
     assert results.ok, f"{results.failure_count()} gate check(s) failed; see the Problems section above"
+
+
+def test_every_gate_passes_on_every_page_built_by_zensical(zensical_build: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """The second engine's output passes the same gates (axe, third-party requests, links, HTML, print)."""
+    settings = Settings(site_dir=zensical_build / "site", report_path=tmp_path / "site-report-zensical.md")
+    require_browser_tools(settings)
+    from evidence_site.checks import report
+    from evidence_site.checks.run import run
+
+    log: list[str] = []
+    results = run(settings, log=log.append)
+    text = report.write(results, settings.report_path)
+    with capsys.disabled():
+        print("\nZensical output:\n" + text)
+    assert results.pages, "the Zensical site has no pages"
+    assert results.ok, f"{results.failure_count()} gate check(s) failed on the Zensical output; see above"

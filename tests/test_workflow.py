@@ -72,7 +72,9 @@ def test_every_make_target_the_workflow_calls_exists():
 
 def test_workflow_runs_test_then_site_then_diff():
     calls = [t for script in run_commands(workflow()) for t in make_calls(script)]
-    assert calls == ["test", "site", "diff"], "the workflow's steps must be, in order: make test, make site, make diff"
+    assert calls == ["zensical", "test", "site", "diff"], (
+        "the workflow's steps must be, in order: make zensical (the second engine the tests build with), "
+        "make test, make site, make diff")
 
 
 def test_ci_run_calls_make_test_and_only_targets_the_workflow_also_runs():

@@ -47,10 +47,11 @@ def code_version(package: Path = PACKAGE) -> str:
 class StudyCache:
     """Summaries and figures of each study, from build/cache/ when the key matches, else computed and stored."""
 
-    def __init__(self, root: Path | None, templates: Path, site_url: str, code: str | None = None) -> None:
+    def __init__(self, root: Path | None, templates: Path | None, site_url: str, code: str | None = None) -> None:
         self.root = root
         self.base = hashlib.sha256("\0".join((
-            code or code_version(), tree_hash(templates) if templates.is_dir() else "", site_url)).encode()).hexdigest()
+            code or code_version(), tree_hash(templates) if templates is not None and templates.is_dir() else "",
+            site_url)).encode()).hexdigest()
         self.computed: list[str] = []  # "<study-id> <what>" for each entry computed in this build
         self.reused: list[str] = []
 

@@ -7,13 +7,18 @@ picture never says something the words do not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import altair as alt
 import pandas as pd
-import vl_convert
 
 from . import fmt
 from .numbers import Value
+
+if TYPE_CHECKING:
+    import altair as alt
+
+# Altair (about 1 s to import) and vl-convert are imported by the functions that draw, so a build whose
+# charts all come from the cache (cache.py) never loads them.
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 INK, MUTED, FILLED, EMPTY = "#1f2937", "#4b5563", "#3949ab", "#ffffff"
@@ -39,12 +44,15 @@ VALIDATE = False
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """Render an Altair chart to SVG with vl-convert (no browser, no network; one engine start-up a process)."""
+    import vl_convert
+
     return vl_convert.vegalite_to_svg(chart.to_dict(validate=VALIDATE))
 
 
 def _config(chart: alt.TopLevelMixin, padding: int = 48) -> alt.TopLevelMixin:
     """Shared look. ``padding`` leaves room at the sides because the reader's font may be wider than the one
     vl-convert measured labels with; without it, long axis labels are clipped in some browsers."""
+
     chart = chart.properties(padding={"left": padding, "right": padding, "top": 6, "bottom": 6})
     return chart.configure(font=FONT).configure_view(stroke=None).configure_axis(
         labelColor=INK, titleColor=INK, labelFontSize=12, titleFontSize=12, gridColor="#e5e7eb")
@@ -55,6 +63,8 @@ def proportions_chart(values: list[Value], title: str, labels: dict[str, str] | 
 
     ``labels`` maps value ids to short row labels (long labels are cut on a phone); default: the value's label.
     """
+    import altair as alt
+
     labels = labels or {}
     rows = pd.DataFrame([{
         "label": labels.get(v.id, v.label), "pct": v.value * 100, "low": v.ci_low * 100, "high": v.ci_high * 100,
@@ -80,6 +90,8 @@ def icon_array(filled: int, total: int = 10, columns: int = 10, title: str = "")
     The two kinds differ by pattern (solid or outline) as well as colour, so they stay apart in greyscale and on
     a black-and-white photocopy (the print gate measures their contrast).
     """
+    import altair as alt
+
     rows = pd.DataFrame({
         "i": range(total), "col": [i % columns for i in range(total)], "row": [i // columns for i in range(total)],
         "group": ["yes" if i < filled else "no" for i in range(total)]})
@@ -109,6 +121,8 @@ def timecourse_chart(rows: pd.DataFrame, title: str, note: str = "") -> alt.Char
 
     ``rows`` has columns week, group, denominator, pct, low, high (percent).
     """
+    import altair as alt
+
     dens = list(dict.fromkeys(rows["denominator"]))
     colour = alt.Color("denominator:N", title="Denominator", sort=dens,
                        scale=alt.Scale(domain=dens, range=list(DENOMINATOR_COLOURS[:len(dens)])),
@@ -159,6 +173,8 @@ def survival_chart(curve: pd.DataFrame, at_risk: pd.DataFrame, title: str) -> al
 
     ``curve``: week, surv, low, high (proportions) at each step; ``at_risk``: week, n.
     """
+    import altair as alt
+
     data = curve.assign(pct=curve["surv"] * 100, lo=curve["low"].fillna(curve["surv"]) * 100,
                         hi=curve["high"].fillna(curve["surv"]) * 100)
     end = float(data["week"].max())
@@ -188,6 +204,8 @@ def survival_figure(name: str, curve: pd.DataFrame, at_risk: list[tuple[Value, V
 
 def flow_chart(main: list[str], side: list[str | None], title: str) -> alt.Chart:
     """A vertical flow diagram: a column of boxes joined by arrows, with optional side boxes (exits)."""
+    import altair as alt
+
     rows, arrows = [], []
     height, gap = 46, 26
     for i, text in enumerate(main):

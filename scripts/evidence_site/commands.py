@@ -12,23 +12,29 @@ from pathlib import Path
 
 from . import paths
 from .errors import BuildError
-from .load import check_study_id
-from .pipeline import build_site, load_studies, write_pages
-from .write import contained
+
+# The pipeline (pandas, Jinja, the summaries) is imported by the commands that need it: `site` with no input
+# changed since the last build reuses that build's output (outputs.py) and never loads it.
 
 
 def site(args: argparse.Namespace) -> None:
-    build_site(args.studies, args.templates, args.docs, args.site, progress=_progress,
-               strict_published=getattr(args, "strict_published", False), engine=getattr(args, "engine", "mkdocs"),
-               publish=getattr(args, "publish", False))
+    from .outputs import build
+
+    build(args.studies, args.templates, args.docs, args.site, progress=_progress,
+          strict_published=getattr(args, "strict_published", False), engine=getattr(args, "engine", "mkdocs"),
+          publish=getattr(args, "publish", False))
 
 
 def pages(args: argparse.Namespace) -> None:
+    from .pipeline import write_pages
+
     generated = write_pages(args.studies, args.templates, args.docs, progress=_progress)
     _progress(f"wrote {len(generated.files)} files into {args.docs}")
 
 
 def validate(args: argparse.Namespace) -> None:
+    from .pipeline import load_studies
+
     for study in load_studies(args.studies):
         if study.kind == "aggregate":
             _progress(f"{study.id}: valid (aggregate, {len(study.results)} reported figures)")
@@ -39,6 +45,9 @@ def validate(args: argparse.Namespace) -> None:
 
 def new_study(args: argparse.Namespace) -> None:
     """Copy data/templates/<kind>/ to <studies>/<id>/, then validate every study (the new one included)."""
+    from .load import check_study_id
+    from .write import contained
+
     problem = check_study_id(args.id or "")
     if problem is not None:
         raise BuildError(f"new-study needs ID=<id>: {problem.expected} (found {args.id!r}).")
@@ -61,6 +70,7 @@ def serve(args: argparse.Namespace) -> None:
     from mkdocs.commands.serve import serve as mkdocs_serve
 
     from .engines import staged_config, write_config
+    from .pipeline import write_pages
 
     where = paths.BUILD / "serve"
     where.mkdir(parents=True, exist_ok=True)

@@ -10,12 +10,11 @@ import datetime as dt
 import hashlib
 import os
 import re
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import yaml
@@ -26,10 +25,11 @@ from .charts import Figure
 from .disclosure import build_lines as disclosure_lines
 from .downloads import clinician_downloads
 from .errors import BuildError, DataError
-from .families import WORDS_FILE
+from .families import WORDS_FILE, template_yaml
 from .figures import study_figures
-from .load import load_redirects, read_shared, read_study, study_folders
+from .load import load_data_yaml, load_redirects, read_shared, read_study, study_folders
 from .numbers import NumberBook
+from .outputs import Output, Twin, check_conflicts, check_publication_address, warn_stderr, write_output
 from .present import view
 from .readability import family_gate as reading_gate
 from .readability import spanish_gate
@@ -38,9 +38,9 @@ from .releases import load_releases
 from .render import AUDIENCES, EXAMPLE_SUFFIX, Page, environment, language_pages, neighbours, page_plan, render_page
 from .schema import SCHEMA_VERSION
 from .topics import aggregate_view, forest_figure, topic_views
-from .urls import publication_address_problem, redirect_files
+from .urls import redirect_files
 from .validate import Study, validate, validate_shared
-from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
+from .write import stage_docs, staging, swap_into_place
 
 Progress = Callable[[str], None]
 GLOSSARY_TEMPLATE = "families/glossary.md.j2"
@@ -56,6 +56,8 @@ class Generated:
     book: NumberBook
     pages: list[Page]
     files: dict[str, bytes]  # docs/-relative path -> content
+    notices: tuple[str, ...] = ()  # what the disclosure audit reports for every build
+    warnings: tuple[str, ...] = ()  # what it reports loudly (protection switched off)
 
     def nav(self) -> list[Any]:
         """MkDocs navigation: home, then each audience with one section per study, then reference pages."""
@@ -134,7 +136,7 @@ SITE_DEFAULTS: dict[str, Any] = {"site_url": "", "releases": [], "redirects": {}
 def site_inputs(config: Path = paths.MKDOCS_YML, data: Path = paths.DATA) -> dict[str, Any]:
     """Site-wide inputs: the address from mkdocs.yml, the release log and the redirects of moved pages."""
     mkdocs = yaml.load(config.read_text(encoding="utf-8"), Loader=_IgnoreTags)
-    words = yaml.safe_load((data / "site.yml").read_text(encoding="utf-8")) if (data / "site.yml").is_file() else {}
+    words = load_data_yaml(data / "site.yml", "site.yml") if (data / "site.yml").is_file() else {}
     return {"site_url": mkdocs.get("site_url") or "", "releases": load_releases(data / "releases.yml"),
             "home": (words or {}).get("home") or SITE_DEFAULTS["home"], "trust": (words or {}).get("trust") or {},
             "translations": check_translations((words or {}).get("translations") or {}),
@@ -171,19 +173,27 @@ class _IgnoreTags(yaml.SafeLoader):
 _IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-def load_studies(studies_dir: Path, data: Path | None = None) -> list[Study]:
+def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None = None) -> list[Study]:
     """Read and validate the shared data and every study folder; report the problems of all at once.
 
     ``data`` holds vocab/ and medicines/ (default: the project's data/). A library of studies kept elsewhere
-    (``<library>/studies/``) may bring its own medicine files in ``<library>/medicines/``."""
+    (``<library>/studies/``) may bring its own medicine files in ``<library>/medicines/``. With ``cache``
+    (build/cache), a study whose files, shared data and code are those of an earlier valid build is not
+    checked again: its validated tables come from the cache (cache.py; keyed by the bytes of its files)."""
     folders = study_folders(studies_dir)
     if not folders:
         raise BuildError(f"No study folders found in {studies_dir}. Each study is a folder data/studies/<study-id>/.")
     shared = validate_shared(read_shared(data or paths.DATA, studies_dir.parent / "medicines"))
+    checked = StudyCache(cache, None, "")
     studies, errors = [], []
     for folder in folders:
         try:
-            studies.append(validate(read_study(folder), shared))
+            raw = read_study(folder)
+            key = SimpleNamespace(id=raw.id, fingerprint=f"{raw.fingerprint}\0{shared.fingerprint}\0{folder.resolve()}")
+            if raw.problems:
+                studies.append(validate(raw, shared))  # raises DataError naming every problem
+            else:
+                studies.append(checked.get(key, "validated", lambda r=raw: validate(r, shared)))
         except DataError as exc:
             errors.append(str(exc))
     if errors:
@@ -201,7 +211,7 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     cached = StudyCache(cache, templates, site["site_url"])  # ``cache`` None: compute everything (cache.py)
     book = cached.book(studies)
     progress(f"summarised {len(studies)} study(ies) into {len(book)} values")
-    words = yaml.safe_load((templates / WORDS_FILE).read_text(encoding="utf-8"))
+    words = template_yaml((templates / WORDS_FILE).read_text(encoding="utf-8"))
     views: dict[str, Any] = {s.id: aggregate_view(s) if s.kind == "aggregate" else view(s, book, words)
                              for s in studies}
     topics, pooled = topic_views(studies, views, book)
@@ -216,7 +226,7 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
         if forest is not None:
             figures[f"clinicians/topics/{med}/{forest.name}"] = forest
     progress(f"drew {len(figures)} charts; {cached.summary()}")
-    plan = yaml.safe_load((templates / "pages.yml").read_text(encoding="utf-8"))
+    plan = template_yaml((templates / "pages.yml").read_text(encoding="utf-8"))
     pages = language_pages(studies, plan, topics, page_plan(studies, plan, topics))
     envs = {lang: environment(templates, lang=lang) for lang in {"en", *(p.lang for p in pages)}}
     docs = data_format_docs()
@@ -241,25 +251,21 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     for line in lines:
         progress(line)
     for warning in warnings:
-        print(f"[build] WARNING: {warning}", file=sys.stderr, flush=True)
+        warn_stderr(warning)
     reading_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families"
                   and p.lang == "en"}, templates, site["reading_grade_max"], progress)
     spanish_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.lang == "es"},
                  site["reading_ease_min"], progress, reading_terms(studies, templates))
-    return Generated(studies, book, pages, files)
+    return Generated(studies, book, pages, files, tuple(lines), tuple(warnings))
 
 
 def reading_terms(studies: list[Study], templates: Path, lang: str = "es") -> list[str]:
     """Words a translated page explains or cannot avoid (the medicines' names, ``reading_terms`` in its words
     file), measured as one short stand-in word by the reading gate."""
     words_file = templates / lang / "words.yml"
-    words = yaml.safe_load(words_file.read_text(encoding="utf-8")) if words_file.is_file() else {}
+    words = template_yaml(words_file.read_text(encoding="utf-8")) if words_file.is_file() else {}
     names = {n for s in studies for n in (s.medicine.name, s.medicine.brand, s.medicine.name_es) if n}
     return sorted(names | set((words or {}).get("reading_terms") or []))
-
-
-def _warn(message: str) -> None:
-    print(f"[build] WARNING: {message}", file=sys.stderr, flush=True)
 
 
 def source_date_epoch(studies: list[Study]) -> int:
@@ -269,69 +275,50 @@ def source_date_epoch(studies: list[Study]) -> int:
     """
     if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
         return int(os.environ["SOURCE_DATE_EPOCH"])
+    return data_epoch(studies)
+
+
+def data_epoch(studies: list[Study]) -> int:
+    """Midnight UTC of the latest ``data_date``."""
     day = max(dt.date.fromisoformat(s.spec.data_date) for s in studies)
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
 
-@contextmanager
-def _environment(name: str, value: str) -> Iterator[None]:
-    old = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if old is None:
-            del os.environ[name]
-        else:
-            os.environ[name] = old
-
-
 def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
                site: Path = paths.SITE, config: Path = paths.MKDOCS_YML, build: Path = paths.BUILD,
-               progress: Progress = print, strict_published: bool = False, warn: Progress = _warn,
-               engine: str = "mkdocs", publish: bool = False) -> Generated:
+               progress: Progress = print, strict_published: bool = False, warn: Progress = warn_stderr,
+               engine: str = "mkdocs", publish: bool = False,
+               keep: Callable[[Output], object] | None = None) -> Generated:
     """The whole build. docs/ and site/ change only if every step succeeds.
 
     ``publish``: a build for publication, which refuses a placeholder ``site_url`` (handouts print it).
 
     A published figure that the data do not reproduce is a warning (in the log and on the clinicians'
-    overview page); with ``strict_published`` it stops the build.
+    overview page); with ``strict_published`` it stops the build. ``keep`` receives the generated output once
+    the engine has built it (outputs.py keeps it for the next build with the same inputs).
     """
     started = time.perf_counter()
     if publish:
-        problem = publication_address_problem(site_inputs(config, studies_dir.parent)["site_url"], config.name)
-        if problem:
-            raise BuildError(f"Not a publication build: the site address is not set. Nothing was written.\n"
-                             f"  - {problem}")
-    studies = load_studies(studies_dir)
+        check_publication_address(site_inputs(config, studies_dir.parent)["site_url"], config.name)
+    studies = load_studies(studies_dir, cache=build / "cache")
     progress(f"validated {len(studies)} study(ies): " + ", ".join(
         f"{s.id} (" + (f"{len(s.results)} reported figures" if s.kind == "aggregate" else f"{len(s.patients)} patients")
         + f", {s.spec.status} data)" for s in studies))
     site_context = site_inputs(config, studies_dir.parent)
     generated = generate(studies, templates, progress, site_context, cache=build / "cache")
-    conflicts = generated.published_conflicts()
-    if conflicts and strict_published:
-        raise BuildError("The data contradict published figures (--strict-published). Nothing was written.\n"
-                         + "\n".join(f"  - {c}" for c in conflicts)
-                         + "\n    hint:     Check the data against the source, or the figure's `precision` in "
-                           "study.yml.")
-    for conflict in conflicts:
-        warn(f"the data contradict a published figure: {conflict}. The clinicians' overview page says so.")
-    footer = generated.footer()
-    with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", str(source_date_epoch(studies))):
-        stage_docs(docs, generated.files_in("en"), stage)
-        mkdocs_build(config, stage / "docs", stage / "site", generated.nav(), footer, engine)
-        for lang in generated.languages():  # each translated twin: its own site, its theme strings in its language
-            twin_docs = stage_docs(docs, generated.files_in(lang), stage / f"docs-{lang}", only=paths.ASSETS)
-            section = language_words(site_context, lang).get("families_section", lang)
-            mkdocs_build(config, twin_docs, stage / "site" / lang, generated.nav_in(lang, section),
-                         footer | language_extra(site_context, lang) | {"data_date": max(s.spec.data_date
-                                                                                        for s in studies)},
-                         engine, language_overrides(site_context, lang))
-            twin_docs.rename(stage / "docs" / lang)
-        write_json(stage / "site" / paths.NUMBERS_JSON, generated.manifest())
-        write_files(stage / "site", redirect_files(site_context["redirects"]))
-        swap_into_place(stage, docs, site)
+    twins = tuple(Twin(lang, generated.files_in(lang),
+                       generated.nav_in(lang, language_words(site_context, lang).get("families_section", lang)),
+                       language_extra(site_context, lang) | {"data_date": max(s.spec.data_date for s in studies)},
+                       language_overrides(site_context, lang))
+                  for lang in generated.languages())
+    output = Output(generated.files_in("en"), generated.nav(), generated.footer(), generated.manifest(),
+                    redirect_files(site_context["redirects"]), data_epoch(studies),
+                    tuple(generated.published_conflicts()), twins, site_context["site_url"],
+                    generated.notices, generated.warnings)
+    check_conflicts(output.conflicts, strict_published, warn)
+    write_output(output, docs, site, config, build, engine)
+    if keep is not None:
+        keep(output)
     progress(f"built {site} in {time.perf_counter() - started:.1f} s")
     return generated
 
@@ -363,8 +350,8 @@ def language_overrides(site: dict[str, Any], lang: str) -> dict[str, Any]:
 def write_pages(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
                 build: Path = paths.BUILD, progress: Progress = print) -> Generated:
     """Generate the Markdown into docs/ only (for the live preview), with the same all-or-nothing swap."""
-    generated = generate(load_studies(studies_dir), templates, progress, site_inputs(data=studies_dir.parent),
-                         cache=build / "cache")
+    generated = generate(load_studies(studies_dir, cache=build / "cache"), templates, progress,
+                         site_inputs(data=studies_dir.parent), cache=build / "cache")
     with staging(build) as stage:
         stage_docs(docs, generated.files, stage)
         swap_into_place(stage, docs, None)

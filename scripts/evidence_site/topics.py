@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
 
 from . import fmt, ids
@@ -23,6 +22,9 @@ from .numbers import NumberBook, Value
 from .pooling import METHOD, dersimonian_laird
 from .summarise.aggregate import POPULATION_WORDS, row_id
 from .validate import AggregateStudy
+
+if TYPE_CHECKING:
+    import altair as alt  # noqa: F401  (imported where a chart is drawn: it takes about 1 s)
 
 SOURCE_MARKS = {
     "journal_article": "from a journal article: {short}",
@@ -308,6 +310,8 @@ def forest_figure(topic: TopicView, book: NumberBook) -> Figure | None:
     items.sort(key=lambda item: order[item[0]])  # stable: rows keep their order within a panel
     if not items:
         return None
+    import altair as alt
+
     frame = pd.DataFrame([{"outcome": outcome, "label": label, "pct": v.value * 100,
                            "low": None if v.ci_low is None else v.ci_low * 100,
                            "high": None if v.ci_high is None else v.ci_high * 100} for outcome, label, v in items])

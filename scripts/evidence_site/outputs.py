@@ -1,0 +1,181 @@
+"""The whole generated output of the last build, kept under build/cache/ and keyed by a hash of every input.
+
+A build whose inputs are byte for byte those of the last one (every file under the data folders, the
+templates, mkdocs.yml, the package's source and the versions of the libraries it computes with; see
+``inputs_key``) reuses that build's generated pages, navigation, footer, numbers.json and redirect pages,
+and goes straight to the engine: no study is read, nothing is computed, and pandas, Altair and Jinja are never
+imported. Any change to any input gives a new key, so a stale output is never read; the per-study cache
+(cache.py) then makes the full generation recompute only the studies that changed.
+
+This module imports only the standard library and the light modules of the package (no pandas).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .errors import BuildError
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Twin:
+    """A translated twin of the family pages, built as its own site under site/<lang>/."""
+
+    lang: str
+    files: dict[str, bytes]  # docs/<lang>/-relative path -> content
+    nav: list[Any]
+    extra: dict[str, Any]  # what its theme shows beyond its own strings (footer words, the way back)
+    overrides: dict[str, Any]  # config keys it changes (theme language, site name, address)
+
+
+@dataclass(frozen=True)
+class Output:
+    """What generation hands the engine: enough to stage, build and publish without the studies."""
+
+    files: dict[str, bytes]  # docs/-relative path -> content (the English site)
+    nav: list[Any]
+    footer: dict[str, str]
+    manifest: dict[str, Any]  # numbers.json
+    redirects: dict[str, str]  # site-relative path -> redirect page
+    epoch: int  # the data's date (the build's SOURCE_DATE_EPOCH when that is not set)
+    conflicts: tuple[str, ...]  # published figures the data do not reproduce
+    twins: tuple[Twin, ...] = ()
+    site_url: str = ""
+    notices: tuple[str, ...] = ()  # the disclosure audit's report, repeated by a build that reuses this output
+    warnings: tuple[str, ...] = ()  # and its loud warnings (protection switched off)
+
+
+def inputs_key(studies_dir: Path, templates: Path, config: Path, data: Path = paths.DATA) -> str:
+    """sha256 of everything generation reads: the data folders (studies, shared vocabularies and medicines,
+    releases, redirects, site words), the templates, the config, the code and the libraries' versions."""
+    from .cache import code_version, tree_hash
+
+    folders = dict.fromkeys(p.resolve() for p in (studies_dir.parent, data, studies_dir))
+    parts = [code_version(), tree_hash(templates) if templates.is_dir() else "",
+             hashlib.sha256(config.read_bytes()).hexdigest() if config.is_file() else ""]
+    parts += [f"{folder}\0{tree_hash(folder) if folder.is_dir() else ''}" for folder in folders]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def read(cache: Path, key: str) -> Output | None:
+    try:
+        value = pickle.loads((cache / f"site-{key}.pickle").read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    return value if isinstance(value, Output) else None
+
+
+def store(cache: Path, key: str, output: Output) -> None:
+    """Keep ``output`` as the one entry (older entries are removed); a read-only folder only costs speed."""
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        for old in cache.glob("site-*.pickle"):
+            old.unlink(missing_ok=True)
+        tmp = cache / f"site-{key}.{os.getpid()}.tmp"
+        tmp.write_bytes(pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(cache / f"site-{key}.pickle")
+    except OSError:
+        pass
+
+
+def warn_stderr(message: str) -> None:
+    print(f"[build] WARNING: {message}", file=sys.stderr, flush=True)
+
+
+def check_conflicts(conflicts: tuple[str, ...] | list[str], strict: bool, warn: Progress) -> None:
+    """Stop (``strict``) or warn for each published figure the data do not reproduce."""
+    if conflicts and strict:
+        raise BuildError("The data contradict published figures (--strict-published). Nothing was written.\n"
+                         + "\n".join(f"  - {c}" for c in conflicts)
+                         + "\n    hint:     Check the data against the source, or the figure's `precision` in "
+                           "study.yml.")
+    for conflict in conflicts:
+        warn(f"the data contradict a published figure: {conflict}. The clinicians' overview page says so.")
+
+
+def check_publication_address(site_url: str, config_name: str) -> None:
+    """A build for publication (``--publish``) stops while the site address is a placeholder: handouts print it."""
+    from .urls import publication_address_problem
+
+    problem = publication_address_problem(site_url, config_name)
+    if problem:
+        raise BuildError(f"Not a publication build: the site address is not set. Nothing was written.\n  - {problem}")
+
+
+def write_output(output: Output, docs: Path, site: Path, config: Path, build: Path, engine: str) -> None:
+    """Stage the hand-written and generated docs, build them with ``engine`` (the English site, then each
+    translated twin under site/<lang>/), add numbers.json and the redirect pages, then swap docs/ and site/ into
+    place; nothing changes there unless every step succeeds."""
+    from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", epoch if epoch.isdigit() else str(output.epoch)):
+        stage_docs(docs, output.files, stage)
+        mkdocs_build(config, stage / "docs", stage / "site", output.nav, output.footer, engine)
+        for twin in output.twins:  # each its own site, its theme strings in its language
+            twin_docs = stage_docs(docs, twin.files, stage / f"docs-{twin.lang}", only=paths.ASSETS)
+            mkdocs_build(config, twin_docs, stage / "site" / twin.lang, twin.nav, output.footer | twin.extra,
+                         engine, twin.overrides)
+            twin_docs.rename(stage / "docs" / twin.lang)
+        write_json(stage / "site" / paths.NUMBERS_JSON, output.manifest)
+        write_files(stage / "site", output.redirects)
+        swap_into_place(stage, docs, site)
+
+
+class _environment:
+    """Set an environment variable for the duration of a ``with`` block."""
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name, self.value, self.old = name, value, os.environ.get(name)
+
+    def __enter__(self) -> None:
+        os.environ[self.name] = self.value
+
+    def __exit__(self, *_: object) -> None:
+        if self.old is None:
+            os.environ.pop(self.name, None)
+        else:
+            os.environ[self.name] = self.old
+
+
+def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
+          site: Path = paths.SITE, config: Path = paths.MKDOCS_YML, build_dir: Path = paths.BUILD,
+          progress: Progress = print, strict_published: bool = False, warn: Progress = warn_stderr,
+          engine: str = "mkdocs", publish: bool = False) -> None:
+    """``make site``: the last build's generated output when no input changed, else the full build (pipeline).
+
+    ``publish``: a build for publication, which refuses a placeholder ``site_url``.
+    """
+    started = time.perf_counter()
+    cache = build_dir / "cache"
+    key = inputs_key(studies_dir, templates, config)
+    output = read(cache, key)
+    if output is None:
+        from .pipeline import build_site
+
+        build_site(studies_dir, templates, docs, site, config, build_dir, progress, strict_published, warn, engine,
+                   publish, keep=lambda out: store(cache, key, out))
+        return
+    if publish:
+        check_publication_address(output.site_url, config.name)
+    progress(f"no input changed since the last build: reused its {len(output.files)} generated files "
+             f"(build/cache/site-{key[:8]}…)")
+    for notice in output.notices:
+        progress(notice)
+    for warning in output.warnings:
+        warn(warning)
+    check_conflicts(output.conflicts, strict_published, warn)
+    write_output(output, docs, site, config, build_dir, engine)
+    progress(f"built {site} in {time.perf_counter() - started:.1f} s")
+

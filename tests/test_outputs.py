@@ -1,0 +1,119 @@
+"""A build with no changed input reuses the last generated output (outputs.py); any changed input regenerates."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import MINIMAL
+from evidence_site import outputs, paths
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(MINIMAL, tmp_path / "data" / "studies" / "alpha")
+    for name in ("vocab", "medicines"):
+        shutil.copytree(paths.DATA / name, tmp_path / "data" / name)
+    shutil.copytree(paths.TEMPLATES, tmp_path / "templates")
+    shutil.copy2(paths.MKDOCS_YML, tmp_path / "mkdocs.yml")
+    return tmp_path
+
+
+def _key(root: Path) -> str:
+    return outputs.inputs_key(root / "data" / "studies", root / "templates", root / "mkdocs.yml", root / "data")
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_bytes(path.read_bytes() + text.encode())
+
+
+@pytest.mark.parametrize("changed", ["data/studies/alpha/visits.csv", "data/studies/alpha/study.yml",
+                                     "templates/pages.yml", "templates/theme/main.html", "mkdocs.yml"])
+def test_any_changed_input_gives_a_new_key(project: Path, changed: str) -> None:
+    before = _key(project)
+    assert _key(project) == before  # the same inputs, the same key
+    _append(project / changed, "\n")
+    assert _key(project) != before
+
+
+def test_a_shared_data_file_a_new_study_or_new_code_gives_a_new_key(project: Path, monkeypatch) -> None:
+    before = _key(project)
+    medicine = next((project / "data" / "medicines").iterdir())
+    _append(medicine, "\n")
+    after_medicine = _key(project)
+    assert after_medicine != before
+    shutil.copytree(project / "data" / "studies" / "alpha", project / "data" / "studies" / "beta")
+    after_study = _key(project)
+    assert after_study != after_medicine
+    monkeypatch.setattr("evidence_site.cache.code_version", lambda: "another version of the code")
+    assert _key(project) != after_study
+
+
+def _output(text: bytes) -> outputs.Output:
+    return outputs.Output({"families/index.md": text}, [{"Home": "index.md"}], {"data_fingerprint": "f"},
+                          {"values": []}, {}, 0, ("a conflict",))
+
+
+def test_build_reuses_the_output_only_for_the_same_inputs(project: Path, monkeypatch) -> None:
+    """The first build generates (pipeline) and keeps its output; the second publishes it without generating;
+    after a change the pipeline runs again. The engine is replaced by a recorder here."""
+    published: list[bytes] = []
+    generated: list[str] = []
+    warnings: list[str] = []
+
+    def fake_build_site(*args, keep=None, **kwargs) -> None:
+        generated.append("yes")
+        output = _output(f"run {len(generated)}".encode())
+        published.append(output.files["families/index.md"])
+        keep(output)
+
+    monkeypatch.setattr("evidence_site.pipeline.build_site", fake_build_site)
+    monkeypatch.setattr(outputs, "write_output",
+                        lambda output, *a, **k: published.append(output.files["families/index.md"]))
+
+    def build(**kwargs) -> None:
+        outputs.build(project / "data" / "studies", project / "templates", project / "docs", project / "site",
+                      project / "mkdocs.yml", project / "build", progress=lambda _: None, warn=warnings.append,
+                      **kwargs)
+
+    build()
+    build()
+    assert generated == ["yes"] and published == [b"run 1", b"run 1"]
+    assert warnings == ["the data contradict a published figure: a conflict. The clinicians' overview page says so."]
+    with pytest.raises(outputs.BuildError, match="strict-published"):
+        build(strict_published=True)  # a reused output still stops a strict build on a contradicted figure
+    _append(project / "data" / "studies" / "alpha" / "visits.csv", "\n")
+    build()
+    assert generated == ["yes", "yes"] and published[-1] == b"run 2"
+    assert len(list((project / "build" / "cache").glob("site-*.pickle"))) == 1  # one entry: the latest
+
+
+def test_a_reused_output_keeps_its_translated_twin_its_loud_warnings_and_the_publication_check(
+        project: Path, monkeypatch) -> None:
+    """What a reused build publishes is what the full build published: the Spanish twin, the disclosure audit's
+    warnings (protection switched off is reported on every build), and a placeholder address still refused."""
+    twin = outputs.Twin("es", {"index.md": b"hola"}, [{"Inicio": "index.md"}], {"lang": "es"}, {})
+    full = outputs.Output({"families/index.md": b"hello"}, [], {}, {}, {}, 0, (), (twin,),
+                          "https://evidence.example.org/", ("privacy: a report line",), ("protection is off",))
+    written: list[outputs.Output] = []
+    said: list[str] = []
+
+    def fake_build_site(*args, keep=None, **kwargs) -> None:
+        keep(full)
+
+    monkeypatch.setattr("evidence_site.pipeline.build_site", fake_build_site)
+    monkeypatch.setattr(outputs, "write_output", lambda output, *a, **k: written.append(output))
+
+    def build(**kwargs) -> None:
+        outputs.build(project / "data" / "studies", project / "templates", project / "docs", project / "site",
+                      project / "mkdocs.yml", project / "build", progress=said.append, warn=said.append, **kwargs)
+
+    build()  # generates and keeps
+    build()  # reuses
+    assert written == [full] and written[0].twins[0].files == {"index.md": b"hola"}
+    assert "privacy: a report line" in said and "protection is off" in said
+    with pytest.raises(outputs.BuildError, match="site address is not set"):
+        build(publish=True)
+    assert written == [full]  # the refused publication build wrote nothing
