@@ -60,8 +60,9 @@ golden: $(STAMP) ## Refresh the golden rendered pages in tests/golden/ (review t
 demo-data: $(STAMP) ## Regenerate the synthetic demonstration cohort (deterministic)
 	$(PY) scripts/make_demo_cohort.py
 
-bench: $(STAMP) ## Benchmark real builds (1/10/50 studies, 48/500/5000 patients): build/bench.md and bench.json
+bench: $(STAMP) ## Benchmark real builds (1/10/50 studies, 48/500/5000 patients) and the live preview: build/bench*.md
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench.py --preview --runs 5
 
 .PHONY: new-study
 new-study: $(STAMP) ## Start a study: ID=<id> KIND=aggregate|records copies a commented template folder and validates it

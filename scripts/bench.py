@@ -16,6 +16,9 @@ Measured per run: wall time, peak memory of the child process tree (RSS, from os
 (printed by the build), generation = wall - engine, pages, bytes of site/ and of the largest page.
 Median and spread (min-max) of --runs runs; results to build/bench.md and build/bench.json.
 `--quick` (used by the tests) runs only the smallest size once, cold and warm.
+`--preview` measures the live preview instead: `build.py serve` runs in a copy of the one-study project, one
+week-8 activity score in visits.csv is saved (alternating between remission and not, so a printed count changes),
+and the clinicians' effectiveness page is fetched over HTTP every 50 ms until it differs: save-to-updated-page.
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,8 +100,8 @@ def run_build(work: Path, engine: str) -> dict[str, float]:
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"build failed in {work}:\n{output[-3000:]}")
-    match = ENGINE_LINE.search(output)
-    engine_s = float(match.group(2)) if match else float("nan")
+    engine_runs = [float(m.group(2)) for m in ENGINE_LINE.finditer(output)]  # one per site (a translated twin too)
+    engine_s = sum(engine_runs) if engine_runs else float("nan")
     cache = re.search(r"cache: (\d+) entries reused, (\d+) computed", output)
     reused, computed = (int(cache.group(1)), int(cache.group(2))) if cache else (-1, -1)
     whole = re.search(r"no input changed since the last build: reused its (\d+) generated files", output)
@@ -172,10 +177,71 @@ def costs(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _fetch(url: str) -> bytes | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read()
+    except OSError:
+        return None
+
+
+def toggle_week8_score(work: Path) -> None:
+    """The first patient's week-8 activity score, between a remission value and a flare value."""
+    visits = sorted((work / "data" / "studies").iterdir())[0] / "visits.csv"
+    lines = visits.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    week, score = header.index("week"), header.index("activity_score")
+    for i in range(1, len(lines)):
+        cells = lines[i].rstrip("\n").split(",")
+        if cells[week] == "8":
+            cells[score] = "60" if cells[score] != "60" else "5"
+            lines[i] = ",".join(cells) + "\n"
+            break
+    visits.write_text("".join(lines), encoding="utf-8")
+
+
+def preview(runs: int, out: Path) -> dict[str, float]:
+    """Median seconds from saving one value to the live preview serving the changed page."""
+    work = make_project(out / "bench" / "preview", 1, 48)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {"PYTHONPATH": str(work / "scripts"), "NO_MKDOCS_2_WARNING": "1"}
+    server = subprocess.Popen([sys.executable, str(work / "scripts" / "build.py"), "serve", "--port", str(port)],
+                              cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    study = sorted((work / "data" / "studies").iterdir())[0].name
+    url = f"http://127.0.0.1:{port}/clinicians/{study}/effectiveness/"
+    times: list[float] = []
+    try:
+        deadline = time.monotonic() + 120
+        while _fetch(url) is None:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the preview server did not start")
+            time.sleep(0.2)
+        time.sleep(2)  # let the first build settle
+        for r in range(runs):
+            before = _fetch(url)
+            toggle_week8_score(work)
+            started = time.perf_counter()
+            while _fetch(url) in (None, before):
+                if time.perf_counter() - started > 60:
+                    raise SystemExit("the preview did not update within 60 s")
+                time.sleep(0.05)
+            times.append(time.perf_counter() - started)
+            print(f"  preview, one value saved, run {r + 1}: {times[-1]:.2f} s", flush=True)
+            time.sleep(1.5)  # the reload after the page changed finishes before the next save
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    return {"runs": runs, "median": statistics.median(times), "min": min(times), "max": max(times)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per size and mode (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="only the smallest size, once, cold and warm")
+    parser.add_argument("--preview", action="store_true", help="measure the live preview's save-to-page time")
     parser.add_argument("--engine", default="mkdocs", choices=("mkdocs", "zensical"))
     parser.add_argument("--out", type=Path, default=ROOT / "build", help="where bench.md and bench.json go")
     parser.add_argument("--libraries", default=",".join(map(str, LIBRARIES)),
@@ -183,6 +249,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cohorts", default=",".join(map(str, COHORTS)),
                         help="patients in one study (default: %(default)s)")
     args = parser.parse_args(argv)
+    if args.preview:
+        args.out.mkdir(parents=True, exist_ok=True)
+        result = preview(args.runs, args.out)
+        text = (f"# Live preview ({result['runs']} saves)\n\nsave-to-updated-page: median {result['median']:.2f} s "
+                f"(min {result['min']:.2f}, max {result['max']:.2f})\n")
+        (args.out / "bench-preview.md").write_text(text, encoding="utf-8")
+        (args.out / "bench-preview.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(text)
+        return 0
     libraries = [int(n) for n in args.libraries.split(",") if n]
     cohorts = [int(n) for n in args.cohorts.split(",") if n]
     if args.quick:

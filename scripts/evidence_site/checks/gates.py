@@ -170,7 +170,7 @@ class BrowserGates:
         parts = [p for p in page.url.split("/") if p]
         if len(parts) >= 2:  # a study's family page (not the family index)
             results["pager"] = fam.pager_check(fam.pager_links(tab))
-        if len(parts) == 2:  # the study's short version: search as a family would
+        if len(parts) == 2 and settings.family_search_words:  # the study's short version: search as a family would
             found = {word: fam.search(tab, word) for word in settings.family_search_words}
             results["search"] = fam.search_check(found, settings.family_prefix, settings.search_never)
             tab.reload(wait_until="load")

@@ -72,6 +72,7 @@ class Settings:
     # Colour schemes axe checks each page in at phone width (Material's palette follows the system setting).
     dark_scheme: bool = True
     # Words a family types into search from the family short version; the first result must be a family page.
+    # Empty: no search check (Zensical's search is its own interface, which search-audience.js does not order).
     family_search_words: tuple[str, ...] = ("acne", "infection", "blood test", "pregnancy", "stop")
     # Pages search must never offer (relative to the site root): the developers' Data format page.
     search_never: tuple[str, ...] = ("reference/data-format/",)
