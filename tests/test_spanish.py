@@ -15,7 +15,7 @@ from conftest import load_study
 from evidence_site import families, fmt, paths, readability
 from evidence_site.errors import BuildError, DataError
 from evidence_site.numbers import Value
-from evidence_site.pipeline import check_translations, generate, load_studies, site_inputs
+from evidence_site.pipeline import check_translations, generate, language_date, load_studies, site_inputs
 
 _ARTICLE = re.compile(r'<article class="md-content__inner[^"]*">(.*?)</article>', re.DOTALL)
 _NUMBER = re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)?(?![\w-])")
@@ -40,7 +40,8 @@ def test_every_published_study_and_the_topic_have_a_spanish_family_page(demo_bui
     site = demo_build / "site"
     urls = {p.parent.relative_to(site).as_posix() for p in spanish_pages(site)}
     published = [s.id for s in load_studies(paths.STUDIES) if s.kind == "aggregate" and not s.synthetic]
-    assert urls == {f"es/families/{sid}" for sid in published} | {"es/families/topics/upadacitinib"}
+    topic = "es/families/topics/upadacitinib"
+    assert urls == {f"es/families/{sid}" for sid in published} | {topic, f"{topic}/handout"}
 
 
 def test_every_number_on_a_spanish_page_is_the_number_on_its_english_twin(demo_build: Path) -> None:
@@ -88,6 +89,26 @@ def test_the_home_pages_link_to_each_other_in_words(demo_build: Path) -> None:
     assert '<a href="es/" hreflang="es" lang="es">Español</a>' in (site / "index.html").read_text(encoding="utf-8")
     assert '<a href="../" hreflang="en" lang="en">English</a>' in (site / "es" / "index.html").read_text(
         encoding="utf-8")
+
+
+def test_the_spanish_footer_gives_the_date_in_spanish_words(demo_build: Path) -> None:
+    words = yaml.safe_load((paths.TEMPLATES / "es" / "words.yml").read_text(encoding="utf-8"))
+    day = max(s.spec.data_date for s in load_studies(paths.STUDIES))
+    want = families.worded_date(day, words)
+    assert re.fullmatch(r"\d{1,2} de [a-z]+ de \d{4}", want) and want.split()[2] in words["months"]
+    for spanish in [demo_build / "site" / "es" / "index.html", *spanish_pages(demo_build / "site")]:
+        html_text = spanish.read_text(encoding="utf-8")
+        footer = html_text[html_text.index('<footer class="md-footer">'):html_text.index("</footer>")]
+        assert f"el {want}." in " ".join(footer.split()) or f"del {want}" in " ".join(footer.split()), spanish
+        assert day not in footer, f"{spanish}: the ISO date is still in the footer"
+
+
+def test_a_words_file_without_month_names_is_refused_for_the_footer(tmp_path: Path) -> None:
+    (tmp_path / "es").mkdir()
+    (tmp_path / "es" / "words.yml").write_text("date: '{day} de {month} de {year}'\nmonths: [enero]\n",
+                                               encoding="utf-8")
+    with pytest.raises(BuildError, match="months"):
+        language_date(tmp_path, "es", "2026-11-25")
 
 
 def test_the_english_site_keeps_its_english_theme(demo_build: Path) -> None:

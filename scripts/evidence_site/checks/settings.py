@@ -63,8 +63,9 @@ class Settings:
     family_repeat_visit_kb: float = 40
     # URL prefix (relative to the site root) of the pages the weight budgets and the Vega rule apply to.
     family_prefix: str = "families/"
-    # Path pattern of printable handouts, relative to the site root.
-    handout_glob: str = "families/*/handout/index.html"
+    # Path pattern (fnmatch: * also matches /) of printable handouts, relative to the site root: a study's
+    # (families/<id>/handout/), a medicine's (families/topics/<medicine>/handout/) and their translated twins.
+    handout_glob: str = "*families/*/handout/index.html"
     # The public address of the site; QR codes must encode site_url + "families/<id>/".
     # Empty: read it from the home page's <link rel="canonical">, which MkDocs writes from mkdocs.yml.
     site_url: str = ""
