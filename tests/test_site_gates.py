@@ -52,3 +52,23 @@ def test_every_gate_passes_on_every_page(demo_site: Path, capsys: pytest.Capture
         print("\n" + text + "\n".join(log) + f"\n(report written to {settings.report_path})")
     assert results.pages, "the site has no pages"
     assert results.ok, f"{results.failure_count()} gate check(s) failed; see the Problems section above"
+
+
+def test_spanish_search_from_a_spanish_short_version_finds_spanish_family_pages_first(demo_site: Path) -> None:
+    """The English gate's search check, on the Spanish site with Spanish family words (search-audience.js works
+    inside each site's own root, so the Spanish home page never comes before a Spanish family page)."""
+    from evidence_site.checks.browser import launch
+    from evidence_site.checks.family import search, search_check
+    from evidence_site.checks.serve import StaticServer
+
+    settings = Settings(site_dir=demo_site)
+    require_browser_tools(settings)
+    short = sorted(p.parent.name for p in (demo_site / "es" / "families").glob("*/index.html")
+                   if p.parent.name != "topics")[0]
+    with StaticServer(demo_site) as server, launch(settings) as browser:
+        tab = browser.new_page(viewport={"width": 390, "height": 844})
+        tab.goto(f"{server.origin}/es/families/{short}/", wait_until="load")
+        found = {word: search(tab, word) for word in settings.translated_search_words["es"]}
+    assert len(found) >= 3
+    check = search_check(found, "es/families/", settings.search_never)
+    assert check.ok, check.details
