@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -11,11 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import load_study
+from conftest import load_study, shared_data
 from evidence_site import families, fmt, paths, readability
 from evidence_site.errors import BuildError, DataError
 from evidence_site.numbers import Value
 from evidence_site.pipeline import check_translations, generate, language_date, load_studies, site_inputs
+from evidence_site.validate import check_medicine
 
 _ARTICLE = re.compile(r'<article class="md-content__inner[^"]*">(.*?)</article>', re.DOTALL)
 _NUMBER = re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)?(?![\w-])")
@@ -41,7 +43,8 @@ def test_every_published_study_and_the_topic_have_a_spanish_family_page(demo_bui
     urls = {p.parent.relative_to(site).as_posix() for p in spanish_pages(site)}
     published = [s.id for s in load_studies(paths.STUDIES) if s.kind == "aggregate" and not s.synthetic]
     topic = "es/families/topics/upadacitinib"
-    assert urls == {f"es/families/{sid}" for sid in published} | {topic, f"{topic}/handout"}
+    assert urls == {f"es/families/{sid}" for sid in published} | {topic, *(f"{topic}/{slug}" for slug in (
+        "medicine", "questions", "handout"))}
 
 
 def test_every_number_on_a_spanish_page_is_the_number_on_its_english_twin(demo_build: Path) -> None:
@@ -118,8 +121,24 @@ def test_the_english_site_keeps_its_english_theme(demo_build: Path) -> None:
 
 def test_the_medical_facts_keep_their_count_in_translation() -> None:
     med = yaml.safe_load((paths.DATA / "medicines" / "upadacitinib.yml").read_text(encoding="utf-8"))
-    for name in ("emergency_signs", "same_day_signs", "unknowns"):
+    for name in ("emergency_signs", "same_day_signs", "unknowns", "blood_tests", "questions"):
         assert len(med[f"{name}_es"]) == len(med[name]), name
+    assert list(med["about_es"]) == list(med["about"])
+    assert [f["source"] for f in med["about_es"].values()] == [f["source"] for f in med["about"].values()]
+
+
+def test_spanish_facts_must_match_the_english_facts_key_for_key_and_source_for_source() -> None:
+    medicine = shared_data().medicines["upadacitinib"]
+    assert check_medicine("upadacitinib", medicine) == []
+    first, *rest = list(medicine.about_es.items())
+    missing = dataclasses.replace(medicine, about_es=dict(rest))
+    problems = check_medicine("upadacitinib", missing)
+    assert [p.column for p in problems] == ["about_es"] and first[0] in problems[0].expected
+    key, fact = first
+    wrong = dataclasses.replace(medicine, about_es={**medicine.about_es, key: dataclasses.replace(fact, source="x")})
+    assert [p.column for p in check_medicine("upadacitinib", wrong)] == [f"about_es.{key}.source"]
+    fewer = dataclasses.replace(medicine, questions_es=medicine.questions_es[:-1])
+    assert [p.column for p in check_medicine("upadacitinib", fewer)] == ["questions_es"]
 
 
 @pytest.fixture(scope="module")

@@ -63,11 +63,13 @@ def language_pages(studies: list[Study], plan: dict[str, Any], topics: dict[str,
         for med, topic in topics.items():
             if not getattr(topic.drug, f"unknowns_{lang}", None):
                 continue
+            name = getattr(topic.drug, f"name_{lang}", "") or topic.names["medicine"]  # the name in that language
+            names = topic.names | {"medicine": name, "Medicine": name[:1].upper() + name[1:]}
             for entry in section.get("topic_pages", []):
                 slug = entry["slug"]
                 url = "families/topics/" + f"{med}/" + (f"{slug}/" if slug else "")
                 out.append(Page(entry["template"], f"{lang}/families/topics/{med}/{slug or 'index'}.md",
-                                f"{lang}/{url}", entry["title"].format(**topic.names), "families", topic=med,
+                                f"{lang}/{url}", entry["title"].format(**names), "families", topic=med,
                                 lang=lang, twin=url))
         for study in studies:
             if not getattr(study.spec, f"family_about_{lang}", ""):
