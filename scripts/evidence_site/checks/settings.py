@@ -77,7 +77,7 @@ class Settings:
     # The same from a translated site's short versions (<lang>/families/<id>/), in that language: the first result
     # must be one of its family pages (<lang>/families/...), never its home page or another site's page.
     translated_search_words: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
-        "es": ("infección", "remisión", "operación", "estudios")})  # estudios also finds the Spanish home page
+        "es": ("granos", "infección", "embarazo", "remisión", "estudios")})  # estudios also finds the Spanish home
     # Pages search must never offer (relative to the site root): the developers' Data format page.
     search_never: tuple[str, ...] = ("reference/data-format/",)
     # Keyboard on a phone: Tab presses from the top of a page to its own content, and the focus outline.
