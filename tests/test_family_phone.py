@@ -113,6 +113,13 @@ def test_search_passes_when_family_pages_come_first_and_never_the_data_format_pa
     assert search_check(results, "families/", ["reference/data-format/"]).ok is True
 
 
+def test_spanish_search_passes_only_when_spanish_family_pages_come_before_the_spanish_home() -> None:
+    good = {"infección": ["/es/families/topics/m/", "/es/families/s/", "/es/"]}
+    assert search_check(good, "es/families/", ["reference/data-format/"]).ok is True
+    bad = {"remisión": ["/es/", "/es/families/s/"]}
+    assert search_check(bad, "es/families/", ["reference/data-format/"]).ok is False
+
+
 @pytest.mark.parametrize("paths, words", [
     ([], "no results"),
     (["/clinicians/s/safety/", "/families/s/safety/"], "not a family page"),

@@ -213,3 +213,49 @@ def test_handout_has_key_messages_icon_array_warning_signs_date_and_a_qr_code_to
     svg = (built / "site" / "families" / STUDY / "figures" / "handout-qr.svg").read_text(encoding="utf-8")
     assert decode_svg(svg) == [want]
     assert sum(i["alt"].startswith("A row of 10 child figures") for i in page.images) == 1
+
+
+def page_at(built: Path, url: str) -> Article:
+    parser = Article()
+    parser.feed((built / "site" / url / "index.html").read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.mark.parametrize(("url", "counted", "care_team", "signs"), [
+    ("families/topics/upadacitinib/handout/", "of the {n} children who started", "Your care team",
+     "Call the emergency number now"),
+    ("es/families/topics/upadacitinib/handout/", "de los {n} que empezaron", "Su equipo médico",
+     "Llame ya al número de emergencias"),
+])
+def test_a_medicines_handout_gives_each_studys_headline_with_its_count_and_source_the_care_team_box_and_a_qr(
+        built: Path, records: list, url: str, counted: str, care_team: str, signs: str) -> None:
+    page = page_at(built, url)
+    text = " ".join(page.text.split())
+    topic = url.removesuffix("handout/")
+    cited = [r for r in records if url in r["pages"]]
+    assert len(cited) >= 3, "one headline figure per published study with family results"
+    for r in cited:
+        assert topic in r["pages"], f"{r['id']} is on the handout but not on the topic page it summarises"
+        assert f"{r['numerator']} {counted.format(n=r['denominator'])}" in text, r["id"]
+    assert text.count("(from a journal article") + text.count("(de un artículo de revista") >= 2  # source marks
+    assert care_team in text and signs in text
+    icons = [i for i in page.images if i["src"].split("/")[-1].startswith("icons-")]
+    assert len(icons) == len(cited)
+    site_url = re.search(r"^site_url:\s*(\S+)", paths.MKDOCS_YML.read_text(encoding="utf-8"), re.M).group(1)
+    want = site_url.rstrip("/") + "/" + topic
+    assert want in text
+    svg = (built / "site" / topic / "figures" / "handout-qr.svg").read_text(encoding="utf-8")
+    assert decode_svg(svg) == [want]
+
+
+def test_next_and_previous_links_name_the_study_they_lead_to_not_its_first_pages_title(built: Path) -> None:
+    site = built / "site"
+    pages = [p for p in (site / "families").rglob("index.html") if STUDY not in p.parts]
+    pages += list((site / "es" / "families").rglob("index.html"))
+    named = 0
+    for file in pages:
+        text = file.read_text(encoding="utf-8")
+        links = re.findall(r'<a class="pager-(?:prev|next)" href="[^"]*">([^<]*)</a>', text)
+        assert not [x for x in links if x.endswith((": The short version", ": Lo esencial"))], (file, links)
+        named += sum(1 for x in links if "(" in x)  # short titles name their source, e.g. "(J Crohns Colitis 2024)"
+    assert named >= 4

@@ -258,6 +258,13 @@ def test_qr_must_encode_the_family_page_under_site_url() -> None:
     assert expected_qr_url("https://evidence.example.org", "families/upadacitinib-bch-2026/handout/") == want
 
 
+def test_a_medicines_handout_qr_must_encode_its_topic_page_in_the_same_language() -> None:
+    site = "https://evidence.example.org/"
+    assert expected_qr_url(site, "families/topics/upadacitinib/handout/") == site + "families/topics/upadacitinib/"
+    assert expected_qr_url(site, "es/families/topics/upadacitinib/handout/") == (
+        site + "es/families/topics/upadacitinib/")
+
+
 def test_vnu_messages_are_grouped_by_file_with_line_numbers(tmp_path: Path) -> None:
     output = json.dumps({"messages": [
         {"type": "error", "url": f"file:{tmp_path}/index.html", "lastLine": 7, "message": "Bad value."},

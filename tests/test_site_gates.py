@@ -61,7 +61,7 @@ def test_every_gate_passes_on_every_page_built_by_zensical(zensical_build: Path,
     own interface, which the family-first ordering does not reach, so the search check is not run; and it loads
     its search index on every first visit, so the family first-visit budget is 160 kB instead of 150."""
     settings = Settings(site_dir=zensical_build / "site", report_path=tmp_path / "site-report-zensical.md",
-                        family_search_words=(), family_first_visit_kb=160)
+                        family_search_words=(), translated_search_words={}, family_first_visit_kb=160)
     require_browser_tools(settings)
     from evidence_site.checks import report
     from evidence_site.checks.run import run
@@ -73,3 +73,23 @@ def test_every_gate_passes_on_every_page_built_by_zensical(zensical_build: Path,
         print("\nZensical output:\n" + text)
     assert results.pages, "the Zensical site has no pages"
     assert results.ok, f"{results.failure_count()} gate check(s) failed on the Zensical output; see above"
+
+
+def test_spanish_search_from_a_spanish_short_version_finds_spanish_family_pages_first(demo_site: Path) -> None:
+    """The English gate's search check, on the Spanish site with Spanish family words (search-audience.js works
+    inside each site's own root, so the Spanish home page never comes before a Spanish family page)."""
+    from evidence_site.checks.browser import launch
+    from evidence_site.checks.family import search, search_check
+    from evidence_site.checks.serve import StaticServer
+
+    settings = Settings(site_dir=demo_site)
+    require_browser_tools(settings)
+    short = sorted(p.parent.name for p in (demo_site / "es" / "families").glob("*/index.html")
+                   if p.parent.name != "topics")[0]
+    with StaticServer(demo_site) as server, launch(settings) as browser:
+        tab = browser.new_page(viewport={"width": 390, "height": 844})
+        tab.goto(f"{server.origin}/es/families/{short}/", wait_until="load")
+        found = {word: search(tab, word) for word in settings.translated_search_words["es"]}
+    assert len(found) >= 3
+    check = search_check(found, "es/families/", settings.search_never)
+    assert check.ok, check.details

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -11,11 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import load_study
+from conftest import load_study, shared_data
 from evidence_site import families, fmt, paths, readability
 from evidence_site.errors import BuildError, DataError
 from evidence_site.numbers import Value
-from evidence_site.pipeline import check_translations, generate, load_studies, site_inputs
+from evidence_site.pipeline import check_translations, generate, language_date, load_studies, site_inputs
+from evidence_site.validate import check_medicine
 
 _ARTICLE = re.compile(r'<article class="md-content__inner[^"]*">(.*?)</article>', re.DOTALL)
 _NUMBER = re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)?(?![\w-])")
@@ -40,7 +42,9 @@ def test_every_published_study_and_the_topic_have_a_spanish_family_page(demo_bui
     site = demo_build / "site"
     urls = {p.parent.relative_to(site).as_posix() for p in spanish_pages(site)}
     published = [s.id for s in load_studies(paths.STUDIES) if s.kind == "aggregate" and not s.synthetic]
-    assert urls == {f"es/families/{sid}" for sid in published} | {"es/families/topics/upadacitinib"}
+    topic = "es/families/topics/upadacitinib"
+    assert urls == {f"es/families/{sid}" for sid in published} | {topic, *(f"{topic}/{slug}" for slug in (
+        "medicine", "questions", "handout"))}
 
 
 def test_every_number_on_a_spanish_page_is_the_number_on_its_english_twin(demo_build: Path) -> None:
@@ -90,6 +94,26 @@ def test_the_home_pages_link_to_each_other_in_words(demo_build: Path) -> None:
         encoding="utf-8")
 
 
+def test_the_spanish_footer_gives_the_date_in_spanish_words(demo_build: Path) -> None:
+    words = yaml.safe_load((paths.TEMPLATES / "es" / "words.yml").read_text(encoding="utf-8"))
+    day = max(s.spec.data_date for s in load_studies(paths.STUDIES))
+    want = families.worded_date(day, words)
+    assert re.fullmatch(r"\d{1,2} de [a-z]+ de \d{4}", want) and want.split()[2] in words["months"]
+    for spanish in [demo_build / "site" / "es" / "index.html", *spanish_pages(demo_build / "site")]:
+        html_text = spanish.read_text(encoding="utf-8")
+        footer = html_text[html_text.index('<footer class="md-footer">'):html_text.index("</footer>")]
+        assert f"el {want}." in " ".join(footer.split()) or f"del {want}" in " ".join(footer.split()), spanish
+        assert day not in footer, f"{spanish}: the ISO date is still in the footer"
+
+
+def test_a_words_file_without_month_names_is_refused_for_the_footer(tmp_path: Path) -> None:
+    (tmp_path / "es").mkdir()
+    (tmp_path / "es" / "words.yml").write_text("date: '{day} de {month} de {year}'\nmonths: [enero]\n",
+                                               encoding="utf-8")
+    with pytest.raises(BuildError, match="months"):
+        language_date(tmp_path, "es", "2026-11-25")
+
+
 def test_the_english_site_keeps_its_english_theme(demo_build: Path) -> None:
     text = (demo_build / "site" / "families" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en"' in text and "Traducción" not in text
@@ -97,8 +121,24 @@ def test_the_english_site_keeps_its_english_theme(demo_build: Path) -> None:
 
 def test_the_medical_facts_keep_their_count_in_translation() -> None:
     med = yaml.safe_load((paths.DATA / "medicines" / "upadacitinib.yml").read_text(encoding="utf-8"))
-    for name in ("emergency_signs", "same_day_signs", "unknowns"):
+    for name in ("emergency_signs", "same_day_signs", "unknowns", "blood_tests", "questions"):
         assert len(med[f"{name}_es"]) == len(med[name]), name
+    assert list(med["about_es"]) == list(med["about"])
+    assert [f["source"] for f in med["about_es"].values()] == [f["source"] for f in med["about"].values()]
+
+
+def test_spanish_facts_must_match_the_english_facts_key_for_key_and_source_for_source() -> None:
+    medicine = shared_data().medicines["upadacitinib"]
+    assert check_medicine("upadacitinib", medicine) == []
+    first, *rest = list(medicine.about_es.items())
+    missing = dataclasses.replace(medicine, about_es=dict(rest))
+    problems = check_medicine("upadacitinib", missing)
+    assert [p.column for p in problems] == ["about_es"] and first[0] in problems[0].expected
+    key, fact = first
+    wrong = dataclasses.replace(medicine, about_es={**medicine.about_es, key: dataclasses.replace(fact, source="x")})
+    assert [p.column for p in check_medicine("upadacitinib", wrong)] == [f"about_es.{key}.source"]
+    fewer = dataclasses.replace(medicine, questions_es=medicine.questions_es[:-1])
+    assert [p.column for p in check_medicine("upadacitinib", fewer)] == ["questions_es"]
 
 
 @pytest.fixture(scope="module")

@@ -109,12 +109,15 @@ def install_words(env: jinja2.Environment, words: dict[str, Any]) -> None:
         named = words.get("time_frames") or {}
         return str(named[weeks]) if weeks in named else str(words["weeks"]).format(n=weeks)
 
-    def long_date(day: str) -> str:
-        parsed = dt.date.fromisoformat(str(day))
-        return str(words["date"]).format(day=parsed.day, month=words["months"][parsed.month - 1], year=parsed.year)
-
     env.filters.update(freq=lambda v: worded(v, False), freq_not=lambda v: worded(v, True), time_frame=time_frame,
-                       long_date=long_date)
+                       long_date=lambda day: worded_date(day, words))
+
+
+def worded_date(day: dt.date | str, words: dict[str, Any]) -> str:
+    """A date in a translated site's words ('25 de noviembre de 2026'): its words file's ``date`` pattern and
+    ``months`` names, never the machine's locale."""
+    parsed = dt.date.fromisoformat(str(day))
+    return str(words["date"]).format(day=parsed.day, month=words["months"][parsed.month - 1], year=parsed.year)
 
 
 def icon_count(v: Value) -> int:

@@ -25,7 +25,7 @@ from .charts import Figure
 from .disclosure import build_lines as disclosure_lines
 from .downloads import clinician_downloads
 from .errors import BuildError, DataError
-from .families import WORDS_FILE, template_yaml
+from .families import WORDS_FILE, template_yaml, worded_date
 from .figures import study_figures
 from .load import load_data_yaml, load_redirects, read_shared, read_study, study_folders
 from .numbers import NumberBook
@@ -37,7 +37,7 @@ from .reference import data_format_docs
 from .releases import load_releases
 from .render import AUDIENCES, EXAMPLE_SUFFIX, Page, environment, language_pages, neighbours, page_plan, render_page
 from .schema import SCHEMA_VERSION
-from .topics import aggregate_view, forest_figure, topic_views
+from .topics import aggregate_view, forest_figure, handout_figures, topic_views
 from .urls import redirect_files
 from .validate import Study, validate, validate_shared
 from .write import stage_docs, staging, swap_into_place
@@ -225,9 +225,12 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
         forest = forest_figure(topic, book)
         if forest is not None:
             figures[f"clinicians/topics/{med}/{forest.name}"] = forest
-    progress(f"drew {len(figures)} charts; {cached.summary()}")
     plan = template_yaml((templates / "pages.yml").read_text(encoding="utf-8"))
     pages = language_pages(studies, plan, topics, page_plan(studies, plan, topics))
+    for lang, med in sorted({(p.lang, p.topic) for p in pages if p.topic and p.audience == "families"}):
+        folder = ("" if lang == "en" else f"{lang}/") + f"families/topics/{med}/"  # a medicine's handout
+        figures |= {folder + fig.name: fig for fig in handout_figures(topics[med], book, site["site_url"], folder)}
+    progress(f"drew {len(figures)} charts; {cached.summary()}")
     envs = {lang: environment(templates, lang=lang) for lang in {"en", *(p.lang for p in pages)}}
     docs = data_format_docs()
     # The word list is rendered last: it lists only the words that the study's other family pages use.
@@ -308,7 +311,8 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
     generated = generate(studies, templates, progress, site_context, cache=build / "cache")
     twins = tuple(Twin(lang, generated.files_in(lang),
                        generated.nav_in(lang, language_words(site_context, lang).get("families_section", lang)),
-                       language_extra(site_context, lang) | {"data_date": max(s.spec.data_date for s in studies)},
+                       language_extra(site_context, lang) | {"data_date": language_date(
+                           templates, lang, max(s.spec.data_date for s in studies))},
                        language_overrides(site_context, lang))
                   for lang in generated.languages())
     output = Output(generated.files_in("en"), generated.nav(), generated.footer(), generated.manifest(),
@@ -333,6 +337,19 @@ def language_extra(site: dict[str, Any], lang: str) -> dict[str, Any]:
     ``translations.<lang>.footer``) and the way back to the English site's Changes page."""
     words = language_words(site, lang)
     return {"lang": lang, "footer_words": words.get("footer") or {}, "site_root": "../"}
+
+
+def language_date(templates: Path, lang: str, day: str) -> str:
+    """The footer's date in a translated site's own words (templates/<lang>/words.yml ``date`` and ``months``)."""
+    words_file = templates / lang / "words.yml"
+    words = template_yaml(words_file.read_text(encoding="utf-8")) if words_file.is_file() else None
+    months = (words or {}).get("months")
+    if not (words or {}).get("date") or not isinstance(months, list) or len(months) != 12:
+        raise BuildError(f"{words_file}, fields `date` and `months`: the footer's date cannot be written in {lang}.\n"
+                         "    expected: `date` (a pattern with {day}, {month} and {year}) and `months` (12 names)\n"
+                         f"    found:    date {(words or {}).get('date')!r}, months {months!r}\n"
+                         "    hint:     Add both to the words file; the machine's locale is never used.")
+    return worded_date(day, words or {})
 
 
 def language_overrides(site: dict[str, Any], lang: str) -> dict[str, Any]:

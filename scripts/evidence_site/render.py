@@ -63,11 +63,13 @@ def language_pages(studies: list[Study], plan: dict[str, Any], topics: dict[str,
         for med, topic in topics.items():
             if not getattr(topic.drug, f"unknowns_{lang}", None):
                 continue
+            name = getattr(topic.drug, f"name_{lang}", "") or topic.names["medicine"]  # the name in that language
+            names = topic.names | {"medicine": name, "Medicine": name[:1].upper() + name[1:]}
             for entry in section.get("topic_pages", []):
                 slug = entry["slug"]
                 url = "families/topics/" + f"{med}/" + (f"{slug}/" if slug else "")
                 out.append(Page(entry["template"], f"{lang}/families/topics/{med}/{slug or 'index'}.md",
-                                f"{lang}/{url}", entry["title"].format(**topic.names), "families", topic=med,
+                                f"{lang}/{url}", entry["title"].format(**names), "families", topic=med,
                                 lang=lang, twin=url))
         for study in studies:
             if not getattr(study.spec, f"family_about_{lang}", ""):
@@ -141,6 +143,18 @@ def neighbours(pages: list[Page], page: Page) -> tuple[Page | None, Page | None]
     same = [p for p in family if own(p) == own(page)]
     i = same.index(page)
     return (same[i - 1] if i else None), (same[i + 1] if i + 1 < len(same) else None)
+
+
+def pager_title(page: Page, neighbour: Page, views: dict[str, Any]) -> str:
+    """What a next or previous link names: the neighbour's title, or, for a page of another study (a one-page
+    study in the shared reading order, whose title is only "The short version"), that study's short title in
+    the neighbour's language."""
+    view = views.get(neighbour.study)
+    if view is None or neighbour.study == page.study:
+        return neighbour.title
+    spec = view.spec
+    short = spec.short_title if neighbour.lang == "en" else getattr(spec, f"short_title_{neighbour.lang}", "")
+    return (short + (EXAMPLE_SUFFIX if view.synthetic and neighbour.lang == "en" else "")) if short else neighbour.title
 
 
 class _CodeGenerator(jinja2.compiler.CodeGenerator):
@@ -224,8 +238,10 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
     def has(short_id: str | None) -> bool:
         return short_id is not None and f"{page.study}.{short_id}" in book
 
+    lang = f"{page.lang}/" if page.lang != "en" else ""  # a translated twin's figures live under <lang>/
+
     def figure(name: str, alt: str = "") -> str:
-        key = f"{page.audience}/{base}/{name}"
+        key = f"{lang}{page.audience}/{base}/{name}"
         if key not in figures:
             raise TemplateError(f"{page.template}: no figure named {name!r} for this page "
                                 f"(known: {', '.join(sorted(figures)) or 'none'}).")
@@ -236,7 +252,7 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
 
     def figure_exists(name: str) -> bool:
         """False when a chart was not drawn because every value in it is withheld or not estimable."""
-        return f"{page.audience}/{base}/{name}" in figures
+        return f"{lang}{page.audience}/{base}/{name}" in figures
 
     context = dict(
         page=page, study=study, studies=list(views.values()), v=v, has=has, figure=figure,
@@ -249,6 +265,7 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
     try:
         text = env.get_template(page.template).render(context)
         if any(context.get("pager", ())):  # family pages: the previous and next page in reading order
+            context["pager_titles"] = tuple(pager_title(page, p, views) if p else "" for p in context["pager"])
             text += env.get_template(PAGER_PARTIAL).render(context)
         if study is not None:  # who stands behind the page, at the foot of every study page
             text += env.get_template(TRUST_PARTIAL if page.lang == "en" else f"{page.lang}/{TRUST_PARTIAL}").render(

@@ -128,8 +128,14 @@ class Medicine:
                                       rules=("spanish_beside_english",))
     same_day_signs_es: list[str] = f("The same-day signs in Spanish, item for item.", default=[],
                                      rules=("spanish_beside_english",))
+    about_es: dict[str, Fact] = f("The family facts in Spanish for the Spanish 'About the medicine' page, with the "
+                                  "same keys as `about` and the same sources, written for families (not word for "
+                                  "word); headings in Spanish (empty: no Spanish page about the medicine).",
+                                  default={}, rules=("spanish_beside_english",))
     blood_tests: list[str] = f("What the blood tests check, in plain words.", default=[])
+    blood_tests_es: list[str] = f("The same in Spanish, item for item.", default=[], rules=("spanish_beside_english",))
     questions: list[str] = f("Questions about this medicine for the 'Questions to ask' page.", default=[])
+    questions_es: list[str] = f("The same in Spanish, item for item.", default=[], rules=("spanish_beside_english",))
     glossary: list[GlossaryEntry] = f("Word-list entries for this medicine, added to every study of it.",
                                       default=[])
     topic_context: list[str] = f("Keys of `clinician` facts the clinicians' cross-study page shows as context "
@@ -440,9 +446,10 @@ RULES: dict[str, str] = {
                                "protection off: both must be given together, and only with `status: synthetic`.",
     "protection_interval_range": "A whole number from 0 to 50.",
     "spanish_beside_english": "A Spanish list has exactly as many items as the English list beside it (item i "
-                              "says what English item i says), or is empty.",
+                              "says what English item i says), or is empty; Spanish facts (`about_es`) have the "
+                              "keys of `about`, in the same order, each with the same source.",
     "spanish_complete": "With `family_about_es`, the study also gives `short_title_es`, `condition_es`, "
                         "`publication.short_es`, `plain_es` for every measure shown to families, a Spanish label "
-                        "for every subgroup and `family_caveats_es`; its medicine gives its Spanish signs and "
-                        "unknowns; its diagnoses have `plain_es`.",
+                        "for every subgroup and `family_caveats_es`; its medicine gives its Spanish signs, "
+                        "unknowns, facts, blood tests and questions; its diagnoses have `plain_es`.",
 }

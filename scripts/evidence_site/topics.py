@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import fmt, ids
-from .charts import FILLED, MUTED, Figure, _config, to_svg
+from .charts import FILLED, MUTED, Figure, _config, icon_figure, to_svg
 from .families import certainty
+from .handout import page_address, page_qr
 from .numbers import NumberBook, Value
 from .pooling import METHOD, dersimonian_laird
 from .summarise.aggregate import POPULATION_WORDS, row_id
@@ -62,6 +63,11 @@ class Row:
     @property
     def when(self) -> str:
         return f"week {self.week}" if self.week is not None else "time not stated"
+
+    @property
+    def icons(self) -> str:
+        """The name of this figure's icon array on a medicine's handout (a file name: no dots)."""
+        return "icons-" + self.id.replace(".", "-")
 
 
 @dataclass
@@ -332,3 +338,14 @@ def forest_figure(topic: TopicView, book: NumberBook) -> Figure | None:
         f"{outcome}, {label}: {fmt.clinical(v) if v.ci_low is not None else fmt.percent(v) + ' reported, no interval'}."
         for outcome, label, v in items)
     return Figure("forest", to_svg(_config(chart, padding=96)), alt_text, tuple(v.id for _, _, v in items))
+
+
+def handout_figures(topic: TopicView, book: NumberBook, site_url: str, page_url: str) -> list[Figure]:
+    """A medicine's handout: an icon array (10 child figures) for each study's headline figure that can be shown
+    out of 10, and, when the site's address is known, the QR code of ``page_url`` (the topic page, in the
+    handout's language). The alt text of each picture is the template's, in the page's language."""
+    figures = [icon_figure(row.icons, book[row.id], row.label) for p in topic.profiles for row in p.study.headline_rows
+               if book[row.id].estimable and fmt.out_of_ten(book[row.id]) is not None]
+    if site_url:
+        figures.append(page_qr(page_address(site_url, page_url)))
+    return figures

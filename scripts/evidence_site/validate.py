@@ -133,7 +133,20 @@ def check_medicine(name: str, medicine: Medicine) -> list[Problem]:
     problems += spanish_beside_english(file, [
         ("emergency_signs", medicine.emergency_signs, medicine.emergency_signs_es),
         ("same_day_signs", medicine.same_day_signs, medicine.same_day_signs_es),
-        ("unknowns", medicine.unknowns, medicine.unknowns_es)])
+        ("unknowns", medicine.unknowns, medicine.unknowns_es),
+        ("blood_tests", medicine.blood_tests, medicine.blood_tests_es),
+        ("questions", medicine.questions, medicine.questions_es)])
+    if medicine.about_es and list(medicine.about_es) != list(medicine.about):
+        problems.append(Problem(file, "The Spanish facts do not match the English facts beside them.",
+                                column="about_es",
+                                expected="the keys of `about`, in the same order: " + ", ".join(medicine.about),
+                                found=", ".join(medicine.about_es),
+                                hint="Give one Spanish fact per English fact, under the same key, or none."))
+    problems += [Problem(file, "A Spanish fact cites a different source from its English fact.",
+                         column=f"about_es.{key}.source", expected=repr(medicine.about[key].source),
+                         found=repr(fact.source), hint="A translation keeps the source of the fact it translates.")
+                 for key, fact in medicine.about_es.items() if key in medicine.about
+                 and fact.source != medicine.about[key].source]
     return problems
 
 
@@ -162,7 +175,7 @@ def spanish_missing(spec: AggregateSpec, vocab: Vocabulary, medicine: Medicine |
                 if dx in vocab.diagnoses and not vocab.diagnoses[dx].plain_es.strip()]
     if medicine is not None:
         missing += [(f"data/medicines/{spec.medicine}.yml: {name}_es", "empty")
-                    for name in ("emergency_signs", "same_day_signs", "unknowns")
+                    for name in ("emergency_signs", "same_day_signs", "unknowns", "about", "blood_tests", "questions")
                     if getattr(medicine, name) and not getattr(medicine, f"{name}_es")]
     return missing
 

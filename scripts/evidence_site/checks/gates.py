@@ -168,11 +168,16 @@ class BrowserGates:
             return results
         results["icon text"] = fam.one_sentence_check(tab.evaluate(_CHARTS))
         parts = [p for p in page.url.split("/") if p]
-        if len(parts) >= 2:  # a study's family page (not the family index)
+        lang = parts[0] if parts and parts[0] in settings.translated_search_words else ""  # a translated twin
+        own = parts[1:] if lang else parts  # the address inside its own site
+        if len(own) >= 2:  # a study's family page (not the family index)
             results["pager"] = fam.pager_check(fam.pager_links(tab))
-        if len(parts) == 2 and settings.family_search_words:  # the study's short version: search as a family would
-            found = {word: fam.search(tab, word) for word in settings.family_search_words}
-            results["search"] = fam.search_check(found, settings.family_prefix, settings.search_never)
+        if len(own) == 2:  # the study's short version: search as a family would, in the page's language
+            words = settings.translated_search_words[lang] if lang else settings.family_search_words
+            if words:  # none: the engine's search is not the one the family ordering works in (Zensical)
+                found = {word: fam.search(tab, word) for word in words}
+                results["search"] = fam.search_check(found, f"{lang}/" * bool(lang) + settings.family_prefix,
+                                                     settings.search_never)
             tab.reload(wait_until="load")
         return results
 

@@ -23,13 +23,16 @@ RENDER_DPI = 200
 
 
 def expected_qr_url(site_url: str, page_url: str) -> str:
-    """The address a handout's QR code must encode: ``site_url`` + ``families/<id>/``.
+    """The address a handout's QR code must encode: ``site_url`` + the page the handout belongs to.
 
-    ``page_url`` is the handout's address relative to the site root, ``families/<id>/handout/``.
+    ``page_url`` is the handout's address relative to the site root: ``families/<id>/handout/`` (a study's,
+    which points to ``families/<id>/``) or ``[<lang>/]families/topics/<medicine>/handout/`` (a medicine's
+    published evidence, which points to ``[<lang>/]families/topics/<medicine>/``).
     """
     parts = [p for p in page_url.split("/") if p]
-    family_page = "/".join(parts[:2]) + "/"
-    return (site_url if site_url.endswith("/") else site_url + "/") + family_page
+    if parts and parts[-1] == "handout":
+        parts = parts[:-1]
+    return (site_url if site_url.endswith("/") else site_url + "/") + "/".join(parts) + "/"
 
 
 def pdf_pages(pdf: bytes) -> int:

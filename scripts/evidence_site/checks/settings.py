@@ -63,8 +63,9 @@ class Settings:
     family_repeat_visit_kb: float = 40
     # URL prefix (relative to the site root) of the pages the weight budgets and the Vega rule apply to.
     family_prefix: str = "families/"
-    # Path pattern of printable handouts, relative to the site root.
-    handout_glob: str = "families/*/handout/index.html"
+    # Path pattern (fnmatch: * also matches /) of printable handouts, relative to the site root: a study's
+    # (families/<id>/handout/), a medicine's (families/topics/<medicine>/handout/) and their translated twins.
+    handout_glob: str = "*families/*/handout/index.html"
     # The public address of the site; QR codes must encode site_url + "families/<id>/".
     # Empty: read it from the home page's <link rel="canonical">, which MkDocs writes from mkdocs.yml.
     site_url: str = ""
@@ -74,6 +75,10 @@ class Settings:
     # Words a family types into search from the family short version; the first result must be a family page.
     # Empty: no search check (Zensical's search is its own interface, which search-audience.js does not order).
     family_search_words: tuple[str, ...] = ("acne", "infection", "blood test", "pregnancy", "stop")
+    # The same from a translated site's short versions (<lang>/families/<id>/), in that language: the first result
+    # must be one of its family pages (<lang>/families/...), never its home page or another site's page.
+    translated_search_words: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
+        "es": ("granos", "infección", "embarazo", "remisión", "estudios")})  # estudios also finds the Spanish home
     # Pages search must never offer (relative to the site root): the developers' Data format page.
     search_never: tuple[str, ...] = ("reference/data-format/",)
     # Keyboard on a phone: Tab presses from the top of a page to its own content, and the focus outline.
