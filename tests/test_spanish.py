@@ -75,6 +75,7 @@ def test_spanish_pages_are_built_with_the_themes_spanish_strings_and_link_to_the
         text = spanish.read_text(encoding="utf-8")
         assert '<html lang="es"' in text
         assert 'placeholder="Búsqueda"' in text  # Material's own search string, in Spanish
+        assert 'title="Cambiar a modo oscuro"' in text and "Switch to" not in text  # the light/dark switch too
         assert "Traducción sin revisar" in text  # data/site.yml records no review
         assert ">English</a>" in text
     for spanish in spanish_pages(site):

@@ -129,7 +129,7 @@ class Generated:
 
 # Site-wide inputs when none are given (tests of single pages): no address, nothing released or moved.
 SITE_DEFAULTS: dict[str, Any] = {"site_url": "", "releases": [], "redirects": {}, "reading_grade_max": None,
-                                 "translations": {}, "reading_ease_min": None,
+                                 "translations": {}, "reading_ease_min": None, "palette": [],
                                  "home": {"heading": "Evidence", "intro": ""}}
 
 
@@ -142,7 +142,8 @@ def site_inputs(config: Path = paths.MKDOCS_YML, data: Path = paths.DATA) -> dic
             "translations": check_translations((words or {}).get("translations") or {}),
             "redirects": load_redirects(data / "redirects.yml"),
             "reading_grade_max": (mkdocs.get("extra") or {}).get("family_reading_grade_max"),
-            "reading_ease_min": (mkdocs.get("extra") or {}).get("family_reading_ease_min_es")}
+            "reading_ease_min": (mkdocs.get("extra") or {}).get("family_reading_ease_min_es"),
+            "palette": (mkdocs.get("theme") or {}).get("palette") or []}
 
 
 def check_translations(translations: dict[str, Any]) -> dict[str, Any]:
@@ -353,9 +354,14 @@ def language_date(templates: Path, lang: str, day: str) -> str:
 
 
 def language_overrides(site: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The configuration keys a translated site changes: the theme's language, its name and description."""
+    """The configuration keys a translated site changes: the theme's language, its name and description, and
+    the words of the light/dark switch (``palette_toggles`` in data/site.yml, one per palette entry, in order)."""
     words = language_words(site, lang)
     out: dict[str, Any] = {"theme": {"language": lang}}
+    toggles, palette = words.get("palette_toggles") or [], site.get("palette") or []
+    if toggles and len(toggles) == len(palette):
+        out["theme"]["palette"] = [{**entry, "toggle": {**(entry.get("toggle") or {}), "name": name}}
+                                   for entry, name in zip(palette, toggles, strict=True)]
     for key in ("site_name", "site_description"):
         if words.get(key):
             out[key] = words[key]
