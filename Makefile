@@ -43,9 +43,9 @@ pages: $(STAMP) ## Generate the Markdown pages into docs/ only
 serve: $(STAMP) ## Live preview on http://127.0.0.1:$(PORT) (PORT=...), regenerating when data/ or templates/ change
 	$(BUILD) serve --port $(PORT)
 
-test: $(STAMP) ## Run the whole test suite (lint, unit, golden, site build, browser gates)
+test: $(STAMP) ## Run the whole test suite (lint, unit, golden, site build, browser gates), on two processes
 	$(PY) -m ruff check scripts tests
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 .PHONY: check-site
 check-site: site ## Build the site, then check every page in headless Chromium (axe, privacy, weight, links, HTML, print)

@@ -43,6 +43,7 @@ def _visible(page: Path) -> tuple[str, list[str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("zensical")
 def test_mkdocs_and_zensical_give_the_same_pages_and_numbers(demo_build: Path, zensical_build: Path) -> None:
     outputs = {"mkdocs": demo_build / "site", "zensical": zensical_build / "site"}
     pages = {e: {p.relative_to(s).as_posix() for p in s.rglob("index.html")} for e, s in outputs.items()}

@@ -51,9 +51,11 @@ def test_every_gate_passes_on_every_page(demo_site: Path, capsys: pytest.Capture
     with capsys.disabled():
         print("\n" + text + "\n".join(log) + f"\n(report written to {settings.report_path})")
     assert results.pages, "the site has no pages"
-    assert results.ok, f"{results.failure_count()} gate check(s) failed; see the Problems section above"
+    assert results.ok, (f"{results.failure_count()} gate check(s) failed:\n"  # the report, also when run by xdist
+                        + text[text.find("## Problems"):][:8000])
 
 
+@pytest.mark.xdist_group("zensical")  # one Zensical build per test process (make test runs two)
 def test_every_gate_passes_on_every_page_built_by_zensical(zensical_build: Path, tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     """The second engine's output passes the same gates (axe in both schemes, keyboard, third-party requests,
@@ -61,6 +63,7 @@ def test_every_gate_passes_on_every_page_built_by_zensical(zensical_build: Path,
     own interface, which the family-first ordering does not reach, so the search check is not run; and it loads
     its search index on every first visit, so the family first-visit budget is 160 kB instead of 150."""
     settings = Settings(site_dir=zensical_build / "site", report_path=tmp_path / "site-report-zensical.md",
+                        screenshots_dir=tmp_path / "screenshots",
                         family_search_words=(), translated_search_words={}, family_first_visit_kb=160)
     require_browser_tools(settings)
     from evidence_site.checks import report
@@ -72,7 +75,8 @@ def test_every_gate_passes_on_every_page_built_by_zensical(zensical_build: Path,
     with capsys.disabled():
         print("\nZensical output:\n" + text)
     assert results.pages, "the Zensical site has no pages"
-    assert results.ok, f"{results.failure_count()} gate check(s) failed on the Zensical output; see above"
+    assert results.ok, (f"{results.failure_count()} gate check(s) failed on the Zensical output:\n"
+                        + text[text.find("## Problems"):][:8000])
 
 
 def test_spanish_search_from_a_spanish_short_version_finds_spanish_family_pages_first(demo_site: Path) -> None:
