@@ -30,8 +30,8 @@ pytestmark = pytest.mark.slow
 STUDY = "upadacitinib-bch-2026"
 DATA = paths.STUDIES / STUDY
 # Why a value may be withheld (numbers.protect and disclosure): those withheld to protect another figure last.
-REASONS = {"count", "complement", "group", "small_group", "all_or_none", "order_statistic", "linked", "secondary",
-           "collapsed"}
+REASONS = {"count", "complement", "group", "subgroup_itt_only", "small_group", "all_or_none", "order_statistic",
+           "linked", "secondary", "collapsed"}
 SECONDARY = {"linked", "secondary", "collapsed"}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
