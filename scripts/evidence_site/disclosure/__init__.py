@@ -55,6 +55,7 @@ class Report:
     narrowed_by_published: list[CellRange] = field(default_factory=list)
     failures: list[CellRange] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # per-interval breakdowns not published at all
+    forced: list[str] = field(default_factory=list)  # none-or-all figures the structure forces (``forced``)
 
     def summary(self, study: str = "") -> str:
         if not self.enabled:
@@ -67,7 +68,8 @@ class Report:
                 f"breakdown figures left out; audit of {len(self.ranges)} sensitive cells: {len(self.failures)} "
                 f"narrower than {self.policy.protection_interval if self.policy else '?'}, "
                 f"{len(self.shown_as_public)} shown because published figures give them exactly, "
-                f"{len(self.narrowed_by_published)} narrowed by published figures alone")
+                f"{len(self.narrowed_by_published)} narrowed by published figures alone, {len(self.forced)} "
+                "none-or-all forced by the table's structure")
 
 
 def layout_of(study: Study) -> Layout:
@@ -138,6 +140,7 @@ class Protection:
         self.structural += share_relations
         difference_relations, self.differences = differences(self.context())
         self.structural += difference_relations
+        self._structure: Problem | None = None
 
     def context(self, shown: dict[str, Value] | None = None) -> Context:
         return Context(self.raw.values(), (shown or self.state).values(), self.layout, self.policy.min_cell,
@@ -153,7 +156,6 @@ class Protection:
         ctx = self.context()
         plain = bounds(ctx)
         out = {}
-        structure: Problem | None = None
         for i in ctx.cells:
             reason = primary_reason(self.raw[i], self.policy)
             low, high = plain[i]
@@ -161,12 +163,7 @@ class Protection:
             if reason in COARSENED:
                 out[i] = min(self.policy.protection_interval, room)
             elif reason == "all_or_none":
-                # none of a group because nobody in it was assessed (a printed denominator of 0 forces it, as
-                # "of 0 with a repeat endoscopy" does): that is about the records, not about a child's result
-                structure = structure or Problem(plain | {c: (0, None) for c in self.shares},
-                                                 self.structural + derive(ctx, ("denominator",)))
-                if structure.cell_range(i, 1, exact=False).width > 0:
-                    out[i] = min(1, room)
+                out[i] = min(1, room)
         for rest, part in self.shares.items():  # all of a total in one withheld type is a disclosure too
             if part in out:
                 out[rest] = 1
@@ -174,6 +171,18 @@ class Protection:
             if small(n, self.policy.min_cell):
                 out[d] = self.policy.protection_interval
         return out
+
+    def forced(self, cell: str) -> bool:
+        """A none-or-all figure that the table's structure and its printed denominators force, whatever is
+        withheld: none of a group because nobody in it was assessed ("of 0 with a repeat endoscopy"), or all
+        who escalated to the only higher dose. That is about the records, not about a child's result."""
+        if primary_reason(self.raw[cell], self.policy) != "all_or_none":
+            return False
+        if self._structure is None:
+            ctx = self.context()
+            self._structure = Problem(bounds(ctx) | {c: (0, None) for c in (*self.shares, *self.differences)},
+                                      self.structural + derive(ctx, ("denominator",)))
+        return self._structure.cell_range(cell, 1, exact=False).width == 0
 
     def sizes(self) -> set[str]:
         """The cohort size and the size of each diagnosis group (ids of both spellings)."""
@@ -217,7 +226,7 @@ class Protection:
         """Published figures give this count exactly: show it (and its other denominators with the same reason),
         naming the published figures that give it."""
         reason = primary_reason(self.raw[cell], self.policy)
-        through = ", ".join(f for f in figures if f in self.raw and public(self.raw[f]))
+        through = ", ".join(f for f in figures if f in self.raw and self.raw[f].agrees_with_published)
         for j in self.siblings.get(stem(cell), [cell]):
             if j in self.raw and primary_reason(self.raw[j], self.policy) == reason:
                 self.state[j] = replace(self.raw[j], public_through=through)
@@ -236,12 +245,12 @@ class Protection:
         sizes = self.sizes()
         for rank, pool in enumerate((named, part)):
             for i in pool:
-                if self.raw[i].agrees_with_published or i in sizes:  # a group size is every denominator in it
+                if self.raw[i].agrees_with_published:
                     continue
                 s = self.state[i]
                 if s.suppressed and s.suppression in COARSENED:
                     out.append((1 + 10 * rank, "unbound", i))
-                elif not s.suppressed:
+                elif not s.suppressed and i not in sizes:  # a group size is printed in every denominator of it
                     out.append((self.cost(i) + 10 * rank, "withhold", i))
             if out:
                 break
@@ -297,12 +306,17 @@ def _protect(values: list[Value], policy: Policy, layout: Layout,
             found = problem.cell_range(rep, need, exact=False)
             if found.ok or (rep in limited and found.width >= limited[rep].width):
                 break
+            if rep not in limited and cell in pr.raw and pr.forced(cell):
+                report.forced.append(cell)
+                break
             if rep not in limited:  # is it narrow because of what the study team published? (then accepted)
                 reference = reference or pr.problem(pr.published_only())
                 published = reference.cell_range(rep, need, exact=False)  # the LP range: never too narrow
                 if not published.ok:
                     limited[rep] = published
-                    published_by = [f for f in published.revealed_by if f in pr.raw and public(pr.raw[f])]
+                    # shown only when figures the study team published give it (a count of staying on
+                    # treatment that gives it is accepted as narrowing it, but the figure stays withheld)
+                    published_by = [f for f in published.revealed_by if f in pr.raw and pr.raw[f].agrees_with_published]
                     if published.width == 0 and cell in pr.raw and published_by:
                         pr.show_as_public(cell, published.revealed_by)
                         report.shown_as_public.append(cell)
@@ -315,7 +329,7 @@ def _protect(values: list[Value], policy: Policy, layout: Layout,
             pr.apply(action, i)
             problem = pr.problem()
     for cell, need in targets.items():
-        if cell in report.shown_as_public or (cell in pr.state and not pr.state[cell].suppressed):
+        if cell in (*report.shown_as_public, *report.forced) or (cell in pr.state and not pr.state[cell].suppressed):
             continue
         rep = same.get(cell, cell)
         found = replace(problem.cell_range(rep, need), cell=cell)
@@ -344,6 +358,9 @@ def audit_shown(values: list[Value], shown: list[Value], policy: Policy, layout:
         found = problem.cell_range(i, need)
         report.ranges.append(found)
         if found.ok:
+            continue
+        if i in pr.raw and pr.forced(i):
+            report.forced.append(i)
             continue
         reference = reference or pr.problem(pr.published_only())  # as narrow as the study team's own figures?
         if reference.cell_range(i, need).width <= found.width:

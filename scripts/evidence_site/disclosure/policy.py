@@ -20,7 +20,9 @@ from ..spec import PROTECTION_OFF, StudySpec
 # whatever its size (the denominators would tell when its patients stopped); worded as such, not as a small group.
 SUBGROUP_ITT_ONLY = "subgroup_itt_only"
 UNPRINTED = "unprinted"  # the audit's reference only: a figure the site would not print at all (no row either)
-PERSISTENCE_PREFIXES = ("flow_on_w", "flow_lost_w", "km_w", "km_at_risk_w", "persistence_w")
+# The numbers on treatment by diagnosis are among them: each is printed anyway, as the denominator "of those still
+# on treatment" of that diagnosis's results.
+PERSISTENCE_PREFIXES = ("flow_on_w", "flow_lost_w", "km_w", "km_at_risk_w", "persistence_w", "on_treatment_w")
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from .audit import Relation
 from .policy import UNPRINTED
 
 ALL = "all"
+GALE_RYSER_ALL_SUBSETS = 6  # up to this many earlier therapies, every subset's condition is a relation
 PER_INTERVAL = re.compile(r"flow_stop_w\d+_\w+")  # stopped in one interval, for one reason
 
 
@@ -393,6 +394,8 @@ def therapy_counts(ctx: Context) -> list[Relation]:
         for k, c in cumulative.items():
             out.append(total("therapy_counts", c, e[k:]))
         for s in range(1, t + 1):
+            if t > GALE_RYSER_ALL_SUBSETS and 1 < s < t - 1:
+                continue  # many therapies: singles, all but one, and all (the rest would grow as 2**t)
             for chosen in combinations(per, s):
                 upper: dict[str, float] = defaultdict(float, {c: 1.0 for c in chosen})
                 lower: dict[str, float] = defaultdict(float, {c: 1.0 for c in chosen})
