@@ -14,7 +14,10 @@
    values consistent with everything shown. While a range is narrower than the policy allows, the cheapest
    change that widens it is made: first drop the bound that a withheld figure's words give, then withhold the
    same figure for another diagnosis (the breakdown collapses, the overall figure stays), and an overall
-   figure only as a last resort. Figures already published are never withheld.
+   figure only as a last resort. Figures already published, and group sizes, are never withheld;
+5. **leave out rather than refuse**: where a range stays too narrow in a breakdown that may be left out whole
+   (the reasons for stopping), it is left out and protection runs again. A none-or-all figure that the
+   table's structure and printed denominators force ("of 0 assessed") is counted, not a failure.
 """
 
 from __future__ import annotations
