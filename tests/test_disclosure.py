@@ -5,13 +5,14 @@ that cannot switch protection off by accident."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from conftest import load_study, shared_data
 from evidence_site import paths
-from evidence_site.disclosure import audit_shown, check, layout_of, protect_study
+from evidence_site.disclosure import Report, audit_shown, check, layout_of, protect_study
 from evidence_site.disclosure.audit import Relation, audit
 from evidence_site.disclosure.policy import Policy
 from evidence_site.errors import BuildError, DataError
@@ -96,14 +97,20 @@ class Case:
         return all(f.ok for f in found) or cell in {f.cell for f in self.report.narrowed_by_published}
 
 
+@cache
+def case_of(folder: Path) -> Case:
+    """One Case per study for the whole session (protection and two audits of a study take seconds)."""
+    return Case(folder)
+
+
 @pytest.fixture(scope="module")
 def demo() -> Case:
-    return Case(DEMO)
+    return case_of(DEMO)
 
 
 @pytest.fixture(scope="module")
 def second() -> Case:
-    return Case(LIBRARY / "tofacitinib-uc-multicentre")
+    return case_of(LIBRARY / "tofacitinib-uc-multicentre")
 
 
 # Issue 14: cell -> what a reader recovered from one-cell-at-a-time protection (the exact count, or None: narrowed)
@@ -133,11 +140,14 @@ def test_each_recovery_of_the_issue_is_impossible_after_protection(demo: Case, c
         assert cell not in {f.cell for f in demo.after_audit.failures}
 
 
-def test_crohns_disease_still_on_treatment_is_public_because_a_published_figure_gives_it(demo: Case) -> None:
-    """8/17 is published (47% of those still on treatment): 17 of 21 is not a secret, so it is shown."""
-    assert demo.before_range("on_treatment_w52_CD") == (17, 17)
-    assert demo.report.shown_as_public == ["on_treatment_w52_CD"]
-    assert demo.after["on_treatment_w52_CD"].numerator == 17
+def test_crohns_disease_still_on_treatment_is_shown_because_its_denominators_print_it(demo: Case) -> None:
+    """8/17 is published (47% of those still on treatment), and every result of the group among those still on
+    treatment prints 'of 17': 17 of 21 is a count of staying on treatment, shown as it is."""
+    from evidence_site.disclosure.policy import persistence_count
+
+    assert persistence_count(demo.after["on_treatment_w52_CD"])
+    assert demo.after["on_treatment_w52_CD"].numerator == 17 and not demo.after["on_treatment_w52_CD"].suppressed
+    assert demo.after["eff_response_w52_CD_on"].denominator == 17
 
 
 def test_anti_tnf_failure_by_diagnosis_is_only_as_narrow_as_the_published_47_of_48(demo: Case) -> None:
@@ -154,6 +164,25 @@ def test_the_small_tofacitinib_subgroup_prints_no_denominator_of_those_still_on_
     for i, v in demo.after.items():
         if i.startswith("tofa_") and not i.endswith("_itt"):
             assert v.suppressed and v.denominator is None, v
+
+
+def test_withheld_words_match_the_reason_a_figure_is_withheld(demo: Case) -> None:
+    """'fewer than 5 patients' only for a group that small; a tofacitinib figure among those still on treatment
+    says it is not shown for the subgroup, and a secondary one says another figure would be revealed."""
+    from evidence_site import fmt
+
+    raw = {v.id: v for v in demo.raw}
+    small_group_words = f"fewer than {demo.policy.min_cell} patients"
+    for i, v in demo.after.items():
+        if not v.suppressed:
+            continue
+        words = fmt.withheld(v)
+        if small_group_words in words:
+            assert raw[i].denominator is not None and raw[i].denominator < demo.policy.min_cell, (i, words)
+        if i.startswith("tofa_") and not i.endswith("_itt") and v.suppression != "secondary":
+            assert "small subgroup: shown among all who started only" in words, (i, words)
+        if v.suppression == "secondary":
+            assert "would reveal" in words, (i, words)
 
 
 def test_serious_events_no_longer_show_which_type_they_all_were(demo: Case) -> None:
@@ -184,7 +213,7 @@ def test_the_audit_finds_recoveries_in_the_second_study_and_none_after(second: C
 
 @pytest.mark.parametrize("folder", [DEMO, *sorted(LIBRARY.iterdir())], ids=lambda p: p.name)
 def test_no_withheld_figure_can_be_worked_out_after_protection(folder: Path) -> None:
-    case = Case(folder)
+    case = case_of(folder)
     assert not case.report.failures and not case.after_audit.failures
 
 
@@ -193,6 +222,119 @@ def test_a_study_built_to_leak_fails_the_build(demo: Case) -> None:
     naming the cell and the figures that reveal it."""
     with pytest.raises(BuildError, match=r"disclosure audit failed(.|\n)*eff_remission_w12_CD_itt: .*exactly 3"):
         check(demo.before_audit, "leaky")
+
+
+# --- relations the attacker used on the built demo site --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def unaware(demo: Case) -> Report:
+    """The audit, with every relation, of protection that did not know the therapy counts and the nested outcomes
+    (the site the outside attacker saw)."""
+    from evidence_site import disclosure
+    from evidence_site.disclosure import relations
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delitem(relations.KINDS, "therapy_counts")
+        mp.setattr(disclosure, "differences", lambda ctx: ([], {}))
+        shown, _ = protect_study(demo.raw, demo.policy, demo.layout)
+    return audit_shown(demo.raw, shown, demo.policy, demo.layout)
+
+
+def failed(report: Report) -> dict[str, tuple[float, float]]:
+    return {f.cell: (f.low, f.high) for f in report.failures}
+
+
+def test_therapy_counts_narrowed_a_withheld_risankizumab_crohns_cell_to_two_values(unaware: Report) -> None:
+    """'Two or more' and 'three or more' earlier therapies, with the per-therapy counts, left 2 or 3."""
+    assert failed(unaware)["t1_prior_risankizumab_CD"] == (2, 3)
+
+
+def test_therapy_counts_cannot_narrow_any_withheld_table1_cell_after_protection(demo: Case) -> None:
+    assert demo.after_ok("t1_prior_risankizumab_CD")
+    assert not [f for f in demo.after_audit.failures if f.cell.startswith(("t1_", "prior_", "patients_with_"))]
+    checked = {f.cell for f in demo.report.ranges}
+    assert "t1_prior_risankizumab_CD" in checked
+
+
+def test_remission_minus_steroid_free_remission_gave_small_counts(unaware: Report) -> None:
+    """In remission but not steroid-free, at week 52 by diagnosis: exactly 2 (CD) and 1 (UC)."""
+    found = failed(unaware)
+    assert found["eff_remission_w52_CD_itt_but_not_sf_remission"] == (2, 2)
+    assert found["eff_remission_w52_UC_itt_but_not_sf_remission"] == (1, 1)
+
+
+def test_remission_minus_steroid_free_remission_is_protected(demo: Case) -> None:
+    differences = [f for f in demo.report.ranges if f.cell.endswith("_but_not_sf_remission")]
+    assert differences and all(f.ok for f in differences)
+    assert not [f for f in demo.after_audit.failures if f.cell.endswith("_but_not_sf_remission")]
+
+
+def test_nesting_comes_from_the_study_yml_and_a_wrong_declaration_stops_the_build(demo: Case) -> None:
+    """Remission does not lie within steroid-free remission: declaring it is caught by the counts."""
+    outcomes = dict(demo.study.spec.outcomes)
+    outcomes["remission"] = replace(outcomes["remission"], implies=["sf_remission"])
+    spec = replace(demo.study.spec, outcomes=outcomes)
+    layout = replace(demo.layout, implies=spec.implications())
+    assert layout.implies["sf_remission"] == ("remission",)  # all_of implies what it combines
+    with pytest.raises(DataError, match=r"outcomes\.remission\.implies"):
+        protect_study(demo.raw, demo.policy, layout)
+
+
+def test_implies_must_name_another_outcome_of_the_same_kind() -> None:
+    meta = read_study(DEMO).meta
+    outcomes = {k: dict(o) for k, o in meta["outcomes"].items()}
+    outcomes["remission"]["implies"] = ["endoscopic_remission"]
+    assert "implies names an outcome this one cannot lie within" in problems(outcomes=outcomes)
+
+
+def test_reasons_for_stopping_read_as_ranges_the_audit_proves_wide_enough(demo: Case) -> None:
+    """Nine stopped, for four reasons: each reads 'fewer than 5 of 9' (not 'suppressed (small group)'), and no
+    combination of figures narrows one below the protection interval."""
+    from evidence_site import fmt
+
+    reasons = {i: v for i, v in demo.after.items() if i.startswith("stop_reason_")}
+    assert len(reasons) == 4 and {fmt.withheld(v) for v in reasons.values()} == {"fewer than 5 of 9"}
+    ranges = {f.cell: f for f in demo.report.ranges}
+    assert all(ranges[i].ok for i in reasons)
+
+
+def stopping(counts: tuple[int, ...], n: int = 20) -> Study:
+    """A generated cohort of ``n`` patients with Crohn's disease; ``counts`` stop at week 30 for one reason each."""
+    from test_properties import DISCONTINUATION_REASONS, cohort
+
+    patient = {"diagnosis": "CD", "sex": "F", "age_dx": 10, "age_start": 12, "prior": [True] + [False] * 4,
+               "steroids": False, "dose": 45, "stop": None, "reason": "other", "scores": [10, 5, 5, 5, 5],
+               "crp": [None] * 5, "calpro": [None] * 5, "on_steroids": [False] * 5, "scope_week": None,
+               "scope": 0, "ae": None, "escalate": None}
+    reasons = [r for r, k in zip(DISCONTINUATION_REASONS, counts, strict=False) for _ in range(k)]
+    return cohort([patient | {"stop": 30, "reason": r} for r in reasons] + [patient] * (n - len(reasons)), 5)
+
+
+def test_a_reasons_breakdown_that_cannot_be_made_safe_is_left_out_rather_than_refused() -> None:
+    """Five stopped for three reasons (3, 1, 1): listed reasons happened at least once, so each is 1 to 3 however
+    it is worded. The breakdown is left out whole (the number who stopped stays) and the study is published."""
+    from evidence_site.summarise import summarise
+
+    values = {v.id.split(".", 1)[1]: v for v in summarise(stopping((3, 1, 1)))}
+    assert not any(i.startswith("stop_reason_") for i in values)
+    assert values["stopped"].numerator == 5 and not values["stopped"].suppressed
+    wide = {v.id.split(".", 1)[1]: v for v in summarise(stopping((4, 1, 1)))}  # six stopped: 1 to 4 each
+    assert {wide[i].suppression for i in wide if i.startswith("stop_reason_")} == {"count"}
+
+
+def test_none_of_a_group_because_nobody_was_assessed_does_not_stop_the_build() -> None:
+    """0 of 20 at week 8 when no one had a score then (the property test's refusals): 'of 0 assessed' forces the
+    count, and says nothing about any child's result."""
+    from test_properties import cohort
+
+    from evidence_site.summarise import summarise
+
+    patient = {"diagnosis": "UC", "sex": "M", "age_dx": 9, "age_start": 11, "prior": [True] + [False] * 4,
+               "steroids": False, "dose": 45, "stop": None, "reason": "other", "scores": [10, None, 2, 2, 2],
+               "crp": [None] * 5, "calpro": [None] * 5, "on_steroids": [False] * 5, "scope_week": None,
+               "scope": 0, "ae": None, "escalate": None}
+    values = {v.id.split(".", 1)[1]: v for v in summarise(cohort([patient] * 8, 5))}
+    assert values["eff_response_w8_all_obs"].denominator == 0
 
 
 def test_values_never_publishable_are_not_values(demo: Case) -> None:

@@ -29,9 +29,10 @@ def withheld(v: Value) -> str:
     The wording never narrows the count below what ``min_cell`` allows.
     """
     below = v.suppressed_below or 0
-    if v.suppression == "group":
-        return f"fewer than {below} patients in this group" if v.denominator is None or v.denominator < below \
-            else "suppressed (small subgroup: shown among all who started only)"
+    if v.suppression == "group":  # the group itself is smaller than min_cell
+        return f"fewer than {below} patients in this group"
+    if v.suppression == "subgroup_itt_only":  # not small itself: its denominators would tell when patients stopped
+        return "suppressed (small subgroup: shown among all who started only)"
     if v.suppression in ("linked", "secondary"):
         return f"suppressed (would reveal a number below {below})"
     if v.suppression == "collapsed":

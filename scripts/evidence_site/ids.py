@@ -41,6 +41,14 @@ def prior(therapy: str) -> str:
     return f"prior_{therapy}"
 
 
+def prior_at_least(k: int) -> str:
+    """The Table 1 row key of patients with at least ``k`` earlier advanced therapies failed (cumulative)."""
+    return f"prior_{k}plus"
+
+
+PRIOR_AT_LEAST = (2, 3)  # the cumulative rows Table 1 prints
+
+
 def table1_n(group: str) -> str:
     return f"t1_n_{group}"
 

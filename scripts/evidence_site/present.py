@@ -96,6 +96,15 @@ def _has(book: NumberBook, study_id: str, short: str) -> bool:
     return ids.qualified(study_id, short) in book
 
 
+def _reasons_left_out(study: Study, book: NumberBook) -> bool:
+    """Some patients stopped, but no reason is published (disclosure control left the breakdown out whole)."""
+    if study.kind != "records" or not _has(book, study.id, ids.STOPPED):
+        return False
+    stopped = book[ids.qualified(study.id, ids.STOPPED)]
+    return bool(stopped.numerator) and not any(_has(book, study.id, ids.stop_reason(r))
+                                               for r in study.vocab.stop_reasons)
+
+
 def centres_text(n: int, noun: str = "centre") -> str:
     """'1 centre', '4 centres' (never '4 centre')."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
@@ -139,6 +148,7 @@ def view(study: Study, book: NumberBook, words: dict[str, Any]) -> StudyView:
         "flow": flow_table(study, has),
         "km": [{"week": w, "at_risk": ids.km_at_risk(w), "km": ids.km(w)} for w in spec.timepoints_weeks],
         "stop_reasons": [ids.stop_reason(r) for r in study.vocab.stop_reasons if has(ids.stop_reason(r))],
+        "stop_reasons_left_out": _reasons_left_out(study, book),
         "dose": dose_table(study, has),
         "surgery": [ids.surgery(k) for k in study.vocab.surgery if has(ids.surgery(k))],
         "adverse_events": ae_table(study),

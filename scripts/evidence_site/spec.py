@@ -186,6 +186,11 @@ class Outcome:
         "Lab rules: `raised_at_baseline` counts only patients above the limit at week 0.", default="all")
     of: list[str] = f("all_of: the outcomes combined.", default=[], rules=("all_of_known",))
     steroid_free: bool = f("all_of: also no systemic corticosteroids at the visit.", default=False)
+    implies: list[str] = f(
+        "Outcomes that every patient achieving this one also achieves at the same visit (e.g. steroid-free "
+        "remission implies remission). An all_of rule implies the outcomes in `of` without saying so. The "
+        "disclosure audit uses it, because a reader can subtract one count from the other.", default=[],
+        rules=("implies_known",))
     scopes: Literal["any", "on_treatment"] = f(
         "endoscopy_at_most: which repeat endoscopies count: any after the first dose, or only those while "
         "still on treatment.", default="any")
@@ -318,6 +323,15 @@ class StudySpec:
     def protection(self) -> Disclosure:
         """The disclosure settings, with the defaults where study.yml gives none."""
         return self.disclosure or Disclosure()
+
+    def implications(self) -> dict[str, tuple[str, ...]]:
+        """Each outcome -> the outcomes every patient achieving it also achieves (`implies`, and `of` of all_of)."""
+        out = {}
+        for key, o in self.outcomes.items():
+            within = [*o.implies, *(o.of if o.rule == "all_of" else [])]
+            if within:
+                out[key] = tuple(dict.fromkeys(within))
+        return out
     vocab: Vocabulary | None = f("Codes this study adds to the shared vocabulary (same sections as data/vocab/).",
                                  default=None)
 
@@ -421,6 +435,9 @@ RULES: dict[str, str] = {
     "threshold_index_known": "Each threshold names an index of the vocabulary (activity indices for score and "
                              "fall rules, endoscopy indices for endoscopy rules).",
     "all_of_known": "Each outcome in `of` is another outcome of the study that is not itself an endoscopy rule.",
+    "implies_known": "Each outcome in `implies` is another outcome of the study of the same kind (both evaluated "
+                     "at each time point, or both endoscopy rules); the build stops if a count of this outcome is "
+                     "ever larger than the same count of an outcome it implies.",
     "subgroup_therapy": "A code listed in the study's `prior_therapies`.",
     "subgroup_outcomes": "Outcomes of the study that are evaluated at each time point (not endoscopy rules).",
     "published_id_computed": "The id of a value the build computes (see site/numbers.json, without the study "

@@ -365,6 +365,14 @@ def _check_rule(path: str, o: Outcome, spec: StudySpec, vocab: Vocabulary) -> li
                 add(f"{path}.of[{i}]", "all_of names an outcome it cannot combine.",
                     "an outcome of the study that is a score, fall or lab rule", repr(name),
                     closest(name, list(spec.outcomes)))
+    # rule: implies_known
+    endoscopy = o.rule == "endoscopy_at_most"
+    for i, name in enumerate(o.implies):
+        other = spec.outcomes.get(name)
+        if other is None or other is o or (other.rule == "endoscopy_at_most") != endoscopy:
+            kind = "an endoscopy rule" if endoscopy else "evaluated at each time point"
+            add(f"{path}.implies[{i}]", "implies names an outcome this one cannot lie within.",
+                f"another outcome of the study that is {kind}", repr(name), closest(name, list(spec.outcomes)))
     return problems
 
 

@@ -14,7 +14,10 @@
    values consistent with everything shown. While a range is narrower than the policy allows, the cheapest
    change that widens it is made: first drop the bound that a withheld figure's words give, then withhold the
    same figure for another diagnosis (the breakdown collapses, the overall figure stays), and an overall
-   figure only as a last resort. Figures already published are never withheld.
+   figure only as a last resort. Figures already published, and group sizes, are never withheld;
+5. **leave out rather than refuse**: where a range stays too narrow in a breakdown that may be left out whole
+   (the reasons for stopping), it is left out and protection runs again. A none-or-all figure that the
+   table's structure and printed denominators force ("of 0 assessed") is counted, not a failure.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ from .. import ids
 from ..errors import BuildError
 from ..numbers import Value
 from .audit import CellRange, Problem
-from .policy import Policy, persistence_count, primary_reason, withhold
-from .relations import ALL, KINDS, STATEFUL, Context, Layout, bounds, derive, parse, shares
+from .policy import UNPRINTED, Policy, persistence_count, primary_reason, small, withhold
+from .relations import ALL, KINDS, STATEFUL, Context, Layout, bounds, derive, differences, parse, shares
 
 if TYPE_CHECKING:
     from ..validate import Study
@@ -40,6 +43,7 @@ COLLAPSED = "collapsed"  # a diagnosis breakdown not shown for this group; the o
 COARSENED = ("count", "complement")  # withheld figures whose words still give a range ("fewer than 5 of 21")
 SUMMARIES = {f(k) for k in ids.AE_SUMMARIES for f in (ids.ae_patients, ids.ae_events, ids.ae_rate)}
 PER_INTERVAL_REASON = re.compile(r"flow_stop_w\d+_\w+")
+BREAKDOWNS = (ids.stop_reason(""),)  # id prefixes of breakdowns that may be left out whole (``collapsible``)
 
 
 @dataclass
@@ -54,6 +58,7 @@ class Report:
     narrowed_by_published: list[CellRange] = field(default_factory=list)
     failures: list[CellRange] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # per-interval breakdowns not published at all
+    forced: list[str] = field(default_factory=list)  # none-or-all figures the structure forces (``forced``)
 
     def summary(self, study: str = "") -> str:
         if not self.enabled:
@@ -66,7 +71,8 @@ class Report:
                 f"breakdown figures left out; audit of {len(self.ranges)} sensitive cells: {len(self.failures)} "
                 f"narrower than {self.policy.protection_interval if self.policy else '?'}, "
                 f"{len(self.shown_as_public)} shown because published figures give them exactly, "
-                f"{len(self.narrowed_by_published)} narrowed by published figures alone")
+                f"{len(self.narrowed_by_published)} narrowed by published figures alone, {len(self.forced)} "
+                "none-or-all forced by the table's structure")
 
 
 def layout_of(study: Study) -> Layout:
@@ -77,7 +83,29 @@ def layout_of(study: Study) -> Layout:
     _, rows = baseline_frame(study)
     return Layout(tuple(diagnoses_present(study)), spec.timepoints_weeks[-1], tuple(spec.timepoints_weeks),
                   {r.key: r.alias for r in rows if r.alias},
-                  {k: f"prior_{g.prior_therapy}" for k, g in spec.subgroups.items()})
+                  {k: ids.prior(g.prior_therapy) for k, g in spec.subgroups.items()},
+                  tuple(spec.prior_therapies), spec.implications(), study.id)
+
+
+def public(v: Value) -> bool:
+    """Printed whatever protection does: a figure the study team published, or a count of staying on treatment."""
+    return v.agrees_with_published or persistence_count(v)
+
+
+def ranged_breakdown(values: list[Value], policy: Policy) -> set[str]:
+    """The reasons for stopping, when they may keep their range words ("fewer than 5 of 9") in a small group:
+    each reason listed happened at least once, so when none of them is all who stopped, no withheld reason
+    is none-or-all and range words cannot tell one apart (the audit still checks every range)."""
+    listed = [v for v in values if v.id.startswith(ids.stop_reason("")) and v.kind == "proportion"]
+    if len(listed) < 2 or any(v.numerator in (0, v.denominator) for v in listed):
+        return set()
+    return {v.id for v in listed}
+
+
+def collapsible(failures: list[CellRange]) -> set[str]:
+    """Breakdowns that may be left out, whole, rather than refuse to publish: the reasons for stopping (the
+    number who stopped stays)."""
+    return set(BREAKDOWNS) if any(f.cell.startswith(ids.stop_reason("")) for f in failures) else set()
 
 
 def stem(i: str) -> str:
@@ -89,13 +117,15 @@ class Protection:
     """The state of one study's protection: raw values, what is shown, and the audit's problem over them."""
 
     def __init__(self, values: list[Value], policy: Policy, layout: Layout,
-                 given: dict[str, Value] | None = None) -> None:
+                 given: dict[str, Value] | None = None, collapse: frozenset[str] = frozenset()) -> None:
         self.policy, self.layout = policy, layout
         self.raw = {v.id: v for v in values}
         self.state = dict(given or {})
+        ranged = ranged_breakdown(values, policy)
         for v in values if given is None else ():
             reason = primary_reason(v, policy)
-            if reason in COARSENED and v.denominator is not None and v.denominator < policy.small_group_below:
+            if reason in COARSENED and v.denominator is not None and v.denominator < policy.small_group_below \
+                    and v.id not in ranged:
                 reason = "small_group"  # worded like none-or-all in a small group: no range to narrow
             self.state[v.id] = withhold(v, reason, policy) if reason else v
         self.siblings: dict[str, list[str]] = {}
@@ -103,7 +133,7 @@ class Protection:
             self.siblings.setdefault(stem(i), []).append(i)
         per_interval = [i for i in self.raw if PER_INTERVAL_REASON.fullmatch(i)]
         self.dropped = per_interval if given is None and any(self.state[i].suppressed for i in per_interval) else []
-        self.dropped += [i for i in self.raw if i not in self.state]
+        self.dropped += [i for i in self.raw if i not in self.state or i in collapse]
         for i in self.dropped:
             self.raw.pop(i, None)
             self.state.pop(i, None)
@@ -111,6 +141,9 @@ class Protection:
         share_relations = shares(self.context())
         self.shares = {r.terms[0][0]: r.terms[2][0] for r in share_relations}  # "rest" cell -> its part
         self.structural += share_relations
+        difference_relations, self.differences = differences(self.context())
+        self.structural += difference_relations
+        self._structure: Problem | None = None
 
     def context(self, shown: dict[str, Value] | None = None) -> Context:
         return Context(self.raw.values(), (shown or self.state).values(), self.layout, self.policy.min_cell,
@@ -118,7 +151,8 @@ class Protection:
 
     def problem(self, shown: dict[str, Value] | None = None) -> Problem:
         ctx = self.context(shown)
-        return Problem(bounds(ctx) | {c: (0, None) for c in self.shares}, self.structural + derive(ctx, STATEFUL))
+        extra = {c: (0, None) for c in (*self.shares, *self.differences)}
+        return Problem(bounds(ctx) | extra, self.structural + derive(ctx, STATEFUL))
 
     def targets(self) -> dict[str, int]:
         """The withheld cells that must stay uncertain, with the width each needs."""
@@ -136,23 +170,43 @@ class Protection:
         for rest, part in self.shares.items():  # all of a total in one withheld type is a disclosure too
             if part in out:
                 out[rest] = 1
+        for d, n in self.differences.items():  # a small count a reader gets by subtraction
+            if small(n, self.policy.min_cell):
+                out[d] = self.policy.protection_interval
         return out
+
+    def forced(self, cell: str) -> bool:
+        """A none-or-all figure that the table's structure and its printed denominators force, whatever is
+        withheld: none of a group because nobody in it was assessed ("of 0 with a repeat endoscopy"), or all
+        who escalated to the only higher dose. That is about the records, not about a child's result."""
+        if primary_reason(self.raw[cell], self.policy) != "all_or_none":
+            return False
+        if self._structure is None:
+            ctx = self.context()
+            self._structure = Problem(bounds(ctx) | {c: (0, None) for c in (*self.shares, *self.differences)},
+                                      self.structural + derive(ctx, ("denominator",)))
+        return self._structure.cell_range(cell, 1, exact=False).width == 0
+
+    def sizes(self) -> set[str]:
+        """The cohort size and the size of each diagnosis group (ids of both spellings)."""
+        return {ids.N_PATIENTS, *(ids.diagnosis(g) for g in self.layout.diagnoses),
+                *(ids.table1_n(g) for g in self.layout.diagnoses)}
 
     def published_only(self) -> dict[str, Value]:
         """What a reader would know if the site printed nothing but the published figures (with their
-        denominators), the cohort size and the size of each diagnosis group."""
+        denominators), the counts of staying on treatment (printed as they are, by policy), the cohort size and
+        the size of each diagnosis group."""
         ctx = self.context()
-        sizes = {ids.N_PATIENTS, *(ids.diagnosis(g) for g in self.layout.diagnoses),
-                 *(ids.table1_n(g) for g in self.layout.diagnoses)}
+        sizes = self.sizes()
         out = {}
         for i, v in self.raw.items():
             s = self.state[i]
-            if v.agrees_with_published or (i in sizes and not s.suppressed):
+            if public(v) or (i in sizes and not s.suppressed):
                 out[i] = v
             elif v.denominator is not None and v.denominator == ctx.group_size(parse(i, self.layout).group or ALL):
                 out[i] = withhold(v, SECONDARY, self.policy)  # its denominator is a group size: public anyway
             else:  # not printed at all, denominator included
-                out[i] = withhold(v, "group", self.policy)
+                out[i] = withhold(v, UNPRINTED, self.policy)
         return out
 
     def equal_classes(self) -> dict[str, str]:
@@ -189,8 +243,9 @@ class Protection:
         """Changes that could widen ``found`` (cost, action, id): the figures that reveal it first, then any
         figure shown in the same connected part of the system."""
         named = [i for i in found.revealed_by if i in self.raw]
-        part = sorted(problem.part_cells(found.cell))
+        part = sorted(i for i in problem.part_cells(found.cell) if i in self.raw)  # not the audit-only cells
         out = []
+        sizes = self.sizes()
         for rank, pool in enumerate((named, part)):
             for i in pool:
                 if self.raw[i].agrees_with_published:
@@ -198,7 +253,7 @@ class Protection:
                 s = self.state[i]
                 if s.suppressed and s.suppression in COARSENED:
                     out.append((1 + 10 * rank, "unbound", i))
-                elif not s.suppressed:
+                elif not s.suppressed and i not in sizes:  # a group size is printed in every denominator of it
                     out.append((self.cost(i) + 10 * rank, "withhold", i))
             if out:
                 break
@@ -224,10 +279,24 @@ class Protection:
 
 
 def protect_study(values: list[Value], policy: Policy, layout: Layout) -> tuple[list[Value], Report]:
-    """Protected values (same order and ids, less any breakdown left out) and the report of what was done."""
+    """Protected values (same order and ids, less any breakdown left out) and the report of what was done.
+
+    Where secondary protection cannot make a breakdown safe, the breakdown is left out whole (``collapsible``)
+    and protection runs again, rather than refusing to publish the study."""
     if not policy.enabled:
         return list(values), Report(enabled=False, policy=policy)
-    pr = Protection(values, policy, layout)
+    collapse: set[str] = set()
+    while True:
+        out, report = _protect(values, policy, layout, frozenset(collapse))
+        more = {v.id for v in values if v.id.startswith(tuple(collapsible(report.failures)))} - collapse
+        if not report.failures or not more:
+            return out, report
+        collapse |= more
+
+
+def _protect(values: list[Value], policy: Policy, layout: Layout,
+             collapse: frozenset[str]) -> tuple[list[Value], Report]:
+    pr = Protection(values, policy, layout, collapse=collapse)
     report = Report(enabled=True, policy=policy, dropped=list(pr.dropped))
     targets = pr.targets()
     same = pr.equal_classes()
@@ -240,11 +309,16 @@ def protect_study(values: list[Value], policy: Policy, layout: Layout) -> tuple[
             found = problem.cell_range(rep, need, exact=False)
             if found.ok or (rep in limited and found.width >= limited[rep].width):
                 break
+            if rep not in limited and cell in pr.raw and pr.forced(cell):
+                report.forced.append(cell)
+                break
             if rep not in limited:  # is it narrow because of what the study team published? (then accepted)
                 reference = reference or pr.problem(pr.published_only())
                 published = reference.cell_range(rep, need, exact=False)  # the LP range: never too narrow
                 if not published.ok:
                     limited[rep] = published
+                    # shown only when figures the study team published give it (a count of staying on
+                    # treatment that gives it is accepted as narrowing it, but the figure stays withheld)
                     published_by = [f for f in published.revealed_by if f in pr.raw and pr.raw[f].agrees_with_published]
                     if published.width == 0 and cell in pr.raw and published_by:
                         pr.show_as_public(cell, published.revealed_by)
@@ -258,7 +332,7 @@ def protect_study(values: list[Value], policy: Policy, layout: Layout) -> tuple[
             pr.apply(action, i)
             problem = pr.problem()
     for cell, need in targets.items():
-        if cell in report.shown_as_public or (cell in pr.state and not pr.state[cell].suppressed):
+        if cell in (*report.shown_as_public, *report.forced) or (cell in pr.state and not pr.state[cell].suppressed):
             continue
         rep = same.get(cell, cell)
         found = replace(problem.cell_range(rep, need), cell=cell)
@@ -279,15 +353,23 @@ def audit_shown(values: list[Value], shown: list[Value], policy: Policy, layout:
     pr = Protection(values, policy, layout, dict_of(shown))
     report = Report(enabled=True, policy=policy)
     problem = pr.problem()
-    plain = bounds(pr.context())
-    for i, v in pr.state.items():
-        if i in plain and v.suppressed and v.suppression in COARSENED:
-            low, high = plain[i]
-            need = min(policy.protection_interval, int(high - low) if high is not None else 99)
-            found = problem.cell_range(i, need)
-            report.ranges.append(found)
-            if not found.ok:
-                report.failures.append(found)
+    # every cell sensitive on its own (whatever words it is shown with now), and the small counts a reader
+    # gets by subtraction, unless it is shown
+    needs = {i: n for i, n in pr.targets().items() if i not in pr.state or pr.state[i].suppressed}
+    reference: Problem | None = None
+    for i, need in needs.items():
+        found = problem.cell_range(i, need)
+        report.ranges.append(found)
+        if found.ok:
+            continue
+        if i in pr.raw and pr.forced(i):
+            report.forced.append(i)
+            continue
+        reference = reference or pr.problem(pr.published_only())  # as narrow as the study team's own figures?
+        if reference.cell_range(i, need).width <= found.width:
+            report.narrowed_by_published.append(found)
+        else:
+            report.failures.append(found)
     return report
 
 

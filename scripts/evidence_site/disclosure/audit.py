@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 EPS = 1e-7
+MAX_SOLVED = 5000  # parts kept between problems (a study's parts, many times over)
+_SOLVED: dict[tuple[frozenset, frozenset], _Part] = {}
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,14 @@ class Problem:
                         for d in self.relations[k].cells() - seen:
                             seen.add(d)
                             todo.append(d)
-            part = _Part({c: self.all_bounds.get(c, (0, None)) for c in seen},
-                         [self.relations[k] for k in sorted(rows)])
+            bounds = {c: self.all_bounds.get(c, (0, None)) for c in seen}
+            relations = [self.relations[k] for k in sorted(rows)]
+            key = (frozenset(bounds.items()), frozenset(relations))
+            part = _SOLVED.get(key)
+            if part is None:
+                if len(_SOLVED) > MAX_SOLVED:
+                    _SOLVED.clear()
+                part = _SOLVED[key] = _Part(bounds, relations)
             for c in seen:
                 self._parts[c] = part
         return self._parts[cell]
@@ -127,7 +135,9 @@ class Problem:
 
 
 class _Part:
-    """One connected part of the system, solved with scipy."""
+    """One connected part of the system, solved with scipy. A part is kept, with the ranges already solved in
+    it, for as long as the same part recurs (``_SOLVED``): secondary protection changes one part at a time, so
+    every other part's ranges carry over to the next round without solving again."""
 
     def __init__(self, bounds: Mapping[str, tuple[float, float | None]], relations: list[Relation]) -> None:
         import numpy as np

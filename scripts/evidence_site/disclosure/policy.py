@@ -16,7 +16,13 @@ from ..spec import PROTECTION_OFF, StudySpec
 # Figures about staying on treatment (numbers on treatment and at risk, those who stopped in each interval,
 # the Kaplan–Meier estimate) are the main outcome of any persistence analysis and are published as they are;
 # *why* a patient stopped is protected (stop_reason_*, flow_stop_w*_<reason>).
-PERSISTENCE_PREFIXES = ("flow_on_w", "flow_lost_w", "km_w", "km_at_risk_w", "persistence_w")
+# A figure of a small subgroup among those still on treatment or assessed: withheld, denominator included,
+# whatever its size (the denominators would tell when its patients stopped); worded as such, not as a small group.
+SUBGROUP_ITT_ONLY = "subgroup_itt_only"
+UNPRINTED = "unprinted"  # the audit's reference only: a figure the site would not print at all (no row either)
+# The numbers on treatment by diagnosis are among them: each is printed anyway, as the denominator "of those still
+# on treatment" of that diagnosis's results.
+PERSISTENCE_PREFIXES = ("flow_on_w", "flow_lost_w", "km_w", "km_at_risk_w", "persistence_w", "on_treatment_w")
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ class Policy:
 def withhold(v: Value, reason: str, policy: Policy) -> Value:
     """The value with its numbers blanked and the reason recorded (``fmt.withheld`` words it)."""
     return replace(v, value=None, numerator=None, ci_low=None, ci_high=None, sd=None, q1=None, q3=None,
-                   denominator=None if reason == "group" else v.denominator,
+                   denominator=None if reason in ("group", SUBGROUP_ITT_ONLY, UNPRINTED) else v.denominator,
                    suppressed=True, suppression=reason, suppressed_below=policy.min_cell)
 
 
@@ -64,7 +70,7 @@ def primary_reason(v: Value, policy: Policy) -> str:
     in_subgroup = any(v.id.startswith(f"{k}_") for k in policy.subgroups)
     if in_subgroup and not v.id.endswith("_itt") and v.denominator is not None \
             and v.denominator < policy.small_group_below:
-        return "group"  # a small subgroup: only figures among all who started (no 'of 6' still on treatment)
+        return SUBGROUP_ITT_ONLY  # a small subgroup: only figures among all who started (no 'of 6' on treatment)
     if (v.kind == "count" and small(v.value, m)) or small(v.numerator, m):
         return "count"
     if v.kind == "rate" and small(v.numerator, m):

@@ -14,10 +14,14 @@ Every kind of relation a reader can use is one function in :data:`KINDS`, in one
 ``group_sum``       a breakdown by diagnosis adds up to its overall figure (the diagnoses add up to all);
 ``same_count``      one count printed more than once (three denominators of one outcome; flow and persistence);
 ``flow``            patient flow: on treatment, stopped per interval and per reason, reasons overall;
+``listed``          a reason for stopping that has a row happened at least once;
 ``km``              Kaplan–Meier estimate times the cohort size and numbers at risk against the flow counts;
 ``adverse_events``  events per type add up to all, serious and led-to-stopping; patients at most events; rates;
-``nested``          outcomes inside others (steroid-free within remission; achieved at most still on treatment;
-                    a subgroup at most the whole cohort);
+``nested``          outcomes inside others, as the study declares them (``implies`` or ``all_of`` in study.yml:
+                    steroid-free remission within remission, per group and week); achieved at most still on
+                    treatment; a subgroup at most the whole cohort;
+``therapy_counts``  Table 1's earlier therapies: "k or more" contains "k+1 or more", and the therapies per
+                    patient add up to the per-therapy counts (audit-only cells: patients with exactly j);
 ``escalation``      doses after escalation add up; outcomes after escalation at most those escalated.
 
 Ids are read with the grammar of ``ids.py`` (the study's diagnosis codes split an id into family and rest).
@@ -29,12 +33,17 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import combinations, pairwise
 
 from .. import ids
+from ..errors import DataError, Problem
 from ..numbers import Value
 from .audit import Relation
+from .policy import UNPRINTED
 
 ALL = "all"
+GALE_RYSER_ALL_SUBSETS = 6  # up to this many earlier therapies, every subset's condition is a relation
+PER_INTERVAL = re.compile(r"flow_stop_w\d+_\w+")  # stopped in one interval, for one reason
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,9 @@ class Layout:
     weeks: tuple[int, ...]
     aliases: dict[str, str] = field(default_factory=dict)  # Table 1 row key -> id of its overall figure
     subgroups: dict[str, str] = field(default_factory=dict)  # subgroup key -> id of its size (prior_<therapy>)
+    therapies: tuple[str, ...] = ()  # the study's earlier advanced therapies (Table 1 rows, in order)
+    implies: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outcome -> outcomes it lies within
+    study: str = ""  # for error messages
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -241,7 +253,6 @@ def flow(ctx: Context) -> list[Relation]:
             stops.append(stop)
         for p in parts:
             reasons[p.removeprefix(stop + "_")].append(p)
-            out.append(rel("flow", {p: 1}, ">=", 1, p))  # a reason listed happened at least once
         previous = on
     if ctx.has(ids.STOPPED) and stops:
         out.append(total("flow", ids.STOPPED, stops))
@@ -251,8 +262,14 @@ def flow(ctx: Context) -> list[Relation]:
     listed = [i for i in ctx.cells if i.startswith("stop_reason_")]
     if ctx.has(ids.STOPPED) and listed:
         out.append(total("flow", ids.STOPPED, listed))
-        out += [rel("flow", {i: 1}, ">=", 1, i) for i in listed]
     return out
+
+
+def listed(ctx: Context) -> list[Relation]:
+    """A reason for stopping that has a row (its figure shown or withheld) happened at least once."""
+    return [rel("listed", {i: 1}, ">=", 1, i) for i in ctx.cells
+            if (i.startswith(ids.stop_reason("")) or PER_INTERVAL.fullmatch(i))
+            and (v := ctx.shown.get(i)) is not None and v.suppression != UNPRINTED]
 
 
 def km(ctx: Context) -> list[Relation]:
@@ -306,6 +323,17 @@ def nested(ctx: Context) -> list[Relation]:
     out = []
     for i in ctx.cells:
         p = parse(i, ctx.layout)
+        for inner, outers in ctx.layout.implies.items():
+            for outer in outers:
+                within = _within(i, p, inner, outer, ctx.layout)
+                if within is not None and ctx.has(within):
+                    if ctx.cells[i] > ctx.cells[within]:
+                        raise DataError(ctx.layout.study, [Problem(
+                            "study.yml", "An outcome declared to lie within another has a larger count.",
+                            column=f"outcomes.{inner}.implies", expected=f"{i} at most {within}",
+                            found=f"{ctx.cells[i]} and {ctx.cells[within]}",
+                            hint=f"Remove {outer!r} from what {inner!r} implies, or correct the outcome rules.")])
+                    out.append(at_most("nested", i, within))
         m = re.fullmatch(r"eff_(\w+?)_w(\d+)", p.family)
         if m and p.rest == "itt":
             w = int(m[2])
@@ -317,6 +345,73 @@ def nested(ctx: Context) -> list[Relation]:
             s = re.fullmatch(rf"{re.escape(key)}_(\w+)_w(\d+)_itt", i)
             if s and ctx.has(ids.effect(s[1], int(s[2]), ALL, "itt")):
                 out.append(at_most("nested", i, ids.effect(s[1], int(s[2]), ALL, "itt")))
+    return out
+
+
+def _within(i: str, p: Parsed, inner: str, outer: str, layout: Layout) -> str | None:
+    """The id of the same figure for the outcome ``outer`` when ``i`` is a figure of ``inner`` (same group, week
+    and basis), else None: effectiveness by group (``eff_<o>_w12_CD_itt``, ``eff_<o>_CD_obs``) and subgroups
+    (``<key>_<o>_w12_itt``)."""
+    if p.group is not None:
+        m = re.fullmatch(rf"eff_{re.escape(inner)}(_w\d+)?", p.family)
+        return f"eff_{outer}{m[1] or ''}_{p.group}_{p.rest}" if m else None
+    for key in layout.subgroups:
+        m = re.fullmatch(rf"{re.escape(key)}_{re.escape(inner)}(_w\d+_\w+)", i)
+        if m:
+            return f"{key}_{outer}{m[1]}"
+    return None
+
+
+def exactly(k: int, group: str) -> str:
+    """An audit-only cell: patients of ``group`` with exactly ``k`` of the study's earlier therapies failed."""
+    return f"patients_with_exactly_{k}_earlier_therapies_{group}"
+
+
+def therapy_counts(ctx: Context) -> list[Relation]:
+    """Table 1's earlier therapies, as a reader can combine them. With e_j the patients who had exactly j of the
+    T therapies fail: the e_j add up to the group; "k or more" is the sum of e_j for j >= k (so it contains
+    "k+1 or more"); the per-therapy counts add up to the sum of j * e_j; and for any s therapies, their counts
+    lie between the sum of max(0, j - (T - s)) * e_j and the sum of min(j, s) * e_j (the Gale-Ryser
+    conditions, which are all a reader can know from these margins)."""
+    therapies = ctx.layout.therapies
+    t = len(therapies)
+    if not t:
+        return []
+    out = []
+    done = set()
+    for g in ctx.layout.groups:
+        def cell(t_: str, g: str = g) -> str:
+            return ids.prior(t_) if g == ALL else ids.table1(f"prior_{t_}", g)
+
+        per = [cell(x) for x in therapies]
+        cumulative = {k: ids.table1(ids.prior_at_least(k), g) for k in ids.PRIOR_AT_LEAST}
+        size = ids.N_PATIENTS if g == ALL else ids.table1_n(g)
+        if not ctx.has(*per, *cumulative.values(), size):
+            continue
+        e = [exactly(j, g) for j in range(t + 1)]
+        done.add(g)
+        out.append(total("therapy_counts", size, e))
+        for k, c in cumulative.items():
+            out.append(total("therapy_counts", c, e[k:]))
+        for s in range(1, t + 1):
+            if t > GALE_RYSER_ALL_SUBSETS and 1 < s < t - 1:
+                continue  # many therapies: singles, all but one, and all (the rest would grow as 2**t)
+            for chosen in combinations(per, s):
+                upper: dict[str, float] = defaultdict(float, {c: 1.0 for c in chosen})
+                lower: dict[str, float] = defaultdict(float, {c: 1.0 for c in chosen})
+                for j in range(t + 1):
+                    if min(j, s):
+                        upper[e[j]] -= min(j, s)
+                    if max(0, j - (t - s)):
+                        lower[e[j]] -= max(0, j - (t - s))
+                out.append(rel("therapy_counts", dict(upper), "<=", 0, *chosen, *cumulative.values()))
+                if any(e_ in lower for e_ in e):
+                    out.append(rel("therapy_counts", dict(lower), ">=", 0, *chosen, *cumulative.values()))
+        out.append(rel("therapy_counts", {**{c: 1.0 for c in per}, **{e[j]: -float(j) for j in range(1, t + 1)}},
+                       "==", 0, *per, *cumulative.values()))
+    if done == set(ctx.layout.groups):  # patients with exactly j: the diagnoses add up to all
+        out += [total("therapy_counts", exactly(j, ALL), [exactly(j, g) for g in ctx.layout.diagnoses])
+                for j in range(t + 1)]
     return out
 
 
@@ -348,12 +443,39 @@ def shares(ctx: Context) -> list[Relation]:
     return out
 
 
+def differences(ctx: Context) -> tuple[list[Relation], dict[str, int]]:
+    """Counts a reader gets by subtracting nested figures, as cells of their own with their true values, so that
+    a small one is protected like any withheld count: those who achieved an outcome but not one within it
+    (remission minus steroid-free remission, per group and week), and the patients with exactly k earlier
+    therapies ("k or more" minus "k+1 or more")."""
+    out, values = [], {}
+    for i in ctx.cells:
+        p = parse(i, ctx.layout)
+        if p.rest not in ("itt", "") and not (p.group is None and i.endswith("_itt")):
+            continue
+        for inner, outers in ctx.layout.implies.items():
+            for outer in outers:
+                within = _within(i, p, inner, outer, ctx.layout)
+                if within is not None and ctx.has(within):
+                    name = f"{within}_but_not_{inner}"
+                    out.append(rel("differences", {name: 1, within: -1, i: 1}, "==", 0, within, i))
+                    values[name] = ctx.cells[within] - ctx.cells[i]
+    ks = ids.PRIOR_AT_LEAST
+    for g in ctx.layout.groups:
+        for k, k1 in pairwise(ks):
+            a, b = ids.table1(ids.prior_at_least(k), g), ids.table1(ids.prior_at_least(k1), g)
+            if k1 == k + 1 and ctx.has(a, b) and ctx.layout.therapies:
+                values[exactly(k, g)] = ctx.cells[a] - ctx.cells[b]  # its relations are in therapy_counts
+    return out, values
+
+
 # Every kind of relation, in one place (see the module docstring).
 KINDS: dict[str, Callable[[Context], list[Relation]]] = {
     "shown": shown, "label": label, "denominator": denominator, "group_sum": group_sum, "same_count": same_count,
     "flow": flow, "km": km, "adverse_events": adverse_events, "nested": nested, "escalation": escalation,
+    "therapy_counts": therapy_counts, "listed": listed,
 }
-STATEFUL = ("shown", "label", "denominator")  # the kinds that depend on what is withheld
+STATEFUL = ("shown", "label", "denominator", "listed")  # the kinds that depend on what is withheld
 
 
 def bounds(ctx: Context) -> dict[str, tuple[float, float | None]]:

@@ -17,6 +17,8 @@ from ..numbers import Value, count, mean, proportion
 from ..validate import Study
 from .common import groups, median_value, medicine
 
+NUMBER_WORDS = {2: "Two", 3: "Three"}
+
 
 @dataclass(frozen=True)
 class Row:
@@ -51,15 +53,16 @@ def baseline_frame(study: Study) -> tuple[pd.DataFrame, list[Row]]:
              Row("age_at_start", f"Age at start of {medicine(study)}", "mean", "years", alias=ids.AGE_AT_START_MEAN),
              Row("duration", "Time from diagnosis to start", "median", "years")]
     if study.spec.prior_therapies:
-        n_prior = p["prior_therapies"].map(len)
+        counted = set(study.spec.prior_therapies)  # only the study's own advanced therapies are counted
+        n_prior = p["prior_therapies"].map(lambda codes: len(counted.intersection(codes)))
         for t in study.spec.prior_therapies:
             out[f"prior_{t}"] = p["prior_therapies"].map(lambda codes, t=t: t in codes).astype("boolean")
             rows.append(Row(f"prior_{t}", f"Earlier {study.vocab.therapies[t].label} failure", "proportion",
                             alias=ids.prior(t)))
-        out["prior_2plus"] = (n_prior >= 2).astype("boolean")
-        out["prior_3plus"] = (n_prior >= 3).astype("boolean")
-        rows += [Row("prior_2plus", "Two or more earlier advanced therapies failed", "proportion"),
-                 Row("prior_3plus", "Three or more earlier advanced therapies failed", "proportion")]
+        for k in ids.PRIOR_AT_LEAST:
+            out[ids.prior_at_least(k)] = (n_prior >= k).astype("boolean")
+            rows.append(Row(ids.prior_at_least(k), f"{NUMBER_WORDS[k]} or more earlier advanced therapies failed",
+                            "proportion"))
     if p["baseline_steroids"].notna().any():
         out["steroids"] = p["baseline_steroids"].astype("boolean")
         rows.append(Row("steroids", "On systemic corticosteroids at start", "proportion", alias=ids.BASELINE_STEROIDS))
