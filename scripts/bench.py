@@ -249,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cohorts", default=",".join(map(str, COHORTS)),
                         help="patients in one study (default: %(default)s)")
     args = parser.parse_args(argv)
+    args.out = args.out.resolve()  # the child builds run in their own folders
     if args.preview:
         args.out.mkdir(parents=True, exist_ok=True)
         result = preview(args.runs, args.out)

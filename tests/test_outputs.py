@@ -117,3 +117,43 @@ def test_a_reused_output_keeps_its_translated_twin_its_loud_warnings_and_the_pub
     with pytest.raises(outputs.BuildError, match="site address is not set"):
         build(publish=True)
     assert written == [full]  # the refused publication build wrote nothing
+
+
+def test_an_input_edited_during_a_build_is_never_kept_under_the_key_of_inputs_it_did_not_see(
+        project: Path, monkeypatch) -> None:
+    """A file saved while the build reads the inputs: the output is published but not kept, so the next build
+    (whatever the files then say) generates again instead of reusing a site that matches neither."""
+    generated: list[str] = []
+    said: list[str] = []
+
+    def fake_build_site(*args, keep=None, **kwargs) -> None:
+        generated.append("yes")
+        if len(generated) == 1:
+            _append(project / "data" / "studies" / "alpha" / "visits.csv", "\n")  # saved mid-build
+        keep(_output(b"page"))
+
+    monkeypatch.setattr("evidence_site.pipeline.build_site", fake_build_site)
+    monkeypatch.setattr(outputs, "write_output", lambda *a, **k: None)
+
+    def build() -> None:
+        outputs.build(project / "data" / "studies", project / "templates", project / "docs", project / "site",
+                      project / "mkdocs.yml", project / "build", progress=said.append, warn=said.append)
+
+    build()
+    assert not list((project / "build" / "cache").glob("site-*.pickle"))
+    assert any("changed during the build" in line for line in said)
+    build()  # generates again, and this time keeps it
+    build()  # reuses
+    assert generated == ["yes", "yes"]
+
+
+def test_a_study_naming_a_missing_study_as_overlapping_is_refused_with_the_field(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from evidence_site.pipeline import check_references
+
+    alpha = SimpleNamespace(id="alpha", folder=tmp_path / "alpha", spec=SimpleNamespace(overlaps_with=["gone"]))
+    beta = SimpleNamespace(id="beta", folder=tmp_path / "beta", spec=SimpleNamespace())
+    check_references([beta])
+    with pytest.raises(outputs.BuildError, match=r"alpha/study.yml, field overlaps_with: .*found 'gone'"):
+        check_references([alpha, beta])

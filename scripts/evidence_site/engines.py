@@ -168,7 +168,9 @@ def run_engine(engine: str, config: Path, site_dir: Path) -> float:
     seconds = time.perf_counter() - started
     output = (result.stdout + result.stderr).strip()
     problems = [line for line in output.splitlines()
-                if line.lstrip().startswith(("WARNING", "ERROR")) or "Aborted" in line]
+                if line.lstrip().lower().startswith(("warning", "error")) or "Aborted" in line]
+    if problems and all("Aborted" in line for line in problems):  # the reason is in the lines before it
+        problems = output.splitlines()[-25:]
     if engine == "zensical" and result.returncode == 0 and not (site_dir / "index.html").is_file():
         problems.append("Zensical finished but wrote no index.html")
     if result.returncode != 0 or problems:

@@ -164,8 +164,17 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
     if output is None:
         from .pipeline import build_site
 
+        def keep(out: Output) -> None:
+            # Kept only if no input changed while the build read them: an edit during the build would otherwise
+            # be stored under the key of inputs it never saw, and served by every later build with those inputs.
+            if inputs_key(studies_dir, templates, config) == key:
+                store(cache, key, out)
+            else:
+                warn("an input changed during the build; its output was not kept for reuse (the next build "
+                     "generates again)")
+
         build_site(studies_dir, templates, docs, site, config, build_dir, progress, strict_published, warn, engine,
-                   publish, keep=lambda out: store(cache, key, out))
+                   publish, keep=keep)
         return
     if publish:
         check_publication_address(output.site_url, config.name)

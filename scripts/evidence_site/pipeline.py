@@ -44,6 +44,8 @@ from .write import stage_docs, staging, swap_into_place
 
 Progress = Callable[[str], None]
 GLOSSARY_TEMPLATE = "families/glossary.md.j2"
+# Lines of the build log about the pages themselves, which a build that reuses the last output prints again.
+REPEATED_NOTICES = ("privacy", "reading level", "reading ease")
 # Hand-written pages in docs/ that belong in the navigation (title, docs-relative path).
 HAND_WRITTEN_PAGES = (("Privacy and small numbers", "privacy.md"),)
 
@@ -199,7 +201,20 @@ def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
             errors.append(str(exc))
     if errors:
         raise BuildError("\n\n".join(errors))
+    check_references(studies)
     return studies
+
+
+def check_references(studies: list[Study]) -> None:
+    """Ids one study gives of others (``overlaps_with``) name studies that are there."""
+    ids = {s.id for s in studies}
+    problems = [f"{s.folder.name}/study.yml, field overlaps_with: expected the id of a study in this library, "
+                f"found {other!r}.\n    hint:     Study ids are folder names: {', '.join(sorted(ids))}. Fix the id, "
+                "or remove it if that study was renamed or removed."
+                for s in studies for other in getattr(s.spec, "overlaps_with", []) if other not in ids]
+    if problems:
+        raise BuildError("A study refers to a study that is not there. Nothing was written.\n  - "
+                         + "\n  - ".join(problems))
 
 
 def generate(studies: list[Study], templates: Path, progress: Progress = lambda _: None,
@@ -309,7 +324,13 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
         f"{s.id} (" + (f"{len(s.results)} reported figures" if s.kind == "aggregate" else f"{len(s.patients)} patients")
         + f", {s.spec.status} data)" for s in studies))
     site_context = site_inputs(config, studies_dir.parent)
-    generated = generate(studies, templates, progress, site_context, cache=build / "cache")
+    said: list[str] = []  # what generation reports about the pages (privacy, reading level), said again on reuse
+
+    def recording(line: str) -> None:
+        said.append(line)
+        progress(line)
+
+    generated = generate(studies, templates, recording, site_context, cache=build / "cache")
     twins = tuple(Twin(lang, generated.files_in(lang),
                        generated.nav_in(lang, language_words(site_context, lang).get("families_section", lang)),
                        language_extra(site_context, lang) | {"data_date": language_date(
@@ -319,7 +340,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
     output = Output(generated.files_in("en"), generated.nav(), generated.footer(), generated.manifest(),
                     redirect_files(site_context["redirects"]), data_epoch(studies),
                     tuple(generated.published_conflicts()), twins, site_context["site_url"],
-                    generated.notices, generated.warnings)
+                    tuple(line for line in said if line.startswith(REPEATED_NOTICES)), generated.warnings)
     check_conflicts(output.conflicts, strict_published, warn)
     write_output(output, docs, site, config, build, engine)
     if keep is not None:
