@@ -178,11 +178,14 @@ def costs(rows: list[dict]) -> str:
 
 
 def _fetch(url: str) -> bytes | None:
+    """The page's article (MkDocs' live-reload script differs on every request, so the whole page always would)."""
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
-            return response.read()
+            page = response.read()
     except OSError:
         return None
+    start, end = page.find(b"<article"), page.find(b"</article>")
+    return page[start:end] if 0 <= start < end else None
 
 
 def toggle_week8_score(work: Path) -> None:
