@@ -253,11 +253,40 @@ def test_a_medicines_handout_with_a_placeholder_address_is_a_marked_draft_with_n
     assert not [k for k in generated.files if k.endswith("handout-qr.svg")]
 
 
-def test_a_medicines_handout_with_a_real_address_has_its_qr_code_and_no_draft_box(real) -> None:
+ADDRESS = "https://evidence.hospital.org/"
+NOT_REVIEWED = ("A doctor has not yet checked these pages.", "Un médico aún no ha revisado estas páginas.")
+
+
+@pytest.fixture(scope="module")
+def published(real):
+    """The real studies on a site with a real address whose pages a clinician has reviewed."""
     studies, _ = real
-    address = "https://evidence.hospital.org/"
-    generated = generate(studies, paths.TEMPLATES, site=site_inputs() | {"site_url": address,
-                                                                          "handout_url": handout_address(address)})
+    site = site_inputs()
+    return generate(studies, paths.TEMPLATES, site=site | {
+        "site_url": ADDRESS, "handout_url": handout_address(ADDRESS),
+        "trust": (site.get("trust") or {}) | {"reviewed_by": "Dr A. Example, paediatric gastroenterologist"}})
+
+
+def _topic_pages(files: dict[str, bytes]) -> dict[str, str]:
+    return {k: v.decode("utf-8") for k, v in files.items()
+            if "families/topics/" in k and k.endswith(("/index.md", "/handout.md"))}
+
+
+def test_topic_pages_and_handouts_say_no_doctor_has_checked_them_until_the_review_record_names_one(
+        real, published) -> None:
+    _, unreviewed = real
+    assert not (site_inputs().get("trust") or {}).get("reviewed_by"), "data/site.yml is expected to record no review"
+    pages = _topic_pages(unreviewed.files)
+    assert len(pages) >= 4, "English and Spanish topic pages and handouts"
+    for name, text in pages.items():
+        assert any(w in text for w in NOT_REVIEWED), name
+    for name, text in _topic_pages(published.files).items():
+        assert not any(w in text for w in NOT_REVIEWED), name
+
+
+def test_a_medicines_handout_with_a_real_address_has_its_qr_code_and_no_draft_box(published) -> None:
+    address = ADDRESS
+    generated = published
     handouts = _handouts(generated.files)
     assert len(handouts) >= 2
     for name, text in handouts.items():
