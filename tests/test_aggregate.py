@@ -20,6 +20,7 @@ from evidence_site.fmt import round_half_up
 from evidence_site.pipeline import generate, load_studies, site_inputs
 from evidence_site.pooling import dersimonian_laird, logit_and_variance
 from evidence_site.summarise.aggregate import row_id
+from evidence_site.urls import handout_address
 
 COHEN = paths.STUDIES / "cohen-2025-apt-cd"
 
@@ -221,3 +222,75 @@ def test_an_unknown_medicine_says_how_to_add_one(tmp_path: Path) -> None:
                    encoding="utf-8")
     with pytest.raises(BuildError, match=r"add a file data/medicines/tofacitinib\.yml"):
         load_studies(tmp_path / "studies")
+
+
+# --- handouts and the site's address --------------------------------------------------------------------------
+
+DRAFT_WORDS = ("Draft: the web address is not set yet. Do not hand out this sheet.",
+               "Borrador: la dirección web aún no está puesta. No entregue esta hoja.")
+
+
+def _handouts(files: dict[str, bytes]) -> dict[str, str]:
+    return {k: v.decode("utf-8") for k, v in files.items()
+            if k.endswith("handout.md") and "/topics/" in k and "families/" in k}
+
+
+@pytest.mark.parametrize(("url", "publishable"), [
+    ("https://evidence.example.org/", False), ("", False), ("http://evidence.hospital.org/", False),
+    ("https://evidence.hospital.org/", True)])
+def test_handouts_print_only_a_publication_address(url: str, publishable: bool) -> None:
+    assert handout_address(url) == (url if publishable else "")
+
+
+def test_a_medicines_handout_with_a_placeholder_address_is_a_marked_draft_with_no_qr_code(real) -> None:
+    _, generated = real
+    assert handout_address(site_inputs()["site_url"]) == "", "mkdocs.yml is expected to hold the placeholder"
+    handouts = _handouts(generated.files)
+    assert len(handouts) >= 2, "an English and a Spanish handout"
+    for name, text in handouts.items():
+        assert 'class="handout-draft"' in text and any(w in text for w in DRAFT_WORDS), name
+        assert "example.org" not in text and "handout-qr" not in text, name
+    assert not [k for k in generated.files if k.endswith("handout-qr.svg")]
+
+
+ADDRESS = "https://evidence.hospital.org/"
+NOT_REVIEWED = ("A doctor has not yet checked these pages.", "Un médico aún no ha revisado estas páginas.")
+
+
+@pytest.fixture(scope="module")
+def published(real):
+    """The real studies on a site with a real address whose pages a clinician has reviewed."""
+    studies, _ = real
+    site = site_inputs()
+    return generate(studies, paths.TEMPLATES, site=site | {
+        "site_url": ADDRESS, "handout_url": handout_address(ADDRESS),
+        "trust": (site.get("trust") or {}) | {"reviewed_by": "Dr A. Example, paediatric gastroenterologist"}})
+
+
+def _topic_pages(files: dict[str, bytes]) -> dict[str, str]:
+    return {k: v.decode("utf-8") for k, v in files.items()
+            if "families/topics/" in k and k.endswith(("/index.md", "/handout.md"))}
+
+
+def test_topic_pages_and_handouts_say_no_doctor_has_checked_them_until_the_review_record_names_one(
+        real, published) -> None:
+    _, unreviewed = real
+    assert not (site_inputs().get("trust") or {}).get("reviewed_by"), "data/site.yml is expected to record no review"
+    pages = _topic_pages(unreviewed.files)
+    assert len(pages) >= 4, "English and Spanish topic pages and handouts"
+    for name, text in pages.items():
+        assert any(w in text for w in NOT_REVIEWED), name
+    for name, text in _topic_pages(published.files).items():
+        assert not any(w in text for w in NOT_REVIEWED), name
+
+
+def test_a_medicines_handout_with_a_real_address_has_its_qr_code_and_no_draft_box(published) -> None:
+    address = ADDRESS
+    generated = published
+    handouts = _handouts(generated.files)
+    assert len(handouts) >= 2
+    for name, text in handouts.items():
+        page = address + name.removesuffix("handout.md")
+        assert "handout-draft" not in text and not any(w in text for w in DRAFT_WORDS), name
+        assert f"]({page})" in text and "handout-qr" in text, name
+        assert name.removesuffix("handout.md") + "figures/handout-qr.svg" in generated.files, name

@@ -23,6 +23,7 @@ from evidence_site.checks.family import (
     search_check,
 )
 from evidence_site.checks.png import read_png
+from evidence_site.checks.printing import qr_check
 from evidence_site.errors import BuildError
 from evidence_site.pipeline import build_site
 from evidence_site.render import Page, neighbours
@@ -131,6 +132,26 @@ def test_search_fails_on_each_way_of_sending_a_family_astray(paths: list[str], w
     assert check.ok is False and words in " ".join(check.details)
 
 
+MADE_UP = ["families/demo/", "clinicians/demo/"]
+
+
+@pytest.mark.parametrize(("found", "ok"), [
+    (["/families/demo/safety/", "/families/topics/m/medicine/"], False),  # made-up first, a real page matches
+    (["/families/topics/m/medicine/", "/families/demo/safety/"], True),  # real first
+    (["/families/demo/safety/", "/families/demo/glossary/", "/clinicians/demo/"], True),  # only made-up pages match
+])
+def test_search_fails_when_a_made_up_page_comes_before_a_real_family_page(found: list[str], ok: bool) -> None:
+    check = search_check({"acne": found}, "families/", ["reference/data-format/"], MADE_UP)
+    assert check.ok is ok
+    if not ok:
+        assert "made-up example data" in " ".join(check.details)
+
+
+def test_spanish_search_fails_when_a_made_up_page_comes_first() -> None:
+    found = {"acné": ["/es/families/demo/", "/es/families/topics/m/"]}
+    assert search_check(found, "es/families/", [], ["es/" + p for p in MADE_UP]).ok is False
+
+
 def stop(what: str, content: bool = False, hidden: bool = False, outline: float = 3) -> dict:
     return {"what": what, "content": content, "hidden": hidden, "outline": outline}
 
@@ -193,3 +214,26 @@ def test_a_publication_build_with_the_placeholder_address_stops_and_writes_nothi
         build_site(docs=tmp_path / "docs", site=tmp_path / "site", config=config, build=tmp_path / "build",
                    progress=lambda _: None, publish=True)
     assert not (tmp_path / "site").exists() and not (tmp_path / "docs").exists()
+
+
+# The handout's QR code, or its draft box while the site's address is a placeholder --------------------------------
+
+HANDOUT = "families/topics/m/handout/"
+
+
+@pytest.mark.parametrize(("site_url", "decoded", "draft_box", "ok"), [
+    ("https://evidence.example.org/", {"A4": [], "Letter": []}, True, True),
+    ("https://evidence.example.org/", {"A4": [], "Letter": []}, False, False),
+    ("https://evidence.example.org/", {"A4": ["https://evidence.example.org/families/topics/m/"], "Letter": []},
+     True, False),
+    ("https://evidence.hospital.org/", {"A4": [], "Letter": []}, True, False),
+    ("https://evidence.hospital.org/", {"A4": ["https://evidence.hospital.org/families/topics/m/"],
+                                        "Letter": ["https://evidence.hospital.org/families/topics/m/"]}, False, True),
+    ("https://evidence.hospital.org/", {"A4": ["https://evidence.hospital.org/families/topics/m/"],
+                                        "Letter": ["https://evidence.hospital.org/families/topics/m/"]}, True, False),
+    ("https://evidence.hospital.org/", {"A4": ["https://evidence.hospital.org/families/"], "Letter": []},
+     False, False),
+])
+def test_the_print_gate_accepts_the_draft_box_only_while_the_address_is_a_placeholder(
+        site_url: str, decoded: dict[str, list[str]], draft_box: bool, ok: bool) -> None:
+    assert qr_check(decoded, draft_box, site_url, HANDOUT).ok is ok

@@ -38,7 +38,7 @@ from .releases import load_releases
 from .render import AUDIENCES, EXAMPLE_SUFFIX, Page, environment, language_pages, neighbours, page_plan, render_page
 from .schema import SCHEMA_VERSION
 from .topics import aggregate_view, forest_figure, handout_figures, topic_views
-from .urls import redirect_files
+from .urls import handout_address, redirect_files
 from .validate import Study, validate, validate_shared
 from .write import stage_docs, staging, swap_into_place
 
@@ -130,7 +130,8 @@ class Generated:
 
 
 # Site-wide inputs when none are given (tests of single pages): no address, nothing released or moved.
-SITE_DEFAULTS: dict[str, Any] = {"site_url": "", "releases": [], "redirects": {}, "reading_grade_max": None,
+SITE_DEFAULTS: dict[str, Any] = {"site_url": "", "handout_url": "", "releases": [], "redirects": {},
+                                 "reading_grade_max": None,
                                  "translations": {}, "reading_ease_min": None, "palette": [],
                                  "home": {"heading": "Evidence", "intro": ""}}
 
@@ -139,7 +140,9 @@ def site_inputs(config: Path = paths.MKDOCS_YML, data: Path = paths.DATA) -> dic
     """Site-wide inputs: the address from mkdocs.yml, the release log and the redirects of moved pages."""
     mkdocs = yaml.load(config.read_text(encoding="utf-8"), Loader=_IgnoreTags)
     words = load_data_yaml(data / "site.yml", "site.yml") if (data / "site.yml").is_file() else {}
-    return {"site_url": mkdocs.get("site_url") or "", "releases": load_releases(data / "releases.yml"),
+    site_url = mkdocs.get("site_url") or ""
+    return {"site_url": site_url, "handout_url": handout_address(site_url),
+            "releases": load_releases(data / "releases.yml"),
             "home": (words or {}).get("home") or SITE_DEFAULTS["home"], "trust": (words or {}).get("trust") or {},
             "translations": check_translations((words or {}).get("translations") or {}),
             "redirects": load_redirects(data / "redirects.yml"),
@@ -236,7 +239,7 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     for study in studies:
         if study.kind == "records":
             figures |= cached.get(study, "figures",
-                                  lambda s=study: study_figures(s, views[s.id], book, site["site_url"]))
+                                  lambda s=study: study_figures(s, views[s.id], book, site["handout_url"]))
     for med, topic in topics.items():
         forest = forest_figure(topic, book)
         if forest is not None:
@@ -245,7 +248,7 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     pages = language_pages(studies, plan, topics, page_plan(studies, plan, topics))
     for lang, med in sorted({(p.lang, p.topic) for p in pages if p.topic and p.audience == "families"}):
         folder = ("" if lang == "en" else f"{lang}/") + f"families/topics/{med}/"  # a medicine's handout
-        figures |= {folder + fig.name: fig for fig in handout_figures(topics[med], book, site["site_url"], folder)}
+        figures |= {folder + fig.name: fig for fig in handout_figures(topics[med], book, site["handout_url"], folder)}
     progress(f"drew {len(figures)} charts; {cached.summary()}")
     envs = {lang: environment(templates, lang=lang) for lang in {"en", *(p.lang for p in pages)}}
     docs = data_format_docs()

@@ -32,6 +32,7 @@ from .validate import Study
 AUDIENCES = ("families", "clinicians")
 TRUST_PARTIAL = "_partials/trust.md.j2"
 PAGER_PARTIAL = "_partials/pager.md.j2"
+MADE_UP_PARTIAL = "_partials/made_up_pages.md.j2"  # tells search which results are made-up example data
 WORDS = "words.yml"  # a translated site's words: templates/<lang>/words.yml
 
 
@@ -267,6 +268,9 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         if any(context.get("pager", ())):  # family pages: the previous and next page in reading order
             context["pager_titles"] = tuple(pager_title(page, p, views) if p else "" for p in context["pager"])
             text += env.get_template(PAGER_PARTIAL).render(context)
+        if page.audience in AUDIENCES:  # search puts made-up studies' pages last and marks them (search-audience.js)
+            context["made_up_prefixes"] = made_up_prefixes(views)
+            text += env.select_template([f"{page.lang}/{MADE_UP_PARTIAL}", MADE_UP_PARTIAL]).render(context)
         if study is not None:  # who stands behind the page, at the foot of every study page
             text += env.get_template(TRUST_PARTIAL if page.lang == "en" else f"{page.lang}/{TRUST_PARTIAL}").render(
                 context)
@@ -277,6 +281,16 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         raise TemplateError(f"{_where(page.template)}: {exc}. Page: {page.md_path}.") from None
     except Exception as exc:  # a template calling v() with an unknown id, for instance
         raise TemplateError(f"{_where(page.template)}: {exc}") from None
+
+
+def made_up_prefixes(views: dict[str, Any]) -> Any:
+    """The address prefixes, relative to a site's root, of every made-up (synthetic) study's pages, one space
+    between them: the list search-audience.js reads to rank and mark search results."""
+    prefixes = [f"{audience}/{sid}/" for sid, s in sorted(views.items()) if s.synthetic for audience in AUDIENCES]
+    bad = [p for p in prefixes if not re.fullmatch(r"[A-Za-z0-9._/-]+", p)]
+    if bad:
+        raise TemplateError(f"Made-up study addresses {bad} are not plain paths (letters, digits, '.', '_', '-').")
+    return escape.trusted(" ".join(prefixes))
 
 
 def twin_href(page: Page) -> str:

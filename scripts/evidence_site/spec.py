@@ -377,6 +377,10 @@ class Measure:
     family_note: str = f("A plain sentence printed after the figure on family pages (e.g. what it does not show).",
                          default="")
     family_note_es: str = f("The same sentence in Spanish (Spanish family pages).", default="")
+    plain_not: str = f("Family words for the other side, when 'were not' after `plain` would read as a double "
+                       "negative, e.g. 'had an operation to remove the large bowel' (empty: 'were not').",
+                       default="")
+    plain_not_es: str = f("The same in Spanish, as a plural predicate with its verb (empty: 'no').", default="")
 
 
 @dataclass(frozen=True, kw_only=True)

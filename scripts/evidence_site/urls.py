@@ -154,3 +154,9 @@ def publication_address_problem(site_url: str, where: str = "mkdocs.yml") -> str
                 f"(a host reserved for examples). Handouts print this address and its QR code, so a publication "
                 f"build stops here.\n{hint}")
     return None
+
+
+def handout_address(site_url: str) -> str:
+    """The address handouts print and encode as a QR code: ``site_url`` when it is a publication address, else ''
+    (none, or a placeholder: the handout then says in a box that it is a draft not to hand out, with no QR code)."""
+    return site_url.strip() if publication_address_problem(site_url) is None else ""

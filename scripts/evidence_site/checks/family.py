@@ -196,11 +196,23 @@ def search(tab: Tab, word: str, wait_ms: int = 1500) -> list[str]:
     return tab.evaluate(_RESULTS)
 
 
-def search_check(results: dict[str, list[str]], family: str, never: Iterable[str]) -> Check:
+_MADE_UP = """() => { const e = document.getElementById('made-up-pages');
+  return e ? (e.getAttribute('data-prefixes') || '').split(' ').filter(Boolean) : [] }"""
+
+
+def made_up_prefixes(tab: Tab) -> list[str]:
+    """The address prefixes (relative to the page's own site) of made-up studies' pages, as the page lists them."""
+    return tab.evaluate(_MADE_UP)
+
+
+def search_check(results: dict[str, list[str]], family: str, never: Iterable[str],
+                 made_up: Iterable[str] = ()) -> Check:
     """From a family page, every word finds something, the first result is a family page, and no result leads
-    to a page in ``never`` (paths relative to the site root, such as the Data format page)."""
+    to a page in ``never`` (paths relative to the site root, such as the Data format page). The first result is
+    not a page of a made-up study (``made_up``: address prefixes) when a real family page also matches."""
     problems = []
     never = tuple(never)
+    made_up = tuple(made_up)
     for word, paths in results.items():
         relative = [p.lstrip("/") for p in paths]
         if not relative:
@@ -211,6 +223,10 @@ def search_check(results: dict[str, list[str]], family: str, never: Iterable[str
         first_other = next((i for i, p in enumerate(relative) if not p.startswith(family)), len(relative))
         if any(p.startswith(family) for p in relative[first_other:]):
             problems.append(f"{word!r}: a family page comes after another audience's page: {relative}")
+        real = [p for p in relative if p.startswith(family) and not (made_up and p.startswith(made_up))]
+        if made_up and relative[0].startswith(made_up) and real:
+            problems.append(f"{word!r}: the first result {relative[0]!r} is made-up example data, while the real "
+                            f"family page {real[0]!r} also matches")
         bad = sorted({p for p in relative if p.startswith(never)})
         if bad:
             problems.append(f"{word!r}: results lead to {bad}")

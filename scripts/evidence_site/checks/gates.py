@@ -176,8 +176,9 @@ class BrowserGates:
             words = settings.translated_search_words[lang] if lang else settings.family_search_words
             if words:  # none: the engine's search is not the one the family ordering works in (Zensical)
                 found = {word: fam.search(tab, word) for word in words}
+                made_up = [f"{lang}/" * bool(lang) + p for p in fam.made_up_prefixes(tab)]
                 results["search"] = fam.search_check(found, f"{lang}/" * bool(lang) + settings.family_prefix,
-                                                     settings.search_never)
+                                                     settings.search_never, made_up)
             tab.reload(wait_until="load")
         return results
 

@@ -1,4 +1,5 @@
-"""The printed handout: one page on A4 and on US Letter, with a QR code that decodes to the family page.
+"""The printed handout: one page on A4 and on US Letter, with a QR code that decodes to the family page (or, while
+the site's address is a placeholder, a draft box saying not to hand it out, and no QR code).
 
 The PDF comes from Chromium's own print path (``page.pdf``, print stylesheet applied); pages are
 counted with pypdfium2, and the first page is rendered to pixels and read with zxing-cpp, the way a
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 import pypdfium2
 import zxingcpp
 
+from ..urls import publication_address_problem
 from .family import icon_contrast_check, icon_screenshot
 from .rules import Check
 
@@ -57,29 +59,51 @@ def decode_qr(pdf: bytes, dpi: int = RENDER_DPI) -> list[str]:
 
 
 ICONS = ".handout img.chart"  # the handout's icon array (child figures)
+DRAFT_BOX = ".handout .handout-draft"  # the box a handout shows instead of its QR code while the address is a draft
+
+
+def qr_check(decoded: dict[str, list[str]], draft_box: bool, site_url: str, page_url: str) -> Check:
+    """The handout's way back to the site, as printed on each paper size (``decoded``: the QR texts per paper).
+
+    With a publication address the QR code must decode to the family page and no draft box may show. With a
+    placeholder address (a draft build) the handout must show the draft box ("do not hand out this sheet")
+    and no QR code at all.
+    """
+    problems: list[str] = []
+    if site_url.strip() and publication_address_problem(site_url) is not None:
+        if not draft_box:
+            problems.append(f"the site's address {site_url!r} is a placeholder, but the handout has no draft box "
+                            f"({DRAFT_BOX}) saying not to hand it out")
+        problems += [f"{paper}: a QR code decodes to {texts} while the address is a placeholder"
+                     for paper, texts in decoded.items() if texts]
+        return Check(not problems, "draft" if not problems else "wrong", problems or ["draft box, no QR code"])
+    want = expected_qr_url(site_url, page_url)
+    problems += [f"{paper}: the QR code decodes to {texts or 'nothing'}, expected {want!r}"
+                 for paper, texts in decoded.items() if want not in texts]
+    if draft_box:
+        problems.append(f"the handout shows the draft box ({DRAFT_BOX}) although the site has a real address")
+    return Check(not problems, "ok" if not problems else "wrong", problems or [f"decodes to {want}"])
 
 
 def print_checks(tab: Tab, site_url: str, page_url: str, min_icon_contrast: float = 3) -> dict[str, Check]:
     """Prints the loaded handout on each paper size; checks the page count, the QR code, and the greyscale
     contrast of the icon array's two kinds of figure as printed (last: it turns the page grey)."""
-    want = expected_qr_url(site_url, page_url)
     counts: list[str] = []
     page_problems: list[str] = []
-    qr_problems: list[str] = []
+    decoded: dict[str, list[str]] = {}
     for paper in PAPER:
         pdf = tab.pdf(format=paper, print_background=True)
         pages = pdf_pages(pdf)
         counts.append(f"{paper} {pages}p")
         if pages != 1:
             page_problems.append(f"{paper}: prints on {pages} pages, expected 1")
-        texts = decode_qr(pdf)
-        if want not in texts:
-            qr_problems.append(f"{paper}: the QR code decodes to {texts or 'nothing'}, expected {want!r}")
+        decoded[paper] = decode_qr(pdf)
+    draft_box = tab.locator(DRAFT_BOX).count() > 0
     png = icon_screenshot(tab, ICONS)
     icons = (icon_contrast_check(png, min_icon_contrast) if png is not None
              else Check(False, "none", [f"no icon array ({ICONS}) on the handout"]))
     return {
         "icons greyscale": icons,
         "print": Check(not page_problems, ", ".join(counts), page_problems),
-        "qr": Check(not qr_problems, "ok" if not qr_problems else "wrong", qr_problems or [f"decodes to {want}"]),
+        "qr": qr_check(decoded, draft_box, site_url, page_url),
     }
