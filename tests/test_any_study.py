@@ -80,6 +80,11 @@ def _identity(folder: Path) -> set[str]:
     return {w.lower() for w in words}
 
 
+# The hidden list of made-up studies' addresses that search reads (render.MADE_UP_PARTIAL): addresses, not words a
+# reader sees; a made-up study's id may contain a medicine's name.
+MADE_UP_LIST = re.compile(r'<div id="made-up-pages" hidden data-prefixes="[^"]*" data-mark="[^"]*"></div>')
+
+
 def test_no_study_names_another_studys_medicine_hospital_or_condition(together: Path) -> None:
     folders = {DEMO: paths.STUDIES / DEMO, **{sid: LIBRARY / "studies" / sid for sid in FIXTURE_IDS}}
     for sid, folder in folders.items():
@@ -92,7 +97,7 @@ def test_no_study_names_another_studys_medicine_hospital_or_condition(together: 
                   for p in (together / "site" / audience / sid).rglob("index.html")]
         assert len(files) > 20, sid
         for path in files:
-            text = path.read_text(encoding="utf-8").lower()
+            text = MADE_UP_LIST.sub("", path.read_text(encoding="utf-8")).lower()
             if path.suffix == ".html":  # the navigation lists every study: check the page's own article only
                 text = text.split('<article', 1)[-1].split("</article>", 1)[0]
             found = sorted(w for w in foreign if w in text)
@@ -117,7 +122,7 @@ def test_page_titles_of_a_study_name_its_own_medicine(together: Path) -> None:
     for sid in FIXTURE_IDS:
         med = yaml.safe_load((LIBRARY / "studies" / sid / "study.yml").read_text(encoding="utf-8"))["medicine"]
         html = (together / "site" / "families" / sid / "index.html").read_text(encoding="utf-8")
-        assert med in html.lower() and "upadacitinib" not in html.split("<article", 1)[-1].lower()
+        assert med in html.lower() and "upadacitinib" not in MADE_UP_LIST.sub("", html.split("<article", 1)[-1]).lower()
 
 
 # --- Key figures against an independent calculation -----------------------------------------------------------
