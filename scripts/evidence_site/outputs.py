@@ -52,7 +52,7 @@ class Output:
     conflicts: tuple[str, ...]  # published figures the data do not reproduce
     twins: tuple[Twin, ...] = ()
     site_url: str = ""
-    notices: tuple[str, ...] = ()  # the disclosure audit's report, repeated by a build that reuses this output
+    notices: tuple[str, ...] = ()  # what generation said about the pages (privacy, reading level), said again on reuse
     warnings: tuple[str, ...] = ()  # and its loud warnings (protection switched off)
 
 

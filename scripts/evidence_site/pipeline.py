@@ -58,8 +58,7 @@ class Generated:
     book: NumberBook
     pages: list[Page]
     files: dict[str, bytes]  # docs/-relative path -> content
-    notices: tuple[str, ...] = ()  # what the disclosure audit reports for every build
-    warnings: tuple[str, ...] = ()  # what it reports loudly (protection switched off)
+    warnings: tuple[str, ...] = ()  # what the disclosure audit reports loudly (protection switched off)
 
     def nav(self) -> list[Any]:
         """MkDocs navigation: home, then each audience with one section per study, then reference pages."""
@@ -278,7 +277,7 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
                   and p.lang == "en"}, templates, site["reading_grade_max"], progress)
     spanish_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.lang == "es"},
                  site["reading_ease_min"], progress, reading_terms(studies, templates))
-    return Generated(studies, book, pages, files, tuple(lines), tuple(warnings))
+    return Generated(studies, book, pages, files, tuple(warnings))
 
 
 def reading_terms(studies: list[Study], templates: Path, lang: str = "es") -> list[str]:
