@@ -14,7 +14,8 @@ from conftest import load_study, shared_data
 from evidence_site import paths
 from evidence_site.disclosure import Report, audit_shown, check, layout_of, protect_study
 from evidence_site.disclosure.audit import Relation, audit
-from evidence_site.disclosure.policy import Policy
+from evidence_site.disclosure.policy import BANDS, Policy, band
+from evidence_site.disclosure.relations import exactly
 from evidence_site.errors import BuildError, DataError
 from evidence_site.load import RawStudy, read_study
 from evidence_site.numbers import Value, protect
@@ -168,7 +169,7 @@ def test_the_small_tofacitinib_subgroup_prints_no_denominator_of_those_still_on_
 
 def test_withheld_words_match_the_reason_a_figure_is_withheld(demo: Case) -> None:
     """'fewer than 5 patients' only for a group that small; a tofacitinib figure among those still on treatment
-    says it is not shown for the subgroup, and a secondary one says another figure would be revealed."""
+    says it is not shown for the subgroup; other words give the figure's own band, never why it is withheld."""
     from evidence_site import fmt
 
     raw = {v.id: v for v in demo.raw}
@@ -182,7 +183,8 @@ def test_withheld_words_match_the_reason_a_figure_is_withheld(demo: Case) -> Non
         if i.startswith("tofa_") and not i.endswith("_itt") and v.suppression != "secondary":
             assert "small subgroup: shown among all who started only" in words, (i, words)
         if v.suppression == "secondary":
-            assert "would reveal" in words, (i, words)
+            assert words == "withheld (privacy protection: see the privacy page)", (i, words)
+        assert "reveal" not in words and "not shown by diagnosis" not in words, (i, words)
 
 
 def test_serious_events_no_longer_show_which_type_they_all_were(demo: Case) -> None:
@@ -254,6 +256,61 @@ def test_therapy_counts_cannot_narrow_any_withheld_table1_cell_after_protection(
     assert not [f for f in demo.after_audit.failures if f.cell.startswith(("t1_", "prior_", "patients_with_"))]
     checked = {f.cell for f in demo.report.ranges}
     assert "t1_prior_risankizumab_CD" in checked
+
+
+def test_per_therapy_counts_gave_the_one_child_with_exactly_four_therapies_when_only_two_was_protected(
+        demo: Case) -> None:
+    """The outside attacker's sum: 47 + 27 + 22 + 7 + 3 = 106 therapies, 42 with two or more, 15 with three or
+    more and every child at least one give exactly one child with four. Protection that knew only "two or more"
+    minus "three or more" (no per-patient counts) left that child's count exact; the audit now finds it."""
+    blind = replace(demo.layout, therapies_per_patient={})
+    shown, _ = protect_study(demo.raw, demo.policy, blind)
+    found = {f.cell: (f.low, f.high) for f in audit_shown(demo.raw, shown, demo.policy, demo.layout).failures}
+    low, high = found[exactly(4, "all")]
+    assert high - low < 3 and low <= 1 <= high
+    assert demo.layout.therapies_per_patient["all"][4] == 1
+
+
+def test_patients_with_exactly_j_therapies_are_protected_for_every_j(demo: Case) -> None:
+    counts = demo.layout.therapies_per_patient
+    small_ones = {exactly(j, g) for g, row in counts.items() for j, n in enumerate(row) if 1 <= n < 5}
+    assert {exactly(4, "all"), exactly(1, "CD")} <= small_ones
+    ranges = {f.cell: f for f in demo.report.ranges}
+    assert small_ones <= set(ranges)
+    assert all(ranges[c].ok for c in small_ones), [ranges[c].describe() for c in small_ones if not ranges[c].ok]
+
+
+def test_withheld_words_give_the_figures_own_band_whatever_the_reason(demo: Case) -> None:
+    """A figure withheld for another's sake reads exactly as one withheld for being small would: its words (and
+    numbers.json's reason) come from its own count alone, so they cannot tell a reader that it is not small
+    (the outside attacker read "would reveal a number below 5" as "not small" and narrowed cells with it)."""
+    raw = {v.id: v for v in demo.raw}
+    bands = {v.suppression for v in demo.after.values() if v.suppressed and v.suppression in BANDS}
+    assert bands >= {"count", "complement", "middle"}
+    for i, v in demo.after.items():
+        if v.suppressed and v.suppression in BANDS:
+            assert band(raw[i], demo.policy, ranged=True) == v.suppression, (i, v.suppression)
+    assert not {v.suppression for v in demo.after.values()} & {"collapsed", "linked"}
+
+
+def test_the_audit_reads_the_bounds_each_band_gives() -> None:
+    from evidence_site.disclosure.relations import ALL, Context, Layout, label
+
+    def value(i: str, k: int, reason: str) -> Value:
+        return Value(i, i, "proportion", k / 21, "m", "p", numerator=k, denominator=21)
+
+    raw = [value(f"x{k}", k, "") for k in (2, 0, 10, 19)] + [Value("n_patients", "n", "count", 21, "m", "p")]
+    policy = Policy(5, 3, 10, 10, True)
+    shown = [replace(v, suppressed=True, suppression=band(v, policy), numerator=None, value=None)
+             if v.kind == "proportion" else v for v in raw]
+    ctx = Context(raw, shown, Layout((), 52, (52,)), 5, 10)
+    got: dict[str, list[tuple[str, float]]] = {}
+    for r in label(ctx):
+        got.setdefault(r.terms[0][0], []).append((r.op, r.rhs))
+    assert [s.suppression for s in shown[:4]] == ["count", "count", "middle", "complement"]
+    assert got == {"x2": [("<=", 4)], "x0": [("<=", 4)], "x10": [(">=", 5), ("<=", 16)],
+                   "x19": [(">=", 17), ("<=", 21)]}
+    assert ALL == "all"
 
 
 def test_remission_minus_steroid_free_remission_gave_small_counts(unaware: Report) -> None:

@@ -182,7 +182,8 @@ def _value(numerator: int, denominator: int, suppression: str = "") -> Value:
 
 ENGLISH = {"about": "about {n} out of every 10 children", "fewer_than_one": "fewer than {n} out of every 10 children",
            "none": "no children", "all": "all children", "nearly_all": "nearly all children",
-           "few": "a few children", "too_few": "too few children to say",
+           "few": "a few children or none", "all_or_nearly_all": "all or nearly all children",
+           "withheld": "a number of children we do not give, to protect privacy", "too_few": "too few children to say",
            "not_known": "not known (too few children to say)"}
 
 
@@ -193,7 +194,7 @@ def test_the_translated_wording_makes_the_same_decisions_as_the_english(denomina
         for other, english in ((False, families.frequency(v)), (True, families.frequency_not(v))):
             case, n = families.frequency_case(v, other)
             assert ENGLISH[case].format(n=n) == english, (numerator, denominator, other)
-    for suppression in ("count", "complement"):
+    for suppression in ("count", "complement", "middle", "secondary", "small_group"):
         v = _value(1, denominator, suppression)
         for other, english in ((False, fmt.for_families(v)), (True, families.frequency_not(v))):
             case, n = families.frequency_case(v, other)

@@ -4,8 +4,8 @@ Three rules of the family pages live here, each in one place:
 
 - **Natural frequencies.** A proportion becomes "about 8 out of every 10" through :func:`frequency`
   (``fmt.for_families``); the rounding itself is ``fmt.out_of_ten`` (half-up), and the other side is
-  10 minus that, so the two sides always add up to 10. Small cells withheld by ``numbers.protect``
-  read "a few children", never a number.
+  10 minus that, so the two sides always add up to 10. A withheld figure reads as its band, never a
+  number: "a few children or none", "all or nearly all children" (``fmt.FAMILY_BANDS``).
 - **Certainty wording** follows GRADE: high -> plain verbs, moderate -> "probably", low -> "may",
   very low -> "we are very uncertain". :data:`CERTAINTY` is the only mapping from rating to words.
 - **Glossary links.** The first use of each glossary word on a family page links to its entry on the
@@ -56,8 +56,7 @@ def frequency_not(v: Value, noun: str = "children") -> str:
     """The other side: 'about 2 out of every 10 children' when the first side is 'about 8 out of every 10'."""
     _check(v)
     if v.suppressed:
-        return {"complement": f"a few {noun}", "count": f"nearly all {noun}"}.get(v.suppression,
-                                                                             f"too few {noun} to say")
+        return fmt.suppressed_for_families(fmt.FAMILY_BANDS_OTHER.get(v.suppression or "", v.suppression), noun)
     if not v.estimable:
         return f"not known (too few {noun} to say)"
     if v.numerator is not None and v.numerator == v.denominator:
@@ -77,11 +76,12 @@ def frequency_case(v: Value, other: bool = False) -> tuple[str, int | None]:
 
     The same decisions as :func:`frequency` (``other=False``) and :func:`frequency_not` (``other=True``), for
     pages whose words live in a words file (``frequency:`` in ``templates/<lang>/words.yml``): ``about``,
-    ``fewer_than_one``, ``none``, ``all``, ``nearly_all``, ``few``, ``too_few`` or ``not_known``."""
+    ``fewer_than_one``, ``none``, ``all``, ``nearly_all``, ``few``, ``all_or_nearly_all``, ``withheld``,
+    ``too_few`` or ``not_known``."""
     _check(v)
     if v.suppressed:
-        side = {"complement": ("nearly_all", "few"), "count": ("few", "nearly_all")}.get(v.suppression)
-        return (side[1 if other else 0], None) if side else ("too_few", None)
+        reason = fmt.FAMILY_BANDS_OTHER.get(v.suppression or "", v.suppression) if other else v.suppression
+        return fmt.FAMILY_BAND_CASES.get(reason or "", "too_few"), None
     if not v.estimable:
         return "not_known", None
     numerator, everyone = v.numerator == 0, v.numerator is not None and v.numerator == v.denominator

@@ -24,30 +24,34 @@ def not_estimable(v: Value) -> str:
 
 
 def withheld(v: Value) -> str:
-    """A value withheld by small-cell protection, as clinicians see it: 'fewer than 5 of 48', 'more than 43 of 48'.
+    """A value withheld by disclosure control, as clinicians see it: 'fewer than 5 of 48', 'between 5 and 43 of
+    48', 'more than 43 of 48', or words without a range.
 
-    The wording never narrows the count below what ``min_cell`` allows.
-    """
+    The words give the band the figure's own count lies in (``disclosure.policy.band``), never why it is
+    withheld: a figure withheld for being small and one withheld so that another cannot be worked out read
+    alike, and the disclosure audit reads the same bounds from them. They never narrow a count below what
+    ``min_cell`` allows."""
     below = v.suppressed_below or 0
     if v.suppression == "group":  # the group itself is smaller than min_cell
         return f"fewer than {below} patients in this group"
     if v.suppression == "subgroup_itt_only":  # not small itself: its denominators would tell when patients stopped
         return "suppressed (small subgroup: shown among all who started only)"
-    if v.suppression in ("linked", "secondary"):
-        return f"suppressed (would reveal a number below {below})"
-    if v.suppression == "collapsed":
-        return "not shown by diagnosis (would reveal a small number; see all patients)"
     if v.suppression in ("all_or_none", "small_group"):  # the same words, so they cannot be told apart
         return "suppressed (small group)"
     if v.suppression == "order_statistic":
         return "suppressed (too few patients: these would be individual patients' values)"
-    if v.kind == "rate":
-        return f"suppressed (fewer than {below} events)"
+    events = " events" if v.kind == "rate" else ""
+    if v.suppression == "count":
+        return f"fewer than {below} of {v.denominator}" if v.denominator is not None and not events \
+            else f"fewer than {below}{events}"
+    if v.suppression == "at_least":
+        return f"{below} or more{events}"
     if v.suppression == "complement" and v.denominator is not None:
         return f"more than {v.denominator - below} of {v.denominator}"
-    if v.kind == "proportion" and v.denominator is not None:
-        return f"fewer than {below} of {v.denominator}"
-    return f"fewer than {below}"
+    if v.suppression == "middle" and v.denominator is not None:
+        low, high = below, v.denominator - below
+        return f"{low} of {v.denominator}" if low == high else f"between {low} and {high} of {v.denominator}"
+    return "withheld (privacy protection: see the privacy page)"
 
 
 def round_half_up(x: float, digits: int = 0) -> float:
@@ -135,11 +139,7 @@ def out_of_ten(v: Value) -> int | None:
 def for_families(v: Value, noun: str = "children") -> str:
     """A proportion in family words: 'about 8 out of every 10 children', or for a small cell 'a few children'."""
     if v.suppressed:
-        if v.suppression == "complement":
-            return f"nearly all {noun}"
-        if v.suppression == "count":
-            return f"a few {noun}"
-        return f"too few {noun} to say"
+        return suppressed_for_families(v.suppression, noun)
     if not v.estimable:
         return f"not known (too few {noun} to say)"
     tenths = out_of_ten(v)
@@ -152,6 +152,19 @@ def for_families(v: Value, noun: str = "children") -> str:
     if tenths >= 10:
         return f"nearly all {noun}"
     return f"about {tenths} out of every 10 {noun}"
+
+
+# A withheld proportion in family words, by its band (``disclosure.policy.band``): true of every count in the
+# band, none included, so the words never tell why a figure is withheld.
+FAMILY_BANDS = {"count": "a few {noun} or none", "complement": "all or nearly all {noun}",
+                "middle": "a number of {noun} we do not give, to protect privacy",
+                "secondary": "a number of {noun} we do not give, to protect privacy"}
+FAMILY_BAND_CASES = {"count": "few", "complement": "all_or_nearly_all", "middle": "withheld", "secondary": "withheld"}
+FAMILY_BANDS_OTHER = {"count": "complement", "complement": "count"}  # the other side of a band
+
+
+def suppressed_for_families(reason: str | None, noun: str = "children") -> str:
+    return FAMILY_BANDS.get(reason or "", "too few {noun} to say").format(noun=noun)
 
 
 def value_as_published(v: Value, precision: str) -> str:

@@ -71,7 +71,9 @@ class Value:
         return {k: v for k, v in record.items() if v is not None and v != ""}
 
 
-PUBLIC_REASONS = {"all_or_none": "small_group"}  # internal reason -> the reason numbers.json gives
+# internal reason -> the reason numbers.json gives: the same as the page's words (``fmt.withheld``), which name a
+# figure's band and never why it is withheld
+PUBLIC_REASONS = {"all_or_none": "small_group", "linked": "secondary"}
 
 
 def proportion(

@@ -32,15 +32,14 @@ from .. import ids
 from ..errors import BuildError
 from ..numbers import Value
 from .audit import CellRange, Problem
-from .policy import UNPRINTED, Policy, persistence_count, primary_reason, small, withhold
+from .policy import BANDS, NO_RANGE, UNPRINTED, Policy, band, persistence_count, primary_reason, small, withhold
 from .relations import ALL, KINDS, STATEFUL, Context, Layout, bounds, derive, differences, parse, shares
 
 if TYPE_CHECKING:
     from ..validate import Study
 
-SECONDARY = "secondary"  # withheld (or its bound dropped) so that another withheld figure cannot be worked out
-COLLAPSED = "collapsed"  # a diagnosis breakdown not shown for this group; the overall figure is shown
-COARSENED = ("count", "complement")  # withheld figures whose words still give a range ("fewer than 5 of 21")
+SECONDARY = NO_RANGE  # withheld with no range words (its band dropped so that another figure keeps its range)
+COARSENED = BANDS  # withheld figures whose words still give a range ("fewer than 5 of 21")
 SUMMARIES = {f(k) for k in ids.AE_SUMMARIES for f in (ids.ae_patients, ids.ae_events, ids.ae_rate)}
 PER_INTERVAL_REASON = re.compile(r"flow_stop_w\d+_\w+")
 BREAKDOWNS = (ids.stop_reason(""),)  # id prefixes of breakdowns that may be left out whole (``collapsible``)
@@ -84,7 +83,21 @@ def layout_of(study: Study) -> Layout:
     return Layout(tuple(diagnoses_present(study)), spec.timepoints_weeks[-1], tuple(spec.timepoints_weeks),
                   {r.key: r.alias for r in rows if r.alias},
                   {k: ids.prior(g.prior_therapy) for k, g in spec.subgroups.items()},
-                  tuple(spec.prior_therapies), spec.implications(), study.id)
+                  tuple(spec.prior_therapies), spec.implications(), study.id, therapies_per_patient(study))
+
+
+def therapies_per_patient(study: Study) -> dict[str, tuple[int, ...]]:
+    """Per group (all, and each diagnosis): the patients with exactly 0, 1, 2, ... of the study's earlier
+    therapies. No page prints these; the audit protects them where they are small (``relations.differences``)."""
+    from ..summarise.common import diagnoses_present
+
+    therapies = set(study.spec.prior_therapies)
+    if not therapies:
+        return {}
+    p = study.patients
+    n_prior = p["prior_therapies"].map(lambda codes: len(therapies.intersection(codes)))
+    groups = {ALL: n_prior, **{g: n_prior[p["diagnosis"] == g] for g in diagnoses_present(study)}}
+    return {g: tuple(int((s == j).sum()) for j in range(len(therapies) + 1)) for g, s in groups.items()}
 
 
 def public(v: Value) -> bool:
@@ -121,13 +134,14 @@ class Protection:
         self.policy, self.layout = policy, layout
         self.raw = {v.id: v for v in values}
         self.state = dict(given or {})
-        ranged = ranged_breakdown(values, policy)
+        self.ranged = ranged = ranged_breakdown(values, policy)
         for v in values if given is None else ():
             reason = primary_reason(v, policy)
             if reason in COARSENED and v.denominator is not None and v.denominator < policy.small_group_below \
                     and v.id not in ranged:
                 reason = "small_group"  # worded like none-or-all in a small group: no range to narrow
             self.state[v.id] = withhold(v, reason, policy) if reason else v
+        self.cumulative = {ids.table1(ids.prior_at_least(k), g) for k in ids.PRIOR_AT_LEAST for g in layout.groups}
         self.siblings: dict[str, list[str]] = {}
         for i in self.raw:
             self.siblings.setdefault(stem(i), []).append(i)
@@ -234,10 +248,12 @@ class Protection:
             if j in self.raw and primary_reason(self.raw[j], self.policy) == reason:
                 self.state[j] = replace(self.raw[j], public_through=through)
 
-    def withhold_stem(self, i: str, reason: str) -> None:
+    def withhold_stem(self, i: str) -> None:
+        """Withhold a figure (with its other denominators) so that another cannot be worked out. Its words give
+        its own band, as a figure withheld for being small would: the two cannot be told apart."""
         for j in self.siblings.get(stem(i), [i]):
             if j in self.raw and not self.state[j].suppressed and not self.raw[j].agrees_with_published:
-                self.state[j] = withhold(self.raw[j], reason, self.policy)
+                self.state[j] = withhold(self.raw[j], band(self.raw[j], self.policy, j in self.ranged), self.policy)
 
     def options(self, found: CellRange, problem: Problem) -> list[tuple[int, str, str]]:
         """Changes that could widen ``found`` (cost, action, id): the figures that reveal it first, then any
@@ -261,6 +277,8 @@ class Protection:
 
     def cost(self, i: str) -> int:
         p = parse(i, self.layout)
+        if i in self.cumulative:  # "two or more earlier therapies": a summary of the rows above it, lost first
+            return 1
         if p.group in self.layout.diagnoses:
             return 2
         if persistence_count(self.raw[i]):
@@ -275,7 +293,7 @@ class Protection:
                 if j in self.state and self.state[j].suppressed and self.state[j].suppression in COARSENED:
                     self.state[j] = replace(self.state[j], suppression=SECONDARY)
         else:
-            self.withhold_stem(i, COLLAPSED if parse(i, self.layout).group in self.layout.diagnoses else SECONDARY)
+            self.withhold_stem(i)
 
 
 def protect_study(values: list[Value], policy: Policy, layout: Layout) -> tuple[list[Value], Report]:

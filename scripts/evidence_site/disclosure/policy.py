@@ -43,6 +43,44 @@ class Policy:
                    tuple(spec.subgroups))
 
 
+# The words of a withheld count say which band its own value lies in, and nothing about why it is withheld
+# (small itself, or withheld so that another figure cannot be worked out): a reader who could tell the two
+# apart would learn that a cell withheld for another's sake is not small. Every band is one of these, chosen
+# by ``band`` from the value alone, and the audit reads each band's bounds (``relations.label``).
+LOW = "count"  # 0 to min_cell - 1: "fewer than 5 of 21"
+HIGH = "complement"  # the denominator less min_cell - 1, or more: "more than 16 of 21"
+MIDDLE = "middle"  # between the two: "between 5 and 16 of 21"
+AT_LEAST = "at_least"  # a count with no denominator, min_cell or more: "5 or more"
+BANDS = (LOW, HIGH, MIDDLE, AT_LEAST)
+NO_RANGE = "secondary"  # withheld with no range words: its band was dropped so that another figure keeps its range
+SMALL_GROUP = "small_group"  # a group smaller than small_group_below: every withheld figure in it reads alike
+
+
+def band(v: Value, policy: Policy, ranged: bool = False) -> str:
+    """The range words a withheld figure takes, from its own count and denominator only (see ``BANDS``).
+
+    In a small group every figure reads alike (``SMALL_GROUP``), unless ``ranged`` (a breakdown allowed to keep
+    its range words, ``ranged_breakdown``). Figures that are not counts (means, medians) have no band."""
+    m = policy.min_cell
+    if v.kind == "proportion":
+        n, total = v.numerator, v.denominator
+    elif v.kind == "rate":
+        n, total = v.numerator, None
+    elif v.kind == "count":
+        n, total = v.value, None
+    else:
+        return NO_RANGE
+    if n is None:
+        return NO_RANGE
+    if total is not None and total < policy.small_group_below and not ranged:
+        return SMALL_GROUP
+    if n < m:
+        return LOW
+    if total is None:
+        return AT_LEAST
+    return HIGH if total - n < m else MIDDLE
+
+
 def withhold(v: Value, reason: str, policy: Policy) -> Value:
     """The value with its numbers blanked and the reason recorded (``fmt.withheld`` words it)."""
     return replace(v, value=None, numerator=None, ci_low=None, ci_high=None, sd=None, q1=None, q3=None,

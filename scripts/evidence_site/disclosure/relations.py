@@ -33,13 +33,13 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import combinations, pairwise
+from itertools import combinations
 
 from .. import ids
 from ..errors import DataError, Problem
 from ..numbers import Value
 from .audit import Relation
-from .policy import UNPRINTED
+from .policy import AT_LEAST, BANDS, HIGH, LOW, MIDDLE, UNPRINTED
 
 ALL = "all"
 GALE_RYSER_ALL_SUBSETS = 6  # up to this many earlier therapies, every subset's condition is a relation
@@ -67,6 +67,8 @@ class Layout:
     therapies: tuple[str, ...] = ()  # the study's earlier advanced therapies (Table 1 rows, in order)
     implies: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outcome -> outcomes it lies within
     study: str = ""  # for error messages
+    # group (all or a diagnosis) -> patients with exactly 0, 1, 2, ... of the earlier therapies (true numbers)
+    therapies_per_patient: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -153,19 +155,21 @@ def shown(ctx: Context) -> list[Relation]:
 
 
 def label(ctx: Context) -> list[Relation]:
-    """The bounds that the words for a withheld figure give (see ``fmt.withheld``)."""
+    """The bounds that the words for a withheld figure give (its band: ``policy.band``, ``fmt.withheld``)."""
     out = []
     m = ctx.min_cell
     for i in ctx.cells:
         v = ctx.shown.get(i)
-        if v is None or not v.suppressed or v.suppression not in ("count", "complement"):
+        if v is None or not v.suppressed or v.suppression not in BANDS:
             continue
-        if v.suppression == "count":
-            out.append(rel("label", {i: 1}, "<=", m - 1, i))
-            out.append(rel("label", {i: 1}, ">=", 1, i))
-        elif v.denominator is not None:
-            out.append(rel("label", {i: 1}, ">=", v.denominator - m + 1, i))
-            out.append(rel("label", {i: 1}, "<=", v.denominator - 1, i))
+        total = v.denominator
+        low, high = {LOW: (0, m - 1), AT_LEAST: (m, None),
+                     HIGH: (None if total is None else total - m + 1, total),
+                     MIDDLE: (m, None if total is None else total - m)}[v.suppression]
+        if low:
+            out.append(rel("label", {i: 1}, ">=", low, i))
+        if high is not None:
+            out.append(rel("label", {i: 1}, "<=", high, i))
     return out
 
 
@@ -446,8 +450,9 @@ def shares(ctx: Context) -> list[Relation]:
 def differences(ctx: Context) -> tuple[list[Relation], dict[str, int]]:
     """Counts a reader gets by subtracting nested figures, as cells of their own with their true values, so that
     a small one is protected like any withheld count: those who achieved an outcome but not one within it
-    (remission minus steroid-free remission, per group and week), and the patients with exactly k earlier
-    therapies ("k or more" minus "k+1 or more")."""
+    (remission minus steroid-free remission, per group and week), and the patients with exactly j earlier
+    therapies, for every j ("two or more" minus "three or more" gives j = 2; the per-therapy counts, which add
+    up to the sum of j times the patients with exactly j, can give the others)."""
     out, values = [], {}
     for i in ctx.cells:
         p = parse(i, ctx.layout)
@@ -460,12 +465,9 @@ def differences(ctx: Context) -> tuple[list[Relation], dict[str, int]]:
                     name = f"{within}_but_not_{inner}"
                     out.append(rel("differences", {name: 1, within: -1, i: 1}, "==", 0, within, i))
                     values[name] = ctx.cells[within] - ctx.cells[i]
-    ks = ids.PRIOR_AT_LEAST
-    for g in ctx.layout.groups:
-        for k, k1 in pairwise(ks):
-            a, b = ids.table1(ids.prior_at_least(k), g), ids.table1(ids.prior_at_least(k1), g)
-            if k1 == k + 1 and ctx.has(a, b) and ctx.layout.therapies:
-                values[exactly(k, g)] = ctx.cells[a] - ctx.cells[b]  # its relations are in therapy_counts
+    for g, counts in ctx.layout.therapies_per_patient.items():  # their relations are in therapy_counts
+        for j, n in enumerate(counts):
+            values[exactly(j, g)] = n
     return out, values
 
 
