@@ -183,7 +183,7 @@ def test_withheld_words_match_the_reason_a_figure_is_withheld(demo: Case) -> Non
         if i.startswith("tofa_") and not i.endswith("_itt") and v.suppression != "secondary":
             assert "small subgroup: shown among all who started only" in words, (i, words)
         if v.suppression == "secondary":
-            assert words == "withheld (privacy protection: see the privacy page)", (i, words)
+            assert words == "withheld (privacy)", (i, words)
         assert "reveal" not in words and "not shown by diagnosis" not in words, (i, words)
 
 
@@ -311,6 +311,34 @@ def test_the_audit_reads_the_bounds_each_band_gives() -> None:
     assert got == {"x2": [("<=", 4)], "x0": [("<=", 4)], "x10": [(">=", 5), ("<=", 16)],
                    "x19": [(">=", 17), ("<=", 21)]}
     assert ALL == "all"
+
+
+def test_last_visit_medians_are_withheld_where_an_outcome_of_that_visit_is(demo: Case) -> None:
+    """Quartiles of 17 calprotectin values at week 52 (the 5th, 9th and 13th values) bounded how many Crohn's
+    children were below 250, and so narrowed withheld counts (an outside tester). Baseline medians stay."""
+    after = demo.after
+    for g in ("CD", "UC"):
+        assert after[f"eff_calprotectin_w52_{g}_itt"].suppressed
+        for marker in ("calprotectin", "crp"):
+            assert after[f"chg_{marker}_{g}_end"].suppressed and after[f"chg_{marker}_{g}_diff"].suppressed
+            assert not after[f"chg_{marker}_{g}_base"].suppressed
+    assert set(demo.report.order_statistics) >= {"chg_calprotectin_CD_end", "chg_crp_UC_end"}
+    assert "height_z" not in demo.layout.outcome_markers  # growth decides no outcome
+
+
+def test_an_event_rate_reads_like_its_events(demo: Case) -> None:
+    """The rate per 100 patient-years gives its events back: both carry the same words (an outside tester read
+    "fewer than 5 events" beside events whose range words were dropped)."""
+    for kind in ("serious", "led_to_stop"):
+        events, rate = demo.after[f"ae_events_{kind}"], demo.after[f"ae_rate_{kind}"]
+        assert events.suppressed == rate.suppressed and events.suppression == rate.suppression, kind
+
+
+def test_the_privacy_page_gives_no_real_figure_as_an_example() -> None:
+    """Its example of working out children with exactly four therapies once used the demo study's own withheld
+    'two or more' count."""
+    text = (paths.ROOT / "docs" / "privacy.md").read_text(encoding="utf-8")
+    assert "made-up numbers" in text and "106 therapies" not in text and "42 having" not in text
 
 
 def test_remission_minus_steroid_free_remission_gave_small_counts(unaware: Report) -> None:

@@ -51,7 +51,7 @@ def withheld(v: Value) -> str:
     if v.suppression == "middle" and v.denominator is not None:
         low, high = below, v.denominator - below
         return f"{low} of {v.denominator}" if low == high else f"between {low} and {high} of {v.denominator}"
-    return "withheld (privacy protection: see the privacy page)"
+    return "withheld (privacy)"
 
 
 def round_half_up(x: float, digits: int = 0) -> float:

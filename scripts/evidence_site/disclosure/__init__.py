@@ -58,6 +58,7 @@ class Report:
     failures: list[CellRange] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # per-interval breakdowns not published at all
     forced: list[str] = field(default_factory=list)  # none-or-all figures the structure forces (``forced``)
+    order_statistics: list[str] = field(default_factory=list)  # medians withheld beside withheld outcomes
 
     def summary(self, study: str = "") -> str:
         if not self.enabled:
@@ -71,7 +72,8 @@ class Report:
                 f"narrower than {self.policy.protection_interval if self.policy else '?'}, "
                 f"{len(self.shown_as_public)} shown because published figures give them exactly, "
                 f"{len(self.narrowed_by_published)} narrowed by published figures alone, {len(self.forced)} "
-                "none-or-all forced by the table's structure")
+                f"none-or-all forced by the table's structure, {len(self.order_statistics)} medians withheld "
+                "beside withheld outcomes")
 
 
 def layout_of(study: Study) -> Layout:
@@ -83,8 +85,17 @@ def layout_of(study: Study) -> Layout:
     return Layout(tuple(diagnoses_present(study)), spec.timepoints_weeks[-1], tuple(spec.timepoints_weeks),
                   {r.key: r.alias for r in rows if r.alias},
                   {k: ids.prior(g.prior_therapy) for k, g in spec.subgroups.items()},
-                  tuple(spec.prior_therapies), spec.implications(), study.id, therapies_per_patient(study))
+                  tuple(spec.prior_therapies), spec.implications(), study.id, therapies_per_patient(study),
+                  outcome_markers(study))
 
+
+def outcome_markers(study: Study) -> tuple[str, ...]:
+    """The measures described by median and quartiles whose values decide an outcome (a lab with a limit, an
+    activity index with a threshold), as the marker names of ``ids.change``; growth is not among them."""
+    from ..summarise.effectiveness import LAB_NAMES, markers
+
+    return tuple(m for m, (column, *_) in markers(study).items()
+                 if column in LAB_NAMES or column.startswith("activity_score:"))
 
 def therapies_per_patient(study: Study) -> dict[str, tuple[int, ...]]:
     """Per group (all, and each diagnosis): the patients with exactly 0, 1, 2, ... of the study's earlier
@@ -122,8 +133,9 @@ def collapsible(failures: list[CellRange]) -> set[str]:
 
 
 def stem(i: str) -> str:
-    """Values that print one count over different denominators share a stem (``..._itt``/``_on``/``_obs``)."""
-    return re.sub(r"_(itt|on|obs)$", "", i)
+    """Values that print one count share a stem: over different denominators (``..._itt``/``_on``/``_obs``), and
+    the events of one type with their rate per 100 patient-years (``ae_events_x``, ``ae_rate_x``)."""
+    return re.sub(r"_(itt|on|obs)$", "", re.sub(r"^ae_rate_", "ae_events_", i))
 
 
 class Protection:
@@ -287,6 +299,23 @@ class Protection:
             return 5
         return 5 if p.group == ALL else 3
 
+    def withhold_order_statistics(self) -> list[str]:
+        """Medians and quartiles at the last week of a measure that decides an outcome, in a group where an
+        outcome at that week is withheld. Quartiles of 17 values are the 5th, 9th and 13th values: on either
+        side of a limit they bound how many children were below it, which narrowed withheld counts (CRP and
+        calprotectin at week 52, an outside tester). The audit does not model order statistics, so they go."""
+        end, out = self.layout.end, []
+        for g in self.layout.groups:
+            if not any(v.suppressed and i.startswith("eff_") and v.timepoint_weeks == end
+                       and parse(i, self.layout).group == g for i, v in self.state.items()):
+                continue
+            for marker in self.layout.outcome_markers:
+                for i in (ids.change(marker, g, "end"), ids.change(marker, g, "diff")):
+                    if i in self.state and not self.state[i].suppressed and not self.raw[i].agrees_with_published:
+                        self.state[i] = withhold(self.raw[i], SECONDARY, self.policy)
+                        out.append(i)
+        return out
+
     def apply(self, action: str, i: str) -> None:
         if action == "unbound":
             for j in self.siblings.get(stem(i), [i]):
@@ -361,6 +390,7 @@ def _protect(values: list[Value], policy: Policy, layout: Layout,
             report.narrowed_by_published.append(found)
         else:
             report.failures.append(found)
+    report.order_statistics = pr.withhold_order_statistics()
     report.reasons = Counter(v.suppression for v in pr.state.values() if v.suppressed)
     return [pr.state[v.id] for v in values if v.id in pr.state], report
 

@@ -69,6 +69,8 @@ class Layout:
     study: str = ""  # for error messages
     # group (all or a diagnosis) -> patients with exactly 0, 1, 2, ... of the earlier therapies (true numbers)
     therapies_per_patient: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # measures whose values decide an outcome (labs, activity indices): their medians at the last week
+    outcome_markers: tuple[str, ...] = ()
 
     @property
     def groups(self) -> tuple[str, ...]:
