@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from . import fmt, ids
 from .charts import Figure, flow_chart, icon_figure, proportions_figure, survival_figure, timecourse_figure, to_svg
+from .disclosure.policy import Policy
 from .handout import handout_qr
 from .numbers import NumberBook, Value
 from .present import StudyView
@@ -33,8 +34,10 @@ def clinician_figures(study: Study, sv: StudyView, book: NumberBook) -> list[Fig
         figures.append(timecourse_figure(outcome["figure"], items, outcome["label"])
                        if any(v.estimable for v, _, _ in items) else None)
     pairs = [(get(r["km"]), get(r["at_risk"])) for r in sv.tables["km"]]
-    figures.append(survival_figure("persistence", km_curve(study), pairs,
-                                   "Treatment persistence (Kaplan–Meier, pointwise 95% interval)"))
+    at_visits = Policy.of(study.spec).enabled  # exact stopping weeks are individual children's values
+    figures.append(survival_figure("persistence", km_curve(study, at_visits), pairs,
+                                   "Treatment persistence (Kaplan–Meier, pointwise 95% interval)" if not at_visits
+                                   else "Treatment persistence (Kaplan–Meier, 95% CI; steps at visits)"))
     figures.append(flow_figure(study, sv, book))
     ae = [replace(get(r["patients"]), label=r["label"]) for r in sv.tables["adverse_events"]["rows"]]
     chart = _proportions("adverse_events", ae, "Patients with at least one adverse event, by type")

@@ -51,7 +51,9 @@ def withheld(v: Value) -> str:
     if v.suppression == "middle" and v.denominator is not None:
         low, high = below, v.denominator - below
         return f"{low} of {v.denominator}" if low == high else f"between {low} and {high} of {v.denominator}"
-    return "withheld (privacy)"
+    # the denominator, where it is kept, is printed as for any other figure (numbers.json gives it too)
+    return "withheld (privacy)" if v.denominator is None or v.kind != "proportion" else \
+        f"withheld of {v.denominator} (privacy)"
 
 
 def round_half_up(x: float, digits: int = 0) -> float:

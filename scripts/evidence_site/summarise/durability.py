@@ -37,11 +37,15 @@ def kaplan_meier(times: pd.DataFrame) -> stats.SurvivalCurve:
     return stats.kaplan_meier(times["time"].tolist(), times["stopped"].tolist())
 
 
-def km_curve(study: Study) -> pd.DataFrame:
-    """Step points of the curve with its 95% band: one row per distinct stopping time, starting at week 0."""
+def km_curve(study: Study, at_visits: bool = False) -> pd.DataFrame:
+    """Step points of the curve with its 95% band, starting at week 0: one row per distinct stopping time, or
+    with ``at_visits`` one row per assessment week (each drop drawn at the visit by which it happened). The
+    stopping weeks themselves are individual children's values: a curve that steps at each of them gives
+    them all back (an outside tester read every one from the chart), so protected studies step at visits."""
     times = persistence_times(study)
     end = float(study.spec.follow_up_weeks)
-    grid = np.array(sorted({0.0, end, *times.loc[times["stopped"], "time"]}))
+    steps = study.spec.timepoints_weeks if at_visits else times.loc[times["stopped"], "time"]
+    grid = np.array(sorted({0.0, end, *map(float, steps)}))
     return km_at(times, grid)
 
 
