@@ -315,13 +315,15 @@ def test_the_audit_reads_the_bounds_each_band_gives() -> None:
 
 def test_last_visit_medians_are_withheld_where_an_outcome_of_that_visit_is(demo: Case) -> None:
     """Quartiles of 17 calprotectin values at week 52 (the 5th, 9th and 13th values) bounded how many Crohn's
-    children were below 250, and so narrowed withheld counts (an outside tester). Baseline medians stay."""
+    children were below 250, and so narrowed withheld counts (an outside tester). The baseline medians of
+    those still on treatment at week 52 go too: against Table 1's (all who started, which stay) they bounded the
+    starting values of the children who stopped."""
     after = demo.after
     for g in ("CD", "UC"):
         assert after[f"eff_calprotectin_w52_{g}_itt"].suppressed
         for marker in ("calprotectin", "crp"):
             assert after[f"chg_{marker}_{g}_end"].suppressed and after[f"chg_{marker}_{g}_diff"].suppressed
-            assert not after[f"chg_{marker}_{g}_base"].suppressed
+            assert after[f"chg_{marker}_{g}_base"].suppressed
     assert set(demo.report.order_statistics) >= {"chg_calprotectin_CD_end", "chg_crp_UC_end"}
     assert "height_z" not in demo.layout.outcome_markers  # growth decides no outcome
 
@@ -347,6 +349,20 @@ def test_the_persistence_curve_of_a_protected_study_steps_only_at_the_visits(dem
     for row in visits.itertuples():
         if int(row.week) in km:
             assert abs(row.surv - km[int(row.week)]) < 1e-12
+
+
+def test_an_outcome_among_children_with_a_raised_baseline_is_shown_among_all_who_started_only(demo: Case) -> None:
+    """Its denominators among those still on treatment at each visit (CRP raised at the start: 16, 15, 14, 13 in
+    Crohn's disease), against Table 1's 16 of 21, gave the starting CRP of each child who stopped (an outside
+    tester). The figure the study team published among those on treatment stays."""
+    after = demo.after
+    for w in (8, 12, 26, 52):
+        for g in ("CD", "UC"):
+            for d in ("on", "obs"):
+                v = after[f"eff_crp_normal_w{w}_{g}_{d}"]
+                assert v.suppressed and v.denominator is None and v.suppression == "restricted_itt_only"
+            assert after[f"eff_crp_normal_w{w}_{g}_itt"].denominator is not None
+    assert not after["eff_crp_normal_w52_all_on"].suppressed  # published (73% of those on treatment)
 
 
 def test_the_privacy_page_gives_no_real_figure_as_an_example() -> None:

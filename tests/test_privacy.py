@@ -30,8 +30,8 @@ pytestmark = pytest.mark.slow
 STUDY = "upadacitinib-bch-2026"
 DATA = paths.STUDIES / STUDY
 # Why a value may be withheld (numbers.protect and disclosure): those withheld to protect another figure last.
-REASONS = {"count", "complement", "middle", "at_least", "group", "subgroup_itt_only", "small_group", "all_or_none",
-           "order_statistic", "linked", "secondary"}
+REASONS = {"count", "complement", "middle", "at_least", "group", "subgroup_itt_only", "restricted_itt_only",
+           "small_group", "all_or_none", "order_statistic", "linked", "secondary"}
 SECONDARY = {"linked", "secondary"}  # withheld with no range words
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -256,7 +256,8 @@ def test_no_shown_count_gives_back_a_withheld_one(manifest: dict) -> None:
     """The same outcome over two denominators: if one is withheld, the other may not show the same count."""
     raw = raw_values()
     withheld = {(raw[r["id"]].label, raw[r["id"]].timepoint_weeks, raw[r["id"]].numerator)
-                for r in manifest["values"] if r.get("suppressed") and r["kind"] == "proportion"}
+                for r in manifest["values"] if r.get("suppressed") and r["kind"] == "proportion"
+                and r["suppression"] != "restricted_itt_only"}  # withheld for its denominator, not its count
     shown = [r for r in manifest["values"] if not r.get("suppressed") and r["kind"] == "proportion"
              and not r.get("agrees_with_published")]
     leaks = [r["id"] for r in shown if (r["label"], r.get("timepoint_weeks"), r.get("numerator")) in withheld]

@@ -36,6 +36,8 @@ def withheld(v: Value) -> str:
         return f"fewer than {below} patients in this group"
     if v.suppression == "subgroup_itt_only":  # not small itself: its denominators would tell when patients stopped
         return "suppressed (small subgroup: shown among all who started only)"
+    if v.suppression == "restricted_itt_only":  # its denominators would tell which children who stopped had the trait
+        return "shown among all who started only (privacy)"
     if v.suppression in ("all_or_none", "small_group"):  # the same words, so they cannot be told apart
         return "suppressed (small group)"
     if v.suppression == "order_statistic":

@@ -185,8 +185,9 @@ class Protection:
         ctx = self.context()
         plain = bounds(ctx)
         out = {}
+        sensitive = replace(self.policy, restricted=())  # a count is sensitive whatever else withholds it
         for i in ctx.cells:
-            reason = primary_reason(self.raw[i], self.policy)
+            reason = primary_reason(self.raw[i], sensitive)
             low, high = plain[i]
             room = int(high - low) if high is not None else self.policy.protection_interval
             if reason in COARSENED:
@@ -300,11 +301,19 @@ class Protection:
         return 5 if p.group == ALL else 3
 
     def withhold_order_statistics(self) -> list[str]:
-        """Medians and quartiles at the last week of a measure that decides an outcome, in a group where an
-        outcome at that week is withheld. Quartiles of 17 values are the 5th, 9th and 13th values: on either
-        side of a limit they bound how many children were below it, which narrowed withheld counts (CRP and
-        calprotectin at week 52, an outside tester). The audit does not model order statistics, so they go."""
+        """Medians and quartiles at the start of those still on treatment at the end, and at the last week of a
+        measure that decides an outcome in a group where an outcome at that week is withheld. Quartiles of 17
+        values are the 5th, 9th and 13th values: on either side of a limit they bound how many children were
+        below it, which narrowed withheld counts (CRP and calprotectin at week 52, an outside tester). The audit
+        does not model order statistics, so they go."""
         end, out = self.layout.end, []
+        # At the start, among those still on treatment at the end: against Table 1's quartiles of all who
+        # started, they bound the baseline values of the few who stopped (an outside tester); Table 1 has them.
+        for i in self.state:
+            if i.startswith("chg_") and i.endswith("_base") and not self.state[i].suppressed \
+                    and not self.raw[i].agrees_with_published:
+                self.state[i] = withhold(self.raw[i], SECONDARY, self.policy)
+                out.append(i)
         for g in self.layout.groups:
             if not any(v.suppressed and i.startswith("eff_") and v.timepoint_weeks == end
                        and parse(i, self.layout).group == g for i, v in self.state.items()):

@@ -19,6 +19,10 @@ from ..spec import PROTECTION_OFF, StudySpec
 # A figure of a small subgroup among those still on treatment or assessed: withheld, denominator included,
 # whatever its size (the denominators would tell when its patients stopped); worded as such, not as a small group.
 SUBGROUP_ITT_ONLY = "subgroup_itt_only"
+# An outcome counted among patients with a trait at baseline (CRP raised): among those still on treatment, its
+# denominators at successive visits, against Table 1's count of the trait, tell which children stopped had it
+# (an outside tester read the baseline CRP of each child who stopped). Shown among all who started only.
+RESTRICTED_ITT_ONLY = "restricted_itt_only"
 UNPRINTED = "unprinted"  # the audit's reference only: a figure the site would not print at all (no row either)
 # The numbers on treatment by diagnosis are among them: each is printed anyway, as the denominator "of those still
 # on treatment" of that diagnosis's results.
@@ -33,6 +37,7 @@ class Policy:
     order_statistics_min_n: int
     enabled: bool
     subgroups: tuple[str, ...] = ()
+    restricted: tuple[str, ...] = ()  # outcomes counted among patients with a baseline trait (``among``)
 
     @classmethod
     def of(cls, spec: StudySpec) -> Policy:
@@ -40,7 +45,7 @@ class Policy:
         enabled = d.protection != PROTECTION_OFF and spec.min_cell > 1
         width = max(spec.min_cell - 2, 0) if d.protection_interval is None else d.protection_interval
         return cls(spec.min_cell, width, d.small_group_below, d.order_statistics_min_n, enabled,
-                   tuple(spec.subgroups))
+                   tuple(spec.subgroups), tuple(k for k, o in spec.outcomes.items() if o.among != "all"))
 
 
 # The words of a withheld count say which band its own value lies in, and nothing about why it is withheld
@@ -84,7 +89,8 @@ def band(v: Value, policy: Policy, ranged: bool = False) -> str:
 def withhold(v: Value, reason: str, policy: Policy) -> Value:
     """The value with its numbers blanked and the reason recorded (``fmt.withheld`` words it)."""
     return replace(v, value=None, numerator=None, ci_low=None, ci_high=None, sd=None, q1=None, q3=None,
-                   denominator=None if reason in ("group", SUBGROUP_ITT_ONLY, UNPRINTED) else v.denominator,
+                   denominator=None if reason in ("group", SUBGROUP_ITT_ONLY, RESTRICTED_ITT_ONLY, UNPRINTED)
+                   else v.denominator,
                    suppressed=True, suppression=reason, suppressed_below=policy.min_cell)
 
 
@@ -109,6 +115,8 @@ def primary_reason(v: Value, policy: Policy) -> str:
     if in_subgroup and not v.id.endswith("_itt") and v.denominator is not None \
             and v.denominator < policy.small_group_below:
         return SUBGROUP_ITT_ONLY  # a small subgroup: only figures among all who started (no 'of 6' on treatment)
+    if any(v.id.startswith(f"eff_{k}_w") for k in policy.restricted) and v.id.endswith(("_on", "_obs")):
+        return RESTRICTED_ITT_ONLY
     if (v.kind == "count" and small(v.value, m)) or small(v.numerator, m):
         return "count"
     if v.kind == "rate" and small(v.numerator, m):
