@@ -1,4 +1,5 @@
-"""The families index stays short and readable however many made-up studies a library holds."""
+"""The home page and the audience index pages stay short and readable however many made-up studies a library
+holds; the lists of all studies list every one."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ REAL = "cohen-2025-apt-cd"  # a published aggregate study
 MADE_UP = [f"example-{k}" for k in range(1, 5)]  # more than the index lists
 
 
-def test_the_families_index_lists_real_studies_first_and_a_few_made_up_ones_each_marked_once(
+def test_index_pages_list_real_studies_first_and_a_few_made_up_ones_each_marked_once(
         tmp_path: Path) -> None:
     studies = tmp_path / "studies"
     shutil.copytree(paths.STUDIES / REAL, studies / REAL)
@@ -34,3 +35,11 @@ def test_the_families_index_lists_real_studies_first_and_a_few_made_up_ones_each
     heading = every.index("## Made-up examples")
     assert every.index(f"({REAL}/index.md)") < heading
     assert all(heading < every.index(f"({sid}/index.md)") for sid in MADE_UP)
+    clinicians = generated.files["clinicians/index.md"].decode()
+    assert len(re.findall(r"\]\(example-\d/index\.md\) \(synthetic demonstration data\)", clinicians)) == 3
+    assert "[index of studies](studies.md)" in clinicians
+    table = generated.files["clinicians/studies.md"].decode()
+    assert all(f"({sid}/index.md)" in table for sid in MADE_UP)
+    home = generated.files["index.md"].decode()
+    assert home.count("**made-up example data** that show") == 3
+    assert "(families/studies.md#made-up-examples)" in home
