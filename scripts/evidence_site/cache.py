@@ -121,7 +121,11 @@ def prune(root: Path, used: set[Path]) -> tuple[int, int]:
     keep = {p.resolve() for p in used}
     removed = freed = 0
     now = time.time()
-    for path in sorted(folder.rglob("*")):
+    try:
+        found = sorted(folder.rglob("*"))
+    except OSError:  # an unreadable cache folder: nothing is pruned, the build has still succeeded
+        return 0, 0
+    for path in found:
         try:
             if not path.is_file() or path.resolve() in keep:
                 continue
@@ -135,7 +139,7 @@ def prune(root: Path, used: set[Path]) -> tuple[int, int]:
             continue  # a read-only or vanished entry: it costs space, never correctness
         removed += 1
         freed += stat.st_size
-    for sub in sorted((p for p in folder.iterdir() if p.is_dir()), reverse=True):
+    for sub in sorted((p for p in found if p.is_dir()), reverse=True):  # deepest first
         with contextlib.suppress(OSError):
             sub.rmdir()  # only when empty
     return removed, freed
