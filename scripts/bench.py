@@ -15,6 +15,8 @@ it as a child process:
 Measured per run: wall time, peak memory of the child process tree (RSS, from os.wait4), the engine's time
 (printed by the build), generation = wall - engine, pages, bytes of site/ and of the largest page.
 Median and spread (min-max) of --runs runs; results to build/bench.md and build/bench.json.
+Page growth: each page's HTML in a library of N studies against the same page at 1 study (a page of the first
+study against the demonstration study's page), the largest ratio and its page (target: at most 1.3x).
 `--quick` (used by the tests) runs only the smallest size once, cold and warm.
 `--preview` measures the live preview instead: `build.py serve` runs in a copy of the one-study project, one
 week-8 activity score in visits.csv is saved (alternating between remission and not, so a printed count changes),
@@ -41,6 +43,7 @@ DEMO = ROOT / "data" / "studies" / "upadacitinib-bch-2026"
 LIBRARIES = (1, 10, 50)
 COHORTS = (48, 500, 5000)
 ENGINE_LINE = re.compile(r"engine (\w+): ([0-9.]+) s")
+PAGE_GROWTH_MAX = 1.3  # issue 16: at 50 studies no page's HTML more than 1.3x its size at 1 study
 
 
 def make_project(work: Path, studies: int, patients: int) -> Path:
@@ -118,6 +121,22 @@ def site_size(site: Path) -> dict[str, float]:
             "largest_page_bytes": max((p.stat().st_size for p in pages), default=0)}
 
 
+def page_sizes(work: Path) -> dict[str, int]:
+    """Bytes of each HTML page, by its path in site/ with the first study's id written as <study>."""
+    first = sorted((work / "data" / "studies").iterdir())[0].name
+    return {"/".join("<study>" if part == first else part for part in p.relative_to(work / "site").parts):
+            p.stat().st_size for p in (work / "site").rglob("*.html")}
+
+
+def page_growth(base: dict[str, int], grown: dict[str, int]) -> tuple[float, str, list[str]]:
+    """The largest ratio of a page's bytes in ``grown`` to the same page in ``base``, that page, and every page
+    above PAGE_GROWTH_MAX (with its ratio)."""
+    ratios = sorted(((grown[k] / base[k], k) for k in base.keys() & grown.keys() if base[k]), reverse=True)
+    if not ratios:
+        return float("nan"), "", []
+    return ratios[0][0], ratios[0][1], [f"{k} {r:.2f}x" for r, k in ratios if r > PAGE_GROWTH_MAX]
+
+
 def summarise(runs: list[dict[str, float]]) -> dict[str, float | list[float]]:
     out: dict[str, float | list[float]] = {}
     for key in ("wall", "engine", "generation", "rss_mb"):
@@ -132,6 +151,7 @@ def summarise(runs: list[dict[str, float]]) -> dict[str, float | list[float]]:
 
 def bench(sizes: list[tuple[int, int, tuple[str, ...]]], runs: int, out: Path, engine: str) -> list[dict]:
     rows = []
+    one_study: dict[str, int] = {}  # page sizes of the one-study library (48 patients), for page growth
     for studies, patients, modes in sizes:
         work = make_project(out / "bench" / f"s{studies}-p{patients}", studies, patients)
         results: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
@@ -143,7 +163,14 @@ def bench(sizes: list[tuple[int, int, tuple[str, ...]]], runs: int, out: Path, e
                 results[mode].append(run_build(work, engine))
                 print(f"  {studies} studies x {patients} patients, {mode}, run {r + 1}: "
                       f"{results[mode][-1]['wall']:.2f} s", flush=True)
-        size = site_size(work / "site")
+        size: dict = site_size(work / "site")
+        if patients == 48:
+            pages = page_sizes(work)
+            if studies == 1:
+                one_study = pages
+            elif one_study:
+                growth, page, above = page_growth(one_study, pages)
+                size |= {"page_growth": growth, "page_growth_page": page, "pages_above_target": above}
         for mode in modes:
             rows.append({"studies": studies, "patients": patients, "mode": mode, "engine": engine, "runs": runs,
                          **summarise(results[mode]), **size})
@@ -170,6 +197,13 @@ def costs(rows: list[dict]) -> str:
             lines.append(f"- {s} studies, cold: generation {r['generation'] / s:.2f} s per study, engine "
                          f"{1000 * r['engine'] / r['pages']:.0f} ms per page, "
                          f"largest page {r['largest_page_bytes'] / 1e3:.0f} KB")
+            if "page_growth" in r:
+                above = r["pages_above_target"]
+                lines.append(f"  - page growth against 1 study: at most {r['page_growth']:.2f}× "
+                             f"({r['page_growth_page']}); "
+                             + (f"{len(above)} page(s) above {PAGE_GROWTH_MAX}×: {', '.join(above[:8])}"
+                                + (", …" if len(above) > 8 else "") if above
+                                else f"no page above {PAGE_GROWTH_MAX}×"))
     for (s, p), r in sorted(cold.items()):
         if s == 1:
             lines.append(f"- 1 study of {p} patients, cold: generation {r['generation']:.2f} s "

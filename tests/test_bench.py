@@ -21,3 +21,17 @@ def test_quick_benchmark_runs_the_real_command(tmp_path: Path) -> None:
     assert cold["engine"] > 0 and cold["wall"] > cold["engine"]
     assert warm["computed"] == 0 and warm["reused"] > 0  # nothing regenerated when nothing changed
     assert "| studies |" in (tmp_path / "bench.md").read_text(encoding="utf-8")
+
+
+def test_page_growth_compares_each_page_with_the_same_page_at_one_study() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench", paths.ROOT / "scripts" / "bench.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    one = {"index.html": 100, "families/index.html": 100, "families/<study>/index.html": 200}
+    fifty = {"index.html": 110, "families/index.html": 150, "families/<study>/index.html": 200,
+             "families/other-study/index.html": 900}  # a page with no counterpart is not compared
+    growth, page, above = bench.page_growth(one, fifty)
+    assert (growth, page, above) == (1.5, "families/index.html", ["families/index.html 1.50x"])

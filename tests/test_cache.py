@@ -115,3 +115,68 @@ def test_validated_studies_come_from_the_cache_only_for_the_same_files(library: 
     visits.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(BuildError, match="crp_mg_l"):
         load_studies(library / "studies", data, cache=library / "cache")
+
+
+# --- pruning after a successful build -----------------------------------------------------------------------
+
+def _build(library: Path, monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[str]:
+    """build_site on ``library`` with the engine step stubbed (or failing): the lines it printed."""
+    from evidence_site import pipeline
+    from evidence_site.errors import BuildError
+
+    def engine(*_args: object, **_kwargs: object) -> None:
+        if fail:
+            raise BuildError("the engine failed")
+
+    monkeypatch.setattr(pipeline, "write_output", engine)
+    lines: list[str] = []
+    pipeline.build_site(library / "studies", paths.TEMPLATES, library / "docs", library / "site", paths.MKDOCS_YML,
+                        library / "build", lines.append, warn=lambda _: None)
+    return lines
+
+
+def _entries(library: Path) -> set[str]:
+    return {p.relative_to(library / "build" / "cache" / "studies").as_posix()
+            for p in (library / "build" / "cache" / "studies").rglob("*.pickle")}
+
+
+def _change_one_value(visits: Path, value: str) -> None:
+    lines = visits.read_text(encoding="utf-8").splitlines(keepends=True)
+    col = lines[0].split(",").index("crp_mg_l")
+    row = next(i for i in range(1, len(lines)) if lines[i].split(",")[col])
+    cells = lines[row].split(",")
+    cells[col] = value
+    lines[row] = ",".join(cells)
+    visits.write_text("".join(lines), encoding="utf-8")
+
+
+def test_a_successful_build_prunes_the_entries_it_did_not_use_and_keeps_the_current_ones(
+        library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = _build(library, monkeypatch)
+    first = _entries(library)
+    assert {e.split("/")[0] for e in first} == {"alpha", "beta"} and len(first) == 6  # validated, values, figures
+    assert "cache: pruned 0 unused entries (0.0 KB)" in lines
+    stray = library / "build" / "cache" / "studies" / "alpha" / "charts-0123456789abcdef.pickle"  # a kind gone
+    stray.write_bytes(b"an entry that an older version of the code stored")
+    shutil.rmtree(library / "studies" / "beta")  # a study removed from the library
+    _change_one_value(library / "studies" / "alpha" / "visits.csv", "98.7")  # and a changed input
+    lines = _build(library, monkeypatch)
+    now = _entries(library)
+    assert {e.split("/")[0] for e in now} == {"alpha"} and len(now) == 3  # the current entries are kept
+    assert not (library / "build" / "cache" / "studies" / "beta").exists()
+    assert not stray.exists() and not now & first  # every entry of the earlier inputs is gone
+    pruned = next(line for line in lines if line.startswith("cache: pruned"))
+    assert pruned.startswith("cache: pruned 4 unused entries (")
+    again = _build(library, monkeypatch)  # nothing changed: everything is used, nothing pruned
+    assert _entries(library) == now and "cache: pruned 0 unused entries (0.0 KB)" in again
+
+
+def test_a_failing_build_prunes_nothing(library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evidence_site.errors import BuildError
+
+    _build(library, monkeypatch)
+    before = _entries(library)
+    shutil.rmtree(library / "studies" / "beta")  # beta's entries are now unused ...
+    with pytest.raises(BuildError, match="the engine failed"):  # ... but the build fails after generation
+        _build(library, monkeypatch, fail=True)
+    assert before <= _entries(library)  # nothing was pruned

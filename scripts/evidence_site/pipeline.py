@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from . import __version__, escape, fmt, paths
-from .cache import StudyCache
+from .cache import StudyCache, prune, pruned_summary
 from .charts import Figure
 from .disclosure import build_lines as disclosure_lines
 from .downloads import clinician_downloads
@@ -178,18 +178,20 @@ class _IgnoreTags(yaml.SafeLoader):
 _IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None = None) -> list[Study]:
+def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None = None,
+                 used: set[Path] | None = None) -> list[Study]:
     """Read and validate the shared data and every study folder; report the problems of all at once.
 
     ``data`` holds vocab/ and medicines/ (default: the project's data/). A library of studies kept elsewhere
     (``<library>/studies/``) may bring its own medicine files in ``<library>/medicines/``. With ``cache``
     (build/cache), a study whose files, shared data and code are those of an earlier valid build is not
-    checked again: its validated tables come from the cache (cache.py; keyed by the bytes of its files)."""
+    checked again: its validated tables come from the cache (cache.py; keyed by the bytes of its files).
+    ``used`` collects the cache entries read or stored (for pruning after a successful build)."""
     folders = study_folders(studies_dir)
     if not folders:
         raise BuildError(f"No study folders found in {studies_dir}. Each study is a folder data/studies/<study-id>/.")
     shared = validate_shared(read_shared(data or paths.DATA, studies_dir.parent / "medicines"))
-    checked = StudyCache(cache, None, "")
+    checked = StudyCache(cache, None, "", used=used)
     studies, errors = [], []
     for folder in folders:
         try:
@@ -220,13 +222,15 @@ def check_references(studies: list[Study]) -> None:
 
 
 def generate(studies: list[Study], templates: Path, progress: Progress = lambda _: None,
-             site: dict[str, Any] | None = None, cache: Path | None = None) -> Generated:
+             site: dict[str, Any] | None = None, cache: Path | None = None,
+             used: set[Path] | None = None) -> Generated:
     """Summaries, charts and pages for every study, in memory.
 
     ``site`` holds site-wide inputs read at the edge (see ``site_inputs``): the release log and site_url.
+    ``used`` collects the cache entries read or stored (for pruning after a successful build).
     """
     site = SITE_DEFAULTS | (site or {})
-    cached = StudyCache(cache, templates, site["site_url"])  # ``cache`` None: compute everything (cache.py)
+    cached = StudyCache(cache, templates, site["site_url"], used=used)  # ``cache`` None: compute everything (cache.py)
     book = cached.book(studies)
     progress(f"summarised {len(studies)} study(ies) into {len(book)} values")
     words = template_yaml((templates / WORDS_FILE).read_text(encoding="utf-8"))
@@ -316,12 +320,14 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
 
     A published figure that the data do not reproduce is a warning (in the log and on the clinicians'
     overview page); with ``strict_published`` it stops the build. ``keep`` receives the generated output once
-    the engine has built it (outputs.py keeps it for the next build with the same inputs).
+    the engine has built it (outputs.py keeps it for the next build with the same inputs). Then the per-study
+    cache entries this build did not use are pruned (cache.py), and the build says how many.
     """
     started = time.perf_counter()
     if publish:
         check_publication_address(site_inputs(config, studies_dir.parent)["site_url"], config.name)
-    studies = load_studies(studies_dir, cache=build / "cache")
+    used: set[Path] = set()  # the per-study cache entries this build reads or stores; the others are pruned
+    studies = load_studies(studies_dir, cache=build / "cache", used=used)
     progress(f"validated {len(studies)} study(ies): " + ", ".join(
         f"{s.id} (" + (f"{len(s.results)} reported figures" if s.kind == "aggregate" else f"{len(s.patients)} patients")
         + f", {s.spec.status} data)" for s in studies))
@@ -332,7 +338,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
         said.append(line)
         progress(line)
 
-    generated = generate(studies, templates, recording, site_context, cache=build / "cache")
+    generated = generate(studies, templates, recording, site_context, cache=build / "cache", used=used)
     twins = tuple(Twin(lang, generated.files_in(lang),
                        generated.nav_in(lang, language_words(site_context, lang).get("families_section", lang)),
                        language_extra(site_context, lang) | {"data_date": language_date(
@@ -347,6 +353,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
     write_output(output, docs, site, config, build, engine)
     if keep is not None:
         keep(output)
+    progress(pruned_summary(*prune(build / "cache", used)))  # only now: a failed build prunes nothing
     progress(f"built {site} in {time.perf_counter() - started:.1f} s")
     return generated
 

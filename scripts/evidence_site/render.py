@@ -91,6 +91,7 @@ def language_pages(studies: list[Study], plan: dict[str, Any], topics: dict[str,
 
 
 EXAMPLE_SUFFIX = " (made-up example)"  # on every title of a synthetic study's pages
+MADE_UP_LISTED = 3  # made-up studies named on the home page and the audience index pages; the rest: studies list
 
 
 def page_plan(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any] | None = None) -> list[Page]:
@@ -261,6 +262,7 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         twin=escape.trusted(twin_href(page)) if page.twin else "",
         schema_version=SCHEMA_VERSION, site=site or {},
         any_synthetic=all(s.synthetic for s in views.values()) if views else False,  # the site-wide banner
+        made_up_listed=MADE_UP_LISTED,
         docs=escape.trust_tree(_trusted_docs(docs or {})), data_rules=[escape.trusted(r) for r in crosschecks.RULES],
         markdown_subset=escape.trusted(escape.MARKDOWN_SUBSET), **(extra or {}))
     try:

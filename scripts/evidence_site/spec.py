@@ -282,7 +282,8 @@ class StudySpec:
     """study.yml: everything about a study that is not a patient table."""
 
     title: str = f("Full title, the heading of the clinician pages.")
-    short_title: str = f("Short title for navigation and the family pages.")
+    short_title: str = f("Short title for navigation and the family pages. For `status: synthetic` the site "
+                         "marks it as made-up example data itself; the title need not say so.")
     medicine: str = f("The medicine studied: the name of a file `data/medicines/<name>.yml`.",
                       rules=("medicine_known",))
     condition: str = f("The condition in words for titles, e.g. Crohn's disease or ulcerative colitis.")
@@ -389,7 +390,8 @@ class AggregateSpec:
 
     kind: Literal["aggregate"] = f("Always aggregate for this kind.")
     title: str = f("Full title, the heading of the clinician pages.")
-    short_title: str = f("Short title for navigation and the family pages.")
+    short_title: str = f("Short title for navigation and the family pages. For `status: synthetic` the site "
+                         "marks it as made-up example data itself; the title need not say so.")
     medicine: str = f("The medicine studied: the name of a file `data/medicines/<name>.yml`.",
                       rules=("medicine_known",))
     condition: str = f("The condition in words for titles.")
