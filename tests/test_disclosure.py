@@ -183,7 +183,7 @@ def test_withheld_words_match_the_reason_a_figure_is_withheld(demo: Case) -> Non
         if i.startswith("tofa_") and not i.endswith("_itt") and v.suppression != "secondary":
             assert "small subgroup: shown among all who started only" in words, (i, words)
         if v.suppression == "secondary":
-            assert words in ("withheld (privacy)", f"withheld of {v.denominator} (privacy)"), (i, words)
+            assert words in ("not shown (privacy)", f"not shown (of {v.denominator}; privacy)"), (i, words)
         assert "reveal" not in words and "not shown by diagnosis" not in words, (i, words)
 
 

@@ -142,7 +142,7 @@ def check_value(v: Value) -> None:
         assert fmt.clinical(v).startswith("not estimable (") and fmt.clinical(v).endswith(")"), fmt.clinical(v)
     if v.suppressed:
         assert v.value is None and v.numerator is None and v.ci_low is None and v.ci_high is None
-        words = ("fewer than", "more than", "between", "or more", "suppressed", "withheld", "shown among all")
+        words = ("fewer than", "more than", "between", "or more", "suppressed", "withheld", "not shown")
         assert any(word in fmt.clinical(v) for word in words), fmt.clinical(v)
     if v.kind == "proportion":
         words = fmt.for_families(v)

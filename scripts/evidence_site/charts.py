@@ -168,7 +168,7 @@ def timecourse_figure(name: str, items: list[tuple[Value, str, str]], title: str
                   tuple(v.id for v, _, _ in items))
 
 
-def survival_chart(curve: pd.DataFrame, at_risk: pd.DataFrame, title: str) -> alt.VConcatChart:
+def survival_chart(curve: pd.DataFrame, at_risk: pd.DataFrame, title: str, note: str = "") -> alt.VConcatChart:
     """A Kaplan–Meier step curve (percent) with its 95% band, and a number-at-risk row underneath.
 
     ``curve``: week, surv, low, high (proportions) at each step; ``at_risk``: week, n.
@@ -184,7 +184,8 @@ def survival_chart(curve: pd.DataFrame, at_risk: pd.DataFrame, title: str) -> al
         x=x, y=alt.Y("lo:Q", scale=alt.Scale(domain=[0, 100]), title="Still on treatment (%)"), y2="hi:Q")
     line = alt.Chart(data).mark_line(interpolate="step-after", color=FILLED, strokeWidth=2).encode(
         x=x, y=alt.Y("pct:Q"))
-    top = alt.layer(band, line).properties(width=420, height=220, title=title)
+    top = alt.layer(band, line).properties(width=420, height=220,
+                                           title=alt.TitleParams(text=title, subtitle=note) if note else title)
     risk = alt.Chart(at_risk.assign(label="At risk")).mark_text(fontSize=12, color=INK).encode(
         x=alt.X("week:Q", scale=alt.Scale(domain=[0, end]), axis=None),
         y=alt.Y("label:N", title=None, axis=alt.Axis(domain=False, ticks=False, labelPadding=16)), text="n:N"
@@ -192,14 +193,16 @@ def survival_chart(curve: pd.DataFrame, at_risk: pd.DataFrame, title: str) -> al
     return _config(alt.vconcat(top, risk, spacing=6).properties(description=title))
 
 
-def survival_figure(name: str, curve: pd.DataFrame, at_risk: list[tuple[Value, Value]], title: str) -> Figure:
-    """``at_risk``: (estimate at the week, number at risk at the week) for each time point."""
+def survival_figure(name: str, curve: pd.DataFrame, at_risk: list[tuple[Value, Value]], title: str,
+                    note: str = "") -> Figure:
+    """``at_risk``: (estimate at the week, number at risk at the week) for each time point; ``note``: a line
+    under the title (how the curve is drawn)."""
     risk = pd.DataFrame([{"week": est.timepoint_weeks, "n": fmt.clinical(n)} for est, n in at_risk])
-    alt_text = f"{title}. " + " ".join(
+    alt_text = f"{title}. " + (f"{note}. " if note else "") + " ".join(
         f"Week {est.timepoint_weeks}: {fmt.percent(est)} still on treatment (95% CI {fmt.ci(est)}), "
         f"{fmt.clinical(n)} at risk." for est, n in at_risk)
     ids = tuple(i for est, n in at_risk for i in (est.id, n.id))
-    return Figure(name, to_svg(survival_chart(curve, risk, title)), alt_text, ids)
+    return Figure(name, to_svg(survival_chart(curve, risk, title, note)), alt_text, ids)
 
 
 def flow_chart(main: list[str], side: list[str | None], title: str) -> alt.Chart:

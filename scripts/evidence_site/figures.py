@@ -36,8 +36,9 @@ def clinician_figures(study: Study, sv: StudyView, book: NumberBook) -> list[Fig
     pairs = [(get(r["km"]), get(r["at_risk"])) for r in sv.tables["km"]]
     at_visits = Policy.of(study.spec).enabled  # exact stopping weeks are individual children's values
     figures.append(survival_figure("persistence", km_curve(study, at_visits), pairs,
-                                   "Treatment persistence (Kaplan–Meier, pointwise 95% interval)" if not at_visits
-                                   else "Treatment persistence (Kaplan–Meier, 95% CI; steps at visits)"))
+                                   "Treatment persistence (Kaplan–Meier, pointwise 95% interval)",
+                                   "Each stop is drawn at the next assessment week (privacy); the estimates at "
+                                   "those weeks are exact" if at_visits else ""))
     figures.append(flow_figure(study, sv, book))
     ae = [replace(get(r["patients"]), label=r["label"]) for r in sv.tables["adverse_events"]["rows"]]
     chart = _proportions("adverse_events", ae, "Patients with at least one adverse event, by type")

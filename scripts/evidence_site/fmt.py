@@ -37,7 +37,7 @@ def withheld(v: Value) -> str:
     if v.suppression == "subgroup_itt_only":  # not small itself: its denominators would tell when patients stopped
         return "suppressed (small subgroup: shown among all who started only)"
     if v.suppression == "restricted_itt_only":  # its denominators would tell which children who stopped had the trait
-        return "shown among all who started only (privacy)"
+        return "not shown for this denominator (privacy; see all who started)"
     if v.suppression in ("all_or_none", "small_group"):  # the same words, so they cannot be told apart
         return "suppressed (small group)"
     if v.suppression == "order_statistic":
@@ -54,8 +54,8 @@ def withheld(v: Value) -> str:
         low, high = below, v.denominator - below
         return f"{low} of {v.denominator}" if low == high else f"between {low} and {high} of {v.denominator}"
     # the denominator, where it is kept, is printed as for any other figure (numbers.json gives it too)
-    return "withheld (privacy)" if v.denominator is None or v.kind != "proportion" else \
-        f"withheld of {v.denominator} (privacy)"
+    return "not shown (privacy)" if v.denominator is None or v.kind != "proportion" else \
+        f"not shown (of {v.denominator}; privacy)"
 
 
 def round_half_up(x: float, digits: int = 0) -> float:

@@ -14,6 +14,7 @@ from itertools import pairwise
 from typing import Any
 
 from . import ids
+from .disclosure.policy import Policy
 from .families import certainty, claim
 from .numbers import NumberBook
 from .spec import Citation, Medicine, Outcome, StudySpec
@@ -89,6 +90,7 @@ class StudyView:
     overall_level: str = "very_low"
     overall_claim: str = ""
     harms_level: str = "very_low"  # certainty about serious harms (the rating of ae_serious, else the lowest)
+    protected: bool = False  # disclosure control is on: the pages carry the key to withheld figures
     kind = "records"
 
 
@@ -136,7 +138,8 @@ def view(study: Study, book: NumberBook, words: dict[str, Any]) -> StudyView:
         "status": spec.status,
     }
     sv = StudyView(sid, spec, med, study.synthetic, names, [w for w in spec.timepoints_weeks if w > 0],
-                   spec.timepoints_weeks[-1], grouped, diagnoses, spec.citations)
+                   spec.timepoints_weeks[-1], grouped, diagnoses, spec.citations,
+                   protected=Policy.of(spec).enabled)
     has = lambda short: _has(book, sid, short)  # noqa: E731
     sv.tables = {
         "headline": headline_ids(study, book),
