@@ -89,7 +89,7 @@ def test_no_third_party_addresses_in_pages(built: Path) -> None:
 
 def test_charts_are_static_svg_with_a_text_alternative(built: Path) -> None:
     page = (built / "site" / "clinicians" / STUDY / "index.html").read_text(encoding="utf-8")
-    assert 'src="figures/headline.svg"' in page and 'alt="Headline results at week 52' in page
+    assert 'src="figures/headline.svg"' in page and 'alt="Made-up example data. Headline results at week 52' in page
     svg = (built / "site" / "clinicians" / STUDY / "figures" / "headline.svg").read_text(encoding="utf-8")
     assert svg.startswith("<svg") and "<script" not in svg
 

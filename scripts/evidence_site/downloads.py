@@ -43,12 +43,14 @@ def table_ids(sv: StudyView) -> dict[str, list[str]]:
 
 
 COLUMNS = ("value_id", "label", "population", "week", "n/N", "percent", "95% CI", "result", "unit", "method",
-           "interval_method")
+           "interval_method", "data")
 SOF_COLUMNS = ("outcome", "week", "population", "result", "second_result", "certainty", "reasons", "statement",
-               "comment")
+               "comment", "result_from")
+# Every row says where its figure comes from, so a file opened on its own still tells made-up data from real.
+MADE_UP, RECORDS = "made-up example data", "this study's records"
 
 
-def _row(short: str, v: Value) -> dict[str, str]:
+def _row(short: str, v: Value, data: str) -> dict[str, str]:
     proportion = v.kind in ("proportion", "survival", "bound")
     return {
         "value_id": short, "label": v.label, "population": v.population,
@@ -57,7 +59,7 @@ def _row(short: str, v: Value) -> dict[str, str]:
         "percent": fmt.percent(v) if proportion else "",
         "95% CI": fmt.ci(v) if proportion else "",
         "result": fmt.percent(v) if v.kind in ("survival", "bound") else fmt.clinical(v),
-        "unit": v.unit, "method": v.method, "interval_method": v.ci_method or "",
+        "unit": v.unit, "method": v.method, "interval_method": v.ci_method or "", "data": data,
     }
 
 
@@ -76,9 +78,10 @@ def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
     """``clinicians/<study-id>/downloads/<table>.csv`` -> CSV bytes, for every clinician table."""
     get = lambda short: book[ids.qualified(sv.id, short)]  # noqa: E731
     known = lambda short: ids.qualified(sv.id, short) in book  # noqa: E731
+    data = MADE_UP if sv.synthetic else RECORDS
     files = {}
     for name, shorts in table_ids(sv).items():
-        rows = [_row(short, get(short)) for short in dict.fromkeys(shorts) if known(short)]
+        rows = [_row(short, get(short), data) for short in dict.fromkeys(shorts) if known(short)]
         files[f"clinicians/{sv.id}/downloads/{name}.csv"] = _csv(COLUMNS, rows)
     sof = []
     for entry in sv.tables["certainty"]:
@@ -88,6 +91,8 @@ def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
                     "population": v.population, "result": fmt.clinical(v),
                     "second_result": f"{fmt.clinical(also)} ({also.population})" if also else "",
                     "certainty": entry["rating"], "reasons": "; ".join(entry["reasons"]),
-                    "statement": entry["statement"], "comment": entry["comment"]})
+                    "statement": entry["statement"], "comment": entry["comment"],
+                    "result_from": data + (f"; published: {v.published_value} ({v.source})"
+                                           if v.published_value is not None else "")})
     files[f"clinicians/{sv.id}/downloads/summary_of_findings.csv"] = _csv(SOF_COLUMNS, sof)
     return files

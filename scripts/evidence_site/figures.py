@@ -8,6 +8,7 @@ A chart whose values are all withheld or not estimable is not drawn; the page sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from . import fmt, ids
@@ -20,28 +21,36 @@ from .summarise.durability import km_curve
 from .validate import Study
 
 DENOMINATORS = {"itt": "All who started (stopped = not achieved)", "obs": "On treatment and assessed"}
+MADE_UP_TITLE = " (made-up data)"  # after every chart title of a made-up study: a chart saved or shown alone says it
+MADE_UP_ALT = "Made-up example data. "
+
+
+def _titler(study: Study) -> Callable[[str], str]:
+    """Chart titles as given, or with " (made-up data)" after them for a made-up (synthetic) study."""
+    return (lambda title: title + MADE_UP_TITLE) if study.synthetic else (lambda title: title)
 
 
 def clinician_figures(study: Study, sv: StudyView, book: NumberBook) -> list[Figure]:
     get = lambda short: book[ids.qualified(study.id, short)]  # noqa: E731
+    title = _titler(study)
     figures: list[Figure | None] = []
     headline = [get(short) for short in sv.tables["headline"]]
     labels = {v.id: _short_label(v) for v in headline}
-    figures.append(_proportions("headline", headline, f"Headline results at week {sv.end} (population and "
-                                "time in each row label)", labels))
+    figures.append(_proportions("headline", headline, title(f"Headline results at week {sv.end} (population and "
+                                                            "time in each row label)"), labels))
     for outcome in sv.tables["effectiveness"]:
         items = [(get(row[d]), row["group"], label) for row in outcome["rows"] for d, label in DENOMINATORS.items()]
-        figures.append(timecourse_figure(outcome["figure"], items, outcome["label"])
+        figures.append(timecourse_figure(outcome["figure"], items, title(outcome["label"]))
                        if any(v.estimable for v, _, _ in items) else None)
     pairs = [(get(r["km"]), get(r["at_risk"])) for r in sv.tables["km"]]
     at_visits = Policy.of(study.spec).enabled  # exact stopping weeks are individual children's values
     figures.append(survival_figure("persistence", km_curve(study, at_visits), pairs,
-                                   "Treatment persistence (Kaplan–Meier, pointwise 95% interval)",
+                                   title("Treatment persistence (Kaplan–Meier, pointwise 95% interval)"),
                                    "Each stop is drawn at the next assessment week (privacy); the estimates at "
                                    "those weeks are exact" if at_visits else ""))
     figures.append(flow_figure(study, sv, book))
     ae = [replace(get(r["patients"]), label=r["label"]) for r in sv.tables["adverse_events"]["rows"]]
-    chart = _proportions("adverse_events", ae, "Patients with at least one adverse event, by type")
+    chart = _proportions("adverse_events", ae, title("Patients with at least one adverse event, by type"))
     figures.append(replace(chart, ids=tuple(ids.qualified(study.id, r["patients"])
                                             for r in sv.tables["adverse_events"]["rows"])) if chart else None)
     return [f for f in figures if f is not None]
@@ -82,7 +91,8 @@ def flow_figure(study: Study, sv: StudyView, book: NumberBook) -> Figure:
     alt_text = "Patient flow. " + " ".join(m.replace("\n", ": ") + "." for m in main) + " " + " ".join(
         f"Between week {a} and week {b}: {s.replace(chr(10), ', ')}." for a, b, s in zip(weeks, weeks[1:], side,
                                                                                         strict=False) if s)
-    return Figure("flow", to_svg(flow_chart(main, side[:len(main) - 1], "Patient flow")), alt_text, tuple(used))
+    chart = flow_chart(main, side[:len(main) - 1], _titler(study)("Patient flow"))
+    return Figure("flow", to_svg(chart), alt_text, tuple(used))
 
 
 def family_figures(study: Study, sv: StudyView, book: NumberBook, site_url: str = "") -> list[Figure]:
@@ -91,8 +101,9 @@ def family_figures(study: Study, sv: StudyView, book: NumberBook, site_url: str 
     get = lambda short: book[ids.qualified(study.id, short)]  # noqa: E731
     icons = {f.key: get(f.value) for f in sv.findings}
     icons["ae_any"] = get(ids.ae_patients("any"))
-    figures = [icon_figure(name, value, value.label) for name, value in icons.items() if fmt.out_of_ten(value)
-               is not None]
+    title = _titler(study)
+    figures = [icon_figure(name, value, title(value.label)) for name, value in icons.items()
+               if fmt.out_of_ten(value) is not None]
     if site_url:
         figures.append(handout_qr(study.id, site_url))
     return figures
@@ -101,4 +112,6 @@ def family_figures(study: Study, sv: StudyView, book: NumberBook, site_url: str 
 def study_figures(study: Study, sv: StudyView, book: NumberBook, site_url: str = "") -> dict[str, Figure]:
     figures = [("clinicians", f) for f in clinician_figures(study, sv, book)]
     figures += [("families", f) for f in family_figures(study, sv, book, site_url)]
+    if study.synthetic:  # the text alternative says it first, as the chart title says it last
+        figures = [(audience, replace(f, alt=MADE_UP_ALT + f.alt)) for audience, f in figures]
     return {f"{audience}/{study.id}/{fig.name}": fig for audience, fig in figures}

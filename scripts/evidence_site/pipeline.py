@@ -35,7 +35,7 @@ from .readability import family_gate as reading_gate
 from .readability import spanish_gate
 from .reference import data_format_docs
 from .releases import load_releases
-from .render import AUDIENCES, EXAMPLE_SUFFIX, Page, environment, language_pages, neighbours, page_plan, render_page
+from .render import AUDIENCES, EXAMPLE_SUFFIX, Page, environment, language_pages, page_plan, reading_orders, render_page
 from .schema import SCHEMA_VERSION
 from .topics import aggregate_view, forest_figure, handout_figures, topic_views
 from .urls import handout_address, redirect_files
@@ -257,15 +257,17 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     docs = data_format_docs()
     # The word list is rendered last: it lists only the words that the study's other family pages use.
     last = [p for p in pages if p.template == GLOSSARY_TEMPLATE]
+    pagers = reading_orders(pages)
     files = {p.md_path: render_page(envs[p.lang], p, views, book, figures, site, docs,
                                     ({"topic": topics[p.topic]} if p.topic else {"topics": topics})
-                                    | {"pager": neighbours(pages, p)}).encode("utf-8")
+                                    | {"pager": pagers.get(p.md_path, (None, None))}).encode("utf-8")
              for p in pages if p not in last}
     for p in last:
         used = {m for q in pages if q.audience == "families" and q.study == p.study and q.md_path in files
                 for m in re.findall(r"glossary\.md#([\w-]+)\)", files[q.md_path].decode("utf-8"))}
         files[p.md_path] = render_page(envs[p.lang], p, views, book, figures, site, docs,
-                                       {"glossary_used": sorted(used), "pager": neighbours(pages, p)}).encode("utf-8")
+                                       {"glossary_used": sorted(used),
+                                        "pager": pagers.get(p.md_path, (None, None))}).encode("utf-8")
     for key, fig in figures.items():
         files[f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg"] = fig.svg.encode("utf-8")
     for study in studies:

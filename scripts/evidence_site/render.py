@@ -12,6 +12,7 @@ import posixpath
 import re
 import sys
 import traceback
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,22 +130,25 @@ def page_plan(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any]
 
 
 def neighbours(pages: list[Page], page: Page) -> tuple[Page | None, Page | None]:
-    """The family page before and after ``page`` in reading order (none for other pages).
+    """The family page before and after ``page`` in reading order (none for other pages); see ``reading_orders``."""
+    return reading_orders(pages).get(page.md_path, (None, None))
+
+
+def reading_orders(pages: list[Page]) -> dict[str, tuple[Page | None, Page | None]]:
+    """Each family page's previous and next page in reading order, by its docs path (other pages are absent).
 
     A study with several family pages is read through in its own order; the other family pages (the topic pages,
-    the list of studies and one-page studies) form one reading order of their own, in navigation order.
+    the list of studies and one-page studies) form one reading order of their own, in navigation order. Worked
+    out once for all pages (one pass per language), so a library of many studies costs no more per page.
     """
-    family = [p for p in pages if p.audience == "families" and p.lang == page.lang
-              and (p.md_path.count("/") > 1 or p.url.endswith("studies/"))]  # not the families' index
-    if page not in family:
-        return None, None
-
-    def own(p: Page) -> str:
-        return p.study if p.study and sum(q.study == p.study for q in family) > 1 else ""
-
-    same = [p for p in family if own(p) == own(page)]
-    i = same.index(page)
-    return (same[i - 1] if i else None), (same[i + 1] if i + 1 < len(same) else None)
+    orders: dict[tuple[str, str], list[Page]] = {}
+    family = [p for p in pages if p.audience == "families" and (p.md_path.count("/") > 1 or p.url.endswith("studies/"))]
+    per_study = Counter((p.lang, p.study) for p in family if p.study)  # not the families' index
+    for p in family:
+        own = p.study if p.study and per_study[(p.lang, p.study)] > 1 else ""
+        orders.setdefault((p.lang, own), []).append(p)
+    return {p.md_path: (same[i - 1] if i else None, same[i + 1] if i + 1 < len(same) else None)
+            for same in orders.values() for i, p in enumerate(same)}
 
 
 def pager_title(page: Page, neighbour: Page, views: dict[str, Any]) -> str:
@@ -276,6 +280,8 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         if study is not None:  # who stands behind the page, at the foot of every study page
             text += env.get_template(TRUST_PARTIAL if page.lang == "en" else f"{page.lang}/{TRUST_PARTIAL}").render(
                 context)
+        if study is not None and study.synthetic and page.lang == "en":
+            text = example_title(text)
         return escape.front_matter(text)
     except TemplateError:
         raise
@@ -283,6 +289,17 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         raise TemplateError(f"{_where(page.template)}: {exc}. Page: {page.md_path}.") from None
     except Exception as exc:  # a template calling v() with an unknown id, for instance
         raise TemplateError(f"{_where(page.template)}: {exc}") from None
+
+
+def example_title(text: str) -> str:
+    """A made-up study's page with " (made-up example)" after the title in its front matter, so the browser tab,
+    a bookmark and a printed page say it too (the navigation and search already do: ``page_plan``)."""
+    if not text.startswith("---\n"):
+        return text
+    end = text.find("\n---\n", 3)
+    head = re.sub(r"^(title: .*?)\s*$", lambda m: m.group(1) if m.group(1).endswith(EXAMPLE_SUFFIX)
+                  else m.group(1) + EXAMPLE_SUFFIX, text[:end], count=1, flags=re.M)
+    return head + text[end:] if end > 0 else text
 
 
 def made_up_prefixes(views: dict[str, Any]) -> Any:

@@ -1,0 +1,67 @@
+"""Every output of a made-up (synthetic) study says so on its own: a page's title, a chart, a CSV file, a row of
+the summary of findings. A chart saved alone, a downloaded table or a bookmarked tab cannot pass for real results
+(clinician review: only the page banner said it)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from evidence_site import paths
+
+DEMO = "upadacitinib-bch-2026"  # the bundled made-up study (data/studies/<id>/study.yml: status synthetic)
+
+
+@pytest.fixture(scope="module")
+def site(demo_build: Path) -> Path:
+    return demo_build / "site"
+
+
+def test_the_bundled_demonstration_is_the_made_up_study() -> None:
+    assert "status: synthetic" in (paths.STUDIES / DEMO / "study.yml").read_text(encoding="utf-8")
+
+
+def test_every_page_title_of_a_made_up_study_says_made_up_example(site: Path) -> None:
+    pages = sorted(p for audience in ("families", "clinicians") for p in (site / audience / DEMO).rglob("index.html"))
+    assert len(pages) >= 10
+    for page in pages:
+        title = re.search(r"<title>([^<]*)</title>", page.read_text(encoding="utf-8")).group(1)
+        assert "(made-up example)" in title, (page, title)
+
+
+def test_every_clinician_chart_of_a_made_up_study_says_made_up_data_in_its_title(site: Path) -> None:
+    charts = sorted((site / "clinicians" / DEMO / "figures").glob("*.svg"))  # families' icon arrays have no title
+    assert len(charts) >= 8
+    for chart in charts:
+        assert "(made-up data)" in chart.read_text(encoding="utf-8"), chart.name
+
+
+def test_every_chart_description_of_a_made_up_study_starts_by_saying_so(site: Path) -> None:
+    page = (site / "clinicians" / DEMO / "index.html").read_text(encoding="utf-8")
+    alts = re.findall(r'<img alt="([^"]*)"[^>]*src="figures/', page)
+    assert alts
+    assert all(a.startswith("Made-up example data.") for a in alts), alts
+
+
+def test_every_row_of_every_download_of_a_made_up_study_says_made_up_example_data(site: Path) -> None:
+    files = sorted((site / "clinicians" / DEMO / "downloads").glob("*.csv"))
+    assert len(files) >= 10
+    for path in files:
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+        column = "result_from" if path.name == "summary_of_findings.csv" else "data"
+        assert rows, path.name
+        assert all(r[column].startswith("made-up example data") for r in rows), path.name
+
+
+def test_the_summary_of_findings_of_a_made_up_study_marks_each_result_and_says_what_the_ratings_are_about(
+        site: Path) -> None:
+    page = (site / "clinicians" / DEMO / "index.html").read_text(encoding="utf-8")
+    table = page[page.index("Result from"):page.index("</table>", page.index("Result from"))]
+    rows = table.count("<tr>")  # the header row opens before "Result from"
+    assert rows >= 3
+    assert table.count("Made-up example data") == rows
+    assert "are made-up example data</strong>, not findings" in page
