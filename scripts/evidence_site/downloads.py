@@ -89,7 +89,8 @@ def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
         also = get(entry["also"]) if entry["also"] else None
         sof.append({"outcome": v.label, "week": "" if v.timepoint_weeks is None else str(v.timepoint_weeks),
                     "population": v.population, "result": fmt.clinical(v),
-                    "second_result": f"{fmt.clinical(also)} ({also.population})" if also else "",
+                    "second_result": (f"{also.label}: " if also.label != v.label else "")
+                    + f"{fmt.clinical(also)} ({also.population})" if also else "",
                     "certainty": entry["rating"], "reasons": "; ".join(entry["reasons"]),
                     "statement": entry["statement"], "comment": entry["comment"],
                     "result_from": data + (f"; published: {v.published_value} ({v.source})"
