@@ -36,3 +36,20 @@ def test_every_chart_spec_validates_and_draws_the_same_svg(minimal, monkeypatch)
     checked = figures(minimal, number_book([minimal]))  # raises on an invalid spec
     assert drawn and seen.count(True) >= len(drawn)  # each chart validated (Altair passes False to parts)
     assert {k: f.svg for k, f in checked.items()} == {k: f.svg for k, f in fast.items()}
+
+
+def test_the_withheld_note_names_the_denominator_left_out_when_the_other_is_drawn():
+    from evidence_site.numbers import Value
+
+    def point(week: int, withheld: bool) -> Value:
+        return Value(id=f"x_w{week}", label="x", kind="proportion", value=None if withheld else 0.5, method="m",
+                     timepoint_weeks=week, numerator=None if withheld else 5, denominator=10, suppressed=withheld)
+
+    items = [(point(12, False), "Crohn's disease", "All who started"),
+             (point(12, True), "Crohn's disease", "On treatment and assessed"),
+             (point(52, True), "Crohn's disease", "All who started"),
+             (point(52, True), "Crohn's disease", "On treatment and assessed"),
+             (point(52, False), "Ulcerative colitis", "All who started")]
+    assert charts.withheld_note(items) == ("Not shown, to protect small numbers: Crohn's disease at weeks "
+                                           "12 (on treatment and assessed), 52.")
+    assert charts.withheld_note(items[:1]) == ""

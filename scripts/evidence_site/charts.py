@@ -141,14 +141,20 @@ def timecourse_chart(rows: pd.DataFrame, title: str, note: str = "") -> alt.Char
 
 
 def withheld_note(items: list[tuple[Value, str, str]]) -> str:
-    """Which groups and weeks a chart leaves out because their figures are withheld, in words (so that a
-    missing point or panel is never silent)."""
-    weeks: dict[str, list[int]] = {}
-    for v, group, _ in items:
-        if v.suppressed and v.timepoint_weeks not in weeks.setdefault(group, []):
-            weeks[group].append(v.timepoint_weeks)
-    parts = [f"{group} at week{'s' if len(w) > 1 else ''} {', '.join(map(str, sorted(w)))}"
-             for group, w in weeks.items() if w]
+    """Which groups, weeks and denominators a chart leaves out because their figures are withheld, in words (so
+    that a missing point or panel is never silent). A week whose other denominator is drawn names the one left out.
+    """
+    shown: dict[tuple[str, int | None], list[str]] = {}
+    hidden: dict[tuple[str, int | None], list[str]] = {}
+    for v, group, den in items:
+        (hidden if v.suppressed else shown).setdefault((group, v.timepoint_weeks), []).append(den)
+    weeks: dict[str, list[str]] = {}
+    for (group, week), dens in sorted(hidden.items(), key=lambda kv: kv[0][1] or 0):
+        partly = f" ({', '.join(d.lower() for d in dens)})" if shown.get((group, week)) else ""
+        weeks.setdefault(group, []).append(f"{week}{partly}")
+    order = list(dict.fromkeys(group for _, group, _ in items))
+    parts = [f"{group} at week{'s' if len(weeks[group]) > 1 else ''} {', '.join(weeks[group])}"
+             for group in order if group in weeks]
     return ("Not shown, to protect small numbers: " + "; ".join(parts) + ".") if parts else ""
 
 
