@@ -16,6 +16,7 @@ from .. import ids, stats
 from ..numbers import Value, count, proportion
 from ..validate import Study
 from .common import ALL_STARTED, median_value, medicine
+from .memo import summary
 from .outcomes import follow_up_end, patient_outcomes, stop_weeks, weekly_outcomes
 
 KM_METHOD = ("Kaplan–Meier estimate (scipy.stats.ecdf), right-censored at the end of each patient's follow-up "
@@ -63,6 +64,7 @@ def km_at(times: pd.DataFrame, grid: np.ndarray) -> pd.DataFrame:
                          "at_risk": [int((times["time"] >= w).sum()) for w in grid]})
 
 
+@summary
 def durability_values(study: Study) -> list[Value]:
     """Persistence, stopping reasons, patient flow, dose changes and surgery; ids without the study prefix."""
     weeks = study.spec.timepoints_weeks
