@@ -25,7 +25,7 @@ from ..numbers import Value, count, proportion
 from ..validate import Study
 from .common import ALL_STARTED, ON_TREATMENT, group_label, groups, median_value
 from .memo import per_study, summary
-from .outcomes import endoscopy_outcomes_of, endoscopy_results, patient_outcomes, weekly_outcomes
+from .outcomes import endoscopy_outcomes_of, endoscopy_results, patient_outcomes, visits_at, weekly_outcomes
 
 ITT_RULE = ("Denominator: all who started; anyone who had stopped, whose follow-up had ended, or who was not "
             "assessed counts as not achieving it.")
@@ -175,22 +175,19 @@ def markers(study: Study) -> dict[str, tuple[str, str, str, tuple[str, ...] | No
 def marker_at(study: Study, column: str, week: int) -> pd.Series:
     """Each patient's ``column`` (``activity_score:<index>``: the score on that activity index) at ``week``, as
     Float64 indexed by patient id in the patients' order; missing when not recorded then."""
-    index = None
-    if column.startswith("activity_score:"):
-        column, index = column.split(":")
-    visits = study.visits if index is None else study.visits[study.visits["activity_index"] == index]
-    at = visits[visits["week"] == week]
-    values = at.set_index("patient_id")[column].astype("Float64")
-    return values.reindex(study.patients["patient_id"])
+    at = visits_at(study, week)
+    if not column.startswith("activity_score:"):
+        return at[column].astype("Float64")
+    column, index = column.split(":")
+    return at[column].astype("Float64").where((at["activity_index"] == index).fillna(False).astype(bool))
 
 
 def change_pairs(study: Study, column: str, group: str) -> pd.DataFrame:
     """Paired baseline and final-week values for patients on treatment at the final week with both measured."""
     end = study.spec.timepoints_weeks[-1]
     arrays = outcome_arrays(study, end)
-    on = study.patients["patient_id"][arrays["on_treatment"] & group_members(arrays, group)]
-    frame = pd.DataFrame({"base": marker_at(study, column, 0).reindex(on),
-                          "end": marker_at(study, column, end).reindex(on)})
+    on = arrays["on_treatment"] & group_members(arrays, group)
+    frame = pd.DataFrame({"base": marker_at(study, column, 0)[on], "end": marker_at(study, column, end)[on]})
     return frame.dropna().astype(float)
 
 
