@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..numbers import Value
 from ..validate import Study
+from .memo import per_study
 
 ALL_STARTED = "All who started"
 ON_TREATMENT = "Still on treatment"
@@ -21,6 +22,7 @@ def group_label(study: Study, group: str) -> str:
     return "all diagnoses" if group == "all" else diagnosis_label(study, group)
 
 
+@per_study
 def diagnoses_present(study: Study) -> list[str]:
     """The study's declared diagnoses that have at least one patient, in the declared order."""
     present = set(study.patients["diagnosis"])
