@@ -19,8 +19,8 @@ from ..validate import Study
 
 T = TypeVar("T")
 
-# The study being summarised and its memo: (function name, arguments) -> result.
-_ACTIVE: ContextVar[tuple[Study, dict[tuple[str, tuple[Hashable, ...]], Any]] | None] = ContextVar(
+# The study being summarised and its memo: (function, arguments) -> result.
+_ACTIVE: ContextVar[tuple[Study, dict[tuple[Callable[..., Any], tuple[Hashable, ...]], Any]] | None] = ContextVar(
     "summary_memo", default=None)
 
 
@@ -48,7 +48,7 @@ def per_study(func: Callable[..., T]) -> Callable[..., T]:
         if active is None or active[0] is not study:
             return func(study, *args)
         memo = active[1]
-        key = (func.__qualname__, args)
+        key = (func, args)
         if key not in memo:
             memo[key] = func(study, *args)
         return memo[key]
