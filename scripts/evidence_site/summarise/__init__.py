@@ -13,6 +13,7 @@ from .baseline import baseline_values
 from .cohort import cohort_values
 from .durability import durability_values
 from .effectiveness import effectiveness_values
+from .memo import one_study
 from .published import attach_published, check_certainty
 from .safety import safety_values
 
@@ -30,7 +31,8 @@ def summarise(study: Study | AggregateStudy) -> list[Value]:
     """
     if isinstance(study, AggregateStudy):  # figures a publication reports: public, nothing to protect
         return [replace(v, id=f"{study.id}.{v.id}") for v in aggregate_values(study)]
-    values = {v.id: v for produce in PRODUCERS for v in produce(study)}
+    with one_study(study):  # the producers share the per-patient frames they derive (memo.py)
+        values = {v.id: v for produce in PRODUCERS for v in produce(study)}
     values = attach_published(study.id, values, study.spec.published, study.spec.citations)
     check_certainty(study.id, study.spec.certainty, values)
     protected, report = protect_study(list(values.values()), Policy.of(study.spec), layout_of(study))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..numbers import Value
 from ..validate import Study
+from .memo import per_study
 
 ALL_STARTED = "All who started"
 ON_TREATMENT = "Still on treatment"
@@ -20,6 +22,7 @@ def group_label(study: Study, group: str) -> str:
     return "all diagnoses" if group == "all" else diagnosis_label(study, group)
 
 
+@per_study
 def diagnoses_present(study: Study) -> list[str]:
     """The study's declared diagnoses that have at least one patient, in the declared order."""
     present = set(study.patients["diagnosis"])
@@ -43,10 +46,11 @@ def medicine(study: Study) -> str:
 
 def median_value(id: str, label: str, values: pd.Series, *, population: str, unit: str = "",
                  method: str = MEDIAN_METHOD, timepoint_weeks: int | None = None) -> Value:
-    """Median [IQR] of a Series, ignoring missing values; not estimable when empty."""
-    series = pd.Series(values, dtype="Float64").dropna().astype(float)
-    if series.empty:
+    """Median [IQR] of a Series, ignoring missing values; not estimable when empty. The median and quartiles
+    are those of pandas' ``Series.median`` and ``Series.quantile`` (numpy's nanmedian and linear quantile)."""
+    known = pd.Series(values, dtype="Float64").dropna().to_numpy(dtype=float)
+    if not len(known):
         return Value(id, label, "median", None, method, population, timepoint_weeks, denominator=0, unit=unit)
-    return Value(id, label, "median", float(series.median()), method, population, timepoint_weeks,
-                 denominator=len(series), unit=unit, q1=float(series.quantile(0.25)),
-                 q3=float(series.quantile(0.75)))
+    return Value(id, label, "median", float(np.nanmedian(known)), method, population, timepoint_weeks,
+                 denominator=len(known), unit=unit, q1=float(np.quantile(known, 0.25)),
+                 q3=float(np.quantile(known, 0.75)))

@@ -16,6 +16,7 @@ from .. import ids, stats
 from ..numbers import Value, count, proportion
 from ..validate import Study
 from .common import ALL_STARTED, median_value, medicine
+from .memo import summary
 from .outcomes import follow_up_end, patient_outcomes, stop_weeks, weekly_outcomes
 
 KM_METHOD = ("Kaplan–Meier estimate (scipy.stats.ecdf), right-censored at the end of each patient's follow-up "
@@ -63,6 +64,7 @@ def km_at(times: pd.DataFrame, grid: np.ndarray) -> pd.DataFrame:
                          "at_risk": [int((times["time"] >= w).sum()) for w in grid]})
 
 
+@summary
 def durability_values(study: Study) -> list[Value]:
     """Persistence, stopping reasons, patient flow, dose changes and surgery; ids without the study prefix."""
     weeks = study.spec.timepoints_weeks
@@ -154,14 +156,15 @@ def dose_histories(study: Study) -> pd.DataFrame:
     ev = study.events
     changes = ev[ev["event_type"] == "dose_change"].sort_values(["patient_id", "week"], kind="stable")
     rows = []
-    current = {pid: (p.at[pid, "starting_dose"], p.at[pid, "dose_frequency"] if pd.notna(
-        p.at[pid, "dose_frequency"]) else "once_daily") for pid in p.index}
+    frequency = [f if pd.notna(f) else "once_daily" for f in p["dose_frequency"]]
+    current = dict(zip(p.index, zip(p["starting_dose"], frequency, strict=True), strict=True))
+    units = dict(zip(p.index, p["dose_unit"], strict=True))
     for r in changes.itertuples():
         dose, freq = current[r.patient_id]
         new_freq = r.new_dose_frequency if pd.notna(r.new_dose_frequency) else freq
         before = float(dose) * per_day[freq] if pd.notna(dose) else None
         after = float(r.new_dose) * per_day[new_freq]
-        unit = p.at[r.patient_id, "dose_unit"] if pd.notna(p.at[r.patient_id, "dose_unit"]) else "mg"
+        unit = units[r.patient_id] if pd.notna(units[r.patient_id]) else "mg"
         rows.append({"patient_id": r.patient_id, "week": r.week, "dose": float(r.new_dose), "frequency": new_freq,
                      "unit": unit, "up": before is not None and after > before,
                      "down": before is not None and after < before})

@@ -15,13 +15,17 @@ proportions for their outcomes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from .. import ids
 from ..numbers import Value, count, proportion
 from ..validate import Study
 from .common import ALL_STARTED, ON_TREATMENT, group_label, groups, median_value
-from .outcomes import endoscopy_outcomes_of, endoscopy_results, patient_outcomes, weekly_outcomes
+from .memo import per_study, summary
+from .outcomes import endoscopy_outcomes_of, endoscopy_results, patient_outcomes, visits_at, weekly_outcomes
 
 ITT_RULE = ("Denominator: all who started; anyone who had stopped, whose follow-up had ended, or who was not "
             "assessed counts as not achieving it.")
@@ -41,39 +45,78 @@ def _eligible_text(study: Study, key: str) -> str:
     return ""
 
 
-def outcome_values(study: Study, key: str, week: int, table: pd.DataFrame, population: str,
+@dataclass(frozen=True)
+class OutcomeCounts:
+    """The counts behind the three denominators of one outcome among a set of patients at one week."""
+
+    eligible: int  # in the outcome's population: the itt denominator
+    on: int  # of those, on treatment at the week: the on denominator
+    assessed: int  # of those, on treatment and assessed: the obs denominator
+    achieved: int  # achieved it while on treatment: the itt and on numerator
+    achieved_assessed: int  # of those assessed, achieved it: the obs numerator
+
+
+@per_study
+def outcome_arrays(study: Study, week: int) -> dict[str, np.ndarray]:
+    """``patient_outcomes`` at ``week`` as arrays in the patients' order: ``diagnosis``, ``on_treatment``, and
+    for each weekly outcome ``<key>__eligible``, ``<key>__achieved`` (True, or False when not achieved or not
+    assessed) and ``<key>__assessed``."""
+    table = patient_outcomes(study, week)
+    arrays = {"diagnosis": table["diagnosis"].to_numpy(),
+              "on_treatment": table["on_treatment"].to_numpy(dtype=bool)}
+    for key in weekly_outcomes(study.spec):
+        arrays[f"{key}__eligible"] = table[f"{key}__eligible"].to_numpy(dtype=bool)
+        arrays[f"{key}__achieved"] = table[key].fillna(False).to_numpy(dtype=bool)
+        arrays[f"{key}__assessed"] = table[key].notna().to_numpy(dtype=bool)
+    return arrays
+
+
+def group_members(arrays: dict[str, np.ndarray], group: str) -> np.ndarray:
+    """Which patients (in the patients' order) are in ``group``: ``all`` or a diagnosis."""
+    diagnosis = arrays["diagnosis"]
+    return np.ones(len(diagnosis), dtype=bool) if group == "all" else diagnosis == group
+
+
+def outcome_counts(arrays: dict[str, np.ndarray], key: str, members: np.ndarray) -> OutcomeCounts:
+    """The counts of outcome ``key`` among the patients ``members`` (a mask in the patients' order)."""
+    rows = members & arrays[f"{key}__eligible"]
+    on = arrays["on_treatment"][rows]
+    achieved = arrays[f"{key}__achieved"][rows] & on
+    assessed = arrays[f"{key}__assessed"][rows]
+    return OutcomeCounts(eligible=int(rows.sum()), on=int(on.sum()), assessed=int(assessed.sum()),
+                         achieved=int(achieved.sum()), achieved_assessed=int(achieved[assessed].sum()))
+
+
+def outcome_values(study: Study, key: str, week: int, counts: OutcomeCounts, population: str,
                    make_id, label_suffix: str) -> list[Value]:
-    """The itt, on and obs proportions for one outcome, week and set of patients ``table``."""
+    """The itt, on and obs proportions for one outcome and week, from the counts of one set of patients."""
     o = study.spec.outcomes[key]
-    rows = table[table[f"{key}__eligible"].astype(bool)]
     population += _eligible_text(study, key)
-    on = rows["on_treatment"].astype(bool)
-    achieved = rows[key].fillna(False).astype(bool) & on
-    assessed = rows[key].notna()
     label = f"{o.label} at week {week}{label_suffix}"
     lower = population[0].lower() + population[1:]
     return [
-        proportion(make_id("itt"), label, int(achieved.sum()), len(rows), population=population,
+        proportion(make_id("itt"), label, counts.achieved, counts.eligible, population=population,
                    timepoint_weeks=week, method=f"{o.definition}. {ITT_RULE}"),
-        proportion(make_id("on"), label, int(achieved.sum()), int(on.sum()),
+        proportion(make_id("on"), label, counts.achieved, counts.on,
                    population=f"{ON_TREATMENT} at week {week}, {lower}", timepoint_weeks=week,
                    method=f"{o.definition}. {ON_RULE}"),
-        proportion(make_id("obs"), label, int(achieved[assessed].sum()), int(assessed.sum()),
+        proportion(make_id("obs"), label, counts.achieved_assessed, counts.assessed,
                    population=f"{ON_TREATMENT} and assessed at week {week}, {lower}",
                    timepoint_weeks=week, method=f"{o.definition}. {OBS_RULE}"),
     ]
 
 
+@summary
 def effectiveness_values(study: Study) -> list[Value]:
     """Every weekly outcome × week × group × denominator, endoscopy, change from baseline and subgroups."""
     weeks = [w for w in study.spec.timepoints_weeks if w > 0]
     values: list[Value] = []
     for week in weeks:
-        table = patient_outcomes(study, week)
+        arrays = outcome_arrays(study, week)
         for group, population in groups(study).items():
-            rows = table if group == "all" else table[table["diagnosis"] == group]
+            members = group_members(arrays, group)
             for key in weekly_outcomes(study.spec):
-                values += outcome_values(study, key, week, rows, population,
+                values += outcome_values(study, key, week, outcome_counts(arrays, key, members), population,
                                          lambda b, k=key, g=group, w=week: ids.effect(k, w, g, b),
                                          f", {group_label(study, group)}")
     values += endoscopy_values(study)
@@ -128,22 +171,23 @@ def markers(study: Study) -> dict[str, tuple[str, str, str, tuple[str, ...] | No
     return out
 
 
+@per_study
+def marker_at(study: Study, column: str, week: int) -> pd.Series:
+    """Each patient's ``column`` (``activity_score:<index>``: the score on that activity index) at ``week``, as
+    Float64 indexed by patient id in the patients' order; missing when not recorded then."""
+    at = visits_at(study, week)
+    if not column.startswith("activity_score:"):
+        return at[column].astype("Float64")
+    column, index = column.split(":")
+    return at[column].astype("Float64").where((at["activity_index"] == index).fillna(False).astype(bool))
+
+
 def change_pairs(study: Study, column: str, group: str) -> pd.DataFrame:
     """Paired baseline and final-week values for patients on treatment at the final week with both measured."""
     end = study.spec.timepoints_weeks[-1]
-    index = None
-    if column.startswith("activity_score:"):
-        column, index = column.split(":")
-    visits = study.visits if index is None else study.visits[study.visits["activity_index"] == index]
-    v = visits.set_index(["patient_id", "week"])[column].astype("Float64")
-    on = patient_outcomes(study, end)
-    on = on[on["on_treatment"]]
-    if group != "all":
-        on = on[on["diagnosis"] == group]
-    weeks = v.index.get_level_values("week")
-    empty = pd.Series(pd.NA, index=on.index, dtype="Float64")
-    frame = pd.DataFrame({"base": v.xs(0, level="week").reindex(on.index) if 0 in weeks else empty,
-                          "end": v.xs(end, level="week").reindex(on.index) if end in weeks else empty})
+    arrays = outcome_arrays(study, end)
+    on = arrays["on_treatment"] & group_members(arrays, group)
+    frame = pd.DataFrame({"base": marker_at(study, column, 0)[on], "end": marker_at(study, column, end)[on]})
     return frame.dropna().astype(float)
 
 
@@ -174,17 +218,17 @@ def change_values(study: Study) -> list[Value]:
 def subgroup_values(study: Study) -> list[Value]:
     """The declared subgroups' outcomes at each week, three denominators."""
     weeks = [w for w in study.spec.timepoints_weeks if w > 0]
-    prior = study.patients.set_index("patient_id")["prior_therapies"]
+    prior = study.patients["prior_therapies"]
     values: list[Value] = []
     for key, g in study.spec.subgroups.items():
-        members = prior.map(lambda codes, t=g.prior_therapy: t in codes).astype(bool)
+        members = prior.map(lambda codes, t=g.prior_therapy: t in codes).to_numpy(dtype=bool)
         if not members.any():
             continue
         for week in weeks:
-            table = patient_outcomes(study, week)[members]
+            arrays = outcome_arrays(study, week)
             for outcome in g.outcomes:
-                values += outcome_values(study, outcome, week, table, f"{ALL_STARTED}, {g.label.lower()}",
+                values += outcome_values(study, outcome, week, outcome_counts(arrays, outcome, members),
+                                         f"{ALL_STARTED}, {g.label.lower()}",
                                          lambda b, k=key, o=outcome, w=week: ids.subgroup(k, o, w, b),
                                          f", {g.label.lower()}")
     return values
-

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..spec import Outcome, StudySpec
 from ..validate import Study
+from .memo import per_study
 
 ENDOSCOPY_RULE = "endoscopy_at_most"
 
@@ -26,6 +27,7 @@ def endoscopy_outcomes_of(spec: StudySpec) -> dict[str, Outcome]:
     return {k: o for k, o in spec.outcomes.items() if o.rule == ENDOSCOPY_RULE}
 
 
+@per_study
 def stop_weeks(study: Study) -> pd.Series:
     """Week of each patient's first discontinuation; NA for those who never stopped (indexed by patient id)."""
     events = study.events
@@ -34,6 +36,7 @@ def stop_weeks(study: Study) -> pd.Series:
     return ids.map(stops).astype("Float64").set_axis(ids.values)
 
 
+@per_study
 def follow_up_end(study: Study) -> pd.Series:
     """Week each patient's follow-up ended: their follow_up_end_week, else the study's follow-up."""
     end = float(study.spec.follow_up_weeks)
@@ -41,16 +44,34 @@ def follow_up_end(study: Study) -> pd.Series:
     return study.patients["follow_up_end_week"].astype("Float64").fillna(end).clip(upper=end).set_axis(ids.values)
 
 
+@per_study
+def patients_by_id(study: Study) -> pd.DataFrame:
+    """The patients table indexed by patient id."""
+    return study.patients.set_index("patient_id")
+
+
+@per_study
+def visits_by_patient_week(study: Study) -> pd.DataFrame:
+    """The visits table indexed by (patient id, week)."""
+    return study.visits.set_index(["patient_id", "week"])
+
+
+@per_study
+def visits_at(study: Study, week: int) -> pd.DataFrame:
+    """Each patient's visit at ``week`` (one row per patient, in the patients' order; all missing without one)."""
+    visits = visits_by_patient_week(study)
+    at = visits.xs(week, level="week") if week in visits.index.get_level_values("week") else visits.iloc[0:0]
+    return at.reindex(patients_by_id(study).index)
+
+
+@per_study
 def patient_outcomes(study: Study, week: int) -> pd.DataFrame:
     """One row per patient at ``week``: diagnosis, on_treatment, and for each weekly outcome ``<key>`` (True,
     False or NA when not assessed) and ``<key>__eligible`` (in the outcome's population: lab rules among
     patients raised at baseline)."""
     spec = study.spec
-    patients = study.patients.set_index("patient_id")
-    visits = study.visits.set_index(["patient_id", "week"])
-    at = visits.xs(week, level="week") if week in visits.index.get_level_values("week") else visits.iloc[0:0]
-    base = visits.xs(0, level="week") if 0 in visits.index.get_level_values("week") else visits.iloc[0:0]
-    at, base = at.reindex(patients.index), base.reindex(patients.index)
+    patients = patients_by_id(study)
+    at, base = visits_at(study, week), visits_at(study, 0)
     out = pd.DataFrame(index=patients.index)
     out["diagnosis"] = patients["diagnosis"]
     stopped = (stop_weeks(study) <= week).fillna(False).astype(bool)
