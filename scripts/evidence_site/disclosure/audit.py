@@ -17,6 +17,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .lp import INFEASIBLE, UNBOUNDED, System
+
 EPS = 1e-7
 MAX_SOLVED = 5000  # parts kept between problems (a study's parts, many times over)
 _SOLVED: dict[tuple[frozenset, frozenset], _Part] = {}
@@ -163,30 +165,33 @@ class _Part:
         self._memo: dict[str, tuple[tuple[float, list[Relation], bool], tuple[float, list[Relation], bool]]] = {}
         self.a_eq, self.b_eq = matrix(eq, flip=False)
         self.a_ub, self.b_ub = matrix(ub, flip=True)
+        self._system: System | None = None  # the LP, converted for HiGHS once (``lp.py``)
 
     def _solve(self, cell: str, sense: float, integer: bool) -> tuple[float, list[Relation], bool]:
         """The optimum, the relations that bind it, and whether the LP's optimal point is all whole numbers
         (then the integer optimum is the same and no integer programme is needed)."""
         import numpy as np
-        from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
         c = np.zeros(len(self.names))
         c[self.index[cell]] = sense
         if not integer:
-            res = linprog(c, A_ub=self.a_ub if len(self.ub) else None, b_ub=self.b_ub if len(self.ub) else None,
-                          A_eq=self.a_eq if len(self.eq) else None, b_eq=self.b_eq if len(self.eq) else None,
-                          bounds=self.bounds, method="highs")
-            if res.status == 2:
+            if self._system is None:
+                self._system = System(self.a_ub, self.b_ub, self.a_eq, self.b_eq, self.bounds)
+            res = self._system.minimise(c)
+            if res.status == INFEASIBLE:
                 raise ValueError("the published figures contradict each other (no solution): check the relations")
-            if res.status == 3:
+            if res.status == UNBOUNDED:
                 return sense * -math.inf, [], True
+            assert res.x is not None and res.eq_marginals is not None and res.ineq_marginals is not None
             binding = []
             if len(self.eq):
-                binding += [r for r, m in zip(self.eq, res.eqlin.marginals, strict=True) if abs(m) > EPS]
+                binding += [r for r, m in zip(self.eq, res.eq_marginals, strict=True) if abs(m) > EPS]
             if len(self.ub):
-                binding += [r for r, m in zip(self.ub, res.ineqlin.marginals, strict=True) if abs(m) > EPS]
+                binding += [r for r, m in zip(self.ub, res.ineq_marginals, strict=True) if abs(m) > EPS]
             whole = bool(np.all(np.abs(res.x - np.round(res.x)) < 1e-6))
             return sense * res.fun, binding, whole
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         constraints = []
         if len(self.eq):
             constraints.append(LinearConstraint(self.a_eq, self.b_eq, self.b_eq))
