@@ -4,16 +4,20 @@ with the shortcut makes the same decisions and reports the same ranges as protec
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from scipy.optimize import linprog
+from scipy.sparse import csc_array
 
 from conftest import load_study
 from evidence_site import paths
 from evidence_site.disclosure import Protection, layout_of, protect_study
 from evidence_site.disclosure import audit as engine
 from evidence_site.disclosure.audit import Problem
-from evidence_site.disclosure.lp import INFEASIBLE, UNBOUNDED, System
+from evidence_site.disclosure.lp import INFEASIBLE, UNBOUNDED, System, compressed_columns
 from evidence_site.disclosure.policy import Policy
 from evidence_site.numbers import Value
 from evidence_site.summarise import PRODUCERS
@@ -63,6 +67,24 @@ def test_highs_called_directly_gives_linprogs_optimum_point_and_duals(demo) -> N
                     assert np.array_equal(ours.eq_marginals, theirs.eqlin.marginals)
                     compared += 1
     assert compared > 100
+
+
+def test_compressed_columns_are_scipys(demo) -> None:
+    raw, policy, layout = demo
+    for part in parts_of(Protection(raw, policy, layout).problem()):
+        a = np.vstack((part.a_ub, part.a_eq))
+        ours, theirs = compressed_columns(a), csc_array(a)
+        for mine, scipys in zip(ours, (theirs.indptr, theirs.indices, theirs.data), strict=True):
+            assert np.array_equal(mine, scipys) and mine.dtype == scipys.dtype
+
+
+def test_the_bindings_load_without_scipy_optimize_and_are_the_ones_it_imports_later() -> None:
+    code = ("import sys; from evidence_site.disclosure.lp import System, CORE; import numpy as np; "
+            "s = System(np.zeros((0, 1)), np.zeros(0), np.array([[1.0]]), np.array([2.0]), [(0, 3)]); "
+            "assert s.minimise(np.array([1.0])).fun == 2.0; assert 'scipy.optimize' not in sys.modules; "
+            "core = sys.modules[CORE]; from scipy.optimize import linprog; import scipy.optimize._highspy._core as h; "
+            "assert h is core; assert linprog([1.0], A_eq=[[1.0]], b_eq=[2.0], bounds=[(0, 3)]).fun == 2.0")
+    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(paths.ROOT / "scripts")})
 
 
 def test_highs_called_directly_reports_no_solution_and_no_bound_as_linprog_does() -> None:

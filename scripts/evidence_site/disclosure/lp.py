@@ -5,7 +5,7 @@ options through a checker and checks the result again, on every call; for the au
 costs more than HiGHS itself. :class:`System` converts the system once, exactly as ``linprog`` does (the
 same stacked matrix in compressed columns, the same infinite bounds, the same five option values), and for
 each objective gives HiGHS a fresh solver with that model and objective: the same solver run as
-``linprog``'s, so the same optimum, point and duals, bit for bit (``tests/test_disclosure.py`` compares them).
+``linprog``'s, so the same optimum, point and duals, bit for bit (``tests/test_audit_shortcuts.py`` compares them).
 A fresh solver per objective matters: a reused one would start from the last basis and could return other
 duals where they are not unique, and the duals name the figures that reveal a cell.
 
@@ -14,7 +14,11 @@ Where scipy's HiGHS bindings are not the ones this was written for, ``linprog`` 
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,14 +37,43 @@ class Solution:
     eq_marginals: np.ndarray | None = None  # one per row of a_eq
 
 
-def _bindings() -> Any:
-    try:
-        from scipy.optimize._highspy import _core
+CORE = "scipy.optimize._highspy._core"  # scipy's compiled HiGHS bindings
 
-        _core.HighsOptions().presolve = "on"
-        return _core
-    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another scipy: use linprog
-        return None
+
+def _bindings() -> Any:
+    """scipy's HiGHS bindings, loaded alone: importing them by name would first run ``scipy.optimize``'s
+    ``__init__`` (every optimiser scipy has, about 0.7 s of CPU on a cold build where nothing else needs
+    them). The module is registered under its own name, so a later ``import scipy.optimize`` uses this one."""
+    if CORE in sys.modules:
+        return sys.modules[CORE]
+    try:
+        scipy = importlib.util.find_spec("scipy")
+        folder = Path(next(iter(scipy.submodule_search_locations or ()))) / "optimize" / "_highspy"
+        path = next(p for s in importlib.machinery.EXTENSION_SUFFIXES if (p := folder / f"_core{s}").is_file())
+        spec = importlib.util.spec_from_file_location(CORE, path)
+        assert spec is not None and spec.loader is not None
+        core = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(core)
+        core.HighsOptions().presolve = "on"  # the bindings this was written for
+    except Exception:  # pragma: no cover - another layout of scipy: its usual import, else linprog
+        try:
+            from scipy.optimize._highspy import _core as core
+
+            core.HighsOptions().presolve = "on"
+        except (ImportError, AttributeError, TypeError):
+            return None
+        return core
+    sys.modules[CORE] = core
+    return core
+
+
+def compressed_columns(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``indptr, indices, data`` of a dense matrix in compressed sparse columns, as ``scipy.sparse.csc_array(a)``
+    gives them (non-zero entries only, rows in order within each column), without importing scipy.sparse."""
+    columns, rows = np.nonzero(a.T)
+    indptr = np.zeros(a.shape[1] + 1, dtype=np.int32)
+    np.cumsum(np.bincount(columns, minlength=a.shape[1]), out=indptr[1:])
+    return indptr, rows.astype(np.int32), a.T[columns, rows]
 
 
 class System:
@@ -54,11 +87,9 @@ class System:
         self._core = _bindings()
         if self._core is None:  # pragma: no cover
             return
-        from scipy.sparse import csc_array
-
         core = self._core
         inf = core.kHighsInf
-        matrix = csc_array(np.vstack((np.asarray(a_ub, float), np.asarray(a_eq, float))))
+        indptr, indices, data = compressed_columns(np.vstack((np.asarray(a_ub, float), np.asarray(a_eq, float))))
         lhs = np.concatenate((np.full(len(b_ub), -np.inf), np.asarray(b_eq, float)))
         rhs = np.concatenate((np.asarray(b_ub, float), np.asarray(b_eq, float)))
         lb = np.array([b[0] for b in bounds], float)
@@ -70,7 +101,7 @@ class System:
         lp.num_row_ = lp.a_matrix_.num_row_ = len(rhs)
         lp.a_matrix_.format_ = core.MatrixFormat.kColwise
         lp.col_lower_, lp.col_upper_, lp.row_lower_, lp.row_upper_ = lb, ub, lhs, rhs
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = indptr, indices, data
         self._lp = lp
         options = core.HighsOptions()  # linprog's defaults for method="highs" (the options it does not leave unset)
         options.presolve = "on"
