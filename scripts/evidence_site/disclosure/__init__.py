@@ -362,6 +362,8 @@ def _protect(values: list[Value], policy: Policy, layout: Layout,
     for cell, need in targets.items():
         rep = same.get(cell, cell)  # one count printed more than once has one range: solve it once
         for _ in range(4 * len(pr.raw)):
+            if problem.known_wide(rep, need):  # wide enough, proven by points already solved (no LP solve)
+                break
             found = problem.cell_range(rep, need, exact=False)
             if found.ok or (rep in limited and found.width >= limited[rep].width):
                 break

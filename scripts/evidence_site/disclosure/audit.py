@@ -17,6 +17,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .lp import INFEASIBLE, UNBOUNDED, System
+
 EPS = 1e-7
 MAX_SOLVED = 5000  # parts kept between problems (a study's parts, many times over)
 _SOLVED: dict[tuple[frozenset, frozenset], _Part] = {}
@@ -77,24 +79,41 @@ class Problem:
     def __init__(self, bounds: Mapping[str, tuple[float, float | None]], relations: Iterable[Relation]) -> None:
         relations = [r for r in relations if r.terms]
         fixed: dict[str, float] = {}
+        fixed_by: dict[str, Relation] = {}
         for r in relations:
-            if r.op == "==" and len(r.terms) == 1 and r.terms[0][1] != 0:
-                fixed[r.terms[0][0]] = r.rhs / r.terms[0][1]
+            if len(r.terms) == 1 and r.op == "==":
+                fixed_by[r.terms[0][0]] = r
+                if r.terms[0][1] != 0:
+                    fixed[r.terms[0][0]] = r.rhs / r.terms[0][1]
         self.relations: list[Relation] = []
+        keep = self.relations.append
         for r in relations:
-            terms = tuple((c, k) for c, k in r.terms if c not in fixed)
-            rhs = r.rhs - sum(k * fixed[c] for c, k in r.terms if c in fixed)
-            if terms:
-                self.relations.append(Relation(r.kind, terms, r.op, rhs, r.figures))
+            for c, _ in r.terms:
+                if c in fixed:
+                    break
+            else:  # nothing to substitute: the relation as it is
+                keep(r)
+                continue
+            kept, known = [], []
+            for c, k in r.terms:
+                if c in fixed:
+                    known.append(k * fixed[c])
+                else:
+                    kept.append((c, k))
+            rhs = r.rhs - sum(known)
+            if kept:
+                keep(Relation(r.kind, tuple(kept), r.op, rhs, r.figures))
             elif (r.op == "==" and abs(rhs) > EPS) or (r.op == "<=" and rhs < -EPS) or (r.op == ">=" and rhs > EPS):
                 raise ValueError(f"the published figures contradict each other: {r}")
         self.fixed = fixed
-        self.fixed_by = {r.terms[0][0]: r for r in relations if len(r.terms) == 1 and r.op == "=="}
+        self.fixed_by = fixed_by
         self.all_bounds = dict(bounds)
         self.by_cell: dict[str, list[int]] = {}
         for k, r in enumerate(self.relations):
-            for c in r.cells():
-                self.by_cell.setdefault(c, []).append(k)
+            for c, _ in r.terms:
+                rows = self.by_cell.setdefault(c, [])
+                if not rows or rows[-1] != k:  # once per relation, as a cell may be named twice
+                    rows.append(k)
         self._parts: dict[str, _Part] = {}
 
     def _part(self, cell: str) -> _Part:
@@ -105,9 +124,10 @@ class Problem:
                 for k in self.by_cell.get(c, []):
                     if k not in rows:
                         rows.add(k)
-                        for d in self.relations[k].cells() - seen:
-                            seen.add(d)
-                            todo.append(d)
+                        for d, _ in self.relations[k].terms:
+                            if d not in seen:
+                                seen.add(d)
+                                todo.append(d)
             bounds = {c: self.all_bounds.get(c, (0, None)) for c in seen}
             relations = [self.relations[k] for k in sorted(rows)]
             key = (frozenset(bounds.items()), frozenset(relations))
@@ -126,6 +146,20 @@ class Problem:
             return set()
         part = self._part(cell)
         return set(part.names) | {c for r in part.relations for f in r.figures for c in (f,)}
+
+    def known_wide(self, cell: str, required: int) -> bool:
+        """True when the points the solver has already found in ``cell``'s part prove, with no solve, that the
+        LP range of ``cell`` (``cell_range(cell, required, exact=False)``) is at least ``required`` wide.
+
+        Exact, not an estimate: every solve's optimal point is a feasible point of its part, so the LP
+        minimum of any cell is at most, and its maximum at least, its value at that point. The least and
+        greatest values seen, rounded inward as ``cell_range`` rounds the LP optimum, so lie inside the LP
+        range; when they are already ``required`` apart, the LP range is too and ``cell_range(...).ok`` is True.
+        False says only "not known without a solve" (never "narrow"). A cell with no witness yet, or whose
+        range is already solved (then ``cell_range`` is free), answers False."""
+        if cell in self.fixed:
+            return False
+        return self._part(cell).known_wide(cell, required)
 
     def cell_range(self, cell: str, required: int, exact: bool = True) -> CellRange:
         """The feasible [min, max] of ``cell``; with ``exact``, confirmed over the integers where the LP passes."""
@@ -163,30 +197,37 @@ class _Part:
         self._memo: dict[str, tuple[tuple[float, list[Relation], bool], tuple[float, list[Relation], bool]]] = {}
         self.a_eq, self.b_eq = matrix(eq, flip=False)
         self.a_ub, self.b_ub = matrix(ub, flip=True)
+        self._system: System | None = None  # the LP, converted for HiGHS once (``lp.py``)
+        self._seen: tuple[np.ndarray, np.ndarray] | None = None  # least and greatest value of each cell at
+        # the optimal points found so far (feasible points: witnesses for ``known_wide``)
 
     def _solve(self, cell: str, sense: float, integer: bool) -> tuple[float, list[Relation], bool]:
         """The optimum, the relations that bind it, and whether the LP's optimal point is all whole numbers
         (then the integer optimum is the same and no integer programme is needed)."""
         import numpy as np
-        from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
         c = np.zeros(len(self.names))
         c[self.index[cell]] = sense
         if not integer:
-            res = linprog(c, A_ub=self.a_ub if len(self.ub) else None, b_ub=self.b_ub if len(self.ub) else None,
-                          A_eq=self.a_eq if len(self.eq) else None, b_eq=self.b_eq if len(self.eq) else None,
-                          bounds=self.bounds, method="highs")
-            if res.status == 2:
+            if self._system is None:
+                self._system = System(self.a_ub, self.b_ub, self.a_eq, self.b_eq, self.bounds)
+            res = self._system.minimise(c)
+            if res.status == INFEASIBLE:
                 raise ValueError("the published figures contradict each other (no solution): check the relations")
-            if res.status == 3:
+            if res.status == UNBOUNDED:
                 return sense * -math.inf, [], True
+            assert res.x is not None and res.eq_marginals is not None and res.ineq_marginals is not None
             binding = []
             if len(self.eq):
-                binding += [r for r, m in zip(self.eq, res.eqlin.marginals, strict=True) if abs(m) > EPS]
+                binding += [r for r, m in zip(self.eq, res.eq_marginals, strict=True) if abs(m) > EPS]
             if len(self.ub):
-                binding += [r for r, m in zip(self.ub, res.ineqlin.marginals, strict=True) if abs(m) > EPS]
+                binding += [r for r, m in zip(self.ub, res.ineq_marginals, strict=True) if abs(m) > EPS]
             whole = bool(np.all(np.abs(res.x - np.round(res.x)) < 1e-6))
+            self._seen = (res.x, res.x) if self._seen is None else \
+                (np.minimum(self._seen[0], res.x), np.maximum(self._seen[1], res.x))
             return sense * res.fun, binding, whole
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         constraints = []
         if len(self.eq):
             constraints.append(LinearConstraint(self.a_eq, self.b_eq, self.b_eq))
@@ -200,6 +241,14 @@ class _Part:
                 raise ValueError("the published figures contradict each other (no integer solution)")
             return sense * -math.inf, [], True
         return sense * res.fun, [], True
+
+    def known_wide(self, cell: str, required: int) -> bool:
+        """See ``Problem.known_wide``."""
+        if self._seen is None or cell in self._memo or not self.relations:
+            return False
+        i = self.index[cell]
+        low, high = math.ceil(self._seen[0][i] - EPS), math.floor(self._seen[1][i] + EPS)
+        return high - low >= required
 
     def cell_range(self, cell: str, required: int, exact: bool = True) -> CellRange:
         """The feasible [min, max] of ``cell``; with ``exact``, confirmed over the integers where the LP passes.

@@ -33,6 +33,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
 from .. import ids
@@ -79,9 +80,17 @@ class Layout:
 
 def parse(id: str, layout: Layout) -> Parsed:
     """The first token that is a group (all or a diagnosis code) splits family and rest."""
+    return _parse(id, layout.diagnoses)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse(id: str, diagnoses: tuple[str, ...]) -> Parsed:
+    """``parse`` on the only part of the layout it reads (memoised: a pure function of its arguments; an id is
+    parsed many times in one protection, once per round of secondary protection)."""
+    groups = (ALL, *diagnoses)
     tokens = id.split("_")
     for i, t in enumerate(tokens):
-        if t in layout.groups and i > 0:
+        if t in groups and i > 0:
             return Parsed("_".join(tokens[:i]), t, "_".join(tokens[i + 1:]))
     return Parsed(id, None, "")
 
