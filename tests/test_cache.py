@@ -273,3 +273,17 @@ def test_pruning_keeps_the_svg_entries_of_charts_reused_with_their_study_and_rem
     lines = _build(library, monkeypatch)  # beta's charts are now alpha's: nothing to convert
     assert converted == [] and any("charts: 0 converted" in line for line in lines)
     assert svg_entries() < second  # the entries of the charts before the change are gone
+
+
+def test_pruning_removes_the_compiled_templates_of_other_code_versions_only(
+        library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _build(library, monkeypatch)
+    jinja = library / "build" / "cache" / "jinja"
+    (current,) = jinja.iterdir()
+    assert list(current.glob("__jinja2_*.cache"))  # the templates this code compiled
+    old = jinja / "0123456789abcdef"  # left by an earlier version of the code
+    old.mkdir()
+    (old / "__jinja2_0123.cache").write_bytes(b"compiled by older code")
+    lines = _build(library, monkeypatch)
+    assert not old.exists() and list(current.glob("__jinja2_*.cache"))
+    assert "cache: pruned 1 unused entry (0.0 KB)" in lines

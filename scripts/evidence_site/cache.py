@@ -107,19 +107,28 @@ class StudyCache:
         return book
 
     def summary(self) -> str:
-        studies = {e.split(" ", 1)[0] for e in self.computed}
-        return (f"cache: {len(self.reused)} entries reused, {len(self.computed)} computed"
-                + (f" ({', '.join(sorted(studies))})" if studies else ""))
+        """``cache: 5 entries reused, 2 computed (<study-id>)``: the studies' entries; the library's own (the
+        topic pages' charts, under an id that starts with ``_``) are counted apart, when there are any."""
+        computed = [e for e in self.computed if not e.startswith("_")]
+        reused = [e for e in self.reused if not e.startswith("_")]
+        studies = {e.split(" ", 1)[0] for e in computed}
+        library = len(self.computed) - len(computed), len(self.reused) - len(reused)
+        return (f"cache: {len(reused)} entries reused, {len(computed)} computed"
+                + (f" ({', '.join(sorted(studies))})" if studies else "")
+                + (f"; topic charts: {library[1]} reused, {library[0]} drawn" if any(library) else ""))
 
 
 PRUNED = ("studies", "svg")  # the folders under build/cache/ whose entries are noted in ``used``
 ENTRY_SUFFIXES = (".pickle", ".svg", ".tmp")
+JINJA_FOLDER = "jinja"  # compiled templates, one folder per code version (render.environment); the folder in use
+# is noted in ``used``, the others are removed
 
 
 def prune(root: Path, used: set[Path]) -> tuple[int, int]:
     """Remove the entries under ``root``/studies/ and ``root``/svg/ that are not in ``used`` (and half-written
-    files left by a stopped build), then empty folders. Returns (files removed, bytes freed). Call it only after
-    a build has succeeded: a failed build keeps every entry, so the next attempt still finds them."""
+    files left by a stopped build), then empty folders, and the compiled templates of other code versions
+    (``root``/jinja/). Returns (files removed, bytes freed). Call it only after a build has succeeded: a failed
+    build keeps every entry, so the next attempt still finds them."""
     keep = {p.resolve() for p in used}
     removed = freed = 0
     now = time.time()
@@ -148,6 +157,19 @@ def prune(root: Path, used: set[Path]) -> tuple[int, int]:
         for sub in sorted((p for p in found if p.is_dir()), reverse=True):  # deepest first
             with contextlib.suppress(OSError):
                 sub.rmdir()  # only when empty
+    jinja = root / JINJA_FOLDER
+    with contextlib.suppress(OSError):
+        for folder in sorted(p for p in jinja.iterdir() if p.is_dir() and p.resolve() not in keep):
+            for path in folder.glob("__jinja2_*.cache"):  # only Jinja's own files (FileSystemBytecodeCache)
+                try:
+                    size = path.stat().st_size
+                    path.unlink()
+                except OSError:
+                    continue
+                removed += 1
+                freed += size
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
     return removed, freed
 
 

@@ -20,7 +20,8 @@ from typing import Any
 import yaml
 
 from . import __version__, escape, fmt, paths, svg_cache
-from .cache import StudyCache, prune, pruned_summary
+from . import cache as cache_module
+from .cache import JINJA_FOLDER, StudyCache, prune, pruned_summary
 from .charts import Figure
 from .disclosure import build_lines as disclosure_lines
 from .downloads import clinician_downloads
@@ -267,7 +268,11 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
                             lambda m=med, f=folder: handout_figures(topics[m], book, site["handout_url"], f))
             figures |= {folder + fig.name: fig for fig in handout}
     progress(f"drew {len(figures)} charts; {cached.summary()}; {svgs.summary()}")
-    envs = {lang: environment(templates, lang=lang) for lang in {"en", *(p.lang for p in pages)}}
+    compiled = None  # Jinja's compiled templates: one folder per code version, kept while this code builds
+    if cache is not None:
+        compiled = cache / JINJA_FOLDER / cache_module.code_version()[:16]
+        cached.used.add(compiled)
+    envs = {lang: environment(templates, compiled, lang=lang) for lang in {"en", *(p.lang for p in pages)}}
     docs = data_format_docs()
     # The word list is rendered last: it lists only the words that the study's other family pages use.
     last = [p for p in pages if p.template == GLOSSARY_TEMPLATE]
