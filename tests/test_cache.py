@@ -180,3 +180,110 @@ def test_a_failing_build_prunes_nothing(library: Path, monkeypatch: pytest.Monke
     with pytest.raises(BuildError, match="the engine failed"):  # ... but the build fails after generation
         _build(library, monkeypatch, fail=True)
     assert before <= _entries(library)  # nothing was pruned
+
+
+# --- chart SVGs cached by content (svg_cache.py) -----------------------------------------------------------------
+
+def _set_cell(table: Path, patient: str, week: str, column: str, value: str) -> None:
+    lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    for i, line in enumerate(lines[1:], start=1):
+        cells = line.rstrip("\n").split(",")
+        if cells[header.index("patient_id")] == patient and cells[header.index("week")] == week:
+            cells[header.index(column)] = value
+            lines[i] = ",".join(cells) + "\n"
+            table.write_text("".join(lines), encoding="utf-8")
+            return
+    raise AssertionError(f"no row for {patient} at week {week} in {table}")
+
+
+def _count_conversions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The spec of every chart vl-convert converts from now on (as sorted JSON)."""
+    import json
+
+    import vl_convert
+
+    converted: list[str] = []
+    original = vl_convert.vegalite_to_svg
+
+    def converting(spec: dict, *args: object, **kwargs: object) -> str:
+        converted.append(json.dumps(spec, sort_keys=True))
+        return original(spec, *args, **kwargs)
+
+    monkeypatch.setattr(vl_convert, "vegalite_to_svg", converting)
+    return converted
+
+
+def _svgs(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {k: v for k, v in files.items() if k.endswith(".svg")}
+
+
+def test_after_a_one_value_change_only_the_charts_whose_data_changed_are_converted(
+        library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    converted = _count_conversions(monkeypatch)
+    first, log = _generate(library)
+    assert converted and len(converted) == len(set(converted))  # alpha and beta are alike: one conversion a spec
+    assert f"charts: {len(converted)} converted" in log
+    converted.clear()
+    _set_cell(library / "studies" / "beta" / "visits.csv", "P1", "52", "activity_score", "40")
+    changed, log = _generate(library)
+    redrawn = {k for k, svg in _svgs(changed.files).items() if _svgs(first.files).get(k) != svg}
+    assert redrawn and all(k.split("/")[1] == "beta" for k in redrawn)  # the value is in some of beta's charts
+    assert len(converted) == len(redrawn)  # those charts, and only those, are converted again
+    assert f"charts: {len(converted)} converted" in log
+    assert changed.files == _fresh(library).files
+
+
+def test_a_changed_spec_or_vl_convert_version_is_never_served_an_old_svg(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vl_convert
+
+    from evidence_site.svg_cache import SvgCache, spec_key
+
+    spec = {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
+    drawn = SvgCache(tmp_path).svg(spec)
+    assert drawn == vl_convert.vegalite_to_svg(spec)
+    (entry,) = (tmp_path / "svg").glob("*.svg")
+    entry.write_text(drawn.replace("</svg>", "<!-- STALE --></svg>"), encoding="utf-8")  # poison the entry
+    assert "STALE" in SvgCache(tmp_path).svg(spec)  # the same spec: the entry is served (what the cache is for)
+    changed = {**spec, "data": {"values": [{"x": 2}]}}  # one value in the chart's data
+    assert SvgCache(tmp_path).svg(changed) == vl_convert.vegalite_to_svg(changed)
+    monkeypatch.setattr(vl_convert, "__version__", "0.0.0-another")  # another vl-convert
+    assert "STALE" not in SvgCache(tmp_path).svg(spec)
+    assert spec_key(dict(reversed(spec.items())), "1") == spec_key(spec, "1")  # key order does not matter
+    assert spec_key(spec, "1") != spec_key(changed, "1") and spec_key(spec, "1") != spec_key(spec, "2")
+
+
+def test_pruning_keeps_the_svg_entries_of_charts_reused_with_their_study_and_removes_the_others(
+        library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def svg_entries() -> set[str]:
+        return {p.name for p in (library / "build" / "cache" / "svg").glob("*.svg")}
+
+    _build(library, monkeypatch)
+    first = svg_entries()
+    assert first
+    stray = library / "build" / "cache" / "svg" / f"{'0' * 64}.svg"
+    stray.write_text("<svg>an entry no chart uses</svg>", encoding="utf-8")
+    _set_cell(library / "studies" / "alpha" / "visits.csv", "P1", "52", "activity_score", "40")
+    _build(library, monkeypatch)  # beta's charts come from the per-study cache: their SVG entries are kept
+    second = svg_entries()
+    assert first < second and not stray.exists()
+    converted = _count_conversions(monkeypatch)
+    _set_cell(library / "studies" / "beta" / "visits.csv", "P1", "52", "activity_score", "40")
+    lines = _build(library, monkeypatch)  # beta's charts are now alpha's: nothing to convert
+    assert converted == [] and any("charts: 0 converted" in line for line in lines)
+    assert svg_entries() < second  # the entries of the charts before the change are gone
+
+
+def test_pruning_removes_the_compiled_templates_of_other_code_versions_only(
+        library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _build(library, monkeypatch)
+    jinja = library / "build" / "cache" / "jinja"
+    (current,) = jinja.iterdir()
+    assert list(current.glob("__jinja2_*.cache"))  # the templates this code compiled
+    old = jinja / "0123456789abcdef"  # left by an earlier version of the code
+    old.mkdir()
+    (old / "__jinja2_0123.cache").write_bytes(b"compiled by older code")
+    lines = _build(library, monkeypatch)
+    assert not old.exists() and list(current.glob("__jinja2_*.cache"))
+    assert "cache: pruned 1 unused entry (0.0 KB)" in lines

@@ -1,4 +1,5 @@
-"""Per-study cache of summaries and chart SVGs, keyed by content, under build/cache/studies/.
+"""Per-study cache of summaries and chart SVGs, keyed by content, under build/cache/studies/ (and pruning of
+it and of the SVG cache of single charts, svg_cache.py, under build/cache/svg/).
 
 A study's entry is keyed by a hash of
 - the study's input files (its fingerprint: study.yml and the three CSV files),
@@ -106,42 +107,69 @@ class StudyCache:
         return book
 
     def summary(self) -> str:
-        studies = {e.split(" ", 1)[0] for e in self.computed}
-        return (f"cache: {len(self.reused)} entries reused, {len(self.computed)} computed"
-                + (f" ({', '.join(sorted(studies))})" if studies else ""))
+        """``cache: 5 entries reused, 2 computed (<study-id>)``: the studies' entries; the library's own (the
+        topic pages' charts, under an id that starts with ``_``) are counted apart, when there are any."""
+        computed = [e for e in self.computed if not e.startswith("_")]
+        reused = [e for e in self.reused if not e.startswith("_")]
+        studies = {e.split(" ", 1)[0] for e in computed}
+        library = len(self.computed) - len(computed), len(self.reused) - len(reused)
+        return (f"cache: {len(reused)} entries reused, {len(computed)} computed"
+                + (f" ({', '.join(sorted(studies))})" if studies else "")
+                + (f"; topic charts: {library[1]} reused, {library[0]} drawn" if any(library) else ""))
+
+
+PRUNED = ("studies", "svg")  # the folders under build/cache/ whose entries are noted in ``used``
+ENTRY_SUFFIXES = (".pickle", ".svg", ".tmp")
+JINJA_FOLDER = "jinja"  # compiled templates, one folder per code version (render.environment); the folder in use
+# is noted in ``used``, the others are removed
 
 
 def prune(root: Path, used: set[Path]) -> tuple[int, int]:
-    """Remove the per-study entries under ``root``/studies/ that are not in ``used`` (and half-written files
-    left by a stopped build), then empty study folders. Returns (files removed, bytes freed). Call it only after
-    a build has succeeded: a failed build keeps every entry, so the next attempt still finds them."""
-    folder = root / "studies"
-    if not folder.is_dir():
-        return 0, 0
+    """Remove the entries under ``root``/studies/ and ``root``/svg/ that are not in ``used`` (and half-written
+    files left by a stopped build), then empty folders, and the compiled templates of other code versions
+    (``root``/jinja/). Returns (files removed, bytes freed). Call it only after a build has succeeded: a failed
+    build keeps every entry, so the next attempt still finds them."""
     keep = {p.resolve() for p in used}
     removed = freed = 0
     now = time.time()
-    try:
-        found = sorted(folder.rglob("*"))
-    except OSError:  # an unreadable cache folder: nothing is pruned, the build has still succeeded
-        return 0, 0
-    for path in found:
+    for name in PRUNED:
+        folder = root / name
+        if not folder.is_dir():
+            continue
         try:
-            if not path.is_file() or path.resolve() in keep:
-                continue
-            stat = path.stat()
-            if path.suffix == ".tmp" and now - stat.st_mtime < STALE_TMP_SECONDS:
-                continue  # another build may be writing it now
-            if path.suffix not in (".pickle", ".tmp"):
-                continue  # not an entry of this cache
-            path.unlink()
-        except OSError:
-            continue  # a read-only or vanished entry: it costs space, never correctness
-        removed += 1
-        freed += stat.st_size
-    for sub in sorted((p for p in found if p.is_dir()), reverse=True):  # deepest first
-        with contextlib.suppress(OSError):
-            sub.rmdir()  # only when empty
+            found = sorted(folder.rglob("*"))
+        except OSError:  # an unreadable cache folder: nothing is pruned, the build has still succeeded
+            continue
+        for path in found:
+            try:
+                if not path.is_file() or path.resolve() in keep:
+                    continue
+                stat = path.stat()
+                if path.suffix == ".tmp" and now - stat.st_mtime < STALE_TMP_SECONDS:
+                    continue  # another build may be writing it now
+                if path.suffix not in ENTRY_SUFFIXES:
+                    continue  # not an entry of this cache
+                path.unlink()
+            except OSError:
+                continue  # a read-only or vanished entry: it costs space, never correctness
+            removed += 1
+            freed += stat.st_size
+        for sub in sorted((p for p in found if p.is_dir()), reverse=True):  # deepest first
+            with contextlib.suppress(OSError):
+                sub.rmdir()  # only when empty
+    jinja = root / JINJA_FOLDER
+    with contextlib.suppress(OSError):
+        for folder in sorted(p for p in jinja.iterdir() if p.is_dir() and p.resolve() not in keep):
+            for path in folder.glob("__jinja2_*.cache"):  # only Jinja's own files (FileSystemBytecodeCache)
+                try:
+                    size = path.stat().st_size
+                    path.unlink()
+                except OSError:
+                    continue
+                removed += 1
+                freed += size
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
     return removed, freed
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from . import fmt
+from . import fmt, svg_cache
 from .numbers import Value
 
 if TYPE_CHECKING:
@@ -43,10 +43,9 @@ VALIDATE = False
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Render an Altair chart to SVG with vl-convert (no browser, no network; one engine start-up a process)."""
-    import vl_convert
-
-    return vl_convert.vegalite_to_svg(chart.to_dict(validate=VALIDATE))
+    """Render an Altair chart to SVG with vl-convert (no browser, no network; one engine start-up a process),
+    through the build's content-addressed SVG cache when there is one (svg_cache.py)."""
+    return svg_cache.current().svg(chart.to_dict(validate=VALIDATE))
 
 
 def _config(chart: alt.TopLevelMixin, padding: int = 48) -> alt.TopLevelMixin:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import io
 
-import segno
-
 from .charts import Figure
+
+# segno is imported where a code is drawn: a build whose figures all come from the cache never loads it.
 
 QR_NAME = "handout-qr"  # written to docs/families/<study-id>/figures/handout-qr.svg
 
@@ -31,6 +31,8 @@ def page_address(site_url: str, page_url: str) -> str:
 
 def qr_svg(url: str, scale: int = 4) -> str:
     """An SVG QR code for ``url`` (error correction M, quiet zone of 4 modules, black on white)."""
+    import segno
+
     code = segno.make(url, error="m", micro=False)
     out = io.BytesIO()
     code.save(out, kind="svg", scale=scale, border=4, dark="#000", light="#fff", xmldecl=False,

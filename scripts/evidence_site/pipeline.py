@@ -19,8 +19,9 @@ from typing import Any
 
 import yaml
 
-from . import __version__, escape, fmt, paths
-from .cache import StudyCache, prune, pruned_summary
+from . import __version__, escape, fmt, paths, svg_cache
+from . import cache as cache_module
+from .cache import JINJA_FOLDER, StudyCache, prune, pruned_summary
 from .charts import Figure
 from .disclosure import build_lines as disclosure_lines
 from .downloads import clinician_downloads
@@ -48,6 +49,9 @@ GLOSSARY_TEMPLATE = "families/glossary.md.j2"
 REPEATED_NOTICES = ("privacy", "reading level", "reading ease")
 # Hand-written pages in docs/ that belong in the navigation (title, docs-relative path).
 HAND_WRITTEN_PAGES = (("Privacy and small numbers", "privacy.md"),)
+# The per-study cache's folder for the topic pages' charts, which come from every study of the library (a study
+# id is lower-case letters, digits and hyphens, so no study has this one).
+TOPICS_ENTRY = "_topics"
 
 
 @dataclass
@@ -239,21 +243,36 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     topics, pooled = topic_views(studies, views, book)
     book.extend(pooled)
     figures: dict[str, Figure] = {}
-    for study in studies:
-        if study.kind == "records":
-            figures |= cached.get(study, "figures",
-                                  lambda s=study: study_figures(s, views[s.id], book, site["handout_url"]))
-    for med, topic in topics.items():
-        forest = forest_figure(topic, book)
-        if forest is not None:
-            figures[f"clinicians/topics/{med}/{forest.name}"] = forest
     plan = template_yaml((templates / "pages.yml").read_text(encoding="utf-8"))
     pages = language_pages(studies, plan, topics, page_plan(studies, plan, topics))
-    for lang, med in sorted({(p.lang, p.topic) for p in pages if p.topic and p.audience == "families"}):
-        folder = ("" if lang == "en" else f"{lang}/") + f"families/topics/{med}/"  # a medicine's handout
-        figures |= {folder + fig.name: fig for fig in handout_figures(topics[med], book, site["handout_url"], folder)}
-    progress(f"drew {len(figures)} charts; {cached.summary()}")
-    envs = {lang: environment(templates, lang=lang) for lang in {"en", *(p.lang for p in pages)}}
+    library = SimpleNamespace(id=TOPICS_ENTRY, fingerprint=hashlib.sha256("".join(  # what topic charts come from
+        f"{s.id}\0{s.fingerprint}\n" for s in sorted(studies, key=lambda s: s.id)).encode()).hexdigest())
+    with svg_cache.using(svg_cache.SvgCache(cache, cached.used)) as svgs:  # only a changed spec is converted
+
+        def drawn(key: Any, what: str, compute: Callable[[], Any]) -> Any:
+            value, names = cached.get(key, what, lambda: svgs.recording(compute))
+            svgs.keep(names)  # charts reused with their study: their SVG entries stay for its next change
+            return value
+
+        for study in studies:
+            if study.kind == "records":
+                figures |= drawn(study, "figures",
+                                 lambda s=study: study_figures(s, views[s.id], book, site["handout_url"]))
+        for med, topic in topics.items():
+            forest = drawn(library, f"forest-{med}", lambda t=topic: forest_figure(t, book))
+            if forest is not None:
+                figures[f"clinicians/topics/{med}/{forest.name}"] = forest
+        for lang, med in sorted({(p.lang, p.topic) for p in pages if p.topic and p.audience == "families"}):
+            folder = ("" if lang == "en" else f"{lang}/") + f"families/topics/{med}/"  # a medicine's handout
+            handout = drawn(library, f"handout-{lang}-{med}",
+                            lambda m=med, f=folder: handout_figures(topics[m], book, site["handout_url"], f))
+            figures |= {folder + fig.name: fig for fig in handout}
+    progress(f"drew {len(figures)} charts; {cached.summary()}; {svgs.summary()}")
+    compiled = None  # Jinja's compiled templates: one folder per code version, kept while this code builds
+    if cache is not None:
+        compiled = cache / JINJA_FOLDER / cache_module.code_version()[:16]
+        cached.used.add(compiled)
+    envs = {lang: environment(templates, compiled, lang=lang) for lang in {"en", *(p.lang for p in pages)}}
     docs = data_format_docs()
     # The word list is rendered last: it lists only the words that the study's other family pages use.
     last = [p for p in pages if p.template == GLOSSARY_TEMPLATE]
