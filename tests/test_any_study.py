@@ -80,9 +80,9 @@ def _identity(folder: Path) -> set[str]:
     return {w.lower() for w in words}
 
 
-# The hidden list of made-up studies' addresses that search reads (render.MADE_UP_PARTIAL): addresses, not words a
-# reader sees; a made-up study's id may contain a medicine's name.
-MADE_UP_LIST = re.compile(r'<div id="made-up-pages" hidden data-prefixes="[^"]*" data-mark="[^"]*"></div>')
+# The hidden mark that search puts before made-up studies' results (render.MADE_UP_PARTIAL): words for search, not a
+# sentence on the page.
+MADE_UP_LIST = re.compile(r'<div id="made-up-pages" hidden data-mark="[^"]*"></div>')
 
 
 def test_no_study_names_another_studys_medicine_hospital_or_condition(together: Path) -> None:

@@ -6,6 +6,7 @@ picture never says something the words do not.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,8 +45,28 @@ VALIDATE = False
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """Render an Altair chart to SVG with vl-convert (no browser, no network; one engine start-up a process),
-    through the build's content-addressed SVG cache when there is one (svg_cache.py)."""
-    return svg_cache.current().svg(chart.to_dict(validate=VALIDATE))
+    through the build's content-addressed SVG cache when there is one (svg_cache.py), then compacted."""
+    return compact_svg(svg_cache.current().svg(chart.to_dict(validate=VALIDATE)))
+
+
+# What vl-convert writes for an interactive Vega view that a picture in an <img> never uses: class names (the SVG
+# has no style sheet), pointer-event and aria-hidden switches, empty background and foreground paths, and the
+# default opacity. The roles and aria labels stay (they describe the chart to a reader who opens the SVG itself).
+_UNUSED_SVG = re.compile(r' (?:class|pointer-events|aria-hidden)="[^"]*"| opacity="1"')
+_EMPTY_PATHS = ('<path d="M0,0h0v0h0Z"/>', '<path d="" display="none"/>')
+_FONT = re.compile(r' font-family="([^"]*)"')
+
+
+def compact_svg(svg: str) -> str:
+    """``svg`` without what :data:`_UNUSED_SVG` names, and with the font, when every text has the same one,
+    named once on the root element (inherited) instead of on each text: a quarter fewer bytes, drawn the same."""
+    svg = _UNUSED_SVG.sub("", svg)
+    for empty in _EMPTY_PATHS:
+        svg = svg.replace(empty, "")
+    fonts = set(_FONT.findall(svg))
+    if len(fonts) == 1 and svg.startswith("<svg "):
+        svg = f'<svg font-family="{fonts.pop()}" ' + _FONT.sub("", svg)[len("<svg "):]
+    return svg
 
 
 def _config(chart: alt.TopLevelMixin, padding: int = 48) -> alt.TopLevelMixin:

@@ -14,6 +14,7 @@ Zensical lives in its own virtual environment (``.venv-zensical``, pinned in
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,12 @@ MARKUP_FIXES: dict[str, tuple[tuple[str, str], ...]] = {
     "zensical": (('<label class="md-overlay" for="__drawer" aria-hidden="true"></label>',
                   '<label class="md-overlay" for="__drawer"></label>'),),
 }
+
+
+# Elements whose text keeps its whitespace (shown as written, or code): their lines keep their indentation.
+_KEEP_WHITESPACE = re.compile(r"<(pre|code|textarea|script|style)\b.*?</\1\s*>", re.S | re.I)
+# A line break and the indentation (and blank lines) after it, outside those elements.
+_INDENT = re.compile(r"\n[ \t\r\n]*")
 
 
 class _Loader(yaml.SafeLoader):
@@ -181,13 +188,27 @@ def run_engine(engine: str, config: Path, site_dir: Path) -> float:
 
 
 def fix_markup(engine: str, site_dir: Path) -> None:
-    """Apply ``MARKUP_FIXES[engine]`` to every HTML page the engine wrote."""
+    """Apply ``MARKUP_FIXES[engine]`` to every HTML page the engine wrote, and drop the indentation of its
+    lines (:func:`compact_html`)."""
     fixes = MARKUP_FIXES.get(engine, ())
-    if not fixes:
-        return
     for page in site_dir.rglob("*.html"):
         text = original = page.read_text(encoding="utf-8")
         for old, new in fixes:
             text = text.replace(old, new)
+        text = compact_html(text)
         if text != original:
             page.write_text(text, encoding="utf-8")
+
+
+def compact_html(html: str) -> str:
+    """``html`` without the indentation and blank lines between its tags, which the engines' templates write
+    (about a fifth of a page): a line break stays, so what a browser shows is unchanged (the break alone is
+    the white space between two words or inline elements), and ``pre``, ``code``, ``textarea``, ``script`` and
+    ``style`` elements are kept byte for byte."""
+    out: list[str] = []
+    last = 0
+    for kept in _KEEP_WHITESPACE.finditer(html):
+        out += [_INDENT.sub("\n", html[last:kept.start()]), kept.group(0)]
+        last = kept.end()
+    out.append(_INDENT.sub("\n", html[last:]))
+    return "".join(out)

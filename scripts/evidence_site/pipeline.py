@@ -36,7 +36,19 @@ from .readability import family_gate as reading_gate
 from .readability import spanish_gate
 from .reference import data_format_docs
 from .releases import load_releases
-from .render import AUDIENCES, EXAMPLE_SUFFIX, Page, environment, language_pages, page_plan, reading_orders, render_page
+from .render import (
+    AUDIENCES,
+    EXAMPLE_SUFFIX,
+    MADE_UP_SCRIPT,
+    Page,
+    environment,
+    language_pages,
+    made_up_lists,
+    made_up_script,
+    page_plan,
+    reading_orders,
+    render_page,
+)
 from .schema import SCHEMA_VERSION
 from .topics import aggregate_view, forest_figure, handout_figures, topic_views
 from .urls import handout_address, redirect_files
@@ -69,7 +81,8 @@ class Generated:
         nav: list[Any] = [{p.title: p.md_path} for p in self.pages if p.md_path == "index.md"]
         english = [p for p in self.pages if p.lang == "en"]
         for audience in AUDIENCES:
-            section: list[Any] = [p.md_path for p in english if p.audience == audience and not p.study]
+            section: list[Any] = [p.md_path for p in english if p.audience == audience and not p.study
+                                  and (not p.parts or p.md_path == p.parts[0])]  # a list's first part only
             for study in self.studies:
                 label = study.spec.short_title + (EXAMPLE_SUFFIX if study.synthetic else "")
                 section.append({escape.html_text(label): [
@@ -277,9 +290,11 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     # The word list is rendered last: it lists only the words that the study's other family pages use.
     last = [p for p in pages if p.template == GLOSSARY_TEMPLATE]
     pagers = reading_orders(pages)
+    made_up_list = made_up_lists(pages, views)  # where each audience's list of studies has its made-up examples
     files = {p.md_path: render_page(envs[p.lang], p, views, book, figures, site, docs,
                                     ({"topic": topics[p.topic]} if p.topic else {"topics": topics})
-                                    | {"pager": pagers.get(p.md_path, (None, None))}).encode("utf-8")
+                                    | {"pager": pagers.get(p.md_path, (None, None)),
+                                       "made_up_list": made_up_list}).encode("utf-8")
              for p in pages if p not in last}
     for p in last:
         used = {m for q in pages if q.audience == "families" and q.study == p.study and q.md_path in files
@@ -287,6 +302,8 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
         files[p.md_path] = render_page(envs[p.lang], p, views, book, figures, site, docs,
                                        {"glossary_used": sorted(used),
                                         "pager": pagers.get(p.md_path, (None, None))}).encode("utf-8")
+    for lang in sorted({p.lang for p in pages}):  # each site (a translated twin too) has its list of made-up pages
+        files[("" if lang == "en" else f"{lang}/") + MADE_UP_SCRIPT] = made_up_script(views)
     for key, fig in figures.items():
         files[f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg"] = fig.svg.encode("utf-8")
     for study in studies:

@@ -8,6 +8,7 @@ An undefined name stops the build: a missing value must never print as a blank.
 from __future__ import annotations
 
 import dataclasses
+import json
 import posixpath
 import re
 import sys
@@ -33,7 +34,10 @@ from .validate import Study
 AUDIENCES = ("families", "clinicians")
 TRUST_PARTIAL = "_partials/trust.md.j2"
 PAGER_PARTIAL = "_partials/pager.md.j2"
-MADE_UP_PARTIAL = "_partials/made_up_pages.md.j2"  # tells search which results are made-up example data
+MADE_UP_PARTIAL = "_partials/made_up_pages.md.j2"  # the words search puts before a made-up study's results
+# Which pages are made-up example data, for search (docs/assets/javascripts/search-audience.js): one small script
+# per site (mkdocs.yml extra_javascript), not a list on every page, which grew with the library on every page.
+MADE_UP_SCRIPT = "reference/made-up-pages.js"
 WORDS = "words.yml"  # a translated site's words: templates/<lang>/words.yml
 
 
@@ -50,6 +54,8 @@ class Page:
     topic: str = ""  # topic pages: the medicine
     lang: str = "en"  # a translated twin (e.g. es) lives under <lang>/ and is built as its own site
     twin: str = ""  # the URL of the same page in the other language, when there is one
+    listed: tuple[str, ...] = ()  # a part of a list of studies: the ids of the studies it lists
+    parts: tuple[str, ...] = ()  # ... and the Markdown paths of every part of that list, in order
 
 
 def language_pages(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any],
@@ -112,9 +118,7 @@ def page_plan(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any]
                                   f"{audience}/topics/{med}/" + (f"{slug}/" if slug else ""),
                                   entry["title"].format(**topic.names), audience, topic=med))
         if "studies_index" in section:
-            entry = section["studies_index"]
-            pages.append(Page(entry["template"], f"{audience}/{entry['slug']}.md", f"{audience}/{entry['slug']}/",
-                              entry["title"], audience))
+            pages += list_pages(studies, section["studies_index"], audience)
         for study in studies:
             by_kind = section.get("study_pages_by_kind", {})
             for entry in by_kind.get(getattr(study, "kind", "records"), section["study_pages"]):
@@ -127,6 +131,30 @@ def page_plan(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any]
         pages.append(Page(entry["template"], f"reference/{entry['slug']}.md", f"reference/{entry['slug']}/",
                           entry["title"], "reference"))
     return pages
+
+
+def list_pages(studies: list[Study], entry: dict[str, Any], audience: str) -> list[Page]:
+    """The list of all studies of an audience, real studies first, then made-up ones, in parts of at most
+    ``per_page`` studies (pages.yml), so that no page grows with the library: the first part at
+    ``<audience>/<slug>.md``, part k at ``<audience>/<slug>-<k>.md``, each titled by ``part_title``."""
+    ordered = [s.id for s in studies if not s.synthetic] + [s.id for s in studies if s.synthetic]
+    per_page = int(entry.get("per_page") or len(ordered) or 1)
+    chunks = [tuple(ordered[i:i + per_page]) for i in range(0, len(ordered), per_page)] or [()]
+    mds = tuple(f"{audience}/{entry['slug']}" + (f"-{k}" if k > 1 else "") + ".md" for k in range(1, len(chunks) + 1))
+    titles = [entry["title"]] + [entry["part_title"].format(part=k, parts=len(chunks))
+                                 for k in range(2, len(chunks) + 1)]
+    return [Page(entry["template"], md, md.removesuffix(".md") + "/", title, audience, listed=chunk,
+                 parts=mds if len(mds) > 1 else ())
+            for md, title, chunk in zip(mds, titles, chunks, strict=True)]
+
+
+def made_up_lists(pages: list[Page], views: dict[str, Any]) -> dict[str, str]:
+    """By audience, the Markdown path of the part of the list of studies where the made-up examples begin."""
+    out: dict[str, str] = {}
+    for p in pages:
+        if p.listed and p.audience not in out and any(views[sid].synthetic for sid in p.listed):
+            out[p.audience] = p.md_path
+    return out
 
 
 def neighbours(pages: list[Page], page: Page) -> tuple[Page | None, Page | None]:
@@ -261,7 +289,8 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         return f"{lang}{page.audience}/{base}/{name}" in figures
 
     context = dict(
-        page=page, study=study, studies=list(views.values()), v=v, has=has, figure=figure,
+        page=page, study=study, studies=list(views.values()), listed=[views[sid] for sid in page.listed], v=v,
+        has=has, figure=figure,
         figure_exists=figure_exists, fmt=_Formatters(), link=_linker(page.md_path), generator_version=__version__,
         twin=escape.trusted(twin_href(page)) if page.twin else "",
         schema_version=SCHEMA_VERSION, site=site or {},
@@ -275,7 +304,6 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
             context["pager_titles"] = tuple(pager_title(page, p, views) if p else "" for p in context["pager"])
             text += env.get_template(PAGER_PARTIAL).render(context)
         if page.audience in AUDIENCES:  # search puts made-up studies' pages last and marks them (search-audience.js)
-            context["made_up_prefixes"] = made_up_prefixes(views)
             text += env.select_template([f"{page.lang}/{MADE_UP_PARTIAL}", MADE_UP_PARTIAL]).render(context)
         if study is not None:  # who stands behind the page, at the foot of every study page
             text += env.get_template(TRUST_PARTIAL if page.lang == "en" else f"{page.lang}/{TRUST_PARTIAL}").render(
@@ -310,6 +338,14 @@ def made_up_prefixes(views: dict[str, Any]) -> Any:
     if bad:
         raise TemplateError(f"Made-up study addresses {bad} are not plain paths (letters, digits, '.', '_', '-').")
     return escape.trusted(" ".join(prefixes))
+
+
+def made_up_script(views: dict[str, Any]) -> bytes:
+    """MADE_UP_SCRIPT: the address prefixes of the made-up studies' pages (:func:`made_up_prefixes`), as a
+    script that search-audience.js reads (``window.evidenceMadeUpPages``)."""
+    listed = json.dumps(str(made_up_prefixes(views)).split())
+    return ("// Written by the generator: the address prefixes of made-up (synthetic) studies' pages, which the "
+            f"site's search puts after real ones.\nwindow.evidenceMadeUpPages = {listed};\n").encode()
 
 
 def twin_href(page: Page) -> str:

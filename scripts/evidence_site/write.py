@@ -84,7 +84,23 @@ def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[An
 
 
 def write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+    path.write_text(json_text(data), encoding="utf-8")
+
+
+def json_text(data: Any) -> str:
+    """``data`` as JSON, indented, except that each entry of a top-level list of objects (numbers.json's
+    ``values``) takes one line: a value per line reads and diffs as well, at four fifths of the bytes."""
+    if not isinstance(data, dict) or not data:
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    fields = []
+    for key, value in data.items():
+        name = json.dumps(key, ensure_ascii=False)
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            lines = ",\n".join("    " + json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in value)
+            fields.append(f"  {name}: [\n{lines}\n  ]")
+        else:
+            fields.append(f"  {name}: " + json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+    return "{\n" + ",\n".join(fields) + "\n}\n"
 
 
 def write_files(root: Path, files: dict[str, str]) -> None:

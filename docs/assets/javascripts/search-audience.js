@@ -1,7 +1,8 @@
 // Search serves the reader's audience: on a family page, family pages come first in the search results; on a
 // clinician page, clinician pages. Within each audience, pages of made-up (synthetic) example studies come after
 // pages of real evidence, and each of their results says so before its title ("Made-up example: ..."). Which
-// pages are made up, and the words of the mark in the page's language, come from the generator: the hidden
+// pages are made up, and the words of the mark in the page's language, come from the generator: the script
+// reference/made-up-pages.js of each site (window.evidenceMadeUpPages, loaded before this one) and the hidden
 // element #made-up-pages on every generated page (templates/_partials/made_up_pages.md.j2). The order within
 // each group is the search engine's own. No network, no dependency: it only moves and marks the result items
 // Material's search has already drawn.
@@ -18,7 +19,7 @@
   var here = audience(location.href)
   if (here !== "families" && here !== "clinicians") return
   var made = document.getElementById("made-up-pages")
-  var prefixes = made ? (made.getAttribute("data-prefixes") || "").split(" ").filter(Boolean) : []
+  var prefixes = (window.evidenceMadeUpPages || []).filter(Boolean)
   var mark = made ? made.getAttribute("data-mark") || "" : ""
   var madeUp = function (href) {
     var path = relative(href)

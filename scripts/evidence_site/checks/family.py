@@ -196,12 +196,12 @@ def search(tab: Tab, word: str, wait_ms: int = 1500) -> list[str]:
     return tab.evaluate(_RESULTS)
 
 
-_MADE_UP = """() => { const e = document.getElementById('made-up-pages');
-  return e ? (e.getAttribute('data-prefixes') || '').split(' ').filter(Boolean) : [] }"""
+_MADE_UP = "() => (window.evidenceMadeUpPages || []).filter(Boolean)"  # reference/made-up-pages.js
 
 
 def made_up_prefixes(tab: Tab) -> list[str]:
-    """The address prefixes (relative to the page's own site) of made-up studies' pages, as the page lists them."""
+    """The address prefixes (relative to the page's own site) of made-up studies' pages, as the page's site lists
+    them (its reference/made-up-pages.js)."""
     return tab.evaluate(_MADE_UP)
 
 

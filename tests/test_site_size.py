@@ -1,0 +1,48 @@
+"""What keeps the site small changes bytes, never what a reader sees: pages without their indentation, chart SVGs
+without what an <img> never uses, numbers.json with one value per line."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+import vl_convert
+
+from evidence_site import charts
+from evidence_site.engines import compact_html
+from evidence_site.write import json_text
+
+
+def test_pages_lose_their_indentation_but_keep_line_breaks_and_preformatted_text() -> None:
+    page = ("<html>\n  <body>\n    <p>one\n      two</p>\n\n    <pre><code>a\n    b</code></pre>\n"
+            "    <p>see <code>x\n   y</code></p>\n    <script>\n  var s = '  kept'\n    </script>\n"
+            "    <textarea>\n  as typed</textarea>\n  </body>\n</html>\n")
+    assert compact_html(page) == ("<html>\n<body>\n<p>one\ntwo</p>\n<pre><code>a\n    b</code></pre>\n"
+                                  "<p>see <code>x\n   y</code></p>\n<script>\n  var s = '  kept'\n    </script>\n"
+                                  "<textarea>\n  as typed</textarea>\n</body>\n</html>\n")
+    assert compact_html(compact_html(page)) == compact_html(page)
+
+
+def test_a_compacted_chart_draws_the_same_pixels_with_its_roles_and_labels() -> None:
+    chart = alt.Chart(pd.DataFrame({"group": ["A", "B"], "percent": [40, 75]})).mark_bar().encode(
+        x="group:N", y="percent:Q").properties(title="Remission")
+    full = vl_convert.vegalite_to_svg(charts._config(chart).to_dict())
+    small = charts.compact_svg(full)
+    assert len(small) < 0.85 * len(full)
+    assert vl_convert.svg_to_png(small) == vl_convert.svg_to_png(full)
+    assert small.count("font-family=") == 1 and 'class="' not in small and 'opacity="1"' not in small
+    assert small.count('role="graphics-symbol"') == full.count('role="graphics-symbol"')
+    assert small.count("aria-label=") == full.count("aria-label=")
+
+
+def test_numbers_json_has_one_value_a_line_and_reads_back_the_same() -> None:
+    data = {"generator": "evidence-site", "studies": {"s": {"title": "Ünïcode", "min_cell": 5}},
+            "values": [{"id": "s.a", "value": 0.5, "pages": ["families/s/"]}, {"id": "s.b", "value": 2}]}
+    text = json_text(data)
+    assert json.loads(text) == data
+    lines = text.splitlines()
+    assert '    {"id":"s.a","value":0.5,"pages":["families/s/"]},' in lines
+    assert '    {"id":"s.b","value":2}' in lines
+    assert '      "title": "Ünïcode",' in lines  # the rest indented as before, not escaped
+    assert json.loads(json_text({})) == {} and json.loads(json_text({"values": []})) == {"values": []}
