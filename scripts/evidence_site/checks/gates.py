@@ -13,7 +13,9 @@ One browser serves the whole run. Each page gets:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,6 +72,15 @@ class BrowserGates:
         self.axe = Axe()
         self._warm: BrowserContext | None = None
         self._warm_tab: Tab | None = None
+        self.timings: dict[str, float] = {}  # seconds per step of the last page checked, in the order run
+
+    @contextmanager
+    def _timed(self, step: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.timings[step] = self.timings.get(step, 0.0) + time.monotonic() - started
 
     def __enter__(self) -> BrowserGates:
         first = self.settings.viewports[0]
@@ -95,46 +106,56 @@ class BrowserGates:
         settings = self.settings
         family = settings.is_family(page.url)
         first_vp = settings.viewports[0]
-        context = self.browser.new_context(viewport={"width": first_vp.width, "height": first_vp.height})
+        self.timings = {}
+        with self._timed("context"):
+            context = self.browser.new_context(viewport={"width": first_vp.width, "height": first_vp.height})
         requested: list[str] = []
         context.on("request", lambda request: requested.append(request.url))
         try:
-            tab = context.new_page()
-            mark = self.server.log.mark()
-            self._load(tab, page.url)
-            first = self.server.log.since(mark)
-            results = {
-                "third-party": rules.third_party_check(requested, self.server.origin),
-                "first visit": rules.weight_check(first, settings.family_first_visit_kb if family else None),
-                "vega": rules.vega_check(requested, bool(tab.evaluate(_VEGA_GLOBALS)), family),
-                "charts": rules.charts_check(tab.evaluate(_CHARTS)),
-            }
+            with self._timed("first visit"):
+                tab = context.new_page()
+                mark = self.server.log.mark()
+                self._load(tab, page.url)
+                first = self.server.log.since(mark)
+                results = {
+                    "third-party": rules.third_party_check(requested, self.server.origin),
+                    "first visit": rules.weight_check(first, settings.family_first_visit_kb if family else None),
+                    "vega": rules.vega_check(requested, bool(tab.evaluate(_VEGA_GLOBALS)), family),
+                    "charts": rules.charts_check(tab.evaluate(_CHARTS)),
+                }
             results.update(self._family_checks(tab, page))
             results.update(self._axe_and_shots(tab, page, shots))
             if printer is not None:
-                results.update(printer(tab))
+                with self._timed("print"):
+                    results.update(printer(tab))
             if settings.dark_scheme:
                 results.update(self._dark(tab, page, shots))
                 shot = results["screenshots"]
                 shot.details.append(screenshot_name(page, first_vp, "dark"))
                 shot.figure = str(len(shot.details))
         finally:
-            context.close()
-        results["repeat visit"] = self._repeat_visit(page, family)
+            with self._timed("context"):
+                context.close()
+        with self._timed("repeat visit"):
+            results["repeat visit"] = self._repeat_visit(page, family)
         return results
 
     def _axe_and_shots(self, tab: Tab, page: Page, shots: Path) -> dict[str, Check]:
         """axe (injected once) and a full-page screenshot at each width."""
         results: dict[str, Check] = {}
-        tab.evaluate(self.axe.axe_script)
+        with self._timed("axe inject"):
+            tab.evaluate(self.axe.axe_script)
         options = {"runOnly": {"type": "tag", "values": list(self.settings.axe_tags)}, "resultTypes": ["violations"]}
         for i, viewport in enumerate(self.settings.viewports):
             if i:
-                tab.set_viewport_size({"width": viewport.width, "height": viewport.height})
-                tab.evaluate(_SETTLE)  # let the layout settle and CSS transitions finish after the resize
-            response = tab.evaluate("options => axe.run(document, options)", options)
+                with self._timed("resize"):
+                    tab.set_viewport_size({"width": viewport.width, "height": viewport.height})
+                    tab.evaluate(_SETTLE)  # let the layout settle and CSS transitions finish after the resize
+            with self._timed(f"axe {viewport.width}"):
+                response = tab.evaluate("options => axe.run(document, options)", options)
             results[f"axe {viewport.width}"] = rules.axe_check(response["violations"])
-            tab.screenshot(path=str(shots / screenshot_name(page, viewport)), full_page=True)
+            with self._timed(f"shot {viewport.width}"):
+                tab.screenshot(path=str(shots / screenshot_name(page, viewport)), full_page=True)
         names = [screenshot_name(page, viewport) for viewport in self.settings.viewports]
         results["screenshots"] = Check(True, str(len(names)), names)
         return results
@@ -143,27 +164,32 @@ class BrowserGates:
         """With the system set to dark (Material's palette follows it on load): the dark scheme, axe and a
         screenshot at phone width."""
         phone = self.settings.viewports[0]
-        tab.set_viewport_size({"width": phone.width, "height": phone.height})
-        tab.emulate_media(media="screen", color_scheme="dark")
-        tab.evaluate("() => localStorage.clear()")  # a first visit: no scheme chosen with the switch yet
-        tab.reload(wait_until="load")
-        tab.evaluate(_SETTLE)
+        with self._timed("dark reload"):
+            tab.set_viewport_size({"width": phone.width, "height": phone.height})
+            tab.emulate_media(media="screen", color_scheme="dark")
+            tab.evaluate("() => localStorage.clear()")  # a first visit: no scheme chosen with the switch yet
+            tab.reload(wait_until="load")
+            tab.evaluate(_SETTLE)
         scheme = tab.evaluate("() => document.body.getAttribute('data-md-color-scheme')")
         if scheme != "slate":
             return {"axe dark 390": Check(False, str(scheme), [
                 f"with the system set to dark, the page shows the {scheme!r} scheme, expected 'slate'"])}
-        tab.evaluate(self.axe.axe_script)
+        with self._timed("axe inject"):
+            tab.evaluate(self.axe.axe_script)
         options = {"runOnly": {"type": "tag", "values": list(self.settings.axe_tags)}, "resultTypes": ["violations"]}
-        response = tab.evaluate("options => axe.run(document, options)", options)
-        tab.screenshot(path=str(shots / screenshot_name(page, phone, "dark")), full_page=True)
+        with self._timed("axe dark"):
+            response = tab.evaluate("options => axe.run(document, options)", options)
+        with self._timed("shot dark"):
+            tab.screenshot(path=str(shots / screenshot_name(page, phone, "dark")), full_page=True)
         return {"axe dark 390": rules.axe_check(response["violations"])}
 
     def _family_checks(self, tab: Tab, page: Page) -> dict[str, Check]:
         """At phone width, on a fresh load: the keyboard path to the content on every page; on family pages the
         icon arrays' text equivalents, the previous/next links and (from the short version) search."""
         settings = self.settings
-        results = {"keyboard": fam.keyboard_check(fam.tab_stops(tab, settings.max_tabs_to_content + 12),
-                                                  settings.max_tabs_to_content, settings.min_focus_outline_px)}
+        with self._timed("keyboard"):
+            stops = fam.tab_stops(tab, settings.max_tabs_to_content + 12)
+        results = {"keyboard": fam.keyboard_check(stops, settings.max_tabs_to_content, settings.min_focus_outline_px)}
         if not settings.is_family(page.url):
             return results
         results["icon text"] = fam.one_sentence_check(tab.evaluate(_CHARTS))
@@ -175,11 +201,13 @@ class BrowserGates:
         if len(own) == 2:  # the study's short version: search as a family would, in the page's language
             words = settings.translated_search_words[lang] if lang else settings.family_search_words
             if words:  # none: the engine's search is not the one the family ordering works in (Zensical)
-                found = {word: fam.search(tab, word) for word in words}
+                with self._timed("search"):
+                    found = {word: fam.search(tab, word) for word in words}
                 made_up = [f"{lang}/" * bool(lang) + p for p in fam.made_up_prefixes(tab)]
                 results["search"] = fam.search_check(found, f"{lang}/" * bool(lang) + settings.family_prefix,
                                                      settings.search_never, made_up)
-            tab.reload(wait_until="load")
+            with self._timed("search reload"):
+                tab.reload(wait_until="load")
         return results
 
     def _repeat_visit(self, page: Page, family: bool) -> Check:

@@ -113,5 +113,6 @@ def _browser_checks(settings: Settings, pages: list[Page], site_url: str, result
                 results.notes.append(f"{page.label}: {len(no_table)} chart(s) without a data table beside them: "
                                      + "; ".join(no_table))
             failed = by_url[page.url].failures
+            steps = ", ".join(f"{step} {seconds:.1f}" for step, seconds in gates.timings.items())
             log(f"{page.label}: {'FAILED ' + ', '.join(failed) if failed else 'ok'} "
-                f"({time.monotonic() - started:.1f} s)")
+                f"({time.monotonic() - started:.1f} s: {steps})")
