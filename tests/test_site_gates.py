@@ -63,7 +63,7 @@ def test_every_gate_passes_on_every_page_built_by_zensical(zensical_build: Path,
     own interface, which the family-first ordering does not reach, so the search check is not run; and it loads
     its search index on every first visit, so the family first-visit budget is 160 kB instead of 150."""
     settings = Settings(site_dir=zensical_build / "site", report_path=tmp_path / "site-report-zensical.md",
-                        screenshots_dir=tmp_path / "screenshots",
+                        screenshots_dir=tmp_path / "screenshots", screenshots=False,  # thrown away with tmp_path
                         family_search_words=(), translated_search_words={}, family_first_visit_kb=160)
     require_browser_tools(settings)
     from evidence_site.checks import report

@@ -1,13 +1,15 @@
 """The per-page browser checks: axe at each width, requests, page weight, Vega, screenshots (and print).
 
-One browser serves the whole run. Each page gets:
+Each page gets:
 
 1. a fresh context (empty cache) at phone width: load, scroll to the bottom, wait for the network to
    settle -> first-visit bytes and every request made; axe and a screenshot at phone width, then the
    window is widened for axe and a screenshot at desktop width (axe is injected once per page);
-   handouts are also printed here;
+   handouts are also printed here; then the dark scheme on reload (axe and a screenshot at phone width).
+   Pages share no state here, so ``run`` shares them out between browsers side by side, each with its own
+   local server (each counts only its own bytes);
 2. a visit in one long-lived "warm" context that has already loaded the home page (and the pages
-   before this one), so the theme's CSS and JS come from the cache -> repeat-visit bytes.
+   before this one, in order), so the theme's CSS and JS come from the cache -> repeat-visit bytes.
 """
 
 from __future__ import annotations
@@ -65,10 +67,15 @@ _CHARTS = """() => [...document.querySelectorAll(
 
 
 class BrowserGates:
-    """Runs the browser checks page by page against a served site; use as a context manager."""
+    """Runs the browser checks page by page against a served site; use as a context manager.
 
-    def __init__(self, browser: Browser, server: StaticServer, settings: Settings) -> None:
-        self.browser, self.server, self.settings = browser, server, settings
+    ``check`` runs everything but the repeat visit, each page in a fresh context, so pages can be shared out
+    between several instances (each with its own browser and server, so that each counts only its own bytes);
+    ``repeat_visit`` needs the warm context (``warm=True``) and the pages in order, in one instance.
+    """
+
+    def __init__(self, browser: Browser, server: StaticServer, settings: Settings, warm: bool = True) -> None:
+        self.browser, self.server, self.settings, self.warm = browser, server, settings, warm
         self.axe = Axe()
         self._warm: BrowserContext | None = None
         self._warm_tab: Tab | None = None
@@ -83,6 +90,8 @@ class BrowserGates:
             self.timings[step] = self.timings.get(step, 0.0) + time.monotonic() - started
 
     def __enter__(self) -> BrowserGates:
+        if not self.warm:
+            return self
         first = self.settings.viewports[0]
         self._warm = self.browser.new_context(viewport={"width": first.width, "height": first.height})
         self._warm_tab = self._warm.new_page()
@@ -102,7 +111,8 @@ class BrowserGates:
 
     def check(self, page: Page, shots: Path, printer: Callable[[Tab], dict[str, Check]] | None = None,
               ) -> dict[str, Check]:
-        """Every browser check of one page, keyed by check name. ``printer`` is called on handouts."""
+        """Every browser check of one page but the repeat visit, keyed by check name. ``printer`` is called on
+        handouts."""
         settings = self.settings
         family = settings.is_family(page.url)
         first_vp = settings.viewports[0]
@@ -131,13 +141,12 @@ class BrowserGates:
             if settings.dark_scheme:
                 results.update(self._dark(tab, page, shots))
                 shot = results["screenshots"]
-                shot.details.append(screenshot_name(page, first_vp, "dark"))
-                shot.figure = str(len(shot.details))
+                if settings.screenshots:
+                    shot.details.append(screenshot_name(page, first_vp, "dark"))
+                    shot.figure = str(len(shot.details))
         finally:
             with self._timed("context"):
                 context.close()
-        with self._timed("repeat visit"):
-            results["repeat visit"] = self._repeat_visit(page, family)
         return results
 
     def _axe_and_shots(self, tab: Tab, page: Page, shots: Path) -> dict[str, Check]:
@@ -154,8 +163,12 @@ class BrowserGates:
             with self._timed(f"axe {viewport.width}"):
                 response = tab.evaluate("options => axe.run(document, options)", options)
             results[f"axe {viewport.width}"] = rules.axe_check(response["violations"])
-            with self._timed(f"shot {viewport.width}"):
-                tab.screenshot(path=str(shots / screenshot_name(page, viewport)), full_page=True)
+            if self.settings.screenshots:
+                with self._timed(f"shot {viewport.width}"):
+                    tab.screenshot(path=str(shots / screenshot_name(page, viewport)), full_page=True)
+        if not self.settings.screenshots:  # no gate reads them: they are for people to look at
+            results["screenshots"] = Check(None, "off", ["not taken (settings.screenshots is off)"])
+            return results
         names = [screenshot_name(page, viewport) for viewport in self.settings.viewports]
         results["screenshots"] = Check(True, str(len(names)), names)
         return results
@@ -179,8 +192,9 @@ class BrowserGates:
         options = {"runOnly": {"type": "tag", "values": list(self.settings.axe_tags)}, "resultTypes": ["violations"]}
         with self._timed("axe dark"):
             response = tab.evaluate("options => axe.run(document, options)", options)
-        with self._timed("shot dark"):
-            tab.screenshot(path=str(shots / screenshot_name(page, phone, "dark")), full_page=True)
+        if self.settings.screenshots:
+            with self._timed("shot dark"):
+                tab.screenshot(path=str(shots / screenshot_name(page, phone, "dark")), full_page=True)
         return {"axe dark 390": rules.axe_check(response["violations"])}
 
     def _family_checks(self, tab: Tab, page: Page) -> dict[str, Check]:
@@ -210,11 +224,12 @@ class BrowserGates:
                 tab.reload(wait_until="load")
         return results
 
-    def _repeat_visit(self, page: Page, family: bool) -> Check:
-        assert self._warm_tab is not None, "use BrowserGates as a context manager"
+    def repeat_visit(self, page: Page) -> Check:
+        """The bytes of a visit in the warm context, whose cache holds the theme and the pages visited before."""
+        assert self._warm_tab is not None, "use BrowserGates(warm=True) as a context manager"
         mark = self.server.log.mark()
         self._load(self._warm_tab, page.url)
-        budget = self.settings.family_repeat_visit_kb if family else None
+        budget = self.settings.family_repeat_visit_kb if self.settings.is_family(page.url) else None
         return rules.weight_check(self.server.log.since(mark), budget)
 
 
