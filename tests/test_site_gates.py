@@ -63,7 +63,7 @@ def test_every_gate_passes_on_every_page_built_by_zensical(zensical_build: Path,
     own interface, which the family-first ordering does not reach, so the search check is not run; and it loads
     its search index on every first visit, so the family first-visit budget is 160 kB instead of 150."""
     settings = Settings(site_dir=zensical_build / "site", report_path=tmp_path / "site-report-zensical.md",
-                        screenshots_dir=tmp_path / "screenshots",
+                        screenshots_dir=tmp_path / "screenshots", screenshots=False,  # thrown away with tmp_path
                         family_search_words=(), translated_search_words={}, family_first_visit_kb=160)
     require_browser_tools(settings)
     from evidence_site.checks import report
@@ -97,3 +97,37 @@ def test_spanish_search_from_a_spanish_short_version_finds_spanish_family_pages_
     assert len(found) >= 3
     check = search_check(found, "es/families/", settings.search_never)
     assert check.ok, check.details
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>{head}</head>
+<body><main class="md-content"><h1>{title}</h1><p><a href="{link}">Home</a></p>{body}</main>
+<script>document.body.setAttribute('data-md-color-scheme',
+  matchMedia('(prefers-color-scheme: dark)').matches ? 'slate' : 'default')</script>
+</body></html>
+"""
+
+
+def test_a_broken_page_still_fails_every_gate_it_breaks(tmp_path: Path) -> None:
+    """A page with an image without alt, a third-party script, a broken link and invalid HTML fails axe (light at
+    both widths and dark), the third-party, links and HTML gates; a clean page beside it passes those gates."""
+    site = tmp_path / "site"
+    (site / "broken").mkdir(parents=True)
+    (site / "index.html").write_text(_PAGE.format(title="Clean", head="", link="./", body="<p>Text.</p>"),
+                                     encoding="utf-8")
+    (site / "broken" / "index.html").write_text(_PAGE.format(
+        title="Broken", head='<script src="https://cdn.example.com/tracker.js"></script>', link="../missing/",
+        body='<p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" width="40" height="40"></p>'
+             '<span><div>A block inside an inline element.</div></span>'), encoding="utf-8")
+    settings = Settings(site_dir=site, report_path=tmp_path / "report.md", screenshots_dir=tmp_path / "shots")
+    require_browser_tools(settings)
+    from evidence_site.checks.run import run
+
+    results = run(settings, log=lambda _: None)
+    clean, broken = ({name: check.ok for name, check in page.checks.items()} for page in results.pages)
+    gates = ("axe 390", "axe 1280", "axe dark 390", "third-party", "links", "html")
+    assert [broken[name] for name in gates] == [False] * len(gates), broken
+    assert [clean[name] for name in gates] == [True] * len(gates), clean
+    axe = {name: results.pages[1].checks[name].details for name in gates[:3]}
+    assert all(any(line.startswith("image-alt") for line in lines) for lines in axe.values()), axe
+    assert not results.ok

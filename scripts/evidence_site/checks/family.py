@@ -185,14 +185,37 @@ _RESULTS = """() => [...document.querySelectorAll('.md-search-result__item > a')
   .map(a => new URL(a.href).pathname)"""
 
 
-def search(tab: Tab, word: str, wait_ms: int = 1500) -> list[str]:
-    """Type ``word`` into Material's search on the loaded page; the addresses of the results, in order."""
+# Counts the queries the page posts to Material's search worker and the worker's answers (the listener is added
+# to the worker on its first query after this runs, behind Material's own, so an answer is drawn before it counts).
+_COUNT_QUERIES = """() => {
+  if (window.__gateSearch) { window.__gateSearch.sent = window.__gateSearch.answered = 0; return }
+  const counts = window.__gateSearch = {sent: 0, answered: 0, workers: new Set()};
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (...args) {
+    if (!counts.workers.has(this)) {
+      counts.workers.add(this);
+      this.addEventListener('message', () => { counts.answered++ });
+    }
+    counts.sent++;
+    return post.apply(this, args);
+  };
+}"""
+# Every query typed so far has been answered and drawn; then two frames for search-audience.js's reordering.
+_ANSWERED = "() => window.__gateSearch.sent > 0 && window.__gateSearch.answered >= window.__gateSearch.sent"
+_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def search(tab: Tab, word: str, timeout_ms: int = 10_000) -> list[str]:
+    """Type ``word`` into Material's search on the loaded page; the addresses of the results, in order, once the
+    search worker has answered every query typed (one per key)."""
     tab.evaluate("() => { const t = document.querySelector('[data-md-toggle=search]');"
                  " t.checked = true; t.dispatchEvent(new Event('change')) }")
     box = tab.locator("input.md-search__input")
     box.fill("")
+    tab.evaluate(_COUNT_QUERIES)
     box.press_sequentially(word, delay=20)
-    tab.wait_for_timeout(wait_ms)
+    tab.wait_for_function(_ANSWERED, timeout=timeout_ms)
+    tab.evaluate(_FRAMES)
     return tab.evaluate(_RESULTS)
 
 

@@ -1,19 +1,23 @@
 """The per-page browser checks: axe at each width, requests, page weight, Vega, screenshots (and print).
 
-One browser serves the whole run. Each page gets:
+Each page gets:
 
 1. a fresh context (empty cache) at phone width: load, scroll to the bottom, wait for the network to
    settle -> first-visit bytes and every request made; axe and a screenshot at phone width, then the
    window is widened for axe and a screenshot at desktop width (axe is injected once per page);
-   handouts are also printed here;
+   handouts are also printed here; then the dark scheme on reload (axe and a screenshot at phone width).
+   Pages share no state here, so ``run`` shares them out between browsers side by side, each with its own
+   local server (each counts only its own bytes);
 2. a visit in one long-lived "warm" context that has already loaded the home page (and the pages
-   before this one), so the theme's CSS and JS come from the cache -> repeat-visit bytes.
+   before this one, in order), so the theme's CSS and JS come from the cache -> repeat-visit bytes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,15 +67,31 @@ _CHARTS = """() => [...document.querySelectorAll(
 
 
 class BrowserGates:
-    """Runs the browser checks page by page against a served site; use as a context manager."""
+    """Runs the browser checks page by page against a served site; use as a context manager.
 
-    def __init__(self, browser: Browser, server: StaticServer, settings: Settings) -> None:
-        self.browser, self.server, self.settings = browser, server, settings
+    ``check`` runs everything but the repeat visit, each page in a fresh context, so pages can be shared out
+    between several instances (each with its own browser and server, so that each counts only its own bytes);
+    ``repeat_visit`` needs the warm context (``warm=True``) and the pages in order, in one instance.
+    """
+
+    def __init__(self, browser: Browser, server: StaticServer, settings: Settings, warm: bool = True) -> None:
+        self.browser, self.server, self.settings, self.warm = browser, server, settings, warm
         self.axe = Axe()
         self._warm: BrowserContext | None = None
         self._warm_tab: Tab | None = None
+        self.timings: dict[str, float] = {}  # seconds per step of the last page checked, in the order run
+
+    @contextmanager
+    def _timed(self, step: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.timings[step] = self.timings.get(step, 0.0) + time.monotonic() - started
 
     def __enter__(self) -> BrowserGates:
+        if not self.warm:
+            return self
         first = self.settings.viewports[0]
         self._warm = self.browser.new_context(viewport={"width": first.width, "height": first.height})
         self._warm_tab = self._warm.new_page()
@@ -91,50 +111,64 @@ class BrowserGates:
 
     def check(self, page: Page, shots: Path, printer: Callable[[Tab], dict[str, Check]] | None = None,
               ) -> dict[str, Check]:
-        """Every browser check of one page, keyed by check name. ``printer`` is called on handouts."""
+        """Every browser check of one page but the repeat visit, keyed by check name. ``printer`` is called on
+        handouts."""
         settings = self.settings
         family = settings.is_family(page.url)
         first_vp = settings.viewports[0]
-        context = self.browser.new_context(viewport={"width": first_vp.width, "height": first_vp.height})
+        self.timings = {}
+        with self._timed("context"):
+            context = self.browser.new_context(viewport={"width": first_vp.width, "height": first_vp.height})
         requested: list[str] = []
         context.on("request", lambda request: requested.append(request.url))
         try:
-            tab = context.new_page()
-            mark = self.server.log.mark()
-            self._load(tab, page.url)
-            first = self.server.log.since(mark)
-            results = {
-                "third-party": rules.third_party_check(requested, self.server.origin),
-                "first visit": rules.weight_check(first, settings.family_first_visit_kb if family else None),
-                "vega": rules.vega_check(requested, bool(tab.evaluate(_VEGA_GLOBALS)), family),
-                "charts": rules.charts_check(tab.evaluate(_CHARTS)),
-            }
+            with self._timed("first visit"):
+                tab = context.new_page()
+                mark = self.server.log.mark()
+                self._load(tab, page.url)
+                first = self.server.log.since(mark)
+                results = {
+                    "third-party": rules.third_party_check(requested, self.server.origin),
+                    "first visit": rules.weight_check(first, settings.family_first_visit_kb if family else None),
+                    "vega": rules.vega_check(requested, bool(tab.evaluate(_VEGA_GLOBALS)), family),
+                    "charts": rules.charts_check(tab.evaluate(_CHARTS)),
+                }
             results.update(self._family_checks(tab, page))
             results.update(self._axe_and_shots(tab, page, shots))
             if printer is not None:
-                results.update(printer(tab))
+                with self._timed("print"):
+                    results.update(printer(tab))
             if settings.dark_scheme:
                 results.update(self._dark(tab, page, shots))
                 shot = results["screenshots"]
-                shot.details.append(screenshot_name(page, first_vp, "dark"))
-                shot.figure = str(len(shot.details))
+                if settings.screenshots:
+                    shot.details.append(screenshot_name(page, first_vp, "dark"))
+                    shot.figure = str(len(shot.details))
         finally:
-            context.close()
-        results["repeat visit"] = self._repeat_visit(page, family)
+            with self._timed("context"):
+                context.close()
         return results
 
     def _axe_and_shots(self, tab: Tab, page: Page, shots: Path) -> dict[str, Check]:
         """axe (injected once) and a full-page screenshot at each width."""
         results: dict[str, Check] = {}
-        tab.evaluate(self.axe.axe_script)
+        with self._timed("axe inject"):
+            tab.evaluate(self.axe.axe_script)
         options = {"runOnly": {"type": "tag", "values": list(self.settings.axe_tags)}, "resultTypes": ["violations"]}
         for i, viewport in enumerate(self.settings.viewports):
             if i:
-                tab.set_viewport_size({"width": viewport.width, "height": viewport.height})
-                tab.evaluate(_SETTLE)  # let the layout settle and CSS transitions finish after the resize
-            response = tab.evaluate("options => axe.run(document, options)", options)
+                with self._timed("resize"):
+                    tab.set_viewport_size({"width": viewport.width, "height": viewport.height})
+                    tab.evaluate(_SETTLE)  # let the layout settle and CSS transitions finish after the resize
+            with self._timed(f"axe {viewport.width}"):
+                response = tab.evaluate("options => axe.run(document, options)", options)
             results[f"axe {viewport.width}"] = rules.axe_check(response["violations"])
-            tab.screenshot(path=str(shots / screenshot_name(page, viewport)), full_page=True)
+            if self.settings.screenshots:
+                with self._timed(f"shot {viewport.width}"):
+                    tab.screenshot(path=str(shots / screenshot_name(page, viewport)), full_page=True)
+        if not self.settings.screenshots:  # no gate reads them: they are for people to look at
+            results["screenshots"] = Check(None, "off", ["not taken (settings.screenshots is off)"])
+            return results
         names = [screenshot_name(page, viewport) for viewport in self.settings.viewports]
         results["screenshots"] = Check(True, str(len(names)), names)
         return results
@@ -143,27 +177,33 @@ class BrowserGates:
         """With the system set to dark (Material's palette follows it on load): the dark scheme, axe and a
         screenshot at phone width."""
         phone = self.settings.viewports[0]
-        tab.set_viewport_size({"width": phone.width, "height": phone.height})
-        tab.emulate_media(media="screen", color_scheme="dark")
-        tab.evaluate("() => localStorage.clear()")  # a first visit: no scheme chosen with the switch yet
-        tab.reload(wait_until="load")
-        tab.evaluate(_SETTLE)
+        with self._timed("dark reload"):
+            tab.set_viewport_size({"width": phone.width, "height": phone.height})
+            tab.emulate_media(media="screen", color_scheme="dark")
+            tab.evaluate("() => localStorage.clear()")  # a first visit: no scheme chosen with the switch yet
+            tab.reload(wait_until="load")
+            tab.evaluate(_SETTLE)
         scheme = tab.evaluate("() => document.body.getAttribute('data-md-color-scheme')")
         if scheme != "slate":
             return {"axe dark 390": Check(False, str(scheme), [
                 f"with the system set to dark, the page shows the {scheme!r} scheme, expected 'slate'"])}
-        tab.evaluate(self.axe.axe_script)
+        with self._timed("axe inject"):
+            tab.evaluate(self.axe.axe_script)
         options = {"runOnly": {"type": "tag", "values": list(self.settings.axe_tags)}, "resultTypes": ["violations"]}
-        response = tab.evaluate("options => axe.run(document, options)", options)
-        tab.screenshot(path=str(shots / screenshot_name(page, phone, "dark")), full_page=True)
+        with self._timed("axe dark"):
+            response = tab.evaluate("options => axe.run(document, options)", options)
+        if self.settings.screenshots:
+            with self._timed("shot dark"):
+                tab.screenshot(path=str(shots / screenshot_name(page, phone, "dark")), full_page=True)
         return {"axe dark 390": rules.axe_check(response["violations"])}
 
     def _family_checks(self, tab: Tab, page: Page) -> dict[str, Check]:
         """At phone width, on a fresh load: the keyboard path to the content on every page; on family pages the
         icon arrays' text equivalents, the previous/next links and (from the short version) search."""
         settings = self.settings
-        results = {"keyboard": fam.keyboard_check(fam.tab_stops(tab, settings.max_tabs_to_content + 12),
-                                                  settings.max_tabs_to_content, settings.min_focus_outline_px)}
+        with self._timed("keyboard"):
+            stops = fam.tab_stops(tab, settings.max_tabs_to_content + 12)
+        results = {"keyboard": fam.keyboard_check(stops, settings.max_tabs_to_content, settings.min_focus_outline_px)}
         if not settings.is_family(page.url):
             return results
         results["icon text"] = fam.one_sentence_check(tab.evaluate(_CHARTS))
@@ -175,18 +215,21 @@ class BrowserGates:
         if len(own) == 2:  # the study's short version: search as a family would, in the page's language
             words = settings.translated_search_words[lang] if lang else settings.family_search_words
             if words:  # none: the engine's search is not the one the family ordering works in (Zensical)
-                found = {word: fam.search(tab, word) for word in words}
+                with self._timed("search"):
+                    found = {word: fam.search(tab, word) for word in words}
                 made_up = [f"{lang}/" * bool(lang) + p for p in fam.made_up_prefixes(tab)]
                 results["search"] = fam.search_check(found, f"{lang}/" * bool(lang) + settings.family_prefix,
                                                      settings.search_never, made_up)
-            tab.reload(wait_until="load")
+            with self._timed("search reload"):
+                tab.reload(wait_until="load")
         return results
 
-    def _repeat_visit(self, page: Page, family: bool) -> Check:
-        assert self._warm_tab is not None, "use BrowserGates as a context manager"
+    def repeat_visit(self, page: Page) -> Check:
+        """The bytes of a visit in the warm context, whose cache holds the theme and the pages visited before."""
+        assert self._warm_tab is not None, "use BrowserGates(warm=True) as a context manager"
         mark = self.server.log.mark()
         self._load(self._warm_tab, page.url)
-        budget = self.settings.family_repeat_visit_kb if family else None
+        budget = self.settings.family_repeat_visit_kb if self.settings.is_family(page.url) else None
         return rules.weight_check(self.server.log.since(mark), budget)
 
 

@@ -87,6 +87,11 @@ class Settings:
     # Greyscale contrast between the handout's two kinds of child figure (solid and outlined).
     min_icon_contrast: float = 3
     axe_tags: tuple[str, ...] = AXE_TAGS
+    # Full-page screenshots (light at each width, dark at phone width) in screenshots_dir, for people to look at:
+    # no gate reads them, so a run whose screenshots nobody keeps (a test's temporary folder) can turn them off.
+    screenshots: bool = True
+    # Browsers checking pages side by side (each page in a fresh context; the repeat visits run in one more).
+    browser_workers: int = 2
     screenshots_dir: Path = SCREENSHOTS
     report_path: Path = REPORT
     tools_dir: Path = TOOLS
