@@ -4,11 +4,18 @@ A pure engine, independent of how the cells and relations were found (see ``rela
 an unknown non-negative integer (a count behind a figure). A :class:`Relation` is one linear fact a reader
 can use: ``sum(coef * cell) (==|<=|>=) rhs``, together with the published figures it comes from. For each
 target cell the engine minimises and maximises the cell subject to every relation, first as a linear
-programme (``scipy.optimize.linprog``, HiGHS); when the rounded LP range is wide enough it confirms the range
-with the integer programme (``scipy.optimize.milp``). This is the audit that
-tau-Argus performs on a table with secondary suppression, written for arbitrary linear relations.
+programme (HiGHS through scipy's bindings, ``lp.py``: the same solver run as ``scipy.optimize.linprog``);
+when the rounded LP range is wide enough it confirms the range with the integer programme
+(``scipy.optimize.milp``). This is the audit that tau-Argus performs on a table with secondary suppression,
+written for arbitrary linear relations.
 
 scipy is imported inside the functions, not at module level, so that importing the package stays cheap.
+
+Shortcuts, each exact (the same ranges and the same duals as solving everything): relations with no cell fixed
+by a shown figure are kept as they are; a part's LP is converted for HiGHS once and solved per objective with
+a fresh solver (``lp.py``); and ``Problem.known_wide`` answers "is this range wide enough?" from the optimal
+points already found in a part, without a solve, where they prove it (only the protection loop asks it; every
+range reported is solved).
 """
 
 from __future__ import annotations
