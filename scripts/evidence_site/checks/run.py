@@ -110,7 +110,7 @@ def _browser_checks(settings: Settings, pages: list[Page], site_url: str, result
 
     checked = [p for p in pages if not p.redirect]
     pending: queue.Queue[Page] = queue.Queue()
-    for page in checked:
+    for page in sorted(checked, key=lambda p: p.file.stat().st_size, reverse=True):  # longest first: no long tail
         pending.put(page)
     fresh: dict[str, dict[str, Check]] = {}
     failures: list[BaseException] = []
