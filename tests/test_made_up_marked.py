@@ -65,3 +65,18 @@ def test_the_summary_of_findings_of_a_made_up_study_marks_each_result_and_says_w
     assert rows >= 3
     assert table.count("Made-up example data") == rows
     assert "are made-up example data</strong>, not findings" in page
+
+
+def test_every_page_description_of_a_made_up_study_starts_by_saying_so(site: Path) -> None:
+    """Search snippets and link previews show the page's description, not its banner."""
+    pages = sorted(p for audience in ("families", "clinicians") for p in (site / audience / DEMO).rglob("index.html"))
+    for page in pages:
+        description = re.search(r'<meta name="description" content="([^"]*)"', page.read_text(encoding="utf-8"))
+        assert description and description.group(1).startswith("Made-up example data."), page
+
+
+def test_a_family_pages_own_words_for_a_chart_of_a_made_up_study_say_so(site: Path) -> None:
+    page = (site / "families" / DEMO / "results" / "index.html").read_text(encoding="utf-8")
+    alts = re.findall(r'<img alt="([^"]*)"[^>]*src="[^"]*figures/', page)
+    assert alts
+    assert all(a.startswith("Made-up example data.") for a in alts), alts

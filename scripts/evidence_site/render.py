@@ -26,6 +26,7 @@ import yaml
 from . import __version__, crosschecks, escape, families, fmt, paths
 from .charts import Figure
 from .errors import TemplateError
+from .figures import MADE_UP_ALT
 from .numbers import NumberBook, Value
 from .present import StudyView
 from .schema import SCHEMA_VERSION
@@ -281,6 +282,8 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
                                 f"(known: {', '.join(sorted(figures)) or 'none'}).")
         for value_id in figures[key].ids:
             book.cite(value_id, page.url)
+        if alt and study is not None and study.synthetic and page.lang == "en":
+            alt = MADE_UP_ALT + alt  # a page's own words for a chart say it too, as the chart's own text does
         text = escape.text(" ".join(str(alt or figures[key].alt).split()))
         return escape.trusted(f"![{text}](figures/{figures[key].name}.svg){{ .chart }}")
 
@@ -321,12 +324,15 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
 
 def example_title(text: str) -> str:
     """A made-up study's page with " (made-up example)" after the title in its front matter, so the browser tab,
-    a bookmark and a printed page say it too (the navigation and search already do: ``page_plan``)."""
+    a bookmark and a printed page say it too (the navigation and search already do: ``page_plan``), and its
+    description starting "Made-up example data." (search snippets and link previews)."""
     if not text.startswith("---\n"):
         return text
     end = text.find("\n---\n", 3)
     head = re.sub(r"^(title: .*?)\s*$", lambda m: m.group(1) if m.group(1).endswith(EXAMPLE_SUFFIX)
                   else m.group(1) + EXAMPLE_SUFFIX, text[:end], count=1, flags=re.M)
+    head = re.sub(r"^description: (?!Made-up example data)", "description: Made-up example data. ", head,
+                  count=1, flags=re.M)  # a link preview or search snippet says it too
     return head + text[end:] if end > 0 else text
 
 
