@@ -75,8 +75,8 @@ def test_every_page_description_of_a_made_up_study_starts_by_saying_so(site: Pat
         assert description and description.group(1).startswith("Made-up example data."), page
 
 
-def test_a_family_pages_own_words_for_a_chart_of_a_made_up_study_say_so(site: Path) -> None:
+def test_a_family_pages_own_words_for_a_chart_of_a_made_up_study_say_so_in_the_same_sentence(site: Path) -> None:
     page = (site / "families" / DEMO / "results" / "index.html").read_text(encoding="utf-8")
     alts = re.findall(r'<img alt="([^"]*)"[^>]*src="[^"]*figures/', page)
     assert alts
-    assert all(a.startswith("Made-up example data.") for a in alts), alts
+    assert all(a.startswith("A row of 10 child figures") and a.endswith("(made-up example data).") for a in alts)

@@ -26,7 +26,7 @@ import yaml
 from . import __version__, crosschecks, escape, families, fmt, paths
 from .charts import Figure
 from .errors import TemplateError
-from .figures import MADE_UP_ALT
+from .figures import MADE_UP_WORDS
 from .numbers import NumberBook, Value
 from .present import StudyView
 from .schema import SCHEMA_VERSION
@@ -282,8 +282,8 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
                                 f"(known: {', '.join(sorted(figures)) or 'none'}).")
         for value_id in figures[key].ids:
             book.cite(value_id, page.url)
-        if alt and study is not None and study.synthetic and page.lang == "en":
-            alt = MADE_UP_ALT + alt  # a page's own words for a chart say it too, as the chart's own text does
+        if alt and study is not None and study.synthetic and page.lang == "en":  # a page's own words for a chart
+            alt = alt.rstrip().removesuffix(".") + f" ({MADE_UP_WORDS})."  # say it too, still one sentence
         text = escape.text(" ".join(str(alt or figures[key].alt).split()))
         return escape.trusted(f"![{text}](figures/{figures[key].name}.svg){{ .chart }}")
 
