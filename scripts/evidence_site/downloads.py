@@ -47,7 +47,7 @@ COLUMNS = ("value_id", "label", "population", "week", "n/N", "percent", "95% CI"
 SOF_COLUMNS = ("outcome", "week", "population", "result", "second_result", "certainty", "reasons", "statement",
                "comment", "result_from")
 # Every row says where its figure comes from, so a file opened on its own still tells made-up data from real.
-MADE_UP, RECORDS = "made-up example data", "this study's records"
+RECORDS = "this study's records"
 
 
 def _row(short: str, v: Value, data: str) -> dict[str, str]:
@@ -78,7 +78,7 @@ def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
     """``clinicians/<study-id>/downloads/<table>.csv`` -> CSV bytes, for every clinician table."""
     get = lambda short: book[ids.qualified(sv.id, short)]  # noqa: E731
     known = lambda short: ids.qualified(sv.id, short) in book  # noqa: E731
-    data = MADE_UP if sv.synthetic else RECORDS
+    data = fmt.MADE_UP if sv.synthetic else RECORDS
     files = {}
     for name, shorts in table_ids(sv).items():
         rows = [_row(short, get(short), data) for short in dict.fromkeys(shorts) if known(short)]

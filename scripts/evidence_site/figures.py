@@ -22,8 +22,7 @@ from .validate import Study
 
 DENOMINATORS = {"itt": "All who started (stopped = not achieved)", "obs": "On treatment and assessed"}
 MADE_UP_TITLE = " (made-up data)"  # after every chart title of a made-up study: a chart saved or shown alone says it
-MADE_UP_WORDS = "made-up example data"
-MADE_UP_ALT = "Made-up example data. "
+MADE_UP_ALT = fmt.MADE_UP.capitalize() + ". "  # "Made-up example data. "
 
 
 def _titler(study: Study) -> Callable[[str], str]:

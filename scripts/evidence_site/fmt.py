@@ -10,6 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .numbers import Value
 
+# The words that mark made-up (synthetic) data wherever a figure, chart, table or page can be seen on its own.
+MADE_UP = "made-up example data"
+
 NOT_ESTIMABLE = "not estimable"
 SUPPRESSED = "suppressed"  # a percentage or interval withheld by small-cell protection (numbers.protect)
 

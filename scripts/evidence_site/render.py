@@ -26,7 +26,7 @@ import yaml
 from . import __version__, crosschecks, escape, families, fmt, paths
 from .charts import Figure
 from .errors import TemplateError
-from .figures import MADE_UP_WORDS
+from .figures import MADE_UP_ALT
 from .numbers import NumberBook, Value
 from .present import StudyView
 from .schema import SCHEMA_VERSION
@@ -283,7 +283,7 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         for value_id in figures[key].ids:
             book.cite(value_id, page.url)
         if alt and study is not None and study.synthetic and page.lang == "en":  # a page's own words for a chart
-            alt = alt.rstrip().removesuffix(".") + f" ({MADE_UP_WORDS})."  # say it too, still one sentence
+            alt = alt.rstrip().removesuffix(".") + f" ({fmt.MADE_UP})."  # say it too, still one sentence
         text = escape.text(" ".join(str(alt or figures[key].alt).split()))
         return escape.trusted(f"![{text}](figures/{figures[key].name}.svg){{ .chart }}")
 
@@ -331,7 +331,7 @@ def example_title(text: str) -> str:
     end = text.find("\n---\n", 3)
     head = re.sub(r"^(title: .*?)\s*$", lambda m: m.group(1) if m.group(1).endswith(EXAMPLE_SUFFIX)
                   else m.group(1) + EXAMPLE_SUFFIX, text[:end], count=1, flags=re.M)
-    head = re.sub(r"^description: (?!Made-up example data)", "description: Made-up example data. ", head,
+    head = re.sub(rf"^description: (?!{MADE_UP_ALT.strip()})", f"description: {MADE_UP_ALT}", head,
                   count=1, flags=re.M)  # a link preview or search snippet says it too
     return head + text[end:] if end > 0 else text
 

@@ -32,7 +32,7 @@ SOURCE_MARKS = {
     "conference_abstract": "from a conference report, not yet checked by other experts: {short}",
     "registry": "from a trial register: {short}",
 }
-SYNTHETIC_MARK = "made-up example data"
+SYNTHETIC_MARK = fmt.MADE_UP
 POPULATION_SHORT = {"all_started": "all who started", "on_treatment": "still on treatment",
                     "with_data": "those with data", "subgroup": "subgroup", "unclear": "not stated"}
 
