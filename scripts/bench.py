@@ -39,7 +39,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "studies" / "upadacitinib-bch-2026"
+DEMO = ROOT / "data" / "studies" / "example-clinic-records"
 LIBRARIES = (1, 10, 50)
 COHORTS = (48, 500, 5000)
 ENGINE_LINE = re.compile(r"engine (\w+): ([0-9.]+) s")

@@ -16,7 +16,7 @@ import demo_cohort
 from evidence_site import schema
 from evidence_site.paths import STUDIES
 
-DEFAULT_OUT = STUDIES / "upadacitinib-bch-2026"
+DEFAULT_OUT = STUDIES / "example-clinic-records"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCE = ROOT / "data" / "studies" / "upadacitinib-bch-2026"
+DEFAULT_SOURCE = ROOT / "data" / "studies" / "example-clinic-records"
 
 
 def scale_study(source: Path, out: Path, patients: int, seed: int) -> None:

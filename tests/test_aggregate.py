@@ -146,7 +146,7 @@ def test_published_pages_carry_no_synthetic_banner_and_family_numbers_carry_a_so
     assert "not yet checked by other experts" in topic and "from a journal article" in topic
     assert "No study compared upadacitinib with another medicine" in topic
     home = generated.files["families/index.md"].decode()
-    assert home.index("topics/upadacitinib/") < home.index("upadacitinib-bch-2026/")
+    assert home.index("topics/upadacitinib/") < home.index("example-clinic-records/")
 
 
 def test_a_bad_results_row_is_reported_with_file_row_and_column(tmp_path: Path) -> None:

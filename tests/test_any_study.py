@@ -29,7 +29,7 @@ from evidence_site.summarise import summarise
 
 LIBRARY = FIXTURES / "library"
 FIXTURE_IDS = ("tofacitinib-uc-multicentre", "ustekinumab-cd-pcdai")
-DEMO = "upadacitinib-bch-2026"
+DEMO = "example-clinic-records"
 
 
 @pytest.fixture(scope="module")

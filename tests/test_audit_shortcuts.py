@@ -23,7 +23,7 @@ from evidence_site.numbers import Value
 from evidence_site.summarise import PRODUCERS
 from evidence_site.summarise.published import attach_published
 
-DEMO = paths.STUDIES / "upadacitinib-bch-2026"
+DEMO = paths.STUDIES / "example-clinic-records"
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import yaml
 
 from evidence_site import paths
 
-STUDY = "upadacitinib-bch-2026"
+STUDY = "example-clinic-records"
 MEDICINE = yaml.safe_load((paths.DATA / "medicines" / "upadacitinib.yml").read_text(encoding="utf-8"))
 
 

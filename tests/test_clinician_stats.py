@@ -124,7 +124,7 @@ def test_zero_event_upper_limit_is_the_closed_form() -> None:
 def test_family_safety_ids_exist_for_every_adverse_event_type() -> None:
     from evidence_site import paths
 
-    study = load_study(paths.STUDIES / "upadacitinib-bch-2026")
+    study = load_study(paths.STUDIES / "example-clinic-records")
     values = by_id(safety_values(study))
     ev = study.events
     ae = ev[ev["event_type"] == "adverse_event"]

@@ -14,7 +14,7 @@ import pytest
 
 from evidence_site import schema
 
-STUDY = Path(__file__).resolve().parents[1] / "data" / "studies" / "upadacitinib-bch-2026"
+STUDY = Path(__file__).resolve().parents[1] / "data" / "studies" / "example-clinic-records"
 FILES = ("patients.csv", "visits.csv", "events.csv")
 YES_NO = {"yes": True, "no": False}
 

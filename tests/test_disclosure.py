@@ -23,7 +23,7 @@ from evidence_site.summarise import PRODUCERS
 from evidence_site.summarise.published import attach_published
 from evidence_site.validate import Study, validate
 
-DEMO = paths.STUDIES / "upadacitinib-bch-2026"
+DEMO = paths.STUDIES / "example-clinic-records"
 LIBRARY = Path(__file__).parent / "fixtures" / "library" / "studies"
 
 
@@ -497,7 +497,7 @@ def test_a_duplicated_min_cell_key_is_an_error(tmp_path: Path) -> None:
     """The issue's hostile input: min_cell: 5, then min_cell: 0 further down."""
     import shutil
 
-    folder = tmp_path / "upadacitinib-bch-2026"
+    folder = tmp_path / "example-clinic-records"
     shutil.copytree(DEMO, folder)
     text = (folder / "study.yml").read_text(encoding="utf-8")
     (folder / "study.yml").write_text(text + "\nmin_cell: 0\n", encoding="utf-8")

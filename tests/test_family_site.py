@@ -14,7 +14,7 @@ from evidence_site import families, paths, readability
 from evidence_site.urls import publication_address_problem
 
 pytestmark = pytest.mark.slow
-STUDY = "upadacitinib-bch-2026"
+STUDY = "example-clinic-records"
 SLUGS = ("", "results/", "safety/", "medicine/", "limits/", "questions/", "glossary/", "handout/")
 
 

@@ -29,7 +29,7 @@ from evidence_site import paths
 from evidence_site.errors import DataError
 
 pytestmark = pytest.mark.slow
-STUDY = "upadacitinib-bch-2026"
+STUDY = "example-clinic-records"
 SPECS = {p.name: yaml.safe_load((p / "fault.yml").read_text(encoding="utf-8"))
          for p in sorted(BAD.iterdir()) if (p / "fault.yml").is_file()}
 FAULTS = [name for name, spec in SPECS.items() if spec.get("outcome", "error") == "error"]

@@ -13,7 +13,7 @@ import pytest
 
 from evidence_site import paths
 
-DEMO = "upadacitinib-bch-2026"  # the bundled made-up study (data/studies/<id>/study.yml: status synthetic)
+DEMO = "example-clinic-records"  # the bundled made-up study (data/studies/<id>/study.yml: status synthetic)
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from evidence_site.numbers import Value, protect
 from evidence_site.summarise import summarise
 
 pytestmark = pytest.mark.slow
-STUDY = "upadacitinib-bch-2026"
+STUDY = "example-clinic-records"
 DATA = paths.STUDIES / STUDY
 # Why a value may be withheld (numbers.protect and disclosure): those withheld to protect another figure last.
 REASONS = {"count", "complement", "middle", "at_least", "group", "subgroup_itt_only", "restricted_itt_only",

@@ -18,7 +18,7 @@ from evidence_site import __version__, paths
 from evidence_site.pipeline import build_site, source_date_epoch
 
 pytestmark = pytest.mark.slow
-STUDY = "upadacitinib-bch-2026"
+STUDY = "example-clinic-records"
 
 
 def build(root: Path) -> Path:

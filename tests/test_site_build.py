@@ -14,7 +14,7 @@ from evidence_site.errors import BuildError
 from evidence_site.pipeline import build_site
 
 pytestmark = pytest.mark.slow
-STUDY = "upadacitinib-bch-2026"
+STUDY = "example-clinic-records"
 
 
 @pytest.fixture(scope="module")

@@ -253,9 +253,9 @@ def test_parse_html_collects_srcset_and_meta_refresh_targets() -> None:
 # --- print, HTML validity, settings -------------------------------------------------------------------------
 
 def test_qr_must_encode_the_family_page_under_site_url() -> None:
-    want = "https://evidence.example.org/families/upadacitinib-bch-2026/"
-    assert expected_qr_url("https://evidence.example.org/", "families/upadacitinib-bch-2026/handout/") == want
-    assert expected_qr_url("https://evidence.example.org", "families/upadacitinib-bch-2026/handout/") == want
+    want = "https://evidence.example.org/families/example-clinic-records/"
+    assert expected_qr_url("https://evidence.example.org/", "families/example-clinic-records/handout/") == want
+    assert expected_qr_url("https://evidence.example.org", "families/example-clinic-records/handout/") == want
 
 
 def test_a_medicines_handout_qr_must_encode_its_topic_page_in_the_same_language() -> None:

@@ -81,7 +81,7 @@ def test_the_committed_list_is_well_formed():
     for url in urls:
         assert not url.startswith(("/", "http")), f"{url!r}: write site-relative URLs, e.g. families/<study-id>/"
         assert url == "" or url.endswith("/") or "." in url.rsplit("/", 1)[-1], f"{url!r}: end directory URLs with /"
-    for study in ("upadacitinib-bch-2026",):
+    for study in ("example-clinic-records",):
         assert f"families/{study}/" in urls and f"families/{study}/handout/" in urls
 
 
