@@ -157,3 +157,34 @@ def test_a_study_naming_a_missing_study_as_overlapping_is_refused_with_the_field
     check_references([beta])
     with pytest.raises(outputs.BuildError, match=r"alpha/study.yml, field overlaps_with: .*found 'gone'"):
         check_references([alpha, beta])
+
+
+def _gone_within(path: Path, seconds: float = 30.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not path.exists()
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["after a build", "after a failed build"])
+def test_the_staging_folder_and_the_replaced_site_are_deleted(tmp_path: Path, fails: bool) -> None:
+    """The staging folder (which ends up holding the old site/) is removed without the command waiting for it."""
+    from evidence_site import write
+
+    site = tmp_path / "site"
+    (site / "old").mkdir(parents=True)
+    (site / "old" / "page.html").write_text("old")
+    try:
+        with write.staging(tmp_path / "build") as stage:
+            (stage / "site" / "new").mkdir(parents=True)
+            (stage / "site" / "new" / "page.html").write_text("new")
+            if fails:
+                raise RuntimeError("simulated failure")
+            write.swap_into_place(stage, tmp_path / "docs", site)
+    except RuntimeError:
+        assert fails
+    assert _gone_within(stage)
+    assert list((tmp_path / "build").iterdir()) == []
+    assert (site / ("old" if fails else "new") / "page.html").is_file()

@@ -77,7 +77,7 @@ _Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix
     loader, "tag:yaml.org,2002:python/" + suffix, node))
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter where installed: same YAML, faster
     pass
 
 

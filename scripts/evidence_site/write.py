@@ -8,7 +8,9 @@ leaves the last good docs/ and site/ exactly as they were.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,12 +57,15 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "")
         shutil.copytree(docs, target, ignore=lambda d, names: [n for n in names if Path(d) == docs and is_generated(n)])
     else:
         target.mkdir(parents=True)
+    checked: set[Path] = set()  # folders already made and checked: one check per folder, not per file
     for relative, data in sorted(files.items()):
         if not is_generated(relative):
             raise BuildError(f"The generator tried to write {relative!r}, outside its own folders {GENERATED_DOCS}.")
         path = contained(target, relative)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        contained(target, relative)  # again, now that the folders exist (a link among them would show here)
+        if path.parent not in checked:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            contained(target, relative)  # again, now that the folders exist (a link among them would show here)
+            checked.add(path.parent)
         path.write_bytes(data)
     return target
 
@@ -116,25 +121,18 @@ def write_files(root: Path, files: dict[str, str]) -> None:
 
 def swap_into_place(stage: Path, docs: Path, site: Path | None) -> None:
     """Replace the generated parts of docs/ and (unless ``site`` is None) the whole of site/ with the staged ones."""
-    with _trash(stage) as trash:
-        for name in (*GENERATED_DOCS, *GENERATED_ROOT_FILES):
-            old, new = docs / name, stage / "docs" / name
-            if old.exists():
-                old.rename(trash / f"docs-{name}")
-            if new.exists():
-                new.rename(old)
-        if site is not None:
-            if site.exists():
-                site.rename(trash / "site")
-            (stage / "site").rename(site)
-
-
-@contextmanager
-def _trash(stage: Path) -> Iterator[Path]:
-    trash = stage / "trash"
+    trash = stage / "trash"  # what is replaced goes here, and is deleted with the staging folder (discard)
     trash.mkdir()
-    yield trash
-    shutil.rmtree(trash, ignore_errors=True)
+    for name in (*GENERATED_DOCS, *GENERATED_ROOT_FILES):
+        old, new = docs / name, stage / "docs" / name
+        if old.exists():
+            old.rename(trash / f"docs-{name}")
+        if new.exists():
+            new.rename(old)
+    if site is not None:
+        if site.exists():
+            site.rename(trash / "site")
+        (stage / "site").rename(site)
 
 
 @contextmanager
@@ -145,4 +143,18 @@ def staging(build: Path) -> Iterator[Path]:
     try:
         yield stage
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        discard(stage)
+
+
+def discard(folder: Path) -> None:
+    """Delete ``folder`` (the staging folder, holding the replaced site) without making the command wait for it.
+
+    Deleting the old site/ is a fifth of a no-change build's own time and nothing needs it done before the
+    command returns: a detached ``rm -rf`` removes it (the folder has a unique name, so no later build
+    reuses it). Where no ``rm`` exists, it is deleted here."""
+    rm = shutil.which("rm") if os.name == "posix" else None
+    if rm is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    subprocess.Popen([rm, "-rf", "--", str(folder)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
