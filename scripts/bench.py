@@ -274,6 +274,14 @@ def preview(runs: int, out: Path) -> dict[str, float]:
     return {"runs": runs, "median": statistics.median(times), "min": min(times), "max": max(times)}
 
 
+def _size(text: str) -> tuple[int, int]:
+    """"50x5000" -> (50 studies, 5000 patients each)."""
+    studies, _, patients = text.strip().lower().partition("x")
+    if not (studies.isdigit() and patients.isdigit() and int(studies) > 0 and int(patients) > 0):
+        raise SystemExit(f"--sizes: expected STUDIESxPATIENTS such as 50x5000, found {text!r}")
+    return int(studies), int(patients)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per size and mode (default: %(default)s)")
@@ -285,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="numbers of studies (48 patients each) (default: %(default)s)")
     parser.add_argument("--cohorts", default=",".join(map(str, COHORTS)),
                         help="patients in one study (default: %(default)s)")
+    parser.add_argument("--sizes", default="",
+                        help="instead of --libraries/--cohorts: STUDIESxPATIENTS sizes, cold and warm "
+                             "(e.g. 50x5000, the issue's peak-memory size)")
     args = parser.parse_args(argv)
     args.out = args.out.resolve()  # the child builds run in their own folders
     if args.preview:
@@ -300,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     cohorts = [int(n) for n in args.cohorts.split(",") if n]
     if args.quick:
         sizes, runs = [(1, 48, ("cold", "warm"))], 1
+    elif args.sizes:
+        sizes, runs = [(*_size(text), ("cold", "warm")) for text in args.sizes.split(",") if text], args.runs
     else:
         all_modes = ("cold", "warm", "change")
         sizes = [(n, 48, all_modes if n <= 10 else ("cold", "warm")) for n in libraries]
