@@ -57,6 +57,37 @@ def test_each_fixture_study_generates_alone(study_id: str, tmp_path: Path) -> No
     assert f"families/{study_id}/index.md" in generated.files
 
 
+def test_a_follow_up_that_ends_at_a_time_point_counts_in_the_next_interval(tmp_path: Path) -> None:
+    """A patient whose follow-up ends exactly at a time point was assessed there (on treatment), then lost: the
+    patient flow balances (on at week 16 = stopped + on + lost by week 52) and the build goes through the audit
+    (it stopped with 'the published figures contradict each other' when the patient fell between intervals)."""
+    sid = "tofacitinib-uc-multicentre"
+    studies = tmp_path / "library" / "studies"
+    shutil.copytree(LIBRARY / "studies" / sid, studies / sid)
+    shutil.copytree(LIBRARY / "medicines", tmp_path / "library" / "medicines")
+    patients = studies / sid / "patients.csv"
+    table = pd.read_csv(patients, dtype=str, keep_default_na=False)
+    moved = table["follow_up_end_week"] == "20"
+    assert moved.sum() >= 2
+    table.loc[moved, "follow_up_end_week"] = "16"
+    table.to_csv(patients, index=False)
+    for name in ("visits.csv", "events.csv"):  # nothing recorded after the new end of follow-up
+        rows = pd.read_csv(studies / sid / name, dtype=str, keep_default_na=False)
+        late = rows["patient_id"].isin(table.loc[moved, "patient_id"]) & (rows["week"].astype(float) > 16)
+        rows[~late].to_csv(studies / sid / name, index=False)
+
+    generate(load_studies(studies), paths.TEMPLATES, site=site_inputs())  # the audit accepts the flow
+    study = load_study(studies / sid)
+    values = {x.id.split(".", 1)[1]: x.value for x in summarise(replace(study, spec=replace(study.spec, min_cell=0)))}
+    p, e = study.patients, study.events
+    stop = p.patient_id.map(e[e.event_type == "discontinuation"].groupby("patient_id").week.min())
+    stop = stop.astype(float).fillna(np.inf).to_numpy()
+    end = p.follow_up_end_week.astype(float).fillna(52.0).to_numpy()
+    lost = (end < 52) & (stop > end)
+    assert values["flow_lost_w52"] == int((lost & (end >= 16)).sum()) >= int(moved.sum())
+    assert values["flow_on_w16"] == values["flow_stop_w52"] + values["flow_on_w52"] + values["flow_lost_w52"]
+
+
 def _own_words(study_id: str, folder: Path) -> str:
     """Everything the study itself declares (its study.yml and its medicine): words it may legitimately use."""
     spec = (folder / "study.yml").read_text(encoding="utf-8")

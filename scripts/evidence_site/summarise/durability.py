@@ -141,7 +141,10 @@ def flow_values(study: Study) -> list[Value]:
                                     f"{before}, up to week {week}", k, population=ALL_STARTED,
                                     method="First discontinuation events in the interval, by recorded reason"))
         if len(lost):
-            k = int(((lost > lo) & (lost < week)).sum()) if week != weeks[-1] else int((lost > lo).sum())
+            # From `before` (a follow-up that ends at a time point ends after that assessment, which counts the
+            # patient on treatment) to just before `week`; the last interval takes every early end after it.
+            after = lost > lo if before == weeks[0] else lost >= before
+            k = int((after & (lost < week)).sum()) if week != weeks[-1] else int(after.sum())
             values.append(count(ids.flow_lost(week), f"Follow-up ended early after week {before}, before week "
                                 f"{week}", k, population=ALL_STARTED,
                                 method="Patients whose follow-up ended in the interval while on treatment "
