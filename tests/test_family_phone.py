@@ -26,7 +26,7 @@ from evidence_site.checks.png import read_png
 from evidence_site.checks.printing import qr_check
 from evidence_site.errors import BuildError
 from evidence_site.pipeline import build_site
-from evidence_site.render import Page, neighbours
+from evidence_site.render import Page, neighbours, reading_orders
 from evidence_site.urls import publication_address_problem
 
 WHITE, INDIGO, OLD_GREY, OUTLINE = (255, 255, 255), (57, 73, 171), (140, 147, 157), (75, 85, 99)
@@ -180,6 +180,17 @@ def test_family_pages_link_to_their_neighbours_in_reading_order_only() -> None:
     assert neighbours(pages, pages[3]) == (pages[2], None)
     assert neighbours(pages, pages[0]) == (None, None)
     assert neighbours(pages, pages[4]) == (None, None)
+
+
+def test_a_real_studys_next_page_is_never_a_made_up_study() -> None:
+    """One-page studies share one reading order; made-up ones come after every real one, whatever their ids."""
+    one_page = [Page("t", f"families/{sid}/index.md", f"families/{sid}/", sid, "families", sid)
+                for sid in ("a-real", "b-made-up", "c-real")]
+    orders = reading_orders(one_page, made_up={"b-made-up"})
+    assert [p.study for p in (orders["families/a-real/index.md"][1], orders["families/c-real/index.md"][1])] \
+        == ["c-real", "b-made-up"]
+    assert orders["families/b-made-up/index.md"] == (one_page[2], None)
+    assert reading_orders(one_page)["families/a-real/index.md"][1] is one_page[1]  # no made-up: navigation order
 
 
 def test_key_message_words_are_explained_in_place_and_escaped() -> None:

@@ -67,3 +67,25 @@ def test_ragged_row_is_reported_with_its_line_number() -> None:
     assert problems[0].row == 3
     assert "2 cells" in problems[0].expected
     assert len(frame) == 1
+
+
+@pytest.mark.parametrize("column, text, words", [
+    ("age_at_start_years", "9.5 years", "Write the number alone, without a unit or a % sign (9.5, not 9.5 years)"),
+    ("age_at_start_years", "60 %", "(60, not 60 %)"),
+    ("age_at_start_years", "450", "outside the possible range"),
+    ("start_date", "2023-02-30", "No such day in the calendar"),
+    ("start_date", "44991", "spreadsheet's date number"),
+    ("start_date", "14/02/2022", "Write dates as YYYY-MM-DD"),
+    ("diagnosis", "uc", "Did you mean 'UC'?"),
+])
+def test_a_bad_cell_gets_the_hint_that_fits_what_was_typed(column: str, text: str, words: str) -> None:
+    """The hint names the actual slip (a unit, an impossible day, a spreadsheet date number, the code's case), not a
+    generic one: '60 %' is not out of range, it has a % sign."""
+    from evidence_site.schema import PATIENTS
+    from evidence_site.validate import _hint
+
+    col = {c.name: c for c in PATIENTS.columns}[column]
+    choices = ("CD", "UC", "IBDU") if column == "diagnosis" else ()
+    hint = _hint(col, text, choices)
+    assert words in hint
+    assert "outside the possible range" not in hint or words == "outside the possible range"

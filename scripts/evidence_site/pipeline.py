@@ -289,7 +289,7 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     docs = data_format_docs()
     # The word list is rendered last: it lists only the words that the study's other family pages use.
     last = [p for p in pages if p.template == GLOSSARY_TEMPLATE]
-    pagers = reading_orders(pages)
+    pagers = reading_orders(pages, made_up={sid for sid, v in views.items() if v.synthetic})
     made_up_list = made_up_lists(pages, views)  # where each audience's list of studies has its made-up examples
     files = {p.md_path: render_page(envs[p.lang], p, views, book, figures, site, docs,
                                     ({"topic": topics[p.topic]} if p.topic else {"topics": topics})

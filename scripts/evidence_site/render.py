@@ -14,6 +14,7 @@ import re
 import sys
 import traceback
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,15 +164,18 @@ def neighbours(pages: list[Page], page: Page) -> tuple[Page | None, Page | None]
     return reading_orders(pages).get(page.md_path, (None, None))
 
 
-def reading_orders(pages: list[Page]) -> dict[str, tuple[Page | None, Page | None]]:
+def reading_orders(pages: list[Page], made_up: Collection[str] = ()) -> dict[str, tuple[Page | None, Page | None]]:
     """Each family page's previous and next page in reading order, by its docs path (other pages are absent).
 
     A study with several family pages is read through in its own order; the other family pages (the topic pages,
-    the list of studies and one-page studies) form one reading order of their own, in navigation order. Worked
-    out once for all pages (one pass per language), so a library of many studies costs no more per page.
+    the list of studies and one-page studies) form one reading order of their own, in navigation order, except
+    that the pages of ``made_up`` studies come last (as in the lists of studies: a real study's "next" never
+    leads to made-up data). Worked out once for all pages (one pass per language), so a library of many studies
+    costs no more per page.
     """
     orders: dict[tuple[str, str], list[Page]] = {}
     family = [p for p in pages if p.audience == "families" and (p.md_path.count("/") > 1 or p.url.endswith("studies/"))]
+    family.sort(key=lambda p: p.study in made_up)  # stable: navigation order otherwise
     per_study = Counter((p.lang, p.study) for p in family if p.study)  # not the families' index
     for p in family:
         own = p.study if p.study and per_study[(p.lang, p.study)] > 1 else ""

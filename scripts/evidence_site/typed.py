@@ -203,8 +203,11 @@ def _join(path: str, name: str) -> str:
 
 
 def closest(word: str, options: list[str]) -> str:
-    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6) or difflib.get_close_matches(
-        word.lower(), [o.lower() for o in options], n=1, cutoff=0.6)
+    """"Did you mean 'X'?" with the option as it must be written ('UC' for 'uc'), or "" when nothing is close."""
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not match:  # compare in lower case, then name the option in its own case
+        lower = {o.lower(): o for o in options}
+        match = [lower[m] for m in difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.6)]
     return f"Did you mean {match[0]!r}?" if match else ""
 
 

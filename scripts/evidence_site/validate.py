@@ -496,6 +496,15 @@ def _hint(column: Column, text: str, choices: tuple[str, ...] = ()) -> str:
                 f"({plain}). If a decimal comma was meant, write it with a point.")
     if column.type in ("integer", "number") and re.fullmatch(r"-?\d+,\d+", text):
         return "This looks like a decimal comma; write decimals with a point (3.5, not 3,5)."
+    if column.type in ("integer", "number") and re.fullmatch(r"\s*-?\d+(?:[.,]\d+)?\s*(?:%|[^\W\d_][^\d]*)", text):
+        number = re.match(r"\s*(-?\d+(?:[.,]\d+)?)", text).group(1)
+        return (f"Write the number alone, without a unit or a % sign ({number}, not {text.strip()}): the column's "
+                "unit is fixed (see the Data format page).")
+    if column.type == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        return "No such day in the calendar (check the day and the month); write dates as YYYY-MM-DD."
+    if column.type == "date" and re.fullmatch(r"\d{5}(?:\.0+)?", text.strip()):
+        return ("This looks like a spreadsheet's date number (days since 1900): format the column as a date, "
+                "YYYY-MM-DD, before exporting it as CSV.")
     if column.type == "date":
         return "Write dates as YYYY-MM-DD (for example 2023-04-01), the same in every row."
     if column.type in ("category", "code"):
@@ -506,7 +515,8 @@ def _hint(column: Column, text: str, choices: tuple[str, ...] = ()) -> str:
         unknown = [c.strip() for c in text.split(";") if c.strip() and c.strip() not in choices]
         return (f"Unknown code {unknown[0]!r}. " + (closest(unknown[0], list(choices)) or "")
                 + f" Separate codes with semicolons; new codes go in data/vocab/{column.vocab}.yml.").strip()
-    if column.type in ("integer", "number") and (column.minimum is not None or column.maximum is not None):
+    if column.type in ("integer", "number") and (column.minimum is not None or column.maximum is not None) \
+            and re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", text):
         return "Check the value against the source record; it is outside the possible range."
     return f"{column.description}"
 
