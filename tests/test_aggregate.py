@@ -224,6 +224,20 @@ def test_an_unknown_medicine_says_how_to_add_one(tmp_path: Path) -> None:
         load_studies(tmp_path / "studies")
 
 
+def test_a_second_headline_measure_is_refused_with_both_names(tmp_path: Path) -> None:
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    yml = tmp_path / "studies" / "cohen" / "study.yml"
+    spec = yaml.safe_load(yml.read_text(encoding="utf-8"))
+    first = next(k for k, m in spec["measures"].items() if m.get("headline"))
+    second = next(k for k, m in spec["measures"].items() if not m.get("headline"))
+    spec["measures"][second]["headline"] = True
+    yml.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(BuildError) as err:
+        load_studies(tmp_path / "studies")
+    assert "More than one measure is the study's headline" in str(err.value)
+    assert first in str(err.value) and second in str(err.value)
+
+
 # --- handouts and the site's address --------------------------------------------------------------------------
 
 DRAFT_WORDS = ("Draft: the web address is not set yet. Do not hand out this sheet.",

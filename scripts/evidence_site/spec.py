@@ -374,7 +374,7 @@ class Measure:
                       "Spanish words).", default="")
     families: bool = f("Show it on the family pages and the family topic page.", default=False)
     headline: bool = f("The study's one figure for the home page (choose the primary or the strictest outcome, "
-                       "not the most favourable one).", default=False)
+                       "not the most favourable one).", default=False, rules=("one_headline",))
     family_note: str = f("A plain sentence printed after the figure on family pages (e.g. what it does not show).",
                          default="")
     family_note_es: str = f("The same sentence in Spanish (Spanish family pages).", default="")
@@ -454,6 +454,7 @@ RULES: dict[str, str] = {
     "certainty_value_computed": "The id of a value the build computes; otherwise the build stops.",
     "certainty_source_known": "A key of `citations`.",
     "medicine_known": "A file `data/medicines/<name>.yml` exists.",
+    "one_headline": "At most one measure of a study is marked `headline: true`.",
     "diagnoses_known": "Codes of the diagnosis vocabulary.",
     "patients_diagnosis_declared": "Every diagnosis in patients.csv is listed here.",
     "follow_up_positive": "At least 1 week.",

@@ -728,6 +728,12 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
         if not SLUG.match(key):
             add(f"measures.{key}", "The key cannot be used in value ids.", "lower-case letters, digits and _, "
                 "starting with a letter", repr(key), "Rename the key, e.g. sf_remission.")
+    # rule: one_headline
+    headlines = [key for key, measure in spec.measures.items() if measure.headline]
+    if len(headlines) > 1:
+        add(f"measures.{headlines[1]}.headline", "More than one measure is the study's headline.",
+            "headline: true on one measure only", f"headline: true on {', '.join(headlines)}",
+            "Keep it on the primary or strictest outcome; remove it from the others.")
     # rule: url_https
     url = spec.publication.url
     if url is not None and not url.startswith("https://"):
