@@ -218,6 +218,10 @@ def test_contradicted_published_figure_is_a_warning_by_default(contradicted: Pat
         html = page.read_text(encoding="utf-8")
         assert 'class="admonition warning"' in html, page
         assert "The data do not reproduce a published figure" in html, page
+        warning = html[html.index('class="admonition warning"'):]
+        warning = warning[:warning.index("</div>")]
+        assert "**" not in warning and "<strong>" in warning, warning  # Markdown made bold, not shown raw
+        assert re.search(r'\(<a href="[^"]*#ref-\w+">\w+</a>\), recomputed', warning), warning  # source linked
     table = pages[1].read_text(encoding="utf-8")
     assert "✗ differs" in table
 
