@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from evidence_site import fmt
@@ -35,3 +37,16 @@ def test_clinical_form_has_n_of_n_percent_and_interval() -> None:
 def test_agreement_uses_the_published_precision(k: int, n: int, published: str, ok: bool) -> None:
     precision = "just_over_half" if "half" in published else "percent"
     assert agrees(p(k, n), published, precision) is ok
+
+
+def test_every_withheld_band_reads_as_the_subject_of_a_sentence() -> None:
+    """'X had this. X did not.' must read in English and Spanish: a band's words may explain themselves only in
+    brackets ('a number of children we do not give, to protect privacy had this' did not read)."""
+    import yaml
+
+    from evidence_site import paths
+
+    spanish = yaml.safe_load((paths.TEMPLATES / "es" / "words.yml").read_text(encoding="utf-8"))["frequency"]
+    for words in [fmt.suppressed_for_families(band) for band in fmt.FAMILY_BANDS] + list(spanish.values()):
+        outside = re.sub(r"\([^)]*\)", "", words)
+        assert "," not in outside or words.endswith("o ninguno"), words

@@ -183,7 +183,7 @@ def _value(numerator: int, denominator: int, suppression: str = "") -> Value:
 ENGLISH = {"about": "about {n} out of every 10 children", "fewer_than_one": "fewer than {n} out of every 10 children",
            "none": "no children", "all": "all children", "nearly_all": "nearly all children",
            "few": "a few children or none", "all_or_nearly_all": "all or nearly all children",
-           "withheld": "a number of children we do not give, to protect privacy", "too_few": "too few children to say",
+           "withheld": "a number of children (not given, to protect privacy)", "too_few": "too few children to say",
            "not_known": "not known (too few children to say)"}
 
 

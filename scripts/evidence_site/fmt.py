@@ -164,8 +164,8 @@ def for_families(v: Value, noun: str = "children") -> str:
 # A withheld proportion in family words, by its band (``disclosure.policy.band``): true of every count in the
 # band, none included, so the words never tell why a figure is withheld.
 FAMILY_BANDS = {"count": "a few {noun} or none", "complement": "all or nearly all {noun}",
-                "middle": "a number of {noun} we do not give, to protect privacy",
-                "secondary": "a number of {noun} we do not give, to protect privacy"}
+                "middle": "a number of {noun} (not given, to protect privacy)",
+                "secondary": "a number of {noun} (not given, to protect privacy)"}
 FAMILY_BAND_CASES = {"count": "few", "complement": "all_or_nearly_all", "middle": "withheld", "secondary": "withheld"}
 FAMILY_BANDS_OTHER = {"count": "complement", "complement": "count"}  # the other side of a band
 
