@@ -238,6 +238,18 @@ def test_a_second_headline_measure_is_refused_with_both_names(tmp_path: Path) ->
     assert first in str(err.value) and second in str(err.value)
 
 
+def test_family_words_that_would_read_were_had_are_refused(tmp_path: Path) -> None:
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    yml = tmp_path / "studies" / "cohen" / "study.yml"
+    spec = yaml.safe_load(yml.read_text(encoding="utf-8"))
+    key = next(k for k, m in spec["measures"].items() if m.get("plain"))
+    spec["measures"][key]["plain"] = "had an operation to remove the large bowel"
+    yml.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(BuildError) as err:
+        load_studies(tmp_path / "studies")
+    assert f"measures.{key}.plain" in str(err.value) and "'were had an operation" in str(err.value)
+
+
 # --- handouts and the site's address --------------------------------------------------------------------------
 
 DRAFT_WORDS = ("Draft: the web address is not set yet. Do not hand out this sheet.",

@@ -194,7 +194,8 @@ class Outcome:
     scopes: Literal["any", "on_treatment"] = f(
         "endoscopy_at_most: which repeat endoscopies count: any after the first dose, or only those while "
         "still on treatment.", default="any")
-    plain: str = f("Family words for achieving it, e.g. 'in remission without steroids'.", default="")
+    plain: str = f("Family words for achieving it, read after 'were' ('children were ...'), e.g. 'in remission "
+                   "without steroids', 'back to a normal stool test'.", default="", rules=("plain_after_were",))
     family_caveat: str = f("A plain sentence families read with this result, e.g. what the source does not say.",
                            default="")
     families_by: Literal["diagnosis", "all"] = f(
@@ -367,8 +368,9 @@ class Measure:
 
     label: str = f("Clinician wording, e.g. Corticosteroid-free clinical remission.")
     definition: str = f("Definition as the source gives it (say when the source does not state it).")
-    plain: str = f("Family words for having it, e.g. 'in remission without steroids' (empty: not shown to "
-                   "families).", default="")
+    plain: str = f("Family words for having it, read after 'were' ('children were ...'), e.g. 'in remission "
+                   "without steroids', 'still without an operation' (empty: not shown to families).", default="",
+                   rules=("plain_after_were",))
     plain_es: str = f("The same in Spanish, as a plural predicate with its verb, e.g. 'estaban en remisión sin "
                       "corticoides' (Spanish family pages; needed when `families` is true and the study has "
                       "Spanish words).", default="")
@@ -455,6 +457,8 @@ RULES: dict[str, str] = {
     "certainty_source_known": "A key of `citations`.",
     "medicine_known": "A file `data/medicines/<name>.yml` exists.",
     "one_headline": "At most one measure of a study is marked `headline: true`.",
+    "plain_after_were": "Family words that follow 'were': they do not start with a verb such as had, got, needed "
+                        "or stopped ('were had an operation' does not read; use `plain_not` for such words).",
     "diagnoses_known": "Codes of the diagnosis vocabulary.",
     "patients_diagnosis_declared": "Every diagnosis in patients.csv is listed here.",
     "follow_up_positive": "At least 1 week.",

@@ -297,6 +297,7 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
             add(path, "The outcome key cannot be used in value ids.", "lower-case letters, digits and _, "
                 "starting with a letter", repr(key), "Rename the key, e.g. sf_remission.")
         problems += _check_rule(path, o, spec, vocab)
+        problems += _plain_after_were(f"{path}.plain", o.plain)
     # rule: subgroup_therapy; rule: subgroup_outcomes
     for key, g in spec.subgroups.items():
         path = f"subgroups.{key}"
@@ -374,6 +375,22 @@ def _check_rule(path: str, o: Outcome, spec: StudySpec, vocab: Vocabulary) -> li
             add(f"{path}.implies[{i}]", "implies names an outcome this one cannot lie within.",
                 f"another outcome of the study that is {kind}", repr(name), closest(name, list(spec.outcomes)))
     return problems
+
+
+# Words that make a verb of family words printed after "were" ("were had an operation").
+VERBS_AFTER_WERE = ("had", "has", "have", "was", "were", "got", "needed", "stopped", "took", "did", "went", "became")
+
+
+def _plain_after_were(path: str, plain: str) -> list[Problem]:
+    # rule: plain_after_were
+    first = plain.strip().split(" ", 1)[0].lower()
+    if first not in VERBS_AFTER_WERE:
+        return []
+    return [Problem("study.yml", "These family words are printed after 'were' and start with a verb.", column=path,
+                    expected="words that read after 'children were', e.g. 'in remission' or 'still without an "
+                             "operation'", found=repr(plain)[:80],
+                    hint=f"'were {plain}' does not read. Reword it, or put it in `plain_not` (the other side, "
+                         "printed after the number on its own).")]
 
 
 def _check_urls(file: str, path: str, citations: dict[str, Citation]) -> list[Problem]:
@@ -728,6 +745,8 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
         if not SLUG.match(key):
             add(f"measures.{key}", "The key cannot be used in value ids.", "lower-case letters, digits and _, "
                 "starting with a letter", repr(key), "Rename the key, e.g. sf_remission.")
+    for key, measure in spec.measures.items():
+        problems += _plain_after_were(f"measures.{key}.plain", measure.plain)
     # rule: one_headline
     headlines = [key for key, measure in spec.measures.items() if measure.headline]
     if len(headlines) > 1:
