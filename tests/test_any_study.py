@@ -57,6 +57,17 @@ def test_each_fixture_study_generates_alone(study_id: str, tmp_path: Path) -> No
     assert f"families/{study_id}/index.md" in generated.files
 
 
+def test_families_are_not_told_a_child_whose_follow_up_ended_had_stopped(together: Path) -> None:
+    """The other side of 'still taking it' counts children whose follow-up ended early too: the words say so
+    where a study has them (the tofacitinib fixture), and only there."""
+    words = "had stopped, or their follow-up had ended."
+    for sid, lost in (("tofacitinib-uc-multicentre", True), (DEMO, False)):
+        for page in ("index.html", "handout/index.html"):
+            file = together / "site" / "families" / sid / page
+            if file.is_file():
+                assert (words in file.read_text(encoding="utf-8")) is lost, (sid, page)
+
+
 def test_a_follow_up_that_ends_at_a_time_point_counts_in_the_next_interval(tmp_path: Path) -> None:
     """A patient whose follow-up ends exactly at a time point was assessed there (on treatment), then lost: the
     patient flow balances (on at week 16 = stopped + on + lost by week 52) and the build goes through the audit

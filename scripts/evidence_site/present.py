@@ -91,6 +91,7 @@ class StudyView:
     overall_claim: str = ""
     harms_level: str = "very_low"  # certainty about serious harms (the rating of ae_serious, else the lowest)
     protected: bool = False  # disclosure control is on: the pages carry the key to withheld figures
+    follow_up_ended_early: bool = False  # some children's follow-up ended while on treatment (not "stopped")
     kind = "records"
 
 
@@ -141,6 +142,7 @@ def view(study: Study, book: NumberBook, words: dict[str, Any]) -> StudyView:
                    spec.timepoints_weeks[-1], grouped, diagnoses, spec.citations,
                    protected=Policy.of(spec).enabled)
     has = lambda short: _has(book, sid, short)  # noqa: E731
+    sv.follow_up_ended_early = any(has(ids.flow_lost(w)) for w in spec.timepoints_weeks)
     sv.tables = {
         "headline": headline_ids(study, book),
         "effectiveness": effectiveness_table(study, grouped),
