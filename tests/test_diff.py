@@ -96,14 +96,19 @@ def test_a_large_move_reports_intervals_that_do_not_overlap():
             "95% CIs overlap: no (68.0–90.0% vs 36.0–64.0%)") in line
 
 
-def test_a_change_in_agreement_with_the_published_figure_is_flagged():
+@pytest.mark.parametrize(("status", "figure"), [
+    ("real", "the published figure"),
+    ("synthetic", "the published figure the made-up data were built to reproduce")])
+def test_a_change_in_agreement_with_the_published_figure_is_flagged(status: str, figure: str):
     old, new = numbers(), numbers()
+    for doc in (old, new):
+        doc["studies"][STUDY]["status"] = status
     value(new, "persistence_w52").update(value=30 / 48, numerator=30, ci_low=0.48, ci_high=0.75,
                                          agrees_with_published=False)
     line = next(x for x in render_report(diff_numbers(old, new), []).splitlines() if "persistence_w52" in x)
     assert "-18.8 percentage points" in line  # 62.5 - 81.25 = -18.75 pp, half up
     assert "95% CIs overlap: yes" in line  # 68–90% and 48–75% share 68–75%
-    assert line.endswith("**Now differs from the published figure (81%).**")
+    assert line.endswith(f"**Now differs from {figure} (81%).**")
 
 
 def test_added_and_removed_values_each_get_their_section():
