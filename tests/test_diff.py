@@ -276,6 +276,16 @@ def test_old_site_and_new_site_compare_two_built_sites(tmp_path: Path):
     assert "No published number changed." in result.stdout
 
 
+def test_old_site_of_a_schema_too_new_to_read_stops_with_the_file_and_what_it_reads(tmp_path: Path):
+    for name, version in (("a", 99), ("b", 1)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "numbers.json").write_text(json.dumps(numbers() | {"schema_version": version}))
+    result = run_numbers_diff(tmp_path, "--old-site", str(tmp_path / "a"), "--new-site", str(tmp_path / "b"))
+    assert result.returncode == 1
+    assert "the base's numbers.json: schema_version 99 cannot be read" in result.stderr
+    assert "one of 1, 2, 3" in result.stderr
+
+
 # --- `make diff BASE=HEAD~1` with the real pipeline, on the minimal fixture study ------------------------
 
 SKIP_ANYWHERE = {"__pycache__", ".pytest_cache", ".ruff_cache"}
