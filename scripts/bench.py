@@ -122,10 +122,12 @@ def site_size(site: Path) -> dict[str, float]:
 
 
 def page_sizes(work: Path) -> dict[str, int]:
-    """Bytes of each HTML page, by its path in site/ with the first study's id written as <study>."""
+    """Bytes of each HTML page, by its path in site/ with the first study's id written as <study>, and counted
+    with that id written as <study> in the page too: the one-study library's study (the demonstration's id) and
+    a larger library's first study (``<id>-s01``) then compare like with like, page for page and link for link."""
     first = sorted((work / "data" / "studies").iterdir())[0].name
     return {"/".join("<study>" if part == first else part for part in p.relative_to(work / "site").parts):
-            p.stat().st_size for p in (work / "site").rglob("*.html")}
+            len(p.read_bytes().replace(first.encode(), b"<study>")) for p in (work / "site").rglob("*.html")}
 
 
 def page_growth(base: dict[str, int], grown: dict[str, int]) -> tuple[float, str, list[str]]:

@@ -72,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     if after.numbers is None:
         print(f"The 'after' site has no {paths.NUMBERS_JSON}: nothing to compare.", file=sys.stderr)
         return 1
-    numbers = diff_numbers(before.numbers, after.numbers)
+    try:
+        numbers = diff_numbers(before.numbers, after.numbers)
+    except BuildError as exc:  # a numbers.json of a schema this generator cannot read
+        print(exc, file=sys.stderr)
+        return 1
     pages = diff_pages(before.pages, after.pages)
     report = render_report(numbers, pages, base_label=before_label, head_label=after_label, base_note=before.note)
     out = args.out or args.root / "build" / "numbers-diff.md"

@@ -96,14 +96,19 @@ def test_a_large_move_reports_intervals_that_do_not_overlap():
             "95% CIs overlap: no (68.0–90.0% vs 36.0–64.0%)") in line
 
 
-def test_a_change_in_agreement_with_the_published_figure_is_flagged():
+@pytest.mark.parametrize(("status", "figure"), [
+    ("real", "the published figure"),
+    ("synthetic", "the published figure the made-up data were built to reproduce")])
+def test_a_change_in_agreement_with_the_published_figure_is_flagged(status: str, figure: str):
     old, new = numbers(), numbers()
+    for doc in (old, new):
+        doc["studies"][STUDY]["status"] = status
     value(new, "persistence_w52").update(value=30 / 48, numerator=30, ci_low=0.48, ci_high=0.75,
                                          agrees_with_published=False)
     line = next(x for x in render_report(diff_numbers(old, new), []).splitlines() if "persistence_w52" in x)
     assert "-18.8 percentage points" in line  # 62.5 - 81.25 = -18.75 pp, half up
     assert "95% CIs overlap: yes" in line  # 68–90% and 48–75% share 68–75%
-    assert line.endswith("**Now differs from the published figure (81%).**")
+    assert line.endswith(f"**Now differs from {figure} (81%).**")
 
 
 def test_added_and_removed_values_each_get_their_section():
@@ -269,6 +274,16 @@ def test_old_site_and_new_site_compare_two_built_sites(tmp_path: Path):
     result = run_numbers_diff(tmp_path, "--old-site", str(tmp_path / "a"), "--new-site", str(tmp_path / "b"))
     assert result.returncode == 0, result.stderr
     assert "No published number changed." in result.stdout
+
+
+def test_old_site_of_a_schema_too_new_to_read_stops_with_the_file_and_what_it_reads(tmp_path: Path):
+    for name, version in (("a", 99), ("b", 1)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "numbers.json").write_text(json.dumps(numbers() | {"schema_version": version}))
+    result = run_numbers_diff(tmp_path, "--old-site", str(tmp_path / "a"), "--new-site", str(tmp_path / "b"))
+    assert result.returncode == 1
+    assert "the base's numbers.json: schema_version 99 cannot be read" in result.stderr
+    assert "one of 1, 2, 3" in result.stderr
 
 
 # --- `make diff BASE=HEAD~1` with the real pipeline, on the minimal fixture study ------------------------

@@ -80,3 +80,15 @@ def test_a_family_pages_own_words_for_a_chart_of_a_made_up_study_say_so_in_the_s
     alts = re.findall(r'<img alt="([^"]*)"[^>]*src="[^"]*figures/', page)
     assert alts
     assert all(a.startswith("A row of 10 child figures") and a.endswith("(made-up example data).") for a in alts)
+
+
+def test_a_made_up_result_names_the_published_figure_only_as_what_it_was_built_to_reproduce(site: Path) -> None:
+    """A summary-of-findings row of made-up data never reads as the published figure ("published: 81%")."""
+    rows = list(csv.DictReader(io.StringIO(
+        (site / "clinicians" / DEMO / "downloads" / "summary_of_findings.csv").read_text(encoding="utf-8"))))
+    beside = [r["result_from"] for r in rows if "published" in r["result_from"]]
+    assert beside, "the demonstration reproduces some published figures"
+    assert all(r.startswith("made-up example data, built to reproduce the published figure ") for r in beside)
+    page = (site / "clinicians" / DEMO / "index.html").read_text(encoding="utf-8")
+    table = page[page.index("Result from"):page.index("</table>", page.index("Result from"))]
+    assert "; <a" not in table and table.count("built to reproduce the ") == table.count("published figure</a>")

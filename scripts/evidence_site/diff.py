@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .fmt import number
+from .manifest import flat_values, study_of
 
 # Keys that carry the number itself: a change to any of them is a change of the published value.
 NUMBER_KEYS = ("value", "numerator", "denominator", "ci_low", "ci_high", "sd")
 # Keys that describe the number: a change is listed under "Other changes", by key name.
-DETAIL_KEYS = ("label", "kind", "method", "population", "timepoint_weeks", "unit", "ci_method",
-               "published_value", "published_precision", "source", "agrees_with_published", "pages")
+DETAIL_KEYS = ("label", "kind", "data", "method", "population", "timepoint_weeks", "unit", "ci_method",
+               "published_value", "published_precision", "source", "agrees_with_published", "reproduces", "pages")
 
 AUDIENCES = {"families": "Families pages", "clinicians": "Clinicians pages"}
 OTHER_PAGES = "Other pages"
@@ -104,9 +105,11 @@ def number_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
 
 
 def diff_numbers(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> NumbersDiff:
-    """Compare two ``numbers.json`` dicts; ``old=None`` means the base had none (every value is added)."""
-    old_values = {v["id"]: v for v in (old or {}).get("values", [])}
-    new_values = {v["id"]: v for v in new.get("values", [])}
+    """Compare two ``numbers.json`` dicts; ``old=None`` means the base had none (every value is added).
+
+    Either may be of schema 1, 2 or 3 (``manifest.flat_values``); a newer schema is a BuildError."""
+    old_values = {v["id"]: v for v in flat_values(old, "the base's numbers.json")} if old else {}
+    new_values = {v["id"]: v for v in flat_values(new, "the new numbers.json")}
     changes = []
     for id in sorted(old_values.keys() | new_values.keys()):
         change = ValueChange(id, old_values.get(id), new_values.get(id))
@@ -134,12 +137,6 @@ def diff_pages(old: Mapping[str, str], new: Mapping[str, str]) -> list[PageChang
                     removed += 1
             changes.append(PageChange(url, "changed", added, removed))
     return changes
-
-
-def study_of(value_id: str, study_ids: Iterable[str]) -> str:
-    """The study a value id belongs to: the longest known study id that prefixes it, else the part before '.'."""
-    matches = [s for s in study_ids if value_id.startswith(s + ".")]
-    return max(matches, key=len) if matches else value_id.split(".", 1)[0]
 
 
 def audiences(pages: Iterable[str]) -> list[str]:
@@ -222,15 +219,26 @@ def describe_move(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _published(r: Mapping[str, Any] | None) -> tuple[bool | None, str, str]:
+    """(agrees, the published figure, how it relates to the value): made-up data reproduce it, others report it."""
+    if r is None:
+        return None, "", ""
+    if "reproduces" in r:
+        figure = r["reproduces"]
+        return (figure.get("agrees"), figure.get("value", "?"),
+                "the published figure the made-up data were built to reproduce")
+    return r.get("agrees_with_published"), r.get("published_value", "?"), "the published figure"
+
+
 def _published_note(change: ValueChange) -> str:
-    new, old = change.new, change.old
-    if new is None or "agrees_with_published" not in new:
+    agrees, figure, what = _published(change.new)
+    if agrees is None:
         return ""
-    was = old.get("agrees_with_published") if old else None
-    if new["agrees_with_published"] is False and was is not False:
-        return f" **Now differs from the published figure ({new.get('published_value', '?')}).**"
-    if new["agrees_with_published"] is True and was is False:
-        return f" Now agrees with the published figure ({new.get('published_value', '?')})."
+    was = _published(change.old)[0]
+    if agrees is False and was is not False:
+        return f" **Now differs from {what} ({figure}).**"
+    if agrees is True and was is False:
+        return f" Now agrees with {what} ({figure})."
     return ""
 
 

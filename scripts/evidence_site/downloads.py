@@ -63,6 +63,13 @@ def _row(short: str, v: Value, data: str) -> dict[str, str]:
     }
 
 
+def _published_beside(v: Value, made_up: bool) -> str:
+    """The published figure after the row's own data words: made-up data were built to reproduce it (it is not
+    their source), a study's records are compared with it."""
+    figure = f"{v.published_value} ({v.source})"
+    return f", built to reproduce the published figure {figure}" if made_up else f"; published: {figure}"
+
+
 def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
@@ -93,7 +100,7 @@ def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
                     + f"{fmt.clinical(also)} ({also.population})" if also else "",
                     "certainty": entry["rating"], "reasons": "; ".join(entry["reasons"]),
                     "statement": entry["statement"], "comment": entry["comment"],
-                    "result_from": data + (f"; published: {v.published_value} ({v.source})"
-                                           if v.published_value is not None else "")})
+                    "result_from": data + (_published_beside(v, sv.synthetic) if v.published_value is not None
+                                           else "")})
     files[f"clinicians/{sv.id}/downloads/summary_of_findings.csv"] = _csv(SOF_COLUMNS, sof)
     return files

@@ -29,6 +29,7 @@ from .errors import BuildError, DataError
 from .families import WORDS_FILE, template_yaml, worded_date
 from .figures import study_figures
 from .load import load_data_yaml, load_redirects, read_shared, read_study, study_folders
+from .manifest import NUMBERS_SCHEMA_VERSION, manifest_values
 from .numbers import NumberBook
 from .outputs import Output, Twin, check_conflicts, check_publication_address, warn_stderr, write_output
 from .present import view
@@ -49,7 +50,6 @@ from .render import (
     reading_orders,
     render_page,
 )
-from .schema import SCHEMA_VERSION
 from .topics import aggregate_view, forest_figure, handout_figures, topic_views
 from .urls import handout_address, redirect_files
 from .validate import Study, validate, validate_shared
@@ -133,16 +133,13 @@ class Generated:
 
     def manifest(self) -> dict[str, Any]:
         """The machine-readable record of every number printed on the site (``numbers.json``)."""
-        return {
-            "generator": f"evidence-site {__version__}",
-            "schema_version": SCHEMA_VERSION,
-            "fingerprint": self.fingerprint(),
-            "studies": {s.id: {"title": s.spec.title, "kind": s.kind, "status": s.spec.status,
-                               "data_date": s.spec.data_date, "fingerprint": s.fingerprint,
-                               "min_cell": s.min_cell if s.kind == "aggregate" else s.spec.min_cell}
-                        for s in self.studies},
-            "values": self.book.records(),
-        }
+        studies = {s.id: {"title": s.spec.title, "kind": s.kind, "status": s.spec.status,
+                          "data_date": s.spec.data_date, "fingerprint": s.fingerprint,
+                          "min_cell": s.min_cell if s.kind == "aggregate" else s.spec.min_cell}
+                   for s in self.studies}
+        texts, values = manifest_values(self.book.records(), studies)
+        return {"generator": f"evidence-site {__version__}", "schema_version": NUMBERS_SCHEMA_VERSION,
+                "fingerprint": self.fingerprint(), "studies": studies, "texts": texts, "values": values}
 
 
 # Site-wide inputs when none are given (tests of single pages): no address, nothing released or moved.
