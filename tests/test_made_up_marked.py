@@ -51,7 +51,7 @@ def test_every_row_of_every_download_of_a_made_up_study_says_made_up_example_dat
     files = sorted((site / "clinicians" / DEMO / "downloads").glob("*.csv"))
     assert len(files) >= 10
     for path in files:
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
         column = "result_from" if path.name == "summary_of_findings.csv" else "data"
         assert rows, path.name
         assert all(r[column].startswith("made-up example data") for r in rows), path.name

@@ -42,7 +42,10 @@ def table_ids(sv: StudyView) -> dict[str, list[str]]:
     }
 
 
-COLUMNS = ("value_id", "label", "population", "week", "n/N", "percent", "95% CI", "result", "unit", "method",
+# Spreadsheet-safe: the count and its denominator sit in two whole-number columns (a cell such as "3/12" is read as
+# a date by spreadsheet programs), and the file starts with a UTF-8 byte-order mark so that they read "–", "µ" and
+# accents as UTF-8 (the csv module reads it with encoding="utf-8-sig").
+COLUMNS = ("value_id", "label", "population", "week", "n", "N", "percent", "95% CI", "result", "unit", "method",
            "interval_method", "data")
 SOF_COLUMNS = ("outcome", "week", "population", "result", "second_result", "certainty", "reasons", "statement",
                "comment", "result_from")
@@ -52,10 +55,12 @@ RECORDS = "this study's records"
 
 def _row(short: str, v: Value, data: str) -> dict[str, str]:
     proportion = v.kind in ("proportion", "survival", "bound")
+    # a withheld count leaves both cells empty: the result column says why, in the pages' words
+    counts = proportion and not v.suppressed and v.numerator is not None and v.denominator is not None
     return {
         "value_id": short, "label": v.label, "population": v.population,
         "week": "" if v.timepoint_weeks is None else str(v.timepoint_weeks),
-        "n/N": fmt.n_of_n(v) if proportion and v.numerator is not None and v.denominator is not None else "",
+        "n": str(v.numerator) if counts else "", "N": str(v.denominator) if counts else "",
         "percent": fmt.percent(v) if proportion else "",
         "95% CI": fmt.ci(v) if proportion else "",
         "result": fmt.percent(v) if v.kind in ("survival", "bound") else fmt.clinical(v),
@@ -68,7 +73,7 @@ def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
+    return out.getvalue().encode("utf-8-sig")
 
 
 __all__ = ["DOWNLOADS", "clinician_downloads", "table_ids"]
