@@ -5,6 +5,7 @@ the summary of findings. A chart saved alone, a downloaded table or a bookmarked
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from pathlib import Path
@@ -34,7 +35,7 @@ def test_every_page_title_of_a_made_up_study_says_made_up_example(site: Path) ->
 
 
 def test_every_clinician_chart_of_a_made_up_study_says_made_up_data_in_its_title(site: Path) -> None:
-    charts = sorted((site / "clinicians" / DEMO / "figures").glob("*.svg"))  # families' icon arrays have no title
+    charts = sorted((site / "clinicians" / DEMO / "figures").glob("*.svg"))  # families' icon rows: see below
     assert len(charts) >= 8
     for chart in charts:
         assert "(made-up data)" in chart.read_text(encoding="utf-8"), chart.name
@@ -80,3 +81,22 @@ def test_a_family_pages_own_words_for_a_chart_of_a_made_up_study_say_so_in_the_s
     alts = re.findall(r'<img alt="([^"]*)"[^>]*src="[^"]*figures/', page)
     assert alts
     assert all(a.startswith("A row of 10 child figures") and a.endswith("(made-up example data).") for a in alts)
+
+
+def test_a_family_figure_of_a_made_up_study_says_what_it_shows_and_that_it_is_made_up_when_opened_alone(
+        site: Path) -> None:
+    """An icon row saved or shared on its own has no words of its own (outside review): its file carries the
+    page's text alternative as its title and description, and a visible line saying the data are made up."""
+    figures = sorted((site / "families" / DEMO / "figures").glob("*.svg"))
+    assert len(figures) >= 3
+    alts = {src: html.unescape(alt) for page in (site / "families" / DEMO).rglob("index.html")
+            for alt, src in re.findall(r'<img alt="([^"]*)"[^>]*src="[^"]*figures/([^"]+\.svg)"',
+                                       page.read_text(encoding="utf-8"))}
+    for figure in figures:
+        svg = figure.read_text(encoding="utf-8")
+        title = re.search(r"<title[^>]*>([^<]*)</title>", svg)
+        desc = re.search(r"<desc[^>]*>([^<]*)</desc>", svg)
+        assert title and desc, figure.name
+        if figure.name in alts:
+            assert html.unescape(title.group(1)) == html.unescape(desc.group(1)) == alts[figure.name], figure.name
+        assert re.search(r"<text[^>]*>Made-up example data</text>", svg), figure.name
