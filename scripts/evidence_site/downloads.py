@@ -51,6 +51,8 @@ SOF_COLUMNS = ("outcome", "week", "population", "result", "second_result", "cert
                "comment", "result_from")
 # Every row says where its figure comes from, so a file opened on its own still tells made-up data from real.
 RECORDS = "this study's records"
+NOT_RATED = "not rated"
+NOT_RATED_WHY = "no published figure to rate; made-up example data only"  # a made-up study's row (rated_rows)
 
 
 def _row(short: str, v: Value, data: str) -> dict[str, str]:
@@ -96,9 +98,11 @@ def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
                     "population": v.population, "result": fmt.clinical(v),
                     "second_result": (f"{also.label}: " if also.label != v.label else "")
                     + f"{fmt.clinical(also)} ({also.population})" if also else "",
-                    "certainty": entry["rating"], "reasons": "; ".join(entry["reasons"]),
+                    "certainty": entry["rating"] or NOT_RATED,
+                    "reasons": "; ".join(entry["reasons"]) if entry["rating"] else NOT_RATED_WHY,
                     "statement": entry["statement"], "comment": entry["comment"],
-                    "result_from": data + (f"; published: {v.published_value} ({v.source})"
-                                           if v.published_value is not None else "")})
+                    "result_from": data + "".join(
+                        f"; published{f' ({z.population})' if z is also else ''}: {z.published_value} ({z.source})"
+                        for z in (v, also) if z is not None and z.published_value is not None)})
     files[f"clinicians/{sv.id}/downloads/summary_of_findings.csv"] = _csv(SOF_COLUMNS, sof)
     return files
