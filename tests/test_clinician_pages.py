@@ -13,6 +13,7 @@ from conftest import FIXTURES
 from evidence_site import downloads, fmt, paths
 from evidence_site.numbers import Value
 from evidence_site.pipeline import generate, load_studies, site_inputs
+from evidence_site.present import rated_rows
 
 SLUGS = ("index", "methods", "patients", "effectiveness", "durability", "safety", "published")
 
@@ -47,11 +48,17 @@ def test_summary_of_findings_prints_every_certainty_row(generated) -> None:
     study = generated.studies[0]
     book = {v.id: v for v in generated.book}
     text = page(generated, "index")
+    rated = rated_rows(study.spec)  # a made-up study (the fixture is one) rates only rows with a published figure
+    assert rated and len(rated) < len(study.spec.certainty.outcomes)
     for row in study.spec.certainty.outcomes:
         value = book[f"minimal.{row.value}"]
         assert "clinicians/minimal/" in value.pages
         assert fmt.clinical(value) in text
-        assert row.statement in text and row.rating.capitalize() in text
+        if row in rated:
+            assert row.statement in text and row.rating.capitalize() in text
+        else:
+            assert row.statement not in text
+    assert text.count("**Not rated**") == len(study.spec.certainty.outcomes) - len(rated)
 
 
 def test_methods_page_renders_definitions_and_populations_from_study_yml(generated) -> None:
@@ -126,3 +133,14 @@ def test_a_withheld_count_leaves_n_and_N_empty_in_a_download() -> None:
               suppression="count", suppressed_below=5)
     row = downloads._row("x", v, "this study's records")
     assert (row["n"], row["N"], row["result"]) == ("", "", fmt.clinical(v)) == ("", "", "fewer than 5 of 40")
+
+
+def test_each_summary_of_findings_cell_carries_its_column_name_for_a_phone(generated) -> None:
+    """At 390 px the rows stack and each cell shows its column's name (the 'Result from' column was off-screen)."""
+    text = page(generated, "index")
+    heads = re.findall(r"<th>(.*?)</th>", text[text.index('<div class="sof-table"'):])
+    assert heads[0] == "Outcome and time point" and heads[-1] == "Result from"
+    rows = re.findall(r"<tr markdown>(.*?)</tr>", text, flags=re.S)
+    assert rows
+    for row in rows:
+        assert re.findall(r'<td data-label="([^"]*)"', row) == heads[:6]

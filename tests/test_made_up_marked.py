@@ -100,3 +100,52 @@ def test_a_family_figure_of_a_made_up_study_says_what_it_shows_and_that_it_is_ma
         if figure.name in alts:
             assert html.unescape(title.group(1)) == html.unescape(desc.group(1)) == alts[figure.name], figure.name
         assert re.search(r"<text[^>]*>Made-up example data</text>", svg), figure.name
+
+
+def test_a_made_up_studys_summary_of_findings_rates_only_rows_with_a_published_figure(site: Path) -> None:
+    """The ratings are about the published evidence: a row of made-up results alone is not rated, and says why."""
+    page = (site / "clinicians" / DEMO / "index.html").read_text(encoding="utf-8")
+    table = page[page.index('<div class="sof-table">'):page.index("</table>", page.index('<div class="sof-table">'))]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)[1:]
+    assert rows
+    for row in rows:
+        certainty = re.search(r'data-label="Certainty">(.*?)</td>', row, flags=re.S).group(1)
+        result_from = re.search(r'data-label="Result from">(.*?)</td>', row, flags=re.S).group(1)
+        rated = "Not rated" not in certainty
+        assert rated == ("published</a>" in result_from), row
+        assert rated or "no published figure" in certainty, row
+    assert any("Not rated" in r for r in rows) and any("Not rated" not in r for r in rows)
+
+
+def test_a_made_up_study_rates_a_published_figure_as_the_published_studys_page_does() -> None:
+    """The persistence figure was 'low' beside the made-up study and 'very low' on the page of the publication it
+    came from (outside review): a rated row of a made-up study, about a figure of a publication the site also
+    publishes as an aggregate study, carries that study's rating."""
+    from evidence_site.pipeline import load_studies
+    from evidence_site.present import rated_rows
+
+    studies = load_studies(paths.STUDIES)
+    ratings = {s.spec.publication.url: s.spec.certainty for s in studies
+               if s.kind == "aggregate" and s.spec.publication.url}
+    checked = 0
+    for s in studies:
+        if s.kind == "records" and s.synthetic and s.spec.certainty:
+            urls = {c.url for c in s.spec.citations.values() if c.url} & set(ratings)
+            for row in rated_rows(s.spec):
+                for url in urls:
+                    checked += 1
+                    assert row.rating == ratings[url], (s.id, row.value, row.rating, ratings[url])
+    assert checked
+
+
+def test_every_printed_sheet_of_a_made_up_studys_page_says_made_up_example_data(site: Path) -> None:
+    """Printed, only the first sheet had the banner (outside review): a made-up study's pages carry the print
+    marker that puts the page on the 'made-up' named page, whose bottom margin prints the words on every sheet."""
+    made_up = sorted(p for audience in ("families", "clinicians") for p in (site / audience / DEMO).rglob("index.html"))
+    assert all('class="made-up-print"' in p.read_text(encoding="utf-8") for p in made_up)
+    real = [p for p in (site / "clinicians").rglob("index.html") if DEMO not in str(p)]
+    assert real and not any('class="made-up-print"' in p.read_text(encoding="utf-8") for p in real)
+    css = (site / "assets" / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    rule = css[css.index("@page made-up"):]
+    assert "body:has(.made-up-print) { page: made-up; }" in css
+    assert re.search(r'@bottom-center \{ content: "Made-up example data[^"]*"', rule)
