@@ -334,9 +334,13 @@ def rating_for(spec: StudySpec, *value_ids: str) -> str | None:
 
 
 def lowest_rating(spec: StudySpec) -> str:
-    """The lowest rating of the study; very low when nothing is rated (families are never told more)."""
-    levels = [certainty(r.rating).level for r in rated_rows(spec)]
-    return min(levels, key=ORDER.index) if levels else "very_low"
+    """The lowest rating of the study; very low when nothing is rated, or when a row is left unrated (a made-up
+    study's row with no published figure: no evidence, so families are never told more than very low)."""
+    rated = rated_rows(spec)
+    levels = [certainty(r.rating).level for r in rated]
+    if not levels or (spec.certainty is not None and len(rated) < len(spec.certainty.outcomes)):
+        return "very_low"
+    return min(levels, key=ORDER.index)
 
 
 def claim_sentence(level: str, words: dict[str, str], sv: StudyView, **extra: str) -> str:
