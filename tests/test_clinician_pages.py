@@ -10,8 +10,10 @@ import re
 import pytest
 
 from conftest import FIXTURES
-from evidence_site import fmt, paths
+from evidence_site import downloads, fmt, paths
+from evidence_site.numbers import Value
 from evidence_site.pipeline import generate, load_studies, site_inputs
+from evidence_site.present import rated_rows
 
 SLUGS = ("index", "methods", "patients", "effectiveness", "durability", "safety", "published")
 
@@ -46,11 +48,17 @@ def test_summary_of_findings_prints_every_certainty_row(generated) -> None:
     study = generated.studies[0]
     book = {v.id: v for v in generated.book}
     text = page(generated, "index")
+    rated = rated_rows(study.spec)  # a made-up study (the fixture is one) rates only rows with a published figure
+    assert rated and len(rated) < len(study.spec.certainty.outcomes)
     for row in study.spec.certainty.outcomes:
         value = book[f"minimal.{row.value}"]
         assert "clinicians/minimal/" in value.pages
         assert fmt.clinical(value) in text
-        assert row.statement in text and row.rating.capitalize() in text
+        if row in rated:
+            assert row.statement in text and row.rating.capitalize() in text
+        else:
+            assert row.statement not in text
+    assert text.count("**Not rated**") == len(study.spec.certainty.outcomes) - len(rated)
 
 
 def test_methods_page_renders_definitions_and_populations_from_study_yml(generated) -> None:
@@ -74,7 +82,7 @@ def test_effectiveness_has_both_denominators_for_every_week_and_diagnosis(genera
 
 def test_downloads_are_linked_and_hold_aggregates_only(generated) -> None:
     published = page(generated, "published")
-    downloads = {k: v.decode("utf-8") for k, v in generated.files.items()
+    downloads = {k: v.decode("utf-8-sig") for k, v in generated.files.items()
                  if k.startswith("clinicians/minimal/downloads/")}
     assert len(downloads) >= 10
     study = generated.studies[0]
@@ -91,8 +99,48 @@ def test_downloads_are_linked_and_hold_aggregates_only(generated) -> None:
 
 def test_download_cells_are_formatted_like_the_pages(generated) -> None:
     book = {v.id: v for v in generated.book}
-    text = generated.files["clinicians/minimal/downloads/effectiveness.csv"].decode("utf-8")
+    text = generated.files["clinicians/minimal/downloads/effectiveness.csv"].decode("utf-8-sig")
     rows = {r["value_id"]: r for r in csv.DictReader(io.StringIO(text))}
     v = book["minimal.eff_response_w52_all_itt"]
     assert rows["eff_response_w52_all_itt"]["result"] == fmt.clinical(v)
-    assert rows["eff_response_w52_all_itt"]["n/N"] == fmt.n_of_n(v)
+    assert (rows["eff_response_w52_all_itt"]["n"], rows["eff_response_w52_all_itt"]["N"]) == (
+        str(v.numerator), str(v.denominator))
+
+
+# A cell a spreadsheet program turns into a date: 3/12, 3-12, 12/3/2026, 2026-03-12 (with no other text).
+DATE_LIKE = re.compile(r"\d{1,4}[/-]\d{1,2}(?:[/-]\d{1,4})?")
+
+
+def test_downloads_open_right_in_a_spreadsheet_program(generated) -> None:
+    """Excel reads a CSV without a byte-order mark in the local code page ('–' shown as 'â€“') and turns a cell
+    such as '3/12' into 3 December (outside review): every file starts with the UTF-8 mark, and no cell is
+    date-like; the counts sit in whole-number columns n and N."""
+    downloads = {k: v for k, v in generated.files.items() if k.startswith("clinicians/minimal/downloads/")}
+    assert downloads
+    for path, data in downloads.items():
+        assert data.startswith("\ufeff".encode("utf-8")), f"{path} has no UTF-8 byte-order mark"
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+        assert rows and next(iter(rows[0])) in ("value_id", "outcome"), path  # the mark is not part of a header
+        for row in rows:
+            assert not [c for c in row.values() if DATE_LIKE.fullmatch(c.strip())], (path, row)
+            for column in ("n", "N"):
+                assert row.get(column, "") == "" or row[column].isdigit(), (path, column, row)
+
+
+def test_a_withheld_count_leaves_n_and_N_empty_in_a_download() -> None:
+    """Even if a withheld value still carried its count, the download prints only the pages' words for it."""
+    v = Value("x", "Remission", "proportion", 0.05, "m", numerator=2, denominator=40, suppressed=True,
+              suppression="count", suppressed_below=5)
+    row = downloads._row("x", v, "this study's records")
+    assert (row["n"], row["N"], row["result"]) == ("", "", fmt.clinical(v)) == ("", "", "fewer than 5 of 40")
+
+
+def test_each_summary_of_findings_cell_carries_its_column_name_for_a_phone(generated) -> None:
+    """At 390 px the rows stack and each cell shows its column's name (the 'Result from' column was off-screen)."""
+    text = page(generated, "index")
+    heads = re.findall(r"<th>(.*?)</th>", text[text.index('<div class="sof-table"'):])
+    assert heads[0] == "Outcome and time point" and heads[-1] == "Result from"
+    rows = re.findall(r"<tr markdown>(.*?)</tr>", text, flags=re.S)
+    assert rows
+    for row in rows:
+        assert re.findall(r'<td data-label="([^"]*)"', row) == heads[:6]

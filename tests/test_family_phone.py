@@ -93,6 +93,15 @@ def test_coloured_and_grey_figures_fail_in_greyscale() -> None:
     assert "expected at least 3:1" in check.details[0]
 
 
+def test_a_line_of_words_under_the_figures_is_not_counted_as_figures() -> None:
+    """A made-up study's icon row says "Made-up example data" under its figures: the words are not figures."""
+    rows = icon_row(8, WHITE, OUTLINE)
+    width = len(rows[0])
+    words = [[(68, 68, 68) if 3 <= x < width - 3 and x % 3 else WHITE for x in range(width)] for _ in range(4)]
+    check = icon_contrast_check(png(rows + [[WHITE] * width for _ in range(8)] + words + [[WHITE] * width]), 3)
+    assert check.ok is True, check.details
+
+
 def test_an_icon_array_of_one_kind_cannot_be_measured_and_a_wrong_count_fails() -> None:
     assert icon_contrast_check(png(icon_row(10, WHITE, OUTLINE)), 3).ok is None
     assert icon_contrast_check(png(icon_row(8, WHITE, OUTLINE, total=9)), 3).ok is False

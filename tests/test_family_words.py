@@ -96,14 +96,33 @@ def test_certainty_is_found_by_value_or_also_and_defaults_to_the_lowest_rating()
             CertaintyRow(value="eff_sf_remission_w52_CD_itt", also="eff_sf_remission_w52_CD_on", rating="very low",
                          statement="s"),
             CertaintyRow(value="ae_serious", also="ae_led_to_stop", rating="moderate", statement="s")]
-    spec = type("S", (), {"certainty": Certainty(start="low", start_reason="r", source="x", outcomes=rows)})()
+    certainty = Certainty(start="low", start_reason="r", source="x", outcomes=rows)
+    spec = type("S", (), {"certainty": certainty, "status": "real", "published": []})()
     assert rating_for(spec, "persistence_w52") == "low"
     assert rating_for(spec, "eff_sf_remission_w52_CD_on") == "very_low"
     assert rating_for(spec, "ae_led_to_stop") == "moderate"
     assert rating_for(spec, "eff_sf_remission_w52_UC_on") is None
     assert lowest_rating(spec) == "very_low"  # an unrated result gets the lowest rating, never more
-    assert lowest_rating(type("S", (), {"certainty": None})()) == "very_low"
+    assert lowest_rating(type("S", (), {"certainty": None, "status": "real", "published": []})()) == "very_low"
     assert StudySpec  # the real declaration holds these rows
+
+
+def test_a_made_up_study_rates_only_rows_with_a_published_figure_and_families_get_very_low_for_the_rest() -> None:
+    from evidence_site.present import lowest_rating, rated_rows, rating_for
+    from evidence_site.spec import Certainty, CertaintyRow
+
+    rows = [CertaintyRow(value="persistence_w52", rating="low", statement="s"),
+            CertaintyRow(value="eff_response_w52_all_itt", also="eff_sf_remission_w52_CD_on", rating="low",
+                         statement="s"),
+            CertaintyRow(value="ae_serious", rating="low", statement="s")]
+    published = [type("P", (), {"id": i})() for i in ("persistence_w52", "eff_sf_remission_w52_CD_on")]
+    certainty = Certainty(start="low", start_reason="r", source="x", outcomes=rows)
+    spec = type("S", (), {"certainty": certainty, "status": "synthetic", "published": published})()
+    assert rated_rows(spec) == rows[:2]  # by its value or its second value
+    assert rating_for(spec, "ae_serious") is None
+    assert lowest_rating(spec) == "very_low"  # the unrated row: never more than very low for families
+    real = type("S", (), {"certainty": certainty, "status": "real", "published": published})()
+    assert rated_rows(real) == rows and lowest_rating(real) == "low"
 
 
 # Glossary links --------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import functools
 import gzip
+import io
 import json
 import re
 from dataclasses import replace
@@ -53,6 +54,9 @@ def texts(site: Path) -> dict[str, str]:
             if path.suffix == ".gz":
                 data = gzip.decompress(data)
             out[str(path.relative_to(site))] = data.decode("utf-8", errors="replace")
+            if path.suffix == ".csv":  # counts sit in columns n and N: add them as 'n/N' so the scans below see them
+                table = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+                out[str(path.relative_to(site))] += "".join(f"\n{r['n']}/{r['N']}" for r in table if r.get("n"))
     return out
 
 

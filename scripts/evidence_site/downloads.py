@@ -42,20 +42,27 @@ def table_ids(sv: StudyView) -> dict[str, list[str]]:
     }
 
 
-COLUMNS = ("value_id", "label", "population", "week", "n/N", "percent", "95% CI", "result", "unit", "method",
+# Spreadsheet-safe: the count and its denominator sit in two whole-number columns (a cell such as "3/12" is read as
+# a date by spreadsheet programs), and the file starts with a UTF-8 byte-order mark so that they read "–", "µ" and
+# accents as UTF-8 (the csv module reads it with encoding="utf-8-sig").
+COLUMNS = ("value_id", "label", "population", "week", "n", "N", "percent", "95% CI", "result", "unit", "method",
            "interval_method", "data")
 SOF_COLUMNS = ("outcome", "week", "population", "result", "second_result", "certainty", "reasons", "statement",
                "comment", "result_from")
 # Every row says where its figure comes from, so a file opened on its own still tells made-up data from real.
 RECORDS = "this study's records"
+NOT_RATED = "not rated"
+NOT_RATED_WHY = "no published figure to rate; made-up example data only"  # a made-up study's row (rated_rows)
 
 
 def _row(short: str, v: Value, data: str) -> dict[str, str]:
     proportion = v.kind in ("proportion", "survival", "bound")
+    # a withheld count leaves both cells empty: the result column says why, in the pages' words
+    counts = proportion and not v.suppressed and v.numerator is not None and v.denominator is not None
     return {
         "value_id": short, "label": v.label, "population": v.population,
         "week": "" if v.timepoint_weeks is None else str(v.timepoint_weeks),
-        "n/N": fmt.n_of_n(v) if proportion and v.numerator is not None and v.denominator is not None else "",
+        "n": str(v.numerator) if counts else "", "N": str(v.denominator) if counts else "",
         "percent": fmt.percent(v) if proportion else "",
         "95% CI": fmt.ci(v) if proportion else "",
         "result": fmt.percent(v) if v.kind in ("survival", "bound") else fmt.clinical(v),
@@ -63,11 +70,11 @@ def _row(short: str, v: Value, data: str) -> dict[str, str]:
     }
 
 
-def _published_beside(v: Value, made_up: bool) -> str:
+def _published_beside(v: Value, made_up: bool, population: str = "") -> str:
     """The published figure after the row's own data words: made-up data were built to reproduce it (it is not
-    their source), a study's records are compared with it."""
-    figure = f"{v.published_value} ({v.source})"
-    return f", built to reproduce the published figure {figure}" if made_up else f"; published: {figure}"
+    their source), a study's records are compared with it. ``population`` names a second figure's population."""
+    figure, of = f"{v.published_value} ({v.source})", f" ({population})" if population else ""
+    return f", built to reproduce the published figure{of} {figure}" if made_up else f"; published{of}: {figure}"
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
@@ -75,7 +82,7 @@ def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
+    return out.getvalue().encode("utf-8-sig")
 
 
 __all__ = ["DOWNLOADS", "clinician_downloads", "table_ids"]
@@ -98,9 +105,11 @@ def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
                     "population": v.population, "result": fmt.clinical(v),
                     "second_result": (f"{also.label}: " if also.label != v.label else "")
                     + f"{fmt.clinical(also)} ({also.population})" if also else "",
-                    "certainty": entry["rating"], "reasons": "; ".join(entry["reasons"]),
+                    "certainty": entry["rating"] or NOT_RATED,
+                    "reasons": "; ".join(entry["reasons"]) if entry["rating"] else NOT_RATED_WHY,
                     "statement": entry["statement"], "comment": entry["comment"],
-                    "result_from": data + (_published_beside(v, sv.synthetic) if v.published_value is not None
-                                           else "")})
+                    "result_from": data + "".join(
+                        _published_beside(z, sv.synthetic, z.population if z is also else "")
+                        for z in (v, also) if z is not None and z.published_value is not None)})
     files[f"clinicians/{sv.id}/downloads/summary_of_findings.csv"] = _csv(SOF_COLUMNS, sof)
     return files

@@ -50,6 +50,7 @@ from .render import (
     reading_orders,
     render_page,
 )
+from .svg_text import family_svg
 from .topics import aggregate_view, forest_figure, handout_figures, topic_views
 from .urls import handout_address, redirect_files
 from .validate import Study, validate, validate_shared
@@ -288,21 +289,26 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     last = [p for p in pages if p.template == GLOSSARY_TEMPLATE]
     pagers = reading_orders(pages, made_up={sid for sid, v in views.items() if v.synthetic})
     made_up_list = made_up_lists(pages, views)  # where each audience's list of studies has its made-up examples
+    alts: dict[str, str] = {}  # each figure's text alternative, as its first page words it (for its own file)
     files = {p.md_path: render_page(envs[p.lang], p, views, book, figures, site, docs,
                                     ({"topic": topics[p.topic]} if p.topic else {"topics": topics})
                                     | {"pager": pagers.get(p.md_path, (None, None)),
-                                       "made_up_list": made_up_list}).encode("utf-8")
+                                       "made_up_list": made_up_list}, alts).encode("utf-8")
              for p in pages if p not in last}
     for p in last:
         used = {m for q in pages if q.audience == "families" and q.study == p.study and q.md_path in files
                 for m in re.findall(r"glossary\.md#([\w-]+)\)", files[q.md_path].decode("utf-8"))}
         files[p.md_path] = render_page(envs[p.lang], p, views, book, figures, site, docs,
                                        {"glossary_used": sorted(used),
-                                        "pager": pagers.get(p.md_path, (None, None))}).encode("utf-8")
+                                        "pager": pagers.get(p.md_path, (None, None))}, alts).encode("utf-8")
     for lang in sorted({p.lang for p in pages}):  # each site (a translated twin too) has its list of made-up pages
         files[("" if lang == "en" else f"{lang}/") + MADE_UP_SCRIPT] = made_up_script(views)
+    notes = {("" if lang == "en" else f"{lang}/") + f"families/{s.id}/":  # a made-up study's figures say it
+             (fmt.MADE_UP if lang == "en" else str(envs[lang].globals["words"]["synthetic_mark"])).capitalize()
+             for s in studies if s.synthetic for lang in envs}
     for key, fig in figures.items():
-        files[f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg"] = fig.svg.encode("utf-8")
+        svg = family_svg(key, fig, alts, notes)
+        files[f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg"] = svg.encode("utf-8")
     for study in studies:
         if study.kind == "records":
             files |= clinician_downloads(views[study.id], book)

@@ -17,7 +17,7 @@ from . import ids
 from .disclosure.policy import Policy
 from .families import certainty, claim
 from .numbers import NumberBook
-from .spec import Citation, Medicine, Outcome, StudySpec
+from .spec import CertaintyRow, Citation, Medicine, Outcome, StudySpec
 from .summarise.baseline import baseline_frame
 from .summarise.common import diagnoses_present, groups
 from .summarise.effectiveness import markers
@@ -295,11 +295,25 @@ def ae_table(study: Study) -> dict[str, Any]:
                         for k in ids.AE_SUMMARIES}}
 
 
+def rated_rows(spec: StudySpec) -> list[CertaintyRow]:
+    """The certainty rows whose rating stands. A made-up (synthetic) study's ratings are about the published
+    evidence it is modelled on, so only its rows with a published figure (as their value or second value) are
+    rated; a row of made-up results alone has no evidence to rate."""
+    rows = spec.certainty.outcomes if spec.certainty else []
+    if spec.status != "synthetic":
+        return list(rows)
+    published = {p.id for p in spec.published}
+    return [r for r in rows if {r.value, r.also} & published]
+
+
 def certainty_rows(spec: StudySpec, has) -> list[dict[str, Any]]:
+    """The summary-of-findings rows; an unrated row (``rated_rows``) has no rating, reasons or GRADE statement."""
     if spec.certainty is None:
         return []
-    return [{"value": r.value, "also": r.also if r.also and has(r.also) else None, "rating": r.rating,
-             "reasons": r.reasons, "statement": r.statement, "comment": r.comment}
+    rated = rated_rows(spec)
+    return [{"value": r.value, "also": r.also if r.also and has(r.also) else None,
+             "rating": r.rating if r in rated else None, "reasons": r.reasons if r in rated else [],
+             "statement": r.statement if r in rated else "", "comment": r.comment}
             for r in spec.certainty.outcomes]
 
 
@@ -315,18 +329,20 @@ ORDER = ("very_low", "low", "moderate", "high")
 
 def rating_for(spec: StudySpec, *value_ids: str) -> str | None:
     """The certainty level of the row that rates any of ``value_ids`` (as its value or also), if any."""
-    rows = spec.certainty.outcomes if spec.certainty else []
-    for r in rows:
+    for r in rated_rows(spec):
         if set(value_ids) & {r.value, r.also}:
             return certainty(r.rating).level
     return None
 
 
 def lowest_rating(spec: StudySpec) -> str:
-    """The lowest rating of the study; very low when nothing is rated (families are never told more)."""
-    rows = spec.certainty.outcomes if spec.certainty else []
-    levels = [certainty(r.rating).level for r in rows]
-    return min(levels, key=ORDER.index) if levels else "very_low"
+    """The lowest rating of the study; very low when nothing is rated, or when a row is left unrated (a made-up
+    study's row with no published figure: no evidence, so families are never told more than very low)."""
+    rated = rated_rows(spec)
+    levels = [certainty(r.rating).level for r in rated]
+    if not levels or (spec.certainty is not None and len(rated) < len(spec.certainty.outcomes)):
+        return "very_low"
+    return min(levels, key=ORDER.index)
 
 
 def claim_sentence(level: str, words: dict[str, str], sv: StudyView, **extra: str) -> str:

@@ -8,6 +8,7 @@ An undefined name stops the build: a missing value must never print as a blank.
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import posixpath
 import re
@@ -260,8 +261,12 @@ def environment(templates: Path, cache: Path | None = None, lang: str = "en") ->
 
 def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView], book: NumberBook,
                 figures: dict[str, Figure], site: dict[str, Any] | None = None,
-                docs: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> str:
+                docs: dict[str, Any] | None = None, extra: dict[str, Any] | None = None,
+                alts: dict[str, str] | None = None) -> str:
     """Render one page; raise TemplateError naming the template and line on any failure.
+
+    ``alts``, when given, receives each figure's text alternative as the first page that shows it words it
+    (figure key -> plain text), for the words inside the figure's own file (``svg_text``).
 
     Templates get prepared views (``present.StudyView``), never patient rows; they print numbers only with
     ``v(<value id>)``, where the id comes from a prepared table (or is a fixed id such as n_patients). Every
@@ -288,7 +293,10 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
             book.cite(value_id, page.url)
         if alt and study is not None and study.synthetic and page.lang == "en":  # a page's own words for a chart
             alt = alt.rstrip().removesuffix(".") + f" ({fmt.MADE_UP})."  # say it too, still one sentence
-        text = escape.text(" ".join(str(alt or figures[key].alt).split()))
+        words = " ".join(str(alt or figures[key].alt).split())
+        if alts is not None:
+            alts.setdefault(key, html.unescape(words))  # the template's text, its data parts escaped
+        text = escape.text(words)
         return escape.trusted(f"![{text}](figures/{figures[key].name}.svg){{ .chart }}")
 
     def figure_exists(name: str) -> bool:

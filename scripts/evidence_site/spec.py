@@ -275,7 +275,10 @@ class Certainty:
     start: Rating = f("Rating the evidence starts at (an uncontrolled cohort: low).")
     start_reason: str = f("Why it starts there.")
     source: str = f("Key of `citations` the ratings are about.", rules=("certainty_source_known",))
-    outcomes: list[CertaintyRow] = f("One row per key outcome.", default=[])
+    outcomes: list[CertaintyRow] = f("One row per key outcome. With `status: synthetic` the ratings are about the "
+                                     "published evidence, so only a row whose `value` or `also` has a published "
+                                     "figure (`published`) shows its rating and statement; any other row says "
+                                     "it is not rated.", default=[])
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -40,10 +40,29 @@ def contrast(a: float, b: float) -> float:
 def figure_tones(image: Image, ink: float = 0.5) -> list[tuple[float, float]]:
     """For each child figure, left to right: (luminance of its body's centre, darkest luminance in it).
 
-    Figures are found as runs of pixel columns holding ink (luminance below ``ink``); a figure's body's centre
-    is the middle third of its width in the lower half of its height (below the head).
+    Figures are found as runs of pixel columns holding ink (luminance below ``ink``) within the tallest band of
+    inked rows (a line of words under the figures, such as a made-up study's "Made-up example data", is not a
+    figure); a figure's body's centre is the middle third of its width in the lower half of its height (below
+    the head).
     """
     lum = [[luminance(image.pixel(x, y)) for x in range(image.width)] for y in range(image.height)]
+    bands: list[tuple[int, int]] = []
+    top = None
+    for y, on in enumerate([*(any(v < ink for v in row) for row in lum), False]):
+        if on and top is None:
+            top = y
+        elif not on and top is not None:
+            bands.append((top, y))
+            top = None
+    merged: list[tuple[int, int]] = []
+    for band in bands:  # a figure's head and body are one band: join bands a few pixels apart
+        if merged and band[0] - merged[-1][1] <= max(2, image.height // 16):
+            merged[-1] = (merged[-1][0], band[1])
+        else:
+            merged.append(band)
+    if merged:  # the figures' rows only
+        top, bottom = max(merged, key=lambda b: b[1] - b[0])
+        lum = [row if top <= y < bottom else [1.0] * image.width for y, row in enumerate(lum)]
     inked = [any(lum[y][x] < ink for y in range(image.height)) for x in range(image.width)]
     runs, start = [], None
     for x, on in enumerate([*inked, False]):
