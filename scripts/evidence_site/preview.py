@@ -8,18 +8,23 @@ MkDocs already uses; polling only where the platform has no events):
 2. only the generated files whose bytes changed are written into docs/ (and those no longer generated removed),
    so nothing is copied or swapped; the staged config is rewritten only when it changed (a study added changes
    the navigation, a data change the footer's fingerprint);
-3. MkDocs builds the whole site in this process (so every page carries the same footer as a built site), with
-   the theme's compiled templates kept in memory between builds (keyed by each template's source, so an edited
-   template is compiled again), and the browsers are told to reload.
+3. MkDocs builds the whole site in this process (so every page carries the same footer and navigation as a
+   built site), with two things kept in memory between builds: the theme's compiled templates (keyed by each
+   template's source) and each page's Markdown converted to HTML (keyed by the page's path and Markdown, the
+   list of files its links resolve against, and the config minus ``nav`` and ``extra``, which conversion does
+   not read; a conversion that logged a warning is not kept). Then the browsers are told to reload.
 
 MkDocs' own server would poll docs/ every half second and rebuild in a second pass; here one pass does both.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +62,8 @@ class Preview:
                 cache[f"{bucket.key}:{bucket.checksum}"] = bucket.bytecode_to_string()
 
         self.bytecode = ThemeBytecode()
+        self.converted: dict[str, dict[str, Any]] = {}  # a page's Markdown converted to HTML (``converting``)
+        self.markdown_key = ""  # what of the staged config Markdown conversion may read (all but nav and extra)
 
     def regenerate(self) -> list[str]:
         """Generate every page in memory; write into docs/ only what changed. Returns the docs/-relative paths
@@ -78,8 +85,9 @@ class Preview:
         self.written = dict(generated.files)
         self.where.mkdir(parents=True, exist_ok=True)
         text = self.where / "mkdocs.yml.new"
-        write_config(staged_config(self.config, self.where, self.docs, self.site_dir, generated.nav(),
-                                   generated.footer()), text)
+        staged = staged_config(self.config, self.where, self.docs, self.site_dir, generated.nav(), generated.footer())
+        write_config(staged, text)
+        self.markdown_key = repr(sorted((k, repr(v)) for k, v in staged.items() if k not in ("nav", "extra")))
         if not self.staged.exists() or text.read_bytes() != self.staged.read_bytes():
             text.replace(self.staged)
             changed.append("mkdocs.yml")
@@ -121,12 +129,13 @@ class Preview:
             return env
 
         theme.get_env = get_env  # type: ignore[method-assign]
-        build(config, serve_url=serve_url)
+        with converting(self.converted, self.markdown_key):
+            build(config, serve_url=serve_url)
 
     def rebuild(self, serve_url: str | None = None) -> bool:
         """Regenerate, then build the site if anything changed (or on the first call). False on a data or
         template problem, which is shown and leaves docs/ and the served site as they were."""
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         first = self.written is None
         try:
             changed = self.regenerate()
@@ -137,7 +146,8 @@ class Preview:
         if changed or first or not self.site_dir.is_dir():
             self.build_site(serve_url)
         self.progress(f"regenerated in {generated - started:.2f} s ({len(changed)} file(s) changed), "
-                      f"site built in {time.perf_counter() - generated:.2f} s")
+                      f"site built in {time.perf_counter() - generated:.2f} s; "
+                      f"{time.process_time() - cpu:.2f} s of CPU in all")
         return True
 
     def watched(self) -> list[Path]:
@@ -153,6 +163,62 @@ class Preview:
         if resolved.is_relative_to(docs):
             return not is_generated(resolved.relative_to(docs).as_posix())
         return not resolved.is_relative_to(self.build_dir.resolve())
+
+
+RENDERED = ("content", "toc", "_title_from_render", "present_anchor_ids")  # what Page.render sets (mkdocs 1.6)
+
+
+@contextlib.contextmanager
+def converting(memo: dict[str, dict[str, Any]], config_key: str) -> Iterator[None]:
+    """While MkDocs builds: a page whose Markdown, path, config (``config_key``) and list of files are those of
+    an earlier warning-free conversion gets that conversion's HTML, table of contents and anchors; any other
+    page is converted (and kept only if MkDocs logged no warning meanwhile). Only the entries used are kept."""
+    from mkdocs.structure.pages import Page
+
+    convert = Page.render
+    used: set[str] = set()
+    listing: dict[int, str] = {}  # id(files) -> hash of its paths (one Files object per build)
+
+    def render(page: Page, config: Any, files: Any) -> None:
+        if id(files) not in listing:
+            listing[id(files)] = hashlib.sha256("\0".join(sorted(f.src_uri for f in files)).encode()).hexdigest()
+        key = hashlib.sha256("\0".join((config_key, listing[id(files)], page.file.src_uri,
+                                         page.markdown or "")).encode()).hexdigest()
+        used.add(key)
+        kept = memo.get(key)
+        if kept is not None:
+            for name in RENDERED:
+                setattr(page, name, kept[name])
+            if kept["links"] is not None:
+                page.links_to_anchors = {files.get_file_from_path(uri): links for uri, links in kept["links"].items()}
+            return
+        warned = _WarningCount()
+        logging.getLogger("mkdocs").addHandler(warned)
+        try:
+            convert(page, config, files)
+        finally:
+            logging.getLogger("mkdocs").removeHandler(warned)
+        if not warned.count:
+            links = page.links_to_anchors
+            memo[key] = {name: getattr(page, name) for name in RENDERED} | {
+                "links": None if links is None else {f.src_uri: dict(v) for f, v in links.items()}}
+
+    Page.render = render  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Page.render = convert  # type: ignore[method-assign]
+        for key in set(memo) - used:
+            del memo[key]
+
+
+class _WarningCount(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
 
 
 def serve(preview: Preview, port: int) -> None:
