@@ -63,6 +63,7 @@ class Preview:
 
         self.bytecode = ThemeBytecode()
         self.converted: dict[str, dict[str, Any]] = {}  # a page's Markdown converted to HTML (``converting``)
+        self.theme_files: dict[str, list[str]] = {}  # the theme's files, listed once per set of its own files
         self.markdown_key = ""  # what of the staged config Markdown conversion may read (all but nav and extra)
 
     def regenerate(self) -> list[str]:
@@ -126,6 +127,9 @@ class Preview:
         def get_env() -> Any:
             env = make_env()
             env.bytecode_cache = self.bytecode
+            listing, key = env.loader.list_templates, _theme_key(theme.dirs)
+            env.loader.list_templates = lambda: list(self.theme_files.get(key) or self.theme_files.setdefault(
+                key, listing()))  # MkDocs lists the theme's files on every build to copy its static files
             return env
 
         theme.get_env = get_env  # type: ignore[method-assign]
@@ -163,6 +167,20 @@ class Preview:
         if resolved.is_relative_to(docs):
             return not is_generated(resolved.relative_to(docs).as_posix())
         return not resolved.is_relative_to(self.build_dir.resolve())
+
+
+def _theme_key(dirs: list[str]) -> str:
+    """The theme's folders, with every file of those outside the installed packages (the project's override):
+    a file added to or removed from the override gives another key."""
+    import jinja2
+
+    installed = Path(jinja2.__file__).resolve().parents[1]  # site-packages: MkDocs' and Material's themes
+    parts = []
+    for folder in dirs:
+        parts.append(folder)
+        if not Path(folder).resolve().is_relative_to(installed):
+            parts += sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_file())
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 RENDERED = ("content", "toc", "_title_from_render", "present_anchor_ids")  # what Page.render sets (mkdocs 1.6)
