@@ -98,7 +98,8 @@ class Preview:
 
     def _write_changed(self, files: dict[str, bytes]) -> list[str]:
         assert self.written is not None
-        changed = sorted(k for k, v in files.items() if self.written.get(k) != v)
+        changed = sorted(k for k, v in files.items()  # or removed by hand since: written again
+                         if self.written.get(k) != v or not (self.docs / k).is_file())
         removed = sorted(set(self.written) - set(files))
         for relative in changed:
             if not is_generated(relative):
