@@ -69,7 +69,11 @@ def _same_as_fresh(root: Path, preview: Preview, name: str) -> None:
 
 
 def test_after_a_changed_value_a_new_study_and_a_changed_template_the_preview_equals_a_fresh_one(
-        project: Path) -> None:
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evidence_site import cache
+
+    monkeypatch.setattr(cache, "KEEP_IN_MEMORY", True)  # as `serve` does: studies' entries kept in memory too
+    monkeypatch.setattr(cache, "IN_MEMORY", {})
     preview = _preview(project)
     assert preview.rebuild()
     first = _pages(preview)

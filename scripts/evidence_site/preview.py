@@ -251,6 +251,9 @@ def serve(preview: Preview, port: int) -> None:
                 self._want_rebuild = True
                 self._rebuild_cond.notify_all()
 
+    from . import cache
+
+    cache.KEEP_IN_MEMORY = True  # unchanged studies' summaries and charts are not read back from disk each save
     serve_url = f"http://127.0.0.1:{port}/"
     server = Server(builder=lambda: preview.rebuild(serve_url), host="127.0.0.1", port=port,
                     root=str(preview.site_dir))
