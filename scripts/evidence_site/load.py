@@ -476,21 +476,37 @@ class RawShared:
     problems: list[Problem] = field(default_factory=list)
 
 
+def shared_files(data: Path, more_medicines: Path | None = None) -> tuple[list[Path], list[Path]]:
+    """The shared data files, in the order they are read: data/vocab/*.yml, then the medicine files of
+    data/medicines/ and of ``more_medicines`` (a library of studies kept elsewhere)."""
+    folders = [data / "medicines"] + ([more_medicines] if more_medicines and more_medicines.is_dir()
+                                      and more_medicines.resolve() != (data / "medicines").resolve() else [])
+    return sorted((data / "vocab").glob("*.yml")), sorted(p for folder in folders for p in folder.glob("*.yml"))
+
+
+def shared_digest(data: Path, more_medicines: Path | None = None) -> str:
+    """sha256 of the shared data files' names and bytes, in the order ``read_shared`` reads them (its
+    fingerprint is the first 12 characters of this)."""
+    digest = hashlib.sha256()
+    for path in (p for group in shared_files(data, more_medicines) for p in group):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def read_shared(data: Path, more_medicines: Path | None = None) -> RawShared:
     """Read data/vocab/*.yml and data/medicines/*.yml (and the medicine files in ``more_medicines``, a library
     of studies kept elsewhere, such as the test fixtures)."""
     problems: list[Problem] = []
     digest = hashlib.sha256()
     vocab: dict[str, Any] = {}
-    for path in sorted((data / "vocab").glob("*.yml")):
+    vocab_files, medicine_files = shared_files(data, more_medicines)
+    for path in vocab_files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
         loaded, found = read_yaml(path, f"data/vocab/{path.name}")
         problems += found
         vocab[path.stem] = loaded
     medicines: dict[str, Any] = {}
-    folders = [data / "medicines"] + ([more_medicines] if more_medicines and more_medicines.is_dir()
-                                      and more_medicines.resolve() != (data / "medicines").resolve() else [])
-    for path in sorted(p for folder in folders for p in folder.glob("*.yml")):
+    for path in medicine_files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
         loaded, found = read_yaml(path, f"data/medicines/{path.name}")
         problems += found

@@ -28,7 +28,7 @@ from .downloads import clinician_downloads
 from .errors import BuildError, DataError
 from .families import WORDS_FILE, template_yaml, worded_date
 from .figures import study_figures
-from .load import load_data_yaml, load_redirects, read_shared, read_study, study_folders
+from .load import load_data_yaml, load_redirects, read_shared, read_study, shared_digest, study_folders
 from .manifest import NUMBERS_SCHEMA_VERSION, manifest_values
 from .numbers import NumberBook
 from .outputs import Output, Twin, check_conflicts, check_publication_address, warn_stderr, write_output
@@ -53,7 +53,7 @@ from .render import (
 from .svg_text import family_svg
 from .topics import aggregate_view, forest_figure, handout_figures, topic_views
 from .urls import handout_address, redirect_files
-from .validate import Study, validate, validate_shared
+from .validate import Shared, Study, validate, validate_shared
 from .write import stage_docs, staging, swap_into_place
 
 Progress = Callable[[str], None]
@@ -205,7 +205,7 @@ def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
     folders = study_folders(studies_dir)
     if not folders:
         raise BuildError(f"No study folders found in {studies_dir}. Each study is a folder data/studies/<study-id>/.")
-    shared = validate_shared(read_shared(data or paths.DATA, studies_dir.parent / "medicines"))
+    shared = shared_data(data or paths.DATA, studies_dir.parent / "medicines")
     checked = StudyCache(cache, None, "", used=used)
     studies, errors = [], []
     for folder in folders:
@@ -222,6 +222,22 @@ def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
         raise BuildError("\n\n".join(errors))
     check_references(studies)
     return studies
+
+
+_SHARED: dict[tuple[str, str, str], Shared] = {}  # the live preview reads the same shared data after every save
+
+
+def shared_data(data: Path, medicines: Path) -> Shared:
+    """The validated shared data; parsed again only when a shared file's name or bytes changed (in this
+    process: the live preview). Kept only when the files did not change while they were read."""
+    key = (str(data.resolve()), str(medicines.resolve()), shared_digest(data, medicines))
+    if key not in _SHARED:
+        shared = validate_shared(read_shared(data, medicines))
+        if shared.fingerprint != key[2][:12]:  # a file changed while it was read: use it, keep nothing
+            return shared
+        _SHARED.clear()
+        _SHARED[key] = shared
+    return _SHARED[key]
 
 
 def check_references(studies: list[Study]) -> None:

@@ -1,0 +1,300 @@
+"""The live preview (``build.py serve``): one long-running process that regenerates and rebuilds after a save.
+
+After a change under data/, templates/ or the hand-written docs/ (file-system events through watchdog, which
+MkDocs already uses; polling only where the platform has no events):
+
+1. the pages are generated in memory (``pipeline.generate``), unchanged studies' summaries and charts from the
+   per-study cache (cache.py), only changed charts converted (svg_cache.py);
+2. only the generated files whose bytes changed are written into docs/ (and those no longer generated removed),
+   so nothing is copied or swapped; the staged config is rewritten only when it changed (a study added changes
+   the navigation, a data change the footer's fingerprint);
+3. MkDocs builds the whole site in this process (so every page carries the same footer and navigation as a
+   built site), with two things kept in memory between builds: the theme's compiled templates (keyed by each
+   template's source) and each page's Markdown converted to HTML (keyed by the page's path and Markdown, the
+   list of files its links resolve against, and the config minus ``nav`` and ``extra``, which conversion does
+   not read; a conversion that logged a warning is not kept). Then the browsers are told to reload.
+
+MkDocs' own server would poll docs/ every half second and rebuild in a second pass; here one pass does both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .errors import BuildError
+from .write import contained, is_generated
+
+Progress = Callable[[str], None]
+IGNORED_SUFFIXES = (".tmp", "~", ".swp", ".swx", ".part")  # an editor's or this module's half-written files
+
+
+class Preview:
+    """What the preview keeps between saves: the generated files as last written, and the theme's templates."""
+
+    def __init__(self, studies: Path, templates: Path, docs: Path, build: Path = paths.BUILD,
+                 config: Path = paths.MKDOCS_YML, progress: Progress = print) -> None:
+        import jinja2
+
+        self.studies, self.templates, self.docs, self.build_dir, self.config = studies, templates, docs, build, config
+        self.progress = progress
+        self.where = build / "serve"
+        self.staged = self.where / "mkdocs.yml"
+        self.site_dir = self.where / "site"
+        self.written: dict[str, bytes] | None = None  # docs/-relative path -> bytes last written there
+        self.theme_code: dict[str, bytes] = {}  # the theme's compiled templates (keyed by name and source hash)
+        cache = self.theme_code
+
+        class ThemeBytecode(jinja2.BytecodeCache):  # in memory: a template's key includes its source checksum
+            def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                code = cache.get(f"{bucket.key}:{bucket.checksum}")
+                if code is not None:
+                    bucket.bytecode_from_string(code)
+
+            def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                cache[f"{bucket.key}:{bucket.checksum}"] = bucket.bytecode_to_string()
+
+        self.bytecode = ThemeBytecode()
+        self.converted: dict[str, dict[str, Any]] = {}  # a page's Markdown converted to HTML (``converting``)
+        self.theme_files: dict[str, list[str]] = {}  # the theme's files, listed once per set of its own files
+        self.markdown_key = ""  # what of the staged config Markdown conversion may read (all but nav and extra)
+
+    def regenerate(self) -> list[str]:
+        """Generate every page in memory; write into docs/ only what changed. Returns the docs/-relative paths
+        written or removed (the staged config counts as ``mkdocs.yml``)."""
+        from .engines import staged_config, write_config
+        from .pipeline import generate, load_studies, site_inputs
+        from .write import stage_docs, staging, swap_into_place
+
+        cache = self.build_dir / "cache"
+        generated = generate(load_studies(self.studies, cache=cache), self.templates, lambda _: None,
+                             site_inputs(self.config, self.studies.parent), cache=cache)
+        if self.written is None:  # the first time: the all-or-nothing swap of `build.py pages`
+            with staging(self.build_dir) as stage:
+                stage_docs(self.docs, generated.files, stage)
+                swap_into_place(stage, self.docs, None)
+            changed = sorted(generated.files)
+        else:
+            changed = self._write_changed(generated.files)
+        self.written = dict(generated.files)
+        self.where.mkdir(parents=True, exist_ok=True)
+        text = self.where / "mkdocs.yml.new"
+        staged = staged_config(self.config, self.where, self.docs, self.site_dir, generated.nav(), generated.footer())
+        write_config(staged, text)
+        self.markdown_key = repr(sorted((k, repr(v)) for k, v in staged.items() if k not in ("nav", "extra")))
+        if not self.staged.exists() or text.read_bytes() != self.staged.read_bytes():
+            text.replace(self.staged)
+            changed.append("mkdocs.yml")
+        else:
+            text.unlink()
+        return changed
+
+    def _write_changed(self, files: dict[str, bytes]) -> list[str]:
+        assert self.written is not None
+        changed = sorted(k for k, v in files.items()  # or removed by hand since: written again
+                         if self.written.get(k) != v or not (self.docs / k).is_file())
+        removed = sorted(set(self.written) - set(files))
+        for relative in changed:
+            if not is_generated(relative):
+                raise BuildError(f"The generator tried to write {relative!r}, outside its own folders.")
+            path = contained(self.docs, relative)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(files[relative])
+            tmp.replace(path)  # a page being read is never half-written
+        for relative in removed:
+            contained(self.docs, relative).unlink(missing_ok=True)
+        return changed + removed
+
+    def build_site(self, serve_url: str | None = None) -> None:
+        """MkDocs builds the staged config into ``site_dir`` in this process (the theme's templates compiled
+        once per source)."""
+        from mkdocs.commands.build import build
+        from mkdocs.config import load_config
+
+        config = load_config(config_file=str(self.staged), site_dir=str(self.site_dir))
+        if serve_url:
+            config.site_url = serve_url
+        theme = config.theme
+        make_env = theme.get_env
+
+        def get_env() -> Any:
+            env = make_env()
+            env.bytecode_cache = self.bytecode
+            listing, key = env.loader.list_templates, _theme_key(theme.dirs)
+            env.loader.list_templates = lambda: list(self.theme_files.get(key) or self.theme_files.setdefault(
+                key, listing()))  # MkDocs lists the theme's files on every build to copy its static files
+            return env
+
+        theme.get_env = get_env  # type: ignore[method-assign]
+        with converting(self.converted, self.markdown_key):
+            build(config, serve_url=serve_url)
+
+    def rebuild(self, serve_url: str | None = None) -> bool:
+        """Regenerate, then build the site if anything changed (or on the first call). False on a data or
+        template problem, which is shown and leaves docs/ and the served site as they were."""
+        started, cpu = time.perf_counter(), time.process_time()
+        first = self.written is None
+        try:
+            changed = self.regenerate()
+        except BuildError as exc:
+            self.progress(f"not regenerated: {exc}")
+            return False
+        generated = time.perf_counter()
+        if changed or first or not self.site_dir.is_dir():
+            self.build_site(serve_url)
+        self.progress(f"regenerated in {generated - started:.2f} s ({len(changed)} file(s) changed), "
+                      f"site built in {time.perf_counter() - generated:.2f} s; "
+                      f"{time.process_time() - cpu:.2f} s of CPU in all")
+        return True
+
+    def watched(self) -> list[Path]:
+        """data/ (studies, shared data, releases, redirects), templates/ and the hand-written docs/."""
+        return [self.studies.parent, self.templates, self.docs]
+
+    def relevant(self, path: str) -> bool:
+        """Whether a file event should rebuild: not a half-written file, and not a file the preview writes."""
+        if path.endswith(IGNORED_SUFFIXES) or Path(path).name.startswith(".#"):
+            return False
+        resolved = Path(path).resolve()
+        docs = self.docs.resolve()
+        if resolved.is_relative_to(docs):
+            return not is_generated(resolved.relative_to(docs).as_posix())
+        return not resolved.is_relative_to(self.build_dir.resolve())
+
+
+def _theme_key(dirs: list[str]) -> str:
+    """The theme's folders, with every file of those outside the installed packages (the project's override):
+    a file added to or removed from the override gives another key."""
+    import jinja2
+
+    installed = Path(jinja2.__file__).resolve().parents[1]  # site-packages: MkDocs' and Material's themes
+    parts = []
+    for folder in dirs:
+        parts.append(folder)
+        if not Path(folder).resolve().is_relative_to(installed):
+            parts += sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_file())
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+RENDERED = ("content", "toc", "_title_from_render", "present_anchor_ids")  # what Page.render sets (mkdocs 1.6)
+
+
+@contextlib.contextmanager
+def converting(memo: dict[str, dict[str, Any]], config_key: str) -> Iterator[None]:
+    """While MkDocs builds: a page whose Markdown, path, config (``config_key``) and list of files are those of
+    an earlier warning-free conversion gets that conversion's HTML, table of contents and anchors; any other
+    page is converted (and kept only if MkDocs logged no warning meanwhile). Only the entries used are kept."""
+    from mkdocs.structure.pages import Page
+
+    convert = Page.render
+    used: set[str] = set()
+    listing: dict[int, str] = {}  # id(files) -> hash of its paths (one Files object per build)
+
+    def render(page: Page, config: Any, files: Any) -> None:
+        if id(files) not in listing:
+            listing[id(files)] = hashlib.sha256("\0".join(sorted(f.src_uri for f in files)).encode()).hexdigest()
+        key = hashlib.sha256("\0".join((config_key, listing[id(files)], page.file.src_uri,
+                                         page.markdown or "")).encode()).hexdigest()
+        used.add(key)
+        kept = memo.get(key)
+        if kept is not None:
+            for name in RENDERED:
+                setattr(page, name, kept[name])
+            if kept["links"] is not None:
+                page.links_to_anchors = {files.get_file_from_path(uri): links for uri, links in kept["links"].items()}
+            return
+        warned = _WarningCount()
+        logging.getLogger("mkdocs").addHandler(warned)
+        try:
+            convert(page, config, files)
+        finally:
+            logging.getLogger("mkdocs").removeHandler(warned)
+        if not warned.count:
+            links = page.links_to_anchors
+            memo[key] = {name: getattr(page, name) for name in RENDERED} | {
+                "links": None if links is None else {f.src_uri: dict(v) for f, v in links.items()}}
+
+    Page.render = render  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Page.render = convert  # type: ignore[method-assign]
+        for key in set(memo) - used:
+            del memo[key]
+
+
+class _WarningCount(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def serve(preview: Preview, port: int) -> None:
+    """Serve ``preview.site_dir`` on 127.0.0.1:``port`` with live reload, rebuilding after every relevant save."""
+    from mkdocs.livereload import LiveReloadServer
+
+    class Server(LiveReloadServer):
+        def rebuild_soon(self) -> None:
+            """What LiveReloadServer's own watcher does on an event (mkdocs 1.6, pinned in requirements.lock)."""
+            with self._rebuild_cond:
+                self._want_rebuild = True
+                self._rebuild_cond.notify_all()
+
+    from . import cache
+
+    cache.KEEP_IN_MEMORY = True  # unchanged studies' summaries and charts are not read back from disk each save
+    serve_url = f"http://127.0.0.1:{port}/"
+    server = Server(builder=lambda: preview.rebuild(serve_url), host="127.0.0.1", port=port,
+                    root=str(preview.site_dir))
+
+    def error_page(code: int) -> bytes | None:
+        page = preview.site_dir / f"{code}.html"
+        return page.read_bytes() if code in (404, 500) and page.is_file() else None
+
+    server.error_handler = error_page
+    if not preview.rebuild(serve_url):
+        raise BuildError("The first build of the preview failed (see above); nothing is served.")
+    observer = watch(preview.watched(), preview.relevant, server.rebuild_soon)
+    preview.progress(f"serving on {serve_url} (Ctrl-C stops); watching "
+                     + ", ".join(map(str, preview.watched())))
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        preview.progress("stopped")
+    finally:
+        server.shutdown()
+        observer.stop()
+
+
+def watch(folders: list[Path], relevant: Callable[[str], bool], on_change: Callable[[], object]) -> Any:
+    """Call ``on_change`` for each relevant file event under ``folders``: watchdog's native observer (inotify,
+    FSEvents, ...), which falls back to polling on a platform without events. Returns the started observer."""
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            if event.is_directory or event.event_type in ("opened", "closed_no_write"):
+                return
+            paths_ = [str(event.src_path), str(getattr(event, "dest_path", "") or "")]
+            if any(p and relevant(p) for p in paths_):
+                on_change()
+
+    observer = Observer()
+    for folder in folders:
+        if folder.is_dir():
+            observer.schedule(Handler(), str(folder), recursive=True)
+    observer.daemon = True
+    observer.start()
+    return observer

@@ -1,0 +1,133 @@
+"""The live preview (preview.py, `build.py serve`): after a save it shows what a fresh build would show.
+
+What the preview keeps between saves (the generated files as last written, the theme's compiled templates,
+each page's converted Markdown, the parsed shared data) must never make it show stale output: after a changed
+value, a new study and a changed template, every built page is byte for byte what a fresh preview builds.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import MINIMAL
+from evidence_site import paths
+from evidence_site.preview import Preview
+from evidence_site.write import is_generated
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A library of one study (the minimal fixture), a copy of the templates and the hand-written docs."""
+    shutil.copytree(MINIMAL, tmp_path / "data" / "studies" / "alpha")
+    if (MINIMAL.parent.parent / "medicines").is_dir():
+        shutil.copytree(MINIMAL.parent.parent / "medicines", tmp_path / "data" / "medicines")
+    shutil.copytree(paths.TEMPLATES, tmp_path / "templates")
+    shutil.copytree(paths.DOCS, tmp_path / "docs", ignore=lambda d, names: [
+        n for n in names if Path(d) == paths.DOCS and is_generated(n)])
+    return tmp_path
+
+
+def _preview(root: Path, name: str = "") -> Preview:
+    docs = root / "docs"
+    if name:  # another preview of the same inputs, with nothing kept from the first
+        docs = root / name / "docs"
+        if not docs.exists():
+            shutil.copytree(root / "docs", docs, ignore=lambda d, names: [
+                n for n in names if Path(d) == root / "docs" and is_generated(n)])
+    return Preview(root / "data" / "studies", root / "templates", docs, root / (name or "main") / "build",
+                   paths.MKDOCS_YML, progress=lambda _: None)
+
+
+def _pages(preview: Preview) -> dict[str, bytes]:
+    site = preview.site_dir
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
+            if p.is_file() and p.suffix in (".html", ".svg", ".csv", ".json", ".md")}
+
+
+def _set_activity_score(visits: Path, week: str, value: str) -> None:
+    lines = visits.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    for i, line in enumerate(lines[1:], start=1):
+        cells = line.rstrip("\n").split(",")
+        if cells[header.index("week")] == week:
+            cells[header.index("activity_score")] = value
+            lines[i] = ",".join(cells) + "\n"
+            visits.write_text("".join(lines), encoding="utf-8")
+            return
+    raise AssertionError(f"no row at week {week} in {visits}")
+
+
+def _same_as_fresh(root: Path, preview: Preview, name: str) -> None:
+    fresh = _preview(root, name)
+    assert fresh.rebuild()
+    mine, theirs = _pages(preview), _pages(fresh)
+    assert sorted(mine) == sorted(theirs)
+    assert [k for k in mine if mine[k] != theirs[k]] == []
+
+
+def test_after_a_changed_value_a_new_study_and_a_changed_template_the_preview_equals_a_fresh_one(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evidence_site import cache
+
+    monkeypatch.setattr(cache, "KEEP_IN_MEMORY", True)  # as `serve` does: studies' entries kept in memory too
+    monkeypatch.setattr(cache, "IN_MEMORY", {})
+    preview = _preview(project)
+    assert preview.rebuild()
+    first = _pages(preview)
+    footer = preview.staged.read_text(encoding="utf-8")
+
+    _set_activity_score(project / "data" / "studies" / "alpha" / "visits.csv", "52", "40")
+    assert preview.rebuild()
+    changed = _pages(preview)
+    assert changed != first
+    assert preview.staged.read_text(encoding="utf-8") != footer  # the data fingerprint in every footer
+    _same_as_fresh(project, preview, "fresh-1")
+
+    shutil.copytree(MINIMAL, project / "data" / "studies" / "beta")  # a study added while serving
+    assert preview.rebuild()
+    assert any("clinicians/beta/" in line for line in preview.staged.read_text(encoding="utf-8").splitlines())
+    assert 'href="clinicians/beta/' in (preview.site_dir / "index.html").read_text(encoding="utf-8")
+    _same_as_fresh(project, preview, "fresh-2")
+
+    template = project / "templates" / "clinicians" / "methods.md.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "\nA sentence added while serving.\n",
+                        encoding="utf-8")
+    assert preview.rebuild()
+    assert any(b"A sentence added while serving." in page for page in _pages(preview).values())
+    _same_as_fresh(project, preview, "fresh-3")
+
+
+def test_a_save_that_changes_nothing_writes_nothing(project: Path) -> None:
+    preview = _preview(project)
+    assert preview.rebuild()
+    docs = {p: p.stat().st_mtime_ns for p in preview.docs.rglob("*") if p.is_file()}
+    assert preview.regenerate() == []
+    assert {p: p.stat().st_mtime_ns for p in preview.docs.rglob("*") if p.is_file()} == docs
+
+
+def test_a_data_problem_is_shown_and_leaves_the_preview_as_it_was(project: Path) -> None:
+    lines: list[str] = []
+    preview = _preview(project)
+    preview.progress = lines.append
+    assert preview.rebuild()
+    before = _pages(preview)
+    visits = project / "data" / "studies" / "alpha" / "visits.csv"
+    visits.write_text(visits.read_text(encoding="utf-8").replace(",", ";", 3), encoding="utf-8")
+    assert not preview.rebuild()
+    assert any(line.startswith("not regenerated:") for line in lines)
+    assert _pages(preview) == before
+
+
+def test_only_saves_to_inputs_rebuild(project: Path) -> None:
+    preview = _preview(project)
+    docs, data = project / "docs", project / "data"
+    assert preview.relevant(str(data / "studies" / "alpha" / "visits.csv"))
+    assert preview.relevant(str(project / "templates" / "pages.yml"))
+    assert preview.relevant(str(docs / "privacy.md"))  # hand-written
+    assert not preview.relevant(str(docs / "clinicians" / "alpha" / "effectiveness.md"))  # written by the preview
+    assert not preview.relevant(str(docs / "index.md"))
+    assert not preview.relevant(str(project / "main" / "build" / "serve" / "mkdocs.yml"))
+    assert not preview.relevant(str(data / "studies" / "alpha" / "visits.csv.swp"))
