@@ -4,6 +4,7 @@ and the `new-study` walkthrough."""
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from argparse import Namespace
 from pathlib import Path
@@ -187,6 +188,14 @@ def test_new_study_walkthrough(tmp_path: Path) -> None:
     # and the records kind
     commands.new_study(Namespace(studies=studies, id="records-2026", kind="records", templates=paths.TEMPLATES))
     assert {s.id for s in load_studies(studies)} == {"my-study-2026", "records-2026"}
+    # its made-up figures cite a made-up source: no page says they reproduce a publication (outside coordinator)
+    files = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files
+    pages = {k: v.decode() for k, v in files.items() if "/records-2026/" in k and k.endswith(".md")}
+    assert pages and not [k for k, text in pages.items()
+                          if re.search(r"reproduce its published|set to match a published|modelled on", text)]
+    assert "The example reproduces no real publication." in pages["clinicians/records-2026/index.md"]
+    assert "A made-up source: not a real publication." in pages["clinicians/records-2026/published.md"]
+    assert "Boston" not in "".join(pages.values())
 
 
 def test_a_percentage_printed_with_one_decimal_agrees_with_its_count(tmp_path: Path) -> None:

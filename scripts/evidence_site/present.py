@@ -94,6 +94,15 @@ class StudyView:
     follow_up_ended_early: bool = False  # some children's follow-up ended while on treatment (not "stopped")
     kind = "records"
 
+    @property
+    def models_publication(self) -> bool:
+        """A made-up example built to reproduce a real publication's figures: its published figures (or its
+        certainty ratings) cite a source that is not itself made up (citation kind ``made_up``)."""
+        keys = [entry.source for entry in self.spec.published]
+        if self.spec.certainty is not None:
+            keys.append(self.spec.certainty.source)
+        return any(self.citations[k].kind != "made_up" for k in keys if k in self.citations)
+
 
 def _has(book: NumberBook, study_id: str, short: str) -> bool:
     return ids.qualified(study_id, short) in book

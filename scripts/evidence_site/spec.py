@@ -19,7 +19,8 @@ RuleName = Literal["score_below", "score_at_most", "fall_from_baseline", "lab_be
                    "endoscopy_at_most", "all_of"]
 Lab = Literal["crp_mg_l", "calprotectin_ug_g"]
 Precision = Literal["integer", "1dp", "percent", "just_over_half"]
-SourceKind = Literal["journal_article", "conference_abstract", "news", "label", "guideline", "registry", "other"]
+SourceKind = Literal["journal_article", "conference_abstract", "news", "label", "guideline", "registry", "other",
+                     "made_up"]
 StudyKind = Literal["records", "aggregate"]
 Status = Literal["synthetic", "real", "published"]
 MIN_CELL_DEFAULT = 5
@@ -79,8 +80,9 @@ VOCAB_SECTIONS = ("diagnoses", "therapies", "adverse_events", "stop_reasons", "s
 @dataclass(frozen=True, kw_only=True)
 class Citation:
     text: str = f("The reference as it should be printed.")
-    kind: SourceKind = f("What sort of source it is; a conference abstract is flagged as not peer reviewed.",
-                         default="other")
+    kind: SourceKind = f("What sort of source it is; a conference abstract is flagged as not peer reviewed. "
+                         "`made_up`: an invented source of a made-up example (a template's), never a real one: "
+                         "the pages then do not say the example reproduces a publication.", default="other")
     url: str | None = f("Link to the source.", default=None, rules=("url_https",))
     note: str | None = f("A note printed after the reference.", default=None)
     revised: str | None = f("Revision date of a label or guideline (YYYY-MM or YYYY-MM-DD).", default=None)
