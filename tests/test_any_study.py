@@ -212,6 +212,18 @@ def test_n_and_on_treatment_at_each_time_point_with_wilson_interval(fixture) -> 
     assert (x.ci_low, x.ci_high) == pytest.approx((low, high), abs=1e-9)
 
 
+def test_two_or_more_earlier_advanced_therapies_leaves_out_conventional_ones(fixture) -> None:
+    """Thiopurines and methotrexate are listed as earlier therapies but are not advanced therapies (outside
+    research coordinator: Table 1 counted them in 'two or more earlier advanced therapies failed')."""
+    sid, values = fixture
+    p, _v, _e, spec = _tables(sid)
+    advanced = {"anti_tnf", "vedolizumab", "ustekinumab", "tofacitinib", "risankizumab"} & set(spec["prior_therapies"])
+    assert set(spec["prior_therapies"]) - advanced  # each fixture lists a conventional therapy too
+    counts = p.prior_therapies.fillna("").map(lambda cell: len(advanced & {c.strip() for c in cell.split(";")}))
+    x = values["t1_prior_2plus_all"]
+    assert (x.numerator, x.denominator) == (int((counts >= 2).sum()), len(p)), sid
+
+
 def test_remission_with_both_denominators(fixture) -> None:
     sid, values = fixture
     p, v, e, spec = _tables(sid)

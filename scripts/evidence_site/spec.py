@@ -36,6 +36,9 @@ class Term:
     plain_es: str = f("Family wording in Spanish, for the Spanish family pages (diagnoses shown to families).",
                       default="")
     lab: bool = f("Adverse events only: a laboratory finding.", default=False)
+    advanced: bool = f("Therapies only: an advanced therapy (a biologic or small molecule), counted in 'two or more "
+                       "earlier advanced therapies'; false for conventional ones (thiopurines, methotrexate, "
+                       "calcineurin inhibitors).", default=True)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -78,14 +78,14 @@ class Report:
 
 def layout_of(study: Study) -> Layout:
     from ..summarise.baseline import baseline_frame
-    from ..summarise.common import diagnoses_present
+    from ..summarise.common import advanced_therapies, diagnoses_present
 
     spec = study.spec
     _, rows = baseline_frame(study)
     return Layout(tuple(diagnoses_present(study)), spec.timepoints_weeks[-1], tuple(spec.timepoints_weeks),
                   {r.key: r.alias for r in rows if r.alias},
                   {k: ids.prior(g.prior_therapy) for k, g in spec.subgroups.items()},
-                  tuple(spec.prior_therapies), spec.implications(), study.id, therapies_per_patient(study),
+                  advanced_therapies(study), spec.implications(), study.id, therapies_per_patient(study),
                   outcome_markers(study))
 
 
@@ -98,11 +98,12 @@ def outcome_markers(study: Study) -> tuple[str, ...]:
                  if column in LAB_NAMES or column.startswith("activity_score:"))
 
 def therapies_per_patient(study: Study) -> dict[str, tuple[int, ...]]:
-    """Per group (all, and each diagnosis): the patients with exactly 0, 1, 2, ... of the study's earlier
-    therapies. No page prints these; the audit protects them where they are small (``relations.differences``)."""
-    from ..summarise.common import diagnoses_present
+    """Per group (all, and each diagnosis): the patients with exactly 0, 1, 2, ... of the study's earlier advanced
+    therapies (those Table 1 counts in "k or more"). No page prints these; the audit protects them where they are
+    small (``relations.differences``)."""
+    from ..summarise.common import advanced_therapies, diagnoses_present
 
-    therapies = set(study.spec.prior_therapies)
+    therapies = set(advanced_therapies(study))
     if not therapies:
         return {}
     p = study.patients

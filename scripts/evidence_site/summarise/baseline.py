@@ -15,7 +15,7 @@ import pandas as pd
 from .. import ids
 from ..numbers import Value, count, mean, proportion
 from ..validate import Study
-from .common import groups, median_value, medicine
+from .common import advanced_therapies, groups, median_value, medicine
 
 NUMBER_WORDS = {2: "Two", 3: "Three"}
 
@@ -53,7 +53,7 @@ def baseline_frame(study: Study) -> tuple[pd.DataFrame, list[Row]]:
              Row("age_at_start", f"Age at start of {medicine(study)}", "mean", "years", alias=ids.AGE_AT_START_MEAN),
              Row("duration", "Time from diagnosis to start", "median", "years")]
     if study.spec.prior_therapies:
-        counted = set(study.spec.prior_therapies)  # only the study's own advanced therapies are counted
+        counted = set(advanced_therapies(study))  # not thiopurines or methotrexate, which are listed on their own
         n_prior = p["prior_therapies"].map(lambda codes: len(counted.intersection(codes)))
         for t in study.spec.prior_therapies:
             out[f"prior_{t}"] = p["prior_therapies"].map(lambda codes, t=t: t in codes).astype("boolean")

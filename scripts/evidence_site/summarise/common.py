@@ -29,6 +29,12 @@ def diagnoses_present(study: Study) -> list[str]:
     return [dx for dx in study.spec.diagnoses if dx in present]
 
 
+def advanced_therapies(study: Study) -> tuple[str, ...]:
+    """The study's earlier therapies that count in "k or more earlier advanced therapies" (biologics and small
+    molecules; conventional ones such as thiopurines are listed on their own but not counted)."""
+    return tuple(t for t in study.spec.prior_therapies if study.vocab.therapies[t].advanced)
+
+
 def groups(study: Study) -> dict[str, str]:
     """'all' and each diagnosis present, with the population wording. A study with one diagnosis has 'all'
     only (the breakdown would repeat it)."""
