@@ -247,6 +247,8 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     ``used`` collects the cache entries read or stored (for pruning after a successful build).
     """
     site = SITE_DEFAULTS | (site or {})
+    if cache is not None:
+        svg_cache.start()  # charts are drawn in a converter process: it starts while the summaries are computed
     cached = StudyCache(cache, templates, site["site_url"], used=used)  # ``cache`` None: compute everything (cache.py)
     book = cached.book(studies)
     progress(f"summarised {len(studies)} study(ies) into {len(book)} values")
@@ -260,6 +262,7 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     pages = language_pages(studies, plan, topics, page_plan(studies, plan, topics))
     library = SimpleNamespace(id=TOPICS_ENTRY, fingerprint=hashlib.sha256("".join(  # what topic charts come from
         f"{s.id}\0{s.fingerprint}\n" for s in sorted(studies, key=lambda s: s.id)).encode()).hexdigest())
+    cached.defer()  # a study's charts are stored once the converter process has drawn them (below)
     with svg_cache.using(svg_cache.SvgCache(cache, cached.used)) as svgs:  # only a changed spec is converted
 
         def drawn(key: Any, what: str, compute: Callable[[], Any]) -> Any:
@@ -280,7 +283,7 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
             handout = drawn(library, f"handout-{lang}-{med}",
                             lambda m=med, f=folder: handout_figures(topics[m], book, site["handout_url"], f))
             figures |= {folder + fig.name: fig for fig in handout}
-    progress(f"drew {len(figures)} charts; {cached.summary()}; {svgs.summary()}")
+    progress(f"drew {len(figures)} charts; {cached.summary()}")
     compiled = None  # Jinja's compiled templates: one folder per code version, kept while this code builds
     if cache is not None:
         compiled = cache / JINJA_FOLDER / cache_module.code_version()[:16]
@@ -304,8 +307,8 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
                                         "pager": pagers.get(p.md_path, (None, None))}).encode("utf-8")
     for lang in sorted({p.lang for p in pages}):  # each site (a translated twin too) has its list of made-up pages
         files[("" if lang == "en" else f"{lang}/") + MADE_UP_SCRIPT] = made_up_script(views)
-    for key, fig in figures.items():
-        files[f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg"] = fig.svg.encode("utf-8")
+    svg_files = {f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg": fig for key, fig in figures.items()}
+    files |= dict.fromkeys(svg_files, b"")  # in their place; filled once drawn (last: the converter works meanwhile)
     for study in studies:
         if study.kind == "records":
             files |= clinician_downloads(views[study.id], book)
@@ -319,6 +322,10 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
                   and p.lang == "en"}, templates, site["reading_grade_max"], progress)
     spanish_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.lang == "es"},
                  site["reading_ease_min"], progress, reading_terms(studies, templates))
+    files |= {path: fig.svg.encode("utf-8") for path, fig in svg_files.items()}
+    svgs.finish()
+    cached.flush()
+    progress(svgs.summary())
     return Generated(studies, book, pages, files, tuple(warnings))
 
 

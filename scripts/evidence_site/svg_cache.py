@@ -6,24 +6,35 @@ and of vl-convert's version: a changed spec or a new vl-convert gives a new name
 for a new spec. vl-convert is the only thing between the spec and the SVG (no options are passed). Every entry a
 build reads or stores is noted in ``used``; after a successful build, ``cache.prune`` removes the others.
 
-``charts.to_svg`` converts through the cache that :func:`using` made current (none by default: every chart is
+``charts.draw`` converts through the cache that :func:`using` made current (none by default: every chart is
 converted, as in tests of single charts).
+
+A cache with a folder (a build's) draws in the background: :meth:`SvgCache.draw` hands the chart's builder and
+data to one converter process (Altair and vl-convert, each about 1 s to start, hold the interpreter while they
+work, so only another process overlaps them with the summaries, pages and checks) and returns a
+:class:`Pending` SVG at once; its text is waited for only when the file is written. The converter reads and
+stores the same cache entries, and tells which entries it used and how many it converted.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import contextvars
 import hashlib
 import json
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 FOLDER = "svg"  # under build/cache/
 SUFFIX = ".svg"
+BACKGROUND = True  # a cache with a folder draws in the converter process (False: here, e.g. to count conversions)
 
 
 def spec_key(spec: dict[str, Any], version: str) -> str:
@@ -41,6 +52,8 @@ class SvgCache:
         self.converted = 0
         self.reused = 0
         self.names: list[str] = []  # the entry of each chart drawn, in order (see ``recording``)
+        self.pending: list[Pending] = []  # charts being drawn by the converter process
+        self._recorders: list[list[str]] = []  # the lists ``recording`` returns, open while it computes
 
     def svg(self, spec: dict[str, Any]) -> str:
         import vl_convert  # cheap to import; its engine starts at the first conversion
@@ -49,8 +62,7 @@ class SvgCache:
             self.converted += 1
             return vl_convert.vegalite_to_svg(spec)
         path = self.folder / f"{spec_key(spec, vl_convert.__version__)}{SUFFIX}"
-        self.used.add(path)
-        self.names.append(path.name)
+        self._note(path.name, self._recorders)
         with contextlib.suppress(OSError, UnicodeDecodeError):
             text = path.read_bytes().decode("utf-8")
             if text.rstrip().endswith("</svg>"):  # entries are written whole (renamed into place)
@@ -61,13 +73,41 @@ class SvgCache:
         self._store(path, text)
         return text
 
+    def draw(self, job: Callable[[], str]) -> str | Pending:
+        """``job()`` (a chart's SVG, drawn through the current cache): here when the cache has no folder, else in
+        the converter process, returned as a :class:`Pending` SVG. ``job`` must pickle (a ``functools.partial``
+        of module-level functions and plain data)."""
+        if self.folder is None or not BACKGROUND:
+            return job()
+        pending = Pending(self, job, _converter().submit(_draw, self.folder, job))
+        self.pending.append(pending)
+        return pending
+
+    def finish(self) -> None:
+        """Wait for every chart handed to the converter (its entries are then noted in ``used`` and ``names``)."""
+        for pending in self.pending:
+            pending.text()
+        self.pending.clear()
+
     def recording(self, compute: Callable[[], T]) -> tuple[T, list[str]]:
         """``compute()`` and the names of the entries of the charts it drew. A cache that keeps the charts of a
         whole study (cache.StudyCache) stores the names with them and passes them to :meth:`keep` when it reuses
         them, so that pruning keeps those entries for the study's next change."""
-        start = len(self.names)
-        value = compute()
-        return value, self.names[start:]
+        names: list[str] = []  # a chart drawn by the converter process adds its entry when it is done
+        self._recorders.append(names)
+        try:
+            value = compute()
+        finally:
+            self._recorders.pop()
+        return value, names
+
+    def _note(self, name: str, recorders: list[list[str]]) -> None:
+        """Note the entry ``name`` as used by this build, and by each ``recording`` in ``recorders``."""
+        assert self.folder is not None
+        self.used.add(self.folder / name)
+        self.names.append(name)
+        for names in recorders:
+            names.append(name)
 
     def keep(self, names: list[str]) -> None:
         """Note the entries ``names`` as used by this build (charts reused from a cache of whole studies)."""
@@ -85,6 +125,78 @@ class SvgCache:
 
     def summary(self) -> str:
         return f"charts: {self.converted} converted, {self.reused} from the cache"
+
+
+class Pending:
+    """A chart's SVG being drawn by the converter process. :meth:`text` waits for it (once); pickled, it is that
+    text, so a cache of whole studies (cache.StudyCache) stores the SVG itself."""
+
+    def __init__(self, cache: SvgCache, job: Callable[[], str], future: Future[tuple[str, list[str], int]]) -> None:
+        self.cache = cache
+        self.job = job
+        self.future = future
+        self.recorders = list(cache._recorders)  # the ``recording`` calls this chart was drawn inside
+        self._text: str | None = None
+
+    def text(self) -> str:
+        if self._text is None:
+            try:
+                text, names, converted = self.future.result()
+            except BrokenProcessPool:  # the converter died (killed, out of memory): draw it here instead
+                _reset_converter()
+                assert self.cache.folder is not None
+                text, names, converted = _draw(self.cache.folder, self.job)
+            for name in names:
+                self.cache._note(name, self.recorders)
+            self.cache.converted += converted
+            self.cache.reused += len(names) - converted
+            self._text = text
+        return self._text
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        return str, (self.text(),)
+
+
+def _draw(folder: Path, job: Callable[[], str]) -> tuple[str, list[str], int]:
+    """In the converter process: ``job()`` through a cache of ``folder`` (its parent's svg/ folder): the SVG, the
+    entries it used, and how many charts it converted."""
+    with using(SvgCache(folder.parent)) as cache:
+        text = job()
+    return text, cache.names, cache.converted
+
+
+def _warm_up() -> None:
+    """The converter process's start: load the chart code (pandas) and vl-convert and start vl-convert's engine,
+    while the build is still reading and summarising."""
+    import vl_convert
+
+    from . import charts  # noqa: F401  (what the charts' specs are built with)
+
+    vl_convert.vegalite_to_svg({"data": {"values": []}, "mark": "point"})
+
+
+_CONVERTER: ProcessPoolExecutor | None = None
+
+
+def _converter() -> ProcessPoolExecutor:
+    """The converter process (one a build process, started at the first chart or by :func:`start`)."""
+    global _CONVERTER
+    if _CONVERTER is None:
+        _CONVERTER = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
+        atexit.register(_CONVERTER.shutdown, wait=False, cancel_futures=True)
+    return _CONVERTER
+
+
+def _reset_converter() -> None:
+    global _CONVERTER
+    _CONVERTER = None
+
+
+def start() -> None:
+    """Start the converter process now (a build that will draw charts calls it first, so that the process's
+    imports and vl-convert's start-up overlap the reading and summarising)."""
+    if BACKGROUND:
+        _converter().submit(int)
 
 
 _CURRENT: contextvars.ContextVar[SvgCache | None] = contextvars.ContextVar("svg_cache", default=None)
