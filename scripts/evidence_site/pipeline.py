@@ -448,6 +448,7 @@ def language_overrides(site: dict[str, Any], lang: str) -> dict[str, Any]:
 def write_pages(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
                 build: Path = paths.BUILD, progress: Progress = print) -> Generated:
     """Generate the Markdown into docs/ only (for the live preview), with the same all-or-nothing swap."""
+    svg_cache.start()  # the charts' converter process starts while the studies are read
     generated = generate(load_studies(studies_dir, cache=build / "cache"), templates, progress,
                          site_inputs(data=studies_dir.parent), cache=build / "cache")
     with staging(build) as stage:

@@ -77,9 +77,10 @@ class SvgCache:
         """``job()`` (a chart's SVG, drawn through the current cache): here when the cache has no folder, else in
         the converter process, returned as a :class:`Pending` SVG. ``job`` must pickle (a ``functools.partial``
         of module-level functions and plain data)."""
-        if self.folder is None or not BACKGROUND:
+        converter = _converter() if self.folder is not None and BACKGROUND else None
+        if converter is None:
             return job()
-        pending = Pending(self, job, _converter().submit(_draw, self.folder, job))
+        pending = Pending(self, job, converter.submit(_draw, self.folder, job))
         self.pending.append(pending)
         return pending
 
@@ -178,11 +179,20 @@ def _warm_up() -> None:
 _CONVERTER: ProcessPoolExecutor | None = None
 
 
-def _converter() -> ProcessPoolExecutor:
-    """The converter process (one a build process, started at the first chart or by :func:`start`)."""
-    global _CONVERTER
-    if _CONVERTER is None:
-        _CONVERTER = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
+_NO_CONVERTER = False  # a process could not be started here: charts are drawn in the build process
+
+
+def _converter() -> ProcessPoolExecutor | None:
+    """The converter process (one a build process, started at the first chart or by :func:`start`), or None
+    where no process can be started (then charts are drawn in the build process, as before)."""
+    global _CONVERTER, _NO_CONVERTER
+    if _CONVERTER is None and not _NO_CONVERTER:
+        try:
+            _CONVERTER = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_warm_up)
+        except (OSError, NotImplementedError):  # e.g. no semaphores in a sandbox
+            _NO_CONVERTER = True
+            return None
         atexit.register(_CONVERTER.shutdown, wait=False, cancel_futures=True)
     return _CONVERTER
 
@@ -195,8 +205,9 @@ def _reset_converter() -> None:
 def start() -> None:
     """Start the converter process now (a build that will draw charts calls it first, so that the process's
     imports and vl-convert's start-up overlap the reading and summarising)."""
-    if BACKGROUND:
-        _converter().submit(int)
+    converter = _converter() if BACKGROUND else None
+    if converter is not None:
+        converter.submit(int)
 
 
 _CURRENT: contextvars.ContextVar[SvgCache | None] = contextvars.ContextVar("svg_cache", default=None)
