@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -46,15 +45,10 @@ class Figure:
 
 
 def draw(builder: Callable[..., Spec], *args: Any) -> str | svg_cache.Pending:
-    """The chart ``builder(*args)`` as SVG: in the build's converter process when its SVG cache has a folder
-    (svg_cache.py; ``builder`` a module-level function, ``args`` plain data), else here."""
-    return svg_cache.current().draw(partial(to_svg, builder, args))
-
-
-def to_svg(builder: Callable[..., Spec], args: tuple[Any, ...]) -> str:
-    """Render the spec ``builder(*args)`` to SVG with vl-convert (no browser, no network; one engine start-up a
-    process), through the current content-addressed SVG cache (svg_cache.py), then compacted."""
-    return compact_svg(svg_cache.current().svg(builder(*args)))
+    """The chart ``builder(*args)`` (a Vega-Lite spec) as SVG, converted with vl-convert (no browser, no
+    network) through the current content-addressed SVG cache (svg_cache.py; in its converter process when the
+    cache has a folder), then compacted."""
+    return svg_cache.current().draw(builder(*args), compact_svg)
 
 
 # What vl-convert writes for an interactive Vega view that a picture in an <img> never uses: class names (the SVG

@@ -283,7 +283,7 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
             handout = drawn(library, f"handout-{lang}-{med}",
                             lambda m=med, f=folder: handout_figures(topics[m], book, site["handout_url"], f))
             figures |= {folder + fig.name: fig for fig in handout}
-    progress(f"drew {len(figures)} charts; {cached.summary()}")
+    progress(f"drew {len(figures)} charts; {cached.summary()}; {svgs.summary()}")
     compiled = None  # Jinja's compiled templates: one folder per code version, kept while this code builds
     if cache is not None:
         compiled = cache / JINJA_FOLDER / cache_module.code_version()[:16]
@@ -325,7 +325,6 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     files |= {path: fig.svg.encode("utf-8") for path, fig in svg_files.items()}
     svgs.finish()
     cached.flush()
-    progress(svgs.summary())
     return Generated(studies, book, pages, files, tuple(warnings))
 
 

@@ -9,11 +9,10 @@ build reads or stores is noted in ``used``; after a successful build, ``cache.pr
 ``charts.draw`` converts through the cache that :func:`using` made current (none by default: every chart is
 converted, as in tests of single charts).
 
-A cache with a folder (a build's) draws in the background: :meth:`SvgCache.draw` hands the chart's builder and
-data to one converter process (Altair and vl-convert, each about 1 s to start, hold the interpreter while they
-work, so only another process overlaps them with the summaries, pages and checks) and returns a
-:class:`Pending` SVG at once; its text is waited for only when the file is written. The converter reads and
-stores the same cache entries, and tells which entries it used and how many it converted.
+A cache with a folder (a build's) converts in the background: :meth:`SvgCache.draw` serves a spec from the
+cache at once, and hands a spec that is not there to one converter process (vl-convert holds the interpreter
+while it converts, so only another process overlaps it with the summaries, pages and checks), returning a
+:class:`Pending` SVG; its text is waited for (and stored in the cache) only when the file is written.
 """
 
 from __future__ import annotations
@@ -52,8 +51,8 @@ class SvgCache:
         self.converted = 0
         self.reused = 0
         self.names: list[str] = []  # the entry of each chart drawn, in order (see ``recording``)
-        self.pending: list[Pending] = []  # charts being drawn by the converter process
-        self._recorders: list[list[str]] = []  # the lists ``recording`` returns, open while it computes
+        self.pending: list[Pending] = []  # charts being converted by the converter process (stored once done)
+        self.converting: dict[Path, Future[str]] = {}  # their conversions, by cache entry
 
     def svg(self, spec: dict[str, Any]) -> str:
         import vl_convert  # cheap to import; its engine starts at the first conversion
@@ -61,31 +60,48 @@ class SvgCache:
         if self.folder is None:
             self.converted += 1
             return vl_convert.vegalite_to_svg(spec)
+        path, text = self._lookup(spec)
+        if text is None:
+            text = vl_convert.vegalite_to_svg(spec)
+            self.converted += 1
+            self._store(path, text)
+        return text
+
+    def draw(self, spec: dict[str, Any], finish: Callable[[str], str]) -> str | Pending:
+        """``finish`` of the SVG of ``spec``: from the cache, or converted here when the cache has no folder, else
+        converted by the converter process and returned as a :class:`Pending` SVG."""
+        converter = _converter() if self.folder is not None and BACKGROUND else None
+        if converter is None:
+            return finish(self.svg(spec))
+        path, text = self._lookup(spec)
+        if text is not None:
+            return finish(text)
+        if path in self.converting:  # the same spec earlier in this build: its conversion is shared
+            self.reused += 1
+            return Pending(spec, self.converting[path], finish)
+        self.converted += 1
+        self.converting[path] = converter.submit(_convert, spec)
+        pending = Pending(spec, self.converting[path], lambda drawn: finish(self._store(path, drawn)))
+        self.pending.append(pending)
+        return pending
+
+    def _lookup(self, spec: dict[str, Any]) -> tuple[Path, str | None]:
+        """The entry of ``spec`` (noted as used) and its text when it is there."""
+        import vl_convert
+
+        assert self.folder is not None
         path = self.folder / f"{spec_key(spec, vl_convert.__version__)}{SUFFIX}"
-        self._note(path.name, self._recorders)
+        self.used.add(path)
+        self.names.append(path.name)
         with contextlib.suppress(OSError, UnicodeDecodeError):
             text = path.read_bytes().decode("utf-8")
             if text.rstrip().endswith("</svg>"):  # entries are written whole (renamed into place)
                 self.reused += 1
-                return text
-        text = vl_convert.vegalite_to_svg(spec)
-        self.converted += 1
-        self._store(path, text)
-        return text
-
-    def draw(self, job: Callable[[], str]) -> str | Pending:
-        """``job()`` (a chart's SVG, drawn through the current cache): here when the cache has no folder, else in
-        the converter process, returned as a :class:`Pending` SVG. ``job`` must pickle (a ``functools.partial``
-        of module-level functions and plain data)."""
-        converter = _converter() if self.folder is not None and BACKGROUND else None
-        if converter is None:
-            return job()
-        pending = Pending(self, job, converter.submit(_draw, self.folder, job))
-        self.pending.append(pending)
-        return pending
+                return path, text
+        return path, None
 
     def finish(self) -> None:
-        """Wait for every chart handed to the converter (its entries are then noted in ``used`` and ``names``)."""
+        """Wait for every chart handed to the converter process (each is then stored in the cache)."""
         for pending in self.pending:
             pending.text()
         self.pending.clear()
@@ -94,28 +110,16 @@ class SvgCache:
         """``compute()`` and the names of the entries of the charts it drew. A cache that keeps the charts of a
         whole study (cache.StudyCache) stores the names with them and passes them to :meth:`keep` when it reuses
         them, so that pruning keeps those entries for the study's next change."""
-        names: list[str] = []  # a chart drawn by the converter process adds its entry when it is done
-        self._recorders.append(names)
-        try:
-            value = compute()
-        finally:
-            self._recorders.pop()
-        return value, names
-
-    def _note(self, name: str, recorders: list[list[str]]) -> None:
-        """Note the entry ``name`` as used by this build, and by each ``recording`` in ``recorders``."""
-        assert self.folder is not None
-        self.used.add(self.folder / name)
-        self.names.append(name)
-        for names in recorders:
-            names.append(name)
+        start = len(self.names)
+        value = compute()
+        return value, self.names[start:]
 
     def keep(self, names: list[str]) -> None:
         """Note the entries ``names`` as used by this build (charts reused from a cache of whole studies)."""
         if self.folder is not None:
             self.used.update(self.folder / name for name in names)
 
-    def _store(self, path: Path, text: str) -> None:
+    def _store(self, path: Path, text: str) -> str:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -123,55 +127,48 @@ class SvgCache:
             tmp.replace(path)
         except OSError:
             pass  # a read-only build folder: still correct, just not faster
+        return text
 
     def summary(self) -> str:
         return f"charts: {self.converted} converted, {self.reused} from the cache"
 
 
 class Pending:
-    """A chart's SVG being drawn by the converter process. :meth:`text` waits for it (once); pickled, it is that
-    text, so a cache of whole studies (cache.StudyCache) stores the SVG itself."""
+    """A chart's SVG being converted by the converter process. :meth:`text` waits for it (once; if the process
+    died, the chart is converted here); pickled, it is that text, so a cache of whole studies (cache.StudyCache)
+    stores the SVG itself."""
 
-    def __init__(self, cache: SvgCache, job: Callable[[], str], future: Future[tuple[str, list[str], int]]) -> None:
-        self.cache = cache
-        self.job = job
+    def __init__(self, spec: dict[str, Any], future: Future[str], finish: Callable[[str], str]) -> None:
+        self.spec = spec
         self.future = future
-        self.recorders = list(cache._recorders)  # the ``recording`` calls this chart was drawn inside
+        self.finish = finish
         self._text: str | None = None
 
     def text(self) -> str:
         if self._text is None:
             try:
-                text, names, converted = self.future.result()
-            except BrokenProcessPool:  # the converter died (killed, out of memory): draw it here instead
+                drawn = self.future.result()
+            except BrokenProcessPool:  # the converter process died (killed, out of memory): convert it here
                 _reset_converter()
-                assert self.cache.folder is not None
-                text, names, converted = _draw(self.cache.folder, self.job)
-            for name in names:
-                self.cache._note(name, self.recorders)
-            self.cache.converted += converted
-            self.cache.reused += len(names) - converted
-            self._text = text
+                drawn = _convert(self.spec)
+            self._text = self.finish(drawn)
         return self._text
 
     def __reduce__(self) -> tuple[type[str], tuple[str]]:
         return str, (self.text(),)
 
 
-def _draw(folder: Path, job: Callable[[], str]) -> tuple[str, list[str], int]:
-    """In the converter process: ``job()`` through a cache of ``folder`` (its parent's svg/ folder): the SVG, the
-    entries it used, and how many charts it converted."""
-    with using(SvgCache(folder.parent)) as cache:
-        text = job()
-    return text, cache.names, cache.converted
+def _convert(spec: dict[str, Any]) -> str:
+    """vl-convert's SVG of ``spec`` (in the converter process)."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(spec)
 
 
 def _warm_up() -> None:
-    """The converter process's start: load the chart code (pandas) and vl-convert and start vl-convert's engine,
-    while the build is still reading and summarising."""
+    """The converter process's start: load vl-convert and start its engine (about 0.3 s), while the build is
+    still reading and summarising."""
     import vl_convert
-
-    from . import charts  # noqa: F401  (what the charts' specs are built with)
 
     vl_convert.vegalite_to_svg({"data": {"values": []}, "mark": "point"})
 
