@@ -199,6 +199,16 @@ def _reset_converter() -> None:
     _CONVERTER = None
 
 
+def stop() -> None:
+    """End the converter process now, whatever it is doing (a failed build: nothing it draws will be written)."""
+    global _CONVERTER
+    if _CONVERTER is not None:
+        for process in list((getattr(_CONVERTER, "_processes", None) or {}).values()):  # our own child
+            process.terminate()
+        _CONVERTER.shutdown(wait=False, cancel_futures=True)
+        _CONVERTER = None
+
+
 def start() -> None:
     """Start the converter process now (a build that will draw charts calls it first, so that the process's
     imports and vl-convert's start-up overlap the reading and summarising)."""
