@@ -23,7 +23,7 @@ try:
 except ModuleNotFoundError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evidence_site import commands, paths
+from evidence_site import commands, paths, svg_cache
 from evidence_site.errors import BuildError
 
 
@@ -46,7 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         help="`site`: a build for publication; stops while site_url in mkdocs.yml is a placeholder")
     args = parser.parse_args(argv)
     try:
-        commands.COMMANDS[args.command](args)
+        try:
+            commands.COMMANDS[args.command](args)
+        except BaseException:
+            svg_cache.stop()  # a failed build does not wait for the charts' converter process to start up
+            raise
     except BuildError as exc:
         print(f"\nBuild failed. {exc}", file=sys.stderr)
         return 1

@@ -198,10 +198,15 @@ def _set_cell(table: Path, patient: str, week: str, column: str, value: str) -> 
 
 
 def _count_conversions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The spec of every chart vl-convert converts from now on (as sorted JSON)."""
+    """The spec of every chart vl-convert converts from now on (as sorted JSON); converted in this process, not
+    the converter process, so that they can be counted here."""
     import json
 
     import vl_convert
+
+    from evidence_site import svg_cache
+
+    monkeypatch.setattr(svg_cache, "BACKGROUND", False)
 
     converted: list[str] = []
     original = vl_convert.vegalite_to_svg
@@ -287,3 +292,13 @@ def test_pruning_removes_the_compiled_templates_of_other_code_versions_only(
     lines = _build(library, monkeypatch)
     assert not old.exists() and list(current.glob("__jinja2_*.cache"))
     assert "cache: pruned 1 unused entry (0.0 KB)" in lines
+
+
+def test_charts_drawn_by_the_converter_process_are_the_bytes_drawn_here_and_are_cached_whole(library: Path) -> None:
+    from evidence_site import svg_cache
+
+    assert svg_cache.BACKGROUND
+    drawn, _ = _generate(library)  # a build's cache: charts drawn in the converter process
+    assert _svgs(drawn.files) and drawn.files == _fresh(library).files  # no cache: drawn in this process
+    again, log = _generate(library)  # every study's figures from its cache entry (SVG text, not pending)
+    assert "0 computed" in log and again.files == drawn.files

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import altair as alt
+import altair_charts
 import pandas as pd
 import vl_convert
 
@@ -27,7 +28,7 @@ def test_pages_lose_their_indentation_but_keep_line_breaks_and_preformatted_text
 def test_a_compacted_chart_draws_the_same_pixels_with_its_roles_and_labels() -> None:
     chart = alt.Chart(pd.DataFrame({"group": ["A", "B"], "percent": [40, 75]})).mark_bar().encode(
         x="group:N", y="percent:Q").properties(title="Remission")
-    full = vl_convert.vegalite_to_svg(charts._config(chart).to_dict())
+    full = vl_convert.vegalite_to_svg(altair_charts._config(chart).to_dict())
     small = charts.compact_svg(full)
     assert len(small) < 0.85 * len(full)
     assert vl_convert.svg_to_png(small) == vl_convert.svg_to_png(full)

@@ -71,6 +71,7 @@ class StudyCache:
             site_url)).encode()).hexdigest()
         self.computed: list[str] = []  # "<study-id> <what>" for each entry computed in this build
         self.reused: list[str] = []
+        self.deferred: list[Callable[[], None]] | None = None  # a list: entries are stored at ``flush``
 
     def key(self, study: Any, what: str) -> str:
         return hashlib.sha256(f"{self.base}\0{study.id}\0{study.fingerprint}\0{what}".encode()).hexdigest()[:32]
@@ -91,12 +92,26 @@ class StudyCache:
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
             value = compute()
             self.computed.append(f"{study.id} {what}")
-            self._store(folder, path, what, value)
+            if self.deferred is None:
+                self._store(folder, path, what, value)
+            else:
+                self.deferred.append(lambda: self._store(folder, path, what, value))
         else:
             self.reused.append(f"{study.id} {what}")
         if KEEP_IN_MEMORY and what not in NOT_IN_MEMORY:
             IN_MEMORY[(study.id, what)] = (path, value)
         return value
+
+    def defer(self) -> None:
+        """Store the entries computed from now on only at :meth:`flush` (charts still being drawn by the
+        converter process, svg_cache.py, are stored once drawn)."""
+        self.deferred = []
+
+    def flush(self) -> None:
+        """Store the entries computed since :meth:`defer`, and store at once again."""
+        for store in self.deferred or []:
+            store()
+        self.deferred = None
 
     def _store(self, folder: Path, path: Path, what: str, value: Any) -> None:
         try:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from . import fmt, ids
-from .charts import Figure, flow_chart, icon_figure, proportions_figure, survival_figure, timecourse_figure, to_svg
+from .charts import Figure, draw, flow_chart, icon_figure, proportions_figure, survival_figure, timecourse_figure
 from .disclosure.policy import Policy
 from .handout import handout_qr
 from .numbers import NumberBook, Value
@@ -91,8 +91,8 @@ def flow_figure(study: Study, sv: StudyView, book: NumberBook) -> Figure:
     alt_text = "Patient flow. " + " ".join(m.replace("\n", ": ") + "." for m in main) + " " + " ".join(
         f"Between week {a} and week {b}: {s.replace(chr(10), ', ')}." for a, b, s in zip(weeks, weeks[1:], side,
                                                                                         strict=False) if s)
-    chart = flow_chart(main, side[:len(main) - 1], _titler(study)("Patient flow"))
-    return Figure("flow", to_svg(chart), alt_text, tuple(used))
+    return Figure("flow", draw(flow_chart, main, side[:len(main) - 1], _titler(study)("Patient flow")), alt_text,
+                  tuple(used))
 
 
 def family_figures(study: Study, sv: StudyView, book: NumberBook, site_url: str = "") -> list[Figure]:

@@ -162,6 +162,9 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
     key = inputs_key(studies_dir, templates, config)
     output = read(cache, key)
     if output is None:
+        from . import svg_cache
+
+        svg_cache.start()  # the charts' converter process starts while the pipeline's libraries are imported
         from .pipeline import build_site
 
         def keep(out: Output) -> None:

@@ -261,6 +261,8 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     ``used`` collects the cache entries read or stored (for pruning after a successful build).
     """
     site = SITE_DEFAULTS | (site or {})
+    if cache is not None:
+        svg_cache.start()  # charts are drawn in a converter process: it starts while the summaries are computed
     cached = StudyCache(cache, templates, site["site_url"], used=used)  # ``cache`` None: compute everything (cache.py)
     book = cached.book(studies)
     progress(f"summarised {len(studies)} study(ies) into {len(book)} values")
@@ -274,6 +276,7 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     pages = language_pages(studies, plan, topics, page_plan(studies, plan, topics))
     library = SimpleNamespace(id=TOPICS_ENTRY, fingerprint=hashlib.sha256("".join(  # what topic charts come from
         f"{s.id}\0{s.fingerprint}\n" for s in sorted(studies, key=lambda s: s.id)).encode()).hexdigest())
+    cached.defer()  # a study's charts are stored once the converter process has drawn them (below)
     with svg_cache.using(svg_cache.SvgCache(cache, cached.used)) as svgs:  # only a changed spec is converted
 
         def drawn(key: Any, what: str, compute: Callable[[], Any]) -> Any:
@@ -322,9 +325,8 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     notes = {("" if lang == "en" else f"{lang}/") + f"families/{s.id}/":  # a made-up study's figures say it
              (fmt.MADE_UP if lang == "en" else str(envs[lang].globals["words"]["synthetic_mark"])).capitalize()
              for s in studies if s.synthetic for lang in envs}
-    for key, fig in figures.items():
-        svg = family_svg(key, fig, alts, notes)
-        files[f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg"] = svg.encode("utf-8")
+    svg_files = {f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg": (key, fig) for key, fig in figures.items()}
+    files |= dict.fromkeys(svg_files, b"")  # in their place; filled once drawn (last: the converter works meanwhile)
     for study in studies:
         if study.kind == "records":
             files |= clinician_downloads(views[study.id], book)
@@ -338,6 +340,9 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
                   and p.lang == "en"}, templates, site["reading_grade_max"], progress)
     spanish_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.lang == "es"},
                  site["reading_ease_min"], progress, reading_terms(studies, templates))
+    files |= {path: family_svg(key, fig, alts, notes).encode("utf-8") for path, (key, fig) in svg_files.items()}
+    svgs.finish()
+    cached.flush()
     return Generated(studies, book, pages, files, tuple(warnings))
 
 
@@ -460,6 +465,7 @@ def language_overrides(site: dict[str, Any], lang: str) -> dict[str, Any]:
 def write_pages(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
                 build: Path = paths.BUILD, progress: Progress = print) -> Generated:
     """Generate the Markdown into docs/ only (for the live preview), with the same all-or-nothing swap."""
+    svg_cache.start()  # the charts' converter process starts while the studies are read
     generated = generate(load_studies(studies_dir, cache=build / "cache"), templates, progress,
                          site_inputs(data=studies_dir.parent), cache=build / "cache")
     with staging(build) as stage:

@@ -6,24 +6,36 @@ and of vl-convert's version: a changed spec or a new vl-convert gives a new name
 for a new spec. vl-convert is the only thing between the spec and the SVG (no options are passed). Every entry a
 build reads or stores is noted in ``used``; after a successful build, ``cache.prune`` removes the others.
 
-``charts.to_svg`` converts through the cache that :func:`using` made current (none by default: every chart is
+``charts.draw`` converts through the cache that :func:`using` made current (none by default: every chart is
 converted, as in tests of single charts).
+
+A cache with a folder (a build's) converts in the background: :meth:`SvgCache.draw` serves a spec from the
+cache at once, and hands a spec that is not there to one converter process (vl-convert holds the interpreter
+while it converts, so only another process overlaps it with the summaries, pages and checks), returning a
+:class:`Pending` SVG; its text is waited for (and stored in the cache) only when the file is written.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import contextvars
 import hashlib
 import json
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 FOLDER = "svg"  # under build/cache/
 SUFFIX = ".svg"
+# A cache with a folder converts in the converter process; False (or EVIDENCE_CHART_PROCESS=0 in the environment,
+# to compare the two): in the build process, as the tests that count conversions need.
+BACKGROUND = os.environ.get("EVIDENCE_CHART_PROCESS", "1") != "0"
 
 
 def spec_key(spec: dict[str, Any], version: str) -> str:
@@ -41,6 +53,8 @@ class SvgCache:
         self.converted = 0
         self.reused = 0
         self.names: list[str] = []  # the entry of each chart drawn, in order (see ``recording``)
+        self.pending: list[Pending] = []  # charts being converted by the converter process (stored once done)
+        self.converting: dict[Path, Future[str]] = {}  # their conversions, by cache entry
 
     def svg(self, spec: dict[str, Any]) -> str:
         import vl_convert  # cheap to import; its engine starts at the first conversion
@@ -48,6 +62,36 @@ class SvgCache:
         if self.folder is None:
             self.converted += 1
             return vl_convert.vegalite_to_svg(spec)
+        path, text = self._lookup(spec)
+        if text is None:
+            text = vl_convert.vegalite_to_svg(spec)
+            self.converted += 1
+            self._store(path, text)
+        return text
+
+    def draw(self, spec: dict[str, Any], finish: Callable[[str], str]) -> str | Pending:
+        """``finish`` of the SVG of ``spec``: from the cache, or converted here when the cache has no folder, else
+        converted by the converter process and returned as a :class:`Pending` SVG."""
+        converter = _converter() if self.folder is not None and BACKGROUND else None
+        if converter is None:
+            return finish(self.svg(spec))
+        path, text = self._lookup(spec)
+        if text is not None:
+            return finish(text)
+        if path in self.converting:  # the same spec earlier in this build: its conversion is shared
+            self.reused += 1
+            return Pending(spec, self.converting[path], finish)
+        self.converted += 1
+        self.converting[path] = converter.submit(_convert, spec)
+        pending = Pending(spec, self.converting[path], lambda drawn: finish(self._store(path, drawn)))
+        self.pending.append(pending)
+        return pending
+
+    def _lookup(self, spec: dict[str, Any]) -> tuple[Path, str | None]:
+        """The entry of ``spec`` (noted as used) and its text when it is there."""
+        import vl_convert
+
+        assert self.folder is not None
         path = self.folder / f"{spec_key(spec, vl_convert.__version__)}{SUFFIX}"
         self.used.add(path)
         self.names.append(path.name)
@@ -55,11 +99,14 @@ class SvgCache:
             text = path.read_bytes().decode("utf-8")
             if text.rstrip().endswith("</svg>"):  # entries are written whole (renamed into place)
                 self.reused += 1
-                return text
-        text = vl_convert.vegalite_to_svg(spec)
-        self.converted += 1
-        self._store(path, text)
-        return text
+                return path, text
+        return path, None
+
+    def finish(self) -> None:
+        """Wait for every chart handed to the converter process (each is then stored in the cache)."""
+        for pending in self.pending:
+            pending.text()
+        self.pending.clear()
 
     def recording(self, compute: Callable[[], T]) -> tuple[T, list[str]]:
         """``compute()`` and the names of the entries of the charts it drew. A cache that keeps the charts of a
@@ -74,7 +121,7 @@ class SvgCache:
         if self.folder is not None:
             self.used.update(self.folder / name for name in names)
 
-    def _store(self, path: Path, text: str) -> None:
+    def _store(self, path: Path, text: str) -> str:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -82,9 +129,94 @@ class SvgCache:
             tmp.replace(path)
         except OSError:
             pass  # a read-only build folder: still correct, just not faster
+        return text
 
     def summary(self) -> str:
         return f"charts: {self.converted} converted, {self.reused} from the cache"
+
+
+class Pending:
+    """A chart's SVG being converted by the converter process. :meth:`text` waits for it (once; if the process
+    died, the chart is converted here); pickled, it is that text, so a cache of whole studies (cache.StudyCache)
+    stores the SVG itself."""
+
+    def __init__(self, spec: dict[str, Any], future: Future[str], finish: Callable[[str], str]) -> None:
+        self.spec = spec
+        self.future = future
+        self.finish = finish
+        self._text: str | None = None
+
+    def text(self) -> str:
+        if self._text is None:
+            try:
+                drawn = self.future.result()
+            except BrokenProcessPool:  # the converter process died (killed, out of memory): convert it here
+                _reset_converter()
+                drawn = _convert(self.spec)
+            self._text = self.finish(drawn)
+        return self._text
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        return str, (self.text(),)
+
+
+def _convert(spec: dict[str, Any]) -> str:
+    """vl-convert's SVG of ``spec`` (in the converter process)."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(spec)
+
+
+def _warm_up() -> None:
+    """The converter process's start: load vl-convert and start its engine (about 0.3 s), while the build is
+    still reading and summarising."""
+    import vl_convert
+
+    vl_convert.vegalite_to_svg({"data": {"values": []}, "mark": "point"})
+
+
+_CONVERTER: ProcessPoolExecutor | None = None
+
+
+_NO_CONVERTER = False  # a process could not be started here: charts are drawn in the build process
+
+
+def _converter() -> ProcessPoolExecutor | None:
+    """The converter process (one a build process, started at the first chart or by :func:`start`), or None
+    where no process can be started (then charts are drawn in the build process, as before)."""
+    global _CONVERTER, _NO_CONVERTER
+    if _CONVERTER is None and not _NO_CONVERTER:
+        try:
+            _CONVERTER = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_warm_up)
+        except (OSError, NotImplementedError):  # e.g. no semaphores in a sandbox
+            _NO_CONVERTER = True
+            return None
+        atexit.register(_CONVERTER.shutdown, wait=False, cancel_futures=True)
+    return _CONVERTER
+
+
+def _reset_converter() -> None:
+    global _CONVERTER
+    _CONVERTER = None
+
+
+def stop() -> None:
+    """End the converter process now, whatever it is doing (a failed build: nothing it draws will be written)."""
+    global _CONVERTER
+    if _CONVERTER is not None:
+        for process in list((getattr(_CONVERTER, "_processes", None) or {}).values()):  # our own child
+            process.terminate()
+        _CONVERTER.shutdown(wait=False, cancel_futures=True)
+        _CONVERTER = None
+
+
+def start() -> None:
+    """Start the converter process now (a build that will draw charts calls it first, so that the process's
+    imports and vl-convert's start-up overlap the reading and summarising)."""
+    converter = _converter() if BACKGROUND else None
+    if converter is not None:
+        converter.submit(int)
 
 
 _CURRENT: contextvars.ContextVar[SvgCache | None] = contextvars.ContextVar("svg_cache", default=None)

@@ -11,21 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from . import fmt, ids
-from .charts import FILLED, MUTED, Figure, _config, icon_figure, to_svg
+from .charts import CONFIG, FILLED, MUTED, PERCENT, Figure, draw, icon_figure, padding
 from .families import certainty
 from .handout import page_address, page_qr
 from .numbers import NumberBook, Value
 from .pooling import METHOD, dersimonian_laird
 from .summarise.aggregate import POPULATION_WORDS, row_id
 from .validate import AggregateStudy
-
-if TYPE_CHECKING:
-    import altair as alt  # noqa: F401  (imported where a chart is drawn: it takes about 1 s)
+from .vegalite import Datasets, Spec, channel, encoding, mark, top
 
 SOURCE_MARKS = {
     "journal_article": "from a journal article: {short}",
@@ -318,28 +316,33 @@ def forest_figure(topic: TopicView, book: NumberBook) -> Figure | None:
     items.sort(key=lambda item: order[item[0]])  # stable: rows keep their order within a panel
     if not items:
         return None
-    import altair as alt
-
     frame = pd.DataFrame([{"outcome": outcome, "label": label, "pct": v.value * 100,
                            "low": None if v.ci_low is None else v.ci_low * 100,
                            "high": None if v.ci_high is None else v.ci_high * 100} for outcome, label, v in items])
-    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=600))
-    scale = alt.Scale(domain=[0, 100])
-    bars = alt.Chart().mark_rule(color=MUTED, strokeWidth=2).encode(
-        y=y, x=alt.X("low:Q", scale=scale, axis=alt.Axis(values=[0, 25, 50, 75, 100]),
-                     title="% (dot); 95% interval (line) where the source's numbers allow one"),
-        x2="high:Q").transform_filter("isValid(datum.low)")
-    dots = alt.Chart().mark_point(filled=True, size=70, color=FILLED).encode(y=y, x=alt.X("pct:Q", scale=scale))
     title = f"{topic.names['Medicine']}: what each study reported"
-    header = alt.Header(title=None, labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
-                        labelFontWeight="bold", labelFontSize=12, labelLimit=700)
-    panels = alt.Row("outcome:N", sort=list(order), header=header)
-    chart = alt.layer(bars, dots, data=frame).properties(width=300, height=alt.Step(22)).facet(
-        row=panels, spacing=10).resolve_scale(y="independent").properties(title=title, description=title)
     alt_text = f"{title}. " + " ".join(
         f"{outcome}, {label}: {fmt.clinical(v) if v.ci_low is not None else fmt.percent(v) + ' reported, no interval'}."
         for outcome, label, v in items)
-    return Figure("forest", to_svg(_config(chart, padding=96)), alt_text, tuple(v.id for _, _, v in items))
+    return Figure("forest", draw(forest_chart, frame, list(order), title), alt_text, tuple(v.id for _, _, v in items))
+
+
+def forest_chart(frame: pd.DataFrame, panels: list[str], title: str) -> Spec:
+    """The forest plot of :func:`forest_figure`: ``frame`` has outcome (the panel), label, pct, low, high."""
+    y = channel("label", "nominal", sort=None, title=None, axis={"labelLimit": 600})
+    bars = {"mark": mark("rule", color=MUTED, strokeWidth=2), "encoding": encoding(
+        y=y, x=channel("low", "quantitative", scale=PERCENT, axis={"values": [0, 25, 50, 75, 100]},
+                       title="% (dot); 95% interval (line) where the source's numbers allow one"),
+        x2=channel("high")), "transform": [{"filter": "isValid(datum.low)"}]}
+    dots = {"mark": mark("point", filled=True, size=70, color=FILLED),
+            "encoding": encoding(y=y, x=channel("pct", "quantitative", scale=PERCENT))}
+    header = {"title": None, "labelAngle": 0, "labelAlign": "left", "labelAnchor": "start", "labelOrient": "top",
+              "labelFontWeight": "bold", "labelFontSize": 12, "labelLimit": 700}
+    data = Datasets()
+    rows = channel("outcome", "nominal", sort=panels, header=dict(sorted(header.items())))
+    return top(CONFIG, {"data": data.ref(frame), "facet": {"row": rows},
+                        "spec": {"layer": [bars, dots], "height": {"step": 22}, "width": 300}},
+               {"description": title, "padding": padding(96), "resolve": {"scale": {"y": "independent"}},
+                "spacing": 10, "title": title}, data)
 
 
 def handout_figures(topic: TopicView, book: NumberBook, site_url: str, page_url: str) -> list[Figure]:
