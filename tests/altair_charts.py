@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from evidence_site import fmt
-from evidence_site.charts import CHILD, DENOMINATOR_COLOURS, EMPTY, FILLED, FONT, INK, MUTED
+from evidence_site.charts import CHILD, DENOMINATOR_COLOURS, EMPTY, FILLED, FONT, INK, MUTED, flow_layout
 from evidence_site.numbers import Value
 
 
@@ -104,23 +104,9 @@ def survival_chart(curve: pd.DataFrame, at_risk: pd.DataFrame, title: str, note:
 
 
 def flow_chart(main: list[str], side: list[str | None], title: str) -> alt.Chart:
-    """A vertical flow diagram: a column of boxes joined by arrows, with optional side boxes (exits)."""
-    rows, arrows = [], []
-    height, gap = 46, 26
-    for i, text in enumerate(main):
-        top = i * (height + gap)
-        rows.append({"x": 0, "x2": 250, "y": top, "y2": top + height, "text": text, "kind": "main"})
-        if i:
-            arrows.append({"x": 125, "x2": 125, "y": top - gap, "y2": top})
-        if i < len(side) and side[i]:
-            mid = top + height + gap / 2
-            half = 7 * (side[i].count("\n") + 1) + 6
-            rows.append({"x": 290, "x2": 560, "y": mid - half, "y2": mid + half, "text": side[i], "kind": "side"})
-            arrows.append({"x": 125, "x2": 290, "y": mid, "y2": mid})
-    boxes = pd.DataFrame(rows)
-    boxes["cx"] = (boxes["x"] + boxes["x2"]) / 2
-    boxes["cy"] = (boxes["y"] + boxes["y2"]) / 2 - 7 * boxes["text"].str.count("\n")  # first line's centre
-    total = max(boxes["y2"])
+    """A vertical flow diagram: a column of boxes joined by arrows, with optional side boxes (exits); the boxes
+    are laid out by charts.flow_layout (the reference is for the spec, not the layout)."""
+    boxes, arrows, total = flow_layout(main, side)
     xs = alt.Scale(domain=[0, 560], range=[0, 560])
     ys = alt.Scale(domain=[0, total], range=[0, total])
     rect = alt.Chart(boxes).mark_rect(stroke=INK, strokeWidth=1, cornerRadius=3).encode(

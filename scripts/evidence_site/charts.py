@@ -239,8 +239,9 @@ def survival_figure(name: str, curve: pd.DataFrame, at_risk: list[tuple[Value, V
     return Figure(name, draw(survival_chart, curve, risk, title, note), alt_text, ids)
 
 
-def flow_chart(main: list[str], side: list[str | None], title: str) -> Spec:
-    """A vertical flow diagram: a column of boxes joined by arrows, with optional side boxes (exits)."""
+def flow_layout(main: list[str], side: list[str | None]) -> tuple[pd.DataFrame, list[dict[str, float]], float]:
+    """The flow diagram's boxes (x, x2, y, y2, text, kind, and each box's text centre cx, cy), its arrows and its
+    height: a column of boxes joined by arrows, with optional side boxes (exits)."""
     rows, arrows = [], []
     height, gap = 46, 26
     for i, text in enumerate(main):
@@ -256,7 +257,12 @@ def flow_chart(main: list[str], side: list[str | None], title: str) -> Spec:
     boxes = pd.DataFrame(rows)
     boxes["cx"] = (boxes["x"] + boxes["x2"]) / 2
     boxes["cy"] = (boxes["y"] + boxes["y2"]) / 2 - 7 * boxes["text"].str.count("\n")  # first line's centre
-    total = max(boxes["y2"])  # a Python number (a Series iterates as Python scalars)
+    return boxes, arrows, max(boxes["y2"])  # a Python number (a Series iterates as Python scalars)
+
+
+def flow_chart(main: list[str], side: list[str | None], title: str) -> Spec:
+    """A vertical flow diagram: a column of boxes joined by arrows, with optional side boxes (exits)."""
+    boxes, arrows, total = flow_layout(main, side)
     xs = {"domain": [0, 560], "range": [0, 560]}
     ys = {"domain": [0, total], "range": [0, total]}
     data = Datasets()
