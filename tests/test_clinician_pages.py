@@ -144,3 +144,36 @@ def test_each_summary_of_findings_cell_carries_its_column_name_for_a_phone(gener
     assert rows
     for row in rows:
         assert re.findall(r'<td data-label="([^"]*)"', row) == heads[:6]
+
+
+def test_a_study_without_endoscopy_offers_no_endoscopy_file_or_words(tmp_path) -> None:
+    """Outside research coordinator: a study with no endoscopy was offered a header-only endoscopy.csv and told
+    how repeat endoscopies were handled."""
+    import shutil
+
+    import pandas as pd
+    import yaml
+
+    folder = tmp_path / "studies" / "minimal"
+    shutil.copytree(FIXTURES / "studies" / "minimal", folder)
+    spec = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
+    endoscopic = [k for k, o in spec["outcomes"].items() if o["rule"].startswith("endoscopy")]
+    assert endoscopic
+    for key in endoscopic:
+        del spec["outcomes"][key]
+    spec["certainty"]["outcomes"] = [r for r in spec["certainty"]["outcomes"] if "endoscop" not in r["value"]]
+    spec["design"]["populations"] = [p for p in spec["design"]["populations"] if p["label"] != "Endoscopy"]
+    (folder / "study.yml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    events = pd.read_csv(folder / "events.csv", dtype=str, keep_default_na=False)
+    events[events["event_type"] != "endoscopy"].to_csv(folder / "events.csv", index=False)
+
+    files = generate(load_studies(tmp_path / "studies"), paths.TEMPLATES, site=site_inputs()).files
+    downloads = {k.rsplit("/", 1)[1] for k in files if k.startswith("clinicians/minimal/downloads/")}
+    assert "endoscopy.csv" not in downloads and {"effectiveness.csv", "table1.csv"} <= downloads
+    published = files["clinicians/minimal/published.md"].decode("utf-8")
+    assert "downloads/endoscopy.csv" not in published
+    for name in ("methods", "patients"):
+        assert "repeat endoscopy" not in files[f"clinicians/minimal/{name}.md"].decode("utf-8").lower(), name
+    for path, data in files.items():  # every file offered has figures
+        if path.startswith("clinicians/minimal/downloads/"):
+            assert len(data.decode("utf-8-sig").splitlines()) > 1, path

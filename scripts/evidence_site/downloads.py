@@ -94,9 +94,11 @@ def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
     known = lambda short: ids.qualified(sv.id, short) in book  # noqa: E731
     data = fmt.MADE_UP if sv.synthetic else RECORDS
     files = {}
+    listed = dict(sv.tables["downloads"])  # the tables that have figures (an empty file is not offered)
     for name, shorts in table_ids(sv).items():
         rows = [_row(short, get(short), data) for short in dict.fromkeys(shorts) if known(short)]
-        files[f"clinicians/{sv.id}/downloads/{name}.csv"] = _csv(COLUMNS, rows)
+        if name in listed:
+            files[f"clinicians/{sv.id}/downloads/{name}.csv"] = _csv(COLUMNS, rows)
     sof = []
     for entry in sv.tables["certainty"]:
         v = get(entry["value"])
@@ -111,5 +113,6 @@ def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
                     "result_from": data + "".join(
                         _published_beside(z, sv.synthetic, z.population if z is also else "")
                         for z in (v, also) if z is not None and z.published_value is not None)})
-    files[f"clinicians/{sv.id}/downloads/summary_of_findings.csv"] = _csv(SOF_COLUMNS, sof)
+    if "summary_of_findings" in listed:
+        files[f"clinicians/{sv.id}/downloads/summary_of_findings.csv"] = _csv(SOF_COLUMNS, sof)
     return files

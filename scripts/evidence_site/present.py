@@ -169,10 +169,15 @@ def view(study: Study, book: NumberBook, words: dict[str, Any]) -> StudyView:
         "certainty": certainty_rows(spec, has),
         "limitations": limitation_rows(study),
         "outcomes": [{"label": o.label, "definition": o.definition} for o in spec.outcomes.values()],
-        "downloads": list(DOWNLOADS.items()),
+        "downloads": [],  # below: the tables that have figures
         "notes": {p.id: p.note for p in spec.published if p.note},
         "surgery_family": ids.SURGERY_ANY if has(ids.SURGERY_ANY) else None,
     }
+    from .downloads import table_ids  # the downloads are made from this view's tables
+
+    filled = {name for name, shorts in table_ids(sv).items() if any(has(s) for s in shorts)}
+    filled |= {"summary_of_findings"} if sv.tables["certainty"] else set()
+    sv.tables["downloads"] = [(name, label) for name, label in DOWNLOADS.items() if name in filled]
     sv.findings, sv.overall_level = findings(study, book, words, sv)
     overall = words["claims"]["overall"]
     sv.overall_claim = claim_sentence(sv.overall_level, overall, sv)
