@@ -172,6 +172,8 @@ def test_new_study_walkthrough(tmp_path: Path) -> None:
     folder = studies / "my-study-2026"
     generated = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs())
     assert "Made-up example data" in generated.files["families/my-study-2026/index.md"].decode()
+    listed = generated.files["families/studies.md"].decode()  # made-up figures of a publication, not records
+    assert "published numbers look like here" in listed and "clinic's own records" not in listed
     # fill it in: the coordinator enters a real-looking figure and publishes it
     meta = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
     meta["status"] = "published"
