@@ -150,6 +150,16 @@ def test_published_pages_carry_no_synthetic_banner_and_family_numbers_carry_a_so
     assert home.index("topics/upadacitinib/") < home.index("example-clinic-records/")
 
 
+def test_a_count_worked_out_from_a_published_percentage_says_so(real) -> None:
+    """count_basis derived: the n of n/N is ours, from the percentage the source printed (the Data format page
+    promises the label; an outside coordinator found it missing)."""
+    _, generated = real
+    for study in ("cohen-2025-apt-cd", "bachand-collen-2026-ccc"):
+        rows = pd.read_csv(paths.STUDIES / study / "results.csv")
+        page = generated.files[f"clinicians/{study}/index.md"].decode()
+        assert page.count("n computed here from the published percentage") == (rows["count_basis"] == "derived").sum()
+
+
 def test_a_bad_results_row_is_reported_with_file_row_and_column(tmp_path: Path) -> None:
     shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
     csv = tmp_path / "studies" / "cohen" / "results.csv"
@@ -172,6 +182,8 @@ def test_new_study_walkthrough(tmp_path: Path) -> None:
     folder = studies / "my-study-2026"
     generated = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs())
     assert "Made-up example data" in generated.files["families/my-study-2026/index.md"].decode()
+    overview = generated.files["clinicians/my-study-2026/index.md"].decode()
+    assert "made up (no source to check)" in overview and "| primary |" not in overview
     listed = generated.files["families/studies.md"].decode()  # made-up figures of a publication, not records
     assert "published numbers look like here" in listed and "clinic's own records" not in listed
     # fill it in: the coordinator enters a real-looking figure and publishes it

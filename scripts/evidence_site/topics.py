@@ -59,6 +59,7 @@ class Row:
     diseases_es: tuple[str, ...] = ()  # the group in Spanish words, one name per diagnosis ("o" joins them)
     plain_not: str = ""  # words for the other side (empty: "were not")
     plain_not_es: str = ""  # the same in Spanish (empty: "no")
+    derived: bool = False  # the count is worked out here from a published percentage of a stated N
 
     @property
     def when(self) -> str:
@@ -146,7 +147,8 @@ def aggregate_view(study: AggregateStudy) -> AggregateView:
                   "" if pd.isna(r["note"]) else r["note"], r["confirmed"], r["count_basis"] in ("reported", "derived"),
                   m.families and bool(m.plain) and r["section"] != "baseline", m.plain, headline=m.headline,
                   family_note=m.family_note, family_note_es=m.family_note_es, plain_es=m.plain_es,
-                  diseases_es=diseases_es(study, r["group"]), plain_not=m.plain_not, plain_not_es=m.plain_not_es)
+                  diseases_es=diseases_es(study, r["group"]), plain_not=m.plain_not, plain_not_es=m.plain_not_es,
+                  derived=r["count_basis"] == "derived")
         {"baseline": sv.baseline, "outcome": sv.outcomes, "adverse_event": sv.adverse}[r["section"]].append(row)
     return sv
 
