@@ -224,6 +224,17 @@ def test_two_or_more_earlier_advanced_therapies_leaves_out_conventional_ones(fix
     assert (x.numerator, x.denominator) == (int((counts >= 2).sum()), len(p)), sid
 
 
+def test_a_study_of_one_diagnosis_names_it_instead_of_all_diagnoses(fixture) -> None:
+    sid, values = fixture
+    p, _v, _e, _spec = _tables(sid)
+    labels = [v.label for k, v in values.items() if k.endswith(("_all_itt", "_all_obs"))]
+    assert labels
+    if p.diagnosis.nunique() == 1:  # the ustekinumab fixture: Crohn's disease only
+        assert not [x for x in labels if "all diagnoses" in x] and any("Crohn" in x for x in labels), labels[:3]
+    else:
+        assert any("all diagnoses" in x for x in labels)
+
+
 def test_remission_with_both_denominators(fixture) -> None:
     sid, values = fixture
     p, v, e, spec = _tables(sid)

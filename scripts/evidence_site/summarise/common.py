@@ -19,7 +19,12 @@ def diagnosis_label(study: Study, dx: str) -> str:
 
 
 def group_label(study: Study, group: str) -> str:
-    return "all diagnoses" if group == "all" else diagnosis_label(study, group)
+    """A group in a value's label: its diagnosis; "all" is "all diagnoses", or the one diagnosis of a study that
+    has only one (not "all diagnoses" of a study of ulcerative colitis alone)."""
+    if group != "all":
+        return diagnosis_label(study, group)
+    present = diagnoses_present(study)
+    return diagnosis_label(study, present[0]) if len(present) == 1 else "all diagnoses"
 
 
 @per_study
