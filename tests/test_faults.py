@@ -37,8 +37,8 @@ FAULTS = [name for name, spec in SPECS.items() if spec.get("outcome", "error") =
 SAFE = [name for name, spec in SPECS.items() if spec.get("outcome") == "ok"]
 KINDS = ("cell", "yaml-bounds", "csv-export", "file-type", "containment", "injection", "logic", "no-traceback",
          "data-yaml")
-LOCATION = re.compile(r"^\d+\. (?P<file>[\w.]+\.(?:csv|yml)|study folder)(?:, row (?P<row>\d+))?"
-                      r"(?:, column '(?P<column>[^']+)')?: ")
+LOCATION = re.compile(r"^\d+\. (?P<file>[\w.]+\.(?:csv|yml)|study folder)(?:, (?:row|line) (?P<row>\d+))?"
+                      r"(?:, (?:column|field) '(?P<column>[^']+)')?: ")
 
 
 @pytest.fixture(scope="module")

@@ -89,3 +89,11 @@ def test_a_bad_cell_gets_the_hint_that_fits_what_was_typed(column: str, text: st
     hint = _hint(col, text, choices)
     assert words in hint
     assert "outside the possible range" not in hint or words == "outside the possible range"
+
+
+def test_a_yaml_problem_names_its_line_and_field_and_a_table_problem_its_row_and_column() -> None:
+    from evidence_site.errors import Problem
+
+    assert str(Problem("study.yml", "Bad.", row=32, column="published[1].source")).startswith(
+        "study.yml, line 32, field 'published[1].source': Bad.")
+    assert str(Problem("visits.csv", "Bad.", row=8, column="week")).startswith("visits.csv, row 8, column 'week': Bad.")

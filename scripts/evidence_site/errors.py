@@ -29,10 +29,11 @@ class Problem:
 
     def __str__(self) -> str:
         where = printable(self.file, 120)
+        yaml_file = self.file.endswith((".yml", ".yaml"))  # a YAML file has lines and fields, a table rows and columns
         if self.row is not None:
-            where += f", row {self.row}"
+            where += f", {'line' if yaml_file else 'row'} {self.row}"
         if self.column:
-            where += f", column {printable(self.column, 120)!r}"
+            where += f", {'field' if yaml_file else 'column'} {printable(self.column, 120)!r}"
         text = f"{where}: {printable(self.message)}"
         if self.expected:
             text += f"\n    expected: {printable(self.expected)}"
