@@ -33,7 +33,7 @@ class Term:
     label: str = f("Clinician wording.")
     plain: str = f("Family wording.", default="")
     short: str = f("Short wording for table headings.", default="")
-    plain_es: str = f("Family wording in Spanish, for the Spanish family pages (diagnoses shown to families).",
+    plain_es: str = f("Family wording in Spanish, for the Spanish family pages.",
                       default="")
     lab: bool = f("Adverse events only: a laboratory finding.", default=False)
     advanced: bool = f("Therapies only: an advanced therapy (a biologic or small molecule), counted in 'two or more "
@@ -315,7 +315,7 @@ class StudySpec:
                         "aggregate study.yml below.", default="records", rules=("kind_matches_files",))
     status: Status = f("Whether the patient-level data are real or a synthetic demonstration (`published` is "
                        "for aggregate studies only).", rules=("real_needs_protection",))
-    data_date: str = f("Date the data were frozen (YYYY-MM-DD, in quotes).", rules=("data_date_is_date",))
+    data_date: str = f("Date the data were frozen (YYYY-MM-DD).", rules=("data_date_is_date",))
     citations: dict[str, Citation] = f("Sources, keyed by a short name used elsewhere in the file.")
     published: list[Published] = f("Published figures, compared with the recomputed values.", default=[])
     assumptions: list[str] = f("Choices made where the source is silent, printed on the methods page.",
@@ -422,7 +422,7 @@ class AggregateSpec:
                                                   "made-up example (pages carry the banner).")
     ongoing: bool = f("A registered trial with no results yet (results.csv holds only its header).",
                       default=False)
-    data_date: str = f("Date the figures were entered from the source (YYYY-MM-DD, in quotes).",
+    data_date: str = f("Date the figures were entered from the source (YYYY-MM-DD).",
                        rules=("data_date_is_date",))
     publication: Publication = f("The source of the figures.")
     measures: dict[str, Measure] = f("What results.csv reports, keyed by the `key` column (letters, digits "
