@@ -97,3 +97,23 @@ def test_a_yaml_problem_names_its_line_and_field_and_a_table_problem_its_row_and
     assert str(Problem("study.yml", "Bad.", row=32, column="published[1].source")).startswith(
         "study.yml, line 32, field 'published[1].source': Bad.")
     assert str(Problem("visits.csv", "Bad.", row=8, column="week")).startswith("visits.csv, row 8, column 'week': Bad.")
+
+
+def test_validate_reports_a_certainty_row_naming_a_value_the_study_does_not_compute(tmp_path: Path) -> None:
+    """`build.py validate` computes the values too: an id only the summaries can check is reported there, not
+    first by the build (outside research coordinator: validate said valid, the build then stopped)."""
+    import shutil
+    from argparse import Namespace
+
+    from evidence_site import commands
+    from evidence_site.errors import BuildError
+
+    folder = tmp_path / "studies" / "minimal"
+    shutil.copytree(MINIMAL, folder)
+    text = (folder / "study.yml").read_text(encoding="utf-8")
+    first = yaml.safe_load(text)["certainty"]["outcomes"][0]["value"]
+    (folder / "study.yml").write_text(text.replace(f"- value: {first}", "- value: eff_remission_w24_UC_itt", 1),
+                                      encoding="utf-8")
+    with pytest.raises(BuildError) as err:
+        commands.validate(Namespace(studies=tmp_path / "studies"))
+    assert "field 'certainty.outcomes[0].value'" in str(err.value) and "eff_remission_w24_UC_itt" in str(err.value)
