@@ -44,3 +44,12 @@ def test_only_family_figures_that_show_values_of_a_made_up_study_get_the_line() 
 def test_something_that_is_not_an_svg_is_refused() -> None:
     with pytest.raises(ValueError, match="no <svg> element"):
         labelled("<html></html>", "words")
+
+
+NOT_XML = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]))
+
+
+def test_characters_xml_forbids_in_a_figures_words_leave_a_well_formed_svg() -> None:
+    root = ET.fromstring(labelled(SVG, f"ten{NOT_XML}children", f"made{NOT_XML}up"))
+    assert root.find(f"{NS}title").text == "ten children"
+    assert root.find(f"{NS}text").text.split() == ["made", "up"]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import fmt, svg_cache
 from .numbers import Value
-from .vegalite import Datasets, Spec, channel, encoding, mark, top
+from .vegalite import Datasets, Spec, channel, drawable, encoding, mark, top
 
 # The specs are written as dicts (vegalite.py), as Altair would write them: a build never imports Altair (about
 # 1 s). vl-convert is imported where a chart is converted, so a build whose charts all come from the cache
@@ -47,8 +47,8 @@ class Figure:
 def draw(builder: Callable[..., Spec], *args: Any) -> str | svg_cache.Pending:
     """The chart ``builder(*args)`` (a Vega-Lite spec) as SVG, converted with vl-convert (no browser, no
     network) through the current content-addressed SVG cache (svg_cache.py; in its converter process when the
-    cache has a folder), then compacted."""
-    return svg_cache.current().draw(builder(*args), compact_svg)
+    cache has a folder), then compacted. Text from data is first made fit for an SVG (vegalite.drawable)."""
+    return svg_cache.current().draw(drawable(builder(*args)), compact_svg)
 
 
 # What vl-convert writes for an interactive Vega view that a picture in an <img> never uses: class names (the SVG

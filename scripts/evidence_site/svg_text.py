@@ -11,6 +11,7 @@ import re
 from xml.sax.saxutils import escape
 
 from .charts import Figure
+from .vegalite import svg_text
 
 NOTE_HEIGHT = 16  # px added under the drawing for the made-up line
 NOTE_STYLE = 'font-family="sans-serif" font-size="11" fill="#444"'  # 9.7:1 on white: readable when printed
@@ -32,7 +33,7 @@ def labelled(svg: str, words: str, note: str = "") -> str:
     tag = _OPEN.search(svg)
     if tag is None:
         raise ValueError("not an SVG document: no <svg> element (expected the output of charts.to_svg)")
-    root, text = tag.group(), escape(" ".join(words.split()))
+    root, text = tag.group(), escape(" ".join(svg_text(words).split()))
     view = _VIEW.search(root)
     if note and view is not None:
         width, height = float(view[1]), float(view[2])
@@ -40,7 +41,7 @@ def labelled(svg: str, words: str, note: str = "") -> str:
         svg = svg.replace(f'<rect width="{view[1]}" height="{view[2]}" fill="white"/>',
                           f'<rect width="{view[1]}" height="{height + NOTE_HEIGHT:g}" fill="white"/>', 1)
         line = (f'<text x="{width / 2:g}" y="{height + NOTE_HEIGHT - 4:g}" text-anchor="middle" {NOTE_STYLE}>'
-                f"{escape(note)}</text>")
+                f"{escape(svg_text(note))}</text>")
         svg = svg[:svg.rindex("</svg>")] + line + "</svg>"
     if " role=" not in root:
         root = root[:-1] + ' role="img" aria-labelledby="figure-title figure-desc">'

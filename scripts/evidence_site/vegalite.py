@@ -10,12 +10,37 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from typing import Any
 
 import pandas as pd
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"  # Altair's (altair.SCHEMA_URL, checked in the tests)
 Spec = dict[str, Any]
+
+
+# Characters XML 1.0 does not allow (C0 controls other than tab and line breaks, lone surrogates, U+FFFE and
+# U+FFFF): vl-convert aborts the whole process (a Rust panic, not an exception) when chart text holds one.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Other control characters and line separators, shown as a space, as page text shows them (escape.py).
+_CONTROL = re.compile("[\t\n\r\x7f-\x9f\u2028\u2029]")
+
+
+def svg_text(text: str) -> str:
+    """``text`` fit for an SVG: each character XML does not allow, and each other control character, as a space."""
+    return _CONTROL.sub(" ", _NOT_XML.sub(" ", text))
+
+
+def drawable(spec: Any) -> Any:
+    """``spec`` with every string (data values, titles, labels) fit for an SVG (:func:`svg_text`). Text from data
+    reaches charts, and one character XML does not allow would otherwise stop the build with no message."""
+    if isinstance(spec, str):
+        return svg_text(spec)
+    if isinstance(spec, dict):
+        return {key: drawable(value) for key, value in spec.items()}
+    if isinstance(spec, list):
+        return [drawable(value) for value in spec]
+    return spec
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
