@@ -49,8 +49,6 @@ COLUMNS = ("value_id", "label", "population", "week", "n", "N", "percent", "95% 
            "interval_method", "data")
 SOF_COLUMNS = ("outcome", "week", "population", "result", "second_result", "certainty", "reasons", "statement",
                "comment", "result_from")
-# Every row says where its figure comes from, so a file opened on its own still tells made-up data from real.
-RECORDS = "this study's records"
 NOT_RATED = "not rated"
 NOT_RATED_WHY = "no published figure to rate; made-up example data only"  # a made-up study's row (rated_rows)
 
@@ -92,7 +90,7 @@ def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
     """``clinicians/<study-id>/downloads/<table>.csv`` -> CSV bytes, for every clinician table."""
     get = lambda short: book[ids.qualified(sv.id, short)]  # noqa: E731
     known = lambda short: ids.qualified(sv.id, short) in book  # noqa: E731
-    data = fmt.MADE_UP if sv.synthetic else RECORDS
+    data = fmt.MADE_UP if sv.synthetic else fmt.RECORDS  # every row says it: a file alone tells made-up from real
     files = {}
     listed = dict(sv.tables["downloads"])  # the tables that have figures (an empty file is not offered)
     for name, shorts in table_ids(sv).items():

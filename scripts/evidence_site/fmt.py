@@ -12,6 +12,8 @@ from .numbers import Value
 
 # The words that mark made-up (synthetic) data wherever a figure, chart, table or page can be seen on its own.
 MADE_UP = "made-up example data"
+# ... and the words for figures recomputed from a study's own patient records (CSV downloads, numbers.json).
+RECORDS = "this study's records"
 
 NOT_ESTIMABLE = "not estimable"
 SUPPRESSED = "suppressed"  # a percentage or interval withheld by small-cell protection (numbers.protect)

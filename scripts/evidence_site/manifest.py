@@ -28,11 +28,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .errors import BuildError
-from .fmt import MADE_UP
+from .fmt import MADE_UP, RECORDS
 
 NUMBERS_SCHEMA_VERSION = 3  # numbers.json's own layout (the data contract of study folders is schema.SCHEMA_VERSION)
 READABLE_VERSIONS = (1, 2, 3)
-RECORDS = "this study's records"  # the same words as the CSV downloads' ``data`` column (downloads.RECORDS)
 PUBLISHED = "published figure"
 TEXT_FIELDS = ("method", "population", "ci_method")
 PUBLISHED_FIELDS = ("published_value", "published_precision", "source", "agrees_with_published")
