@@ -177,3 +177,17 @@ def test_a_study_without_endoscopy_offers_no_endoscopy_file_or_words(tmp_path) -
     for path, data in files.items():  # every file offered has figures
         if path.startswith("clinicians/minimal/downloads/"):
             assert len(data.decode("utf-8-sig").splitlines()) > 1, path
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"https://x.example\",\"click\")", "+cmd|' /C calc'!A0", "@SUM(1+1)",
+                                  "-2+3", "\t=1", "\r\n=1", " =1"])
+def test_a_label_a_spreadsheet_would_run_as_a_formula_is_downloaded_as_text(text: str) -> None:
+    """An outcome label from data such as '=HYPERLINK(...)' would run when the CSV is opened (outside hostile
+    tester): it starts with an apostrophe, which a spreadsheet shows as text; numbers keep their sign."""
+    v = Value("x", text, "proportion", 0.5, "m", numerator=5, denominator=10)
+    row = downloads._row("x", v, text)
+    data = downloads._csv(downloads.COLUMNS, [row, {**row, "label": "-1.5", "data": "-12"}])
+    first, second = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+    for cell in (first["label"], first["data"]):
+        assert cell.startswith("'") and cell[1:].split() == text.split() and "\r" not in cell, cell
+    assert (second["label"], second["data"], second["n"]) == ("-1.5", "-12", "5")

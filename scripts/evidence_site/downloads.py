@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from . import fmt, ids
 from .numbers import NumberBook, Value
@@ -75,11 +76,26 @@ def _published_beside(v: Value, made_up: bool, population: str = "") -> str:
     return f", built to reproduce the published figure{of} {figure}" if made_up else f"; published{of}: {figure}"
 
 
+# A cell is one line, as the pages print it (a line break or control character from data becomes a space), and a
+# cell that a spreadsheet would run as a formula (text from data, such as an outcome's label, that starts with =,
+# +, - or @) starts with an apostrophe, which spreadsheets show as text; a plain number such as -1.5 stays a number.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_FORMULA_START = ("=", "+", "-", "@")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def spreadsheet_text(cell: str) -> str:
+    """``cell`` as one line that a spreadsheet shows and never runs."""
+    line = " ".join(_CONTROL.sub(" ", cell).split()) if _CONTROL.search(cell) else cell
+    formula = line.lstrip().startswith(_FORMULA_START) and not _NUMBER.fullmatch(line)
+    return "'" + line if formula else line
+
+
 def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: spreadsheet_text(cell) for key, cell in row.items()} for row in rows)
     return out.getvalue().encode("utf-8-sig")
 
 
