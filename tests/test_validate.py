@@ -62,6 +62,15 @@ def test_harmless_export_quirks_are_accepted(variant: str, tmp_path: Path) -> No
     assert list(study.patients["patient_id"]) == ["P1", "P2", "P3", "P4", "P5", "P6"]
 
 
+def test_dashes_and_curly_quotes_saved_by_a_windows_spreadsheet_are_kept() -> None:
+    """Windows-1252, not Latin-1: read as Latin-1, "5–10" lost its dash and "–2 SD" its minus (outside tester)."""
+    from evidence_site.load import decode
+
+    text = "note,where\n“triglycerides 5–10 mmol/L; –2 SD”,€ café\n"
+    assert decode(text.encode("cp1252")) == (text, "cp1252")
+    assert decode("é\x81".encode("latin-1"))[0] == "é\x81"  # a byte Windows-1252 leaves undefined: Latin-1
+
+
 def test_ragged_row_is_reported_with_its_line_number() -> None:
     frame, problems = read_csv_text("x.csv", b"a,b\n1,2\n3,4,5\n")
     assert problems[0].row == 3

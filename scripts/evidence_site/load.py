@@ -122,13 +122,18 @@ def _kind(mode: int) -> str:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode exported text: UTF-8 (with or without BOM), else Latin-1. Returns (text, encoding)."""
+    """Decode exported text: UTF-8 (with or without BOM), else Windows-1252 (what a spreadsheet program on Windows
+    saves: Latin-1's letters plus dashes, curly quotes and the euro sign, which Latin-1 would read as invisible
+    control characters, so "5–10" lost its dash), else Latin-1 (the five bytes Windows-1252 leaves undefined).
+    Returns (text, encoding)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1"), "latin-1"
 
 
 # --- YAML --------------------------------------------------------------------------------------------------------
@@ -247,7 +252,7 @@ EXPORT_HINT = ("In Excel: File > Save As > 'CSV UTF-8 (Comma delimited)'. In Lib
 
 
 def sniff(name: str, data: bytes) -> Problem | None:
-    """One problem naming what the file looks like, when it is not comma-separated UTF-8/Latin-1 text."""
+    """One problem naming what the file looks like, when it is not comma-separated UTF-8/Windows-1252 text."""
     looks = found = None
     if data.startswith(b"PK\x03\x04"):
         looks = "This looks like an Excel workbook; save it as CSV UTF-8."
