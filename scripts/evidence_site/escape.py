@@ -134,7 +134,10 @@ def inline_markdown(value: Any, mailto: bool = False) -> Md:
     source = _one_line(str(value)).strip()
     out, last = [], 0
     for m in _INLINE.finditer(source):
-        out.append(_escape(source[last:m.start()]))
+        before = _escape(source[last:m.start()])
+        if m.group("label") is not None and before.endswith("!"):  # "![label](url)" would be an image: text "!"
+            before = before[:-1] + _ref_char("!")
+        out.append(before)
         if m.group("label") is not None:
             target = safe_url(m.group("url"), mailto)
             label = _escape(m.group("label"))
