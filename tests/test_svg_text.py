@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -53,3 +54,33 @@ def test_characters_xml_forbids_in_a_figures_words_leave_a_well_formed_svg() -> 
     root = ET.fromstring(labelled(SVG, f"ten{NOT_XML}children", f"made{NOT_XML}up"))
     assert root.find(f"{NS}title").text == "ten children"
     assert root.find(f"{NS}text").text.split() == ["made", "up"]
+
+
+def test_a_family_figures_words_from_data_are_escaped_once_on_the_page_and_in_its_svg() -> None:
+    """The page's words for an icon row join data (an outcome's plain words) with ``~``; they were escaped twice,
+    so a screen reader read "&lt;" and "&#91;" aloud (outside hostile tester)."""
+    import copy
+    import html
+    from dataclasses import replace
+
+    import markdown
+
+    from conftest import MINIMAL, shared_data
+    from evidence_site import paths
+    from evidence_site.load import read_study
+    from evidence_site.pipeline import generate
+    from evidence_site.validate import validate
+
+    raw = read_study(MINIMAL)
+    meta = copy.deepcopy(raw.meta)
+    meta["outcomes"]["endoscopic_remission"]["plain"] = 'healed <b> & "well" [a] {b}'
+    generated = generate([validate(replace(raw, meta=meta), shared_data())], paths.TEMPLATES,
+                         site={"reading_grade_max": 100})
+    page = markdown.markdown(generated.files["families/minimal/results.md"].decode().split("---", 2)[2],
+                             extensions=["attr_list", "md_in_html"])
+    alts = [html.unescape(a) for a in re.findall(r'<img alt="([^"]*)"', page)]
+    assert any('healed <b> & "well" [a] {b}' in a for a in alts), alts
+    svgs = [body.decode() for name, body in generated.files.items()
+            if name.startswith("families/minimal/figures/") and name.endswith(".svg")]
+    titles = [html.unescape(t) for s in svgs for t in re.findall(r'<title id="figure-title">([^<]*)</title>', s)]
+    assert any('healed <b> & "well" [a] {b}' in t for t in titles), titles

@@ -293,10 +293,13 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
             book.cite(value_id, page.url)
         if alt and study is not None and study.synthetic and page.lang == "en":  # a page's own words for a chart
             alt = alt.rstrip().removesuffix(".") + f" ({fmt.MADE_UP})."  # say it too, still one sentence
-        words = " ".join(str(alt or figures[key].alt).split())
+        source = alt or figures[key].alt
+        words = " ".join(str(source).split())
+        # Words a template joined with ``~`` are Md, their data parts escaped already: escaped again, a reader
+        # would hear "&lt;" (outside tester); a chart's own alt text is plain and escaped here.
+        text = escape.trusted(words) if isinstance(source, escape.Md) else escape.text(words)
         if alts is not None:
-            alts.setdefault(key, html.unescape(words))  # the template's text, its data parts escaped
-        text = escape.text(words)
+            alts.setdefault(key, html.unescape(text))  # the words as shown, for the figure's own SVG
         return escape.trusted(f"![{text}](figures/{figures[key].name}.svg){{ .chart }}")
 
     def figure_exists(name: str) -> bool:
