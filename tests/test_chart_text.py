@@ -14,7 +14,8 @@ from evidence_site.topics import forest_chart
 from evidence_site.vegalite import drawable, svg_text
 
 NOT_XML = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]))
-XML_CHAR = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff\u2028\u2029")
+BIDI = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+XML_CHAR = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff\u2028\u2029" + BIDI)
 
 
 def test_a_chart_whose_data_text_holds_characters_xml_forbids_is_drawn_with_spaces_in_their_place() -> None:

@@ -153,3 +153,15 @@ def test_any_free_text_of_an_aggregate_study_is_published_inert(aggregate_inputs
     for name, page in pages.items():
         found = scan.executable_markup(_html(page))
         assert not found, f"{field}={text!r}: {name}: {found}"
+
+
+def test_a_right_to_left_override_in_data_cannot_reorder_what_a_page_shows() -> None:
+    """U+202E made "0001 children" display as "1000 children" (outside hostile tester): bidirectional controls
+    are printed as spaces, in page text, navigation titles and chart text alike."""
+    from evidence_site.vegalite import svg_text
+
+    typed = "\u202e0001\u2066 children\u200f"
+    for shown in (str(escape.text(typed)), escape.html_text(typed), str(escape.inline_markdown(typed)),
+                  svg_text(typed)):
+        assert not re.search("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", shown), shown
+        assert shown.split() == ["0001", "children"], shown

@@ -12,6 +12,7 @@ import io
 import re
 
 from . import fmt, ids
+from .escape import CONTROL
 from .numbers import NumberBook, Value
 from .present import DOWNLOADS, StudyView
 
@@ -79,14 +80,14 @@ def _published_beside(v: Value, made_up: bool, population: str = "") -> str:
 # A cell is one line, as the pages print it (a line break or control character from data becomes a space), and a
 # cell that a spreadsheet would run as a formula (text from data, such as an outcome's label, that starts with =,
 # +, - or @) starts with an apostrophe, which spreadsheets show as text; a plain number such as -1.5 stays a number.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BREAK = re.compile("[\t\n]")
 _FORMULA_START = ("=", "+", "-", "@")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def spreadsheet_text(cell: str) -> str:
     """``cell`` as one line that a spreadsheet shows and never runs."""
-    line = " ".join(_CONTROL.sub(" ", cell).split()) if _CONTROL.search(cell) else cell
+    line = " ".join(CONTROL.sub(" ", cell).split()) if CONTROL.search(cell) or _BREAK.search(cell) else cell
     formula = line.lstrip().startswith(_FORMULA_START) and not _NUMBER.fullmatch(line)
     return "'" + line if formula else line
 

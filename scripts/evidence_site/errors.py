@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from .escape import CONTROL
+
 SHOWN = 5  # a run of problems of one kind is shown this far, then counted (see summarise)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: object, limit: int = 500) -> str:
     """Text safe to print to a terminal or a CI log: control characters shown as escapes, and at most ``limit``."""
-    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
+    text = CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

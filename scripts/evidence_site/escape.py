@@ -42,7 +42,9 @@ _ANYWHERE = re.compile(r"[<>\[\]{}`*\\|\"]|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])"
 _START_MARK = re.compile(r"^(\s*)([#!:+-])")  # heading, admonition, definition, list item
 _START_NUMBER = re.compile(r"^(\s*\d+)([.)])(?=\s|$)")  # numbered list item
 _REFERENCE = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters, line separators and the invisible bidirectional controls (a right-to-left override makes
+# "0001 children" display as "1000 children"): printed as a space.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 URL_SAFE = "/:?#@!$&*+,;=%~-._"  # kept as is in a link target; everything else is percent-encoded
 
 
@@ -72,7 +74,7 @@ def _ref_char(c: str) -> str:
 
 def _one_line(value: str) -> str:
     """Control characters and line breaks as spaces, runs of white space as one (so data never starts a line)."""
-    return re.sub(r"\s+", " ", _CONTROL.sub(" ", value))
+    return re.sub(r"\s+", " ", CONTROL.sub(" ", value))
 
 
 def _escape(value: str) -> str:
@@ -101,7 +103,7 @@ def safe_url(url: Any, mailto: bool = False) -> str | None:
     if not isinstance(url, str):
         return None
     url = url.strip()
-    if not url or len(url) > 2000 or _CONTROL.search(url) or re.search(r"\s", url):
+    if not url or len(url) > 2000 or CONTROL.search(url) or re.search(r"\s", url):
         return None
     parts = urllib.parse.urlsplit(url)
     scheme = parts.scheme.lower()

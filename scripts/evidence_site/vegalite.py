@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from .escape import CONTROL
+
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"  # Altair's (altair.SCHEMA_URL, checked in the tests)
 Spec = dict[str, Any]
 
@@ -22,13 +24,12 @@ Spec = dict[str, Any]
 # Characters XML 1.0 does not allow (C0 controls other than tab and line breaks, lone surrogates, U+FFFE and
 # U+FFFF): vl-convert aborts the whole process (a Rust panic, not an exception) when chart text holds one.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-# Other control characters and line separators, shown as a space, as page text shows them (escape.py).
-_CONTROL = re.compile("[\t\n\r\x7f-\x9f\u2028\u2029]")
 
 
 def svg_text(text: str) -> str:
-    """``text`` fit for an SVG: each character XML does not allow, and each other control character, as a space."""
-    return _CONTROL.sub(" ", _NOT_XML.sub(" ", text))
+    """``text`` fit for an SVG: each character XML does not allow, and each control character that page text
+    shows as a space (escape.CONTROL), as a space."""
+    return CONTROL.sub(" ", _NOT_XML.sub(" ", text))
 
 
 def drawable(spec: Any) -> Any:
