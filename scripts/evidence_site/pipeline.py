@@ -186,7 +186,7 @@ def check_translations(translations: dict[str, Any]) -> dict[str, Any]:
     return translations
 
 
-class _IgnoreTags(yaml.SafeLoader):
+class _IgnoreTags(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where installed
     """mkdocs.yml may hold !ENV or !!python tags; for the few plain keys read here they do not matter."""
 
 
