@@ -206,7 +206,8 @@ def _reset_converter() -> None:
 
 
 def stop() -> None:
-    """End the converter process now, whatever it is doing (a failed build: nothing it draws will be written)."""
+    """End the converter processes now, whatever they are doing (a failed build: nothing they draw will be
+    written; a build whose charts are all drawn: no need to wait for them to exit)."""
     global _CONVERTER
     if _CONVERTER is not None:
         for process in list((getattr(_CONVERTER, "_processes", None) or {}).values()):  # our own child
