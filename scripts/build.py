@@ -48,9 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         try:
             commands.COMMANDS[args.command](args)
-        except BaseException:
-            svg_cache.stop()  # a failed build does not wait for the charts' converter process to start up
-            raise
+        finally:  # a failed build does not wait for the charts' converter processes to start up, and a build that
+            svg_cache.stop()  # has drawn every chart ends them at once instead of joining them at exit (0.3-1 s)
     except BuildError as exc:
         print(f"\nBuild failed. {exc}", file=sys.stderr)
         return 1

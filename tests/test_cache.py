@@ -302,3 +302,25 @@ def test_charts_drawn_by_the_converter_process_are_the_bytes_drawn_here_and_are_
     assert _svgs(drawn.files) and drawn.files == _fresh(library).files  # no cache: drawn in this process
     again, log = _generate(library)  # every study's figures from its cache entry (SVG text, not pending)
     assert "0 computed" in log and again.files == drawn.files
+
+
+def test_templates_compiled_ahead_are_the_code_the_build_compiles_itself(library: Path) -> None:
+    """jinja_env.precompile (run by a converter process while a cold build reads and summarises) leaves in the
+    bytecode cache, for every page template, the very code the build's environment compiles from it: a template
+    of a language folder with that language's environment, the others with the English one."""
+    import marshal
+
+    from evidence_site.jinja_env import environment, precompile
+
+    templates, folder = library / "templates", library / "cache" / "jinja" / "ahead"
+    names = list(environment(templates, library / "unused").list_templates(extensions=("j2",)))
+    assert precompile(templates, folder) == len(names) > 40
+    for name in names:
+        lang = "es" if name.startswith("es/") else "en"
+        env = environment(templates, folder, lang)
+        source, filename, _ = env.loader.get_source(env, name)
+        ahead = env.bytecode_cache.get_bucket(env, name, filename, source).code
+        assert ahead is not None, name  # there: the build loads it and compiles nothing
+        fresh = environment(templates, library / "cache" / "jinja" / "fresh", lang).compile(source, name, filename)
+        assert marshal.dumps(marshal.loads(marshal.dumps(ahead))) == \
+            marshal.dumps(marshal.loads(marshal.dumps(fresh))), name

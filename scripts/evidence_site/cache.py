@@ -152,6 +152,11 @@ JINJA_FOLDER = "jinja"  # compiled templates, one folder per code version (rende
 # is noted in ``used``, the others are removed
 
 
+def jinja_folder(root: Path) -> Path:
+    """The compiled templates' folder of this code version under ``root`` (build/cache)."""
+    return root / JINJA_FOLDER / code_version()[:16]
+
+
 def prune(root: Path, used: set[Path]) -> tuple[int, int]:
     """Remove the entries under ``root``/studies/ and ``root``/svg/ that are not in ``used`` (and half-written
     files left by a stopped build), then empty folders, and the compiled templates of other code versions

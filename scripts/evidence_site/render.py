@@ -17,18 +17,15 @@ import traceback
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.compiler
-import jinja2.nodes
-import yaml
 
-from . import __version__, crosschecks, escape, families, fmt, paths
+from . import __version__, crosschecks, escape, fmt
 from .charts import Figure
 from .errors import TemplateError
 from .figures import MADE_UP_ALT
+from .jinja_env import environment as environment  # the page environment (jinja_env.py), used with render_page
 from .numbers import NumberBook, Value
 from .present import StudyView
 from .schema import SCHEMA_VERSION
@@ -41,7 +38,6 @@ MADE_UP_PARTIAL = "_partials/made_up_pages.md.j2"  # the words search puts befor
 # Which pages are made-up example data, for search (docs/assets/javascripts/search-audience.js): one small script
 # per site (mkdocs.yml extra_javascript), not a list on every page, which grew with the library on every page.
 MADE_UP_SCRIPT = "reference/made-up-pages.js"
-WORDS = "words.yml"  # a translated site's words: templates/<lang>/words.yml
 
 
 @dataclass(frozen=True)
@@ -195,68 +191,6 @@ def pager_title(page: Page, neighbour: Page, views: dict[str, Any]) -> str:
     spec = view.spec
     short = spec.short_title if neighbour.lang == "en" else getattr(spec, f"short_title_{neighbour.lang}", "")
     return (short + (EXAMPLE_SUFFIX if view.synthetic and neighbour.lang == "en" else "")) if short else neighbour.title
-
-
-class _CodeGenerator(jinja2.compiler.CodeGenerator):
-    """Jinja's compiler with one change: ``a ~ b`` joins through :func:`escape.concat`.
-
-    Jinja's own join, with autoescape on, escapes plain parts next to Markup for HTML only, which would
-    leave a Markdown link from data live; ``escape.concat`` escapes them for Markdown and HTML.
-    """
-
-    def visit_Concat(self, node: jinja2.nodes.Concat, frame: jinja2.compiler.Frame) -> None:
-        self.write("environment.concat_parts((")
-        for arg in node.nodes:
-            self.visit(arg, frame)
-            self.write(", ")
-        self.write("))")
-
-
-class _Environment(jinja2.Environment):
-    code_generator_class = _CodeGenerator
-    concat_parts = staticmethod(escape.concat)
-
-
-def environment(templates: Path, cache: Path | None = None, lang: str = "en") -> jinja2.Environment:
-    """The page environment, escaping by construction (see escape.py).
-
-    ``finalize`` turns every plain string a template prints into escaped Md; only Md/Markup made by the
-    package's own functions (formatters, ``figure()``, ``link()``, ``inline_md``, ``url_link``), by template
-    text itself (macros, ``{% set %}`` blocks) or by ``~`` and ``join`` (which escape plain parts) is printed
-    as is. Filters that would HTML-escape only (``e``, ``replace``, ``urlize``) are replaced.
-    """
-    if cache is None:  # compiled code depends on the environment's filters too: one folder per code version
-        from .cache import code_version
-
-        cache = paths.BUILD / "cache" / "jinja" / code_version()[:16]
-    try:  # compiled templates, keyed by name and source checksum, so an edited template is always recompiled
-        cache.mkdir(parents=True, exist_ok=True)
-        bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache))
-    except OSError:
-        bytecode_cache = None
-    env = _Environment(
-        loader=jinja2.FileSystemLoader(templates), undefined=jinja2.StrictUndefined, autoescape=True,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, finalize=escape.finalize,
-        bytecode_cache=bytecode_cache)
-    env.filters.update({name: escape.formatter(f) for name, f in dict(
-        percent=fmt.percent, clinical=fmt.clinical, ci=fmt.ci, n_of_n=fmt.n_of_n, out_of_ten=fmt.out_of_ten,
-        number=fmt.number, time_frame=fmt.time_frame, long_date=fmt.long_date).items()})
-    families.install(env)  # family pages: natural frequencies, certainty words, glossary links
-    for name in ("freq", "freq_not", "icons"):
-        env.filters[name] = escape.formatter(env.filters[name])
-    env.globals["claim"] = escape.formatter(env.globals["claim"], keys=(0,))  # the rating: a key of CERTAINTY
-    words = env.globals["family_words"]
-    env.globals["family_words"] = jinja2.pass_environment(lambda e: escape.trust_tree(words(e)))  # template files
-    env.filters.update(upper_first=escape.upper_first, join=escape.join, text=escape.text, e=escape.text,
-                       escape=escape.text, forceescape=escape.text, urlize=escape.text, replace=escape.replace,
-                       inline_md=escape.inline_markdown, url_link=escape.url_link)
-    if lang != "en":  # a translated twin: its family words come from templates/<lang>/words.yml
-        words = yaml.safe_load((templates / lang / WORDS).read_text(encoding="utf-8"))
-        families.install_words(env, words)
-        for name in ("freq", "freq_not", "time_frame", "long_date"):
-            env.filters[name] = escape.formatter(env.filters[name])
-        env.globals["words"] = escape.trust_tree(words)
-    return env
 
 
 def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView], book: NumberBook,

@@ -36,6 +36,12 @@ SUFFIX = ".svg"
 # A cache with a folder converts in the converter process; False (or EVIDENCE_CHART_PROCESS=0 in the environment,
 # to compare the two): in the build process, as the tests that count conversions need.
 BACKGROUND = os.environ.get("EVIDENCE_CHART_PROCESS", "1") != "0"
+# Converter processes: one by default. Two (EVIDENCE_CHART_PROCESSES=2) convert the charts, which are handed over
+# only once the summaries are computed, in parallel on a second core, but each process starts vl-convert and
+# warms it up on its own charts: about 1.4 s more CPU per cold build, measured on the shared two-core machine
+# (no wall-time gain could be shown there), so it is left for a quiet machine to try.
+_PROCESSES = os.environ.get("EVIDENCE_CHART_PROCESSES", "").strip()
+CONVERTERS = max(1, int(_PROCESSES)) if _PROCESSES.isdigit() else 1
 
 
 def spec_key(spec: dict[str, Any], version: str) -> str:
@@ -182,12 +188,12 @@ _NO_CONVERTER = False  # a process could not be started here: charts are drawn i
 
 
 def _converter() -> ProcessPoolExecutor | None:
-    """The converter process (one a build process, started at the first chart or by :func:`start`), or None
+    """The converter processes (``CONVERTERS`` a build process, started at the first chart or by :func:`start`), or None
     where no process can be started (then charts are drawn in the build process, as before)."""
     global _CONVERTER, _NO_CONVERTER
     if _CONVERTER is None and not _NO_CONVERTER:
         try:
-            _CONVERTER = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+            _CONVERTER = ProcessPoolExecutor(CONVERTERS, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_warm_up)
         except (OSError, NotImplementedError):  # e.g. no semaphores in a sandbox
             _NO_CONVERTER = True
@@ -202,7 +208,8 @@ def _reset_converter() -> None:
 
 
 def stop() -> None:
-    """End the converter process now, whatever it is doing (a failed build: nothing it draws will be written)."""
+    """End the converter processes now, whatever they are doing (a failed build: nothing they draw will be
+    written; a build whose charts are all drawn: no need to wait for them to exit)."""
     global _CONVERTER
     if _CONVERTER is not None:
         for process in list((getattr(_CONVERTER, "_processes", None) or {}).values()):  # our own child
@@ -212,11 +219,33 @@ def stop() -> None:
 
 
 def start() -> None:
-    """Start the converter process now (a build that will draw charts calls it first, so that the process's
+    """Start the converter processes now (a build that will draw charts calls it first, so that the processes'
     imports and vl-convert's start-up overlap the reading and summarising)."""
     converter = _converter() if BACKGROUND else None
     if converter is not None:
-        converter.submit(int)
+        for _ in range(CONVERTERS):  # a job each: a pool starts a process for a job when none is idle
+            converter.submit(int)
+
+
+def precompile(templates: Path, folder: Path) -> None:
+    """Have the converter process compile the page templates into the bytecode cache ``folder`` (a build's
+    ``jinja/<code version>``; jinja_env.precompile) while this process imports, reads and summarises, before
+    any chart is handed to it. The build loads each compiled template from there, or compiles it itself where it
+    is not there yet (or where no converter process runs), so a build's pages do not depend on it."""
+    converter = _converter() if BACKGROUND else None
+    if converter is not None:
+        converter.submit(_precompile, str(templates), str(folder))
+
+
+def _precompile(templates: str, folder: str) -> int:
+    """jinja_env.precompile in the converter process; a template that does not compile is left to the build,
+    which reports it."""
+    from .jinja_env import precompile as compile_templates
+
+    try:
+        return compile_templates(Path(templates), Path(folder))
+    except Exception:  # any problem is the build's to find and report, with its own message
+        return -1
 
 
 _CURRENT: contextvars.ContextVar[SvgCache | None] = contextvars.ContextVar("svg_cache", default=None)
