@@ -23,7 +23,7 @@ try:
 except ModuleNotFoundError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evidence_site import commands, paths, svg_cache
+from evidence_site import commands, paths
 from evidence_site.errors import BuildError
 
 
@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             commands.COMMANDS[args.command](args)
         except BaseException:
-            svg_cache.stop()  # a failed build does not wait for the charts' converter process to start up
+            charts = sys.modules.get("evidence_site.svg_cache")  # imported only by a build that draws charts
+            if charts is not None:
+                charts.stop()  # a failed build does not wait for the charts' converter process to start up
             raise
     except BuildError as exc:
         print(f"\nBuild failed. {exc}", file=sys.stderr)

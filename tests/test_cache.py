@@ -302,3 +302,12 @@ def test_charts_drawn_by_the_converter_process_are_the_bytes_drawn_here_and_are_
     assert _svgs(drawn.files) and drawn.files == _fresh(library).files  # no cache: drawn in this process
     again, log = _generate(library)  # every study's figures from its cache entry (SVG text, not pending)
     assert "0 computed" in log and again.files == drawn.files
+
+
+def test_library_versions_are_those_importlib_metadata_gives() -> None:
+    import importlib.metadata
+
+    from evidence_site.cache import LIBRARIES, library_versions
+
+    assert library_versions(LIBRARIES) == {name: importlib.metadata.version(name) for name in LIBRARIES}
+    assert library_versions(("no-such-library-here",)) == {"no-such-library-here": "?"}

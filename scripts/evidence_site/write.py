@@ -72,18 +72,19 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "")
 
 def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any],
                  extra: dict[str, Any] | None = None, engine: str = "mkdocs",
-                 overrides: dict[str, Any] | None = None) -> None:
+                 overrides: dict[str, Any] | None = None, cache: Path | None = None) -> None:
     """Write a complete config beside ``docs_dir`` and build it with ``engine`` (``mkdocs build --strict`` or
     ``zensical build --strict``) as a separate process; raise BuildError on any warning.
 
     The config is the project's mkdocs.yml with the generated ``nav`` and ``extra`` added to its ``extra``
     (for the theme: e.g. the footer's data fingerprint); nothing is passed through an engine's Python API.
+    ``cache``: the build's cache folder, where the config's text is kept for the next build with the same one.
     """
-    from .engines import STAGED_CONFIG, run_engine, staged_config, write_config
+    from .engines import STAGED_CONFIG, run_engine, write_staged_config
 
     name = STAGED_CONFIG if docs_dir.name == "docs" else f"{docs_dir.name}-{STAGED_CONFIG}"  # docs-es-mkdocs.yml
-    config = write_config(staged_config(config_file, docs_dir.parent, docs_dir, site_dir, nav, extra, overrides),
-                          docs_dir.parent / name)
+    config = write_staged_config(config_file, docs_dir, site_dir, nav, extra or {}, overrides,
+                                 docs_dir.parent / name, cache)
     seconds = run_engine(engine, config, site_dir)
     print(f"[build] engine {engine}: {seconds:.2f} s", flush=True)
 
