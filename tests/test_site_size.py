@@ -4,6 +4,7 @@ without what an <img> never uses, numbers.json with one value per line."""
 from __future__ import annotations
 
 import json
+import re
 
 import altair as alt
 import altair_charts
@@ -47,3 +48,15 @@ def test_numbers_json_has_one_value_a_line_and_reads_back_the_same() -> None:
     assert '    {"id":"s.b","value":2}' in lines
     assert '      "title": "Ünïcode",' in lines  # the rest indented as before, not escaped
     assert json.loads(json_text({})) == {} and json.loads(json_text({"values": []})) == {"values": []}
+
+
+def test_a_chart_loses_bare_groups_identity_transforms_and_zero_line_ends_and_draws_the_same() -> None:
+    chart = alt.Chart(pd.DataFrame({"week": ["8", "12", "52"], "percent": [40.0, 55.5, 70.25]})).mark_point(
+        filled=True).encode(x="week:N", y=alt.Y("percent:Q", scale=alt.Scale(domain=[0, 100])))
+    full = vl_convert.vegalite_to_svg(altair_charts._config(chart).to_dict())
+    small = charts.compact_svg(full)
+    assert vl_convert.svg_to_png(small) == vl_convert.svg_to_png(full)
+    assert "<g>" not in small and 'transform="translate(0,0)"' not in small
+    assert not re.search(r'<line\b[^>]* [xy]2="0"', small)
+    assert small.count("<g ") == small.count("</g>")  # every kept group is closed
+    assert charts.compact_svg(small) == small
