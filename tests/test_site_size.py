@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import altair as alt
 import altair_charts
@@ -12,7 +14,7 @@ import pandas as pd
 import vl_convert
 
 from evidence_site import charts
-from evidence_site.engines import compact_html
+from evidence_site.engines import compact_html, fix_markup
 from evidence_site.write import json_text
 
 
@@ -60,3 +62,28 @@ def test_a_chart_loses_bare_groups_identity_transforms_and_zero_line_ends_and_dr
     assert not re.search(r'<line\b[^>]* [xy]2="0"', small)
     assert small.count("<g ") == small.count("</g>")  # every kept group is closed
     assert charts.compact_svg(small) == small
+
+
+def test_the_themes_icons_are_drawn_from_one_file_with_the_same_svg_boxes(tmp_path: Path) -> None:
+    logo = '<path d="M12 21.5c-1.35-.85z"/>'
+    page = ('<link rel="stylesheet" href="../../assets/stylesheets/main.css">'
+            f'<a class="md-logo"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">{logo}</svg></a>'
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M3 6h18v2H3z"/>'
+            '<path d="M3 11h18v2H3z"/></svg><svg role="img" viewBox="0 0 5 5"><title>kept</title></svg>')
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "index.html").write_text(page, encoding="utf-8")
+    (tmp_path / "404.html").write_text(page.replace("../../assets", "/assets"), encoding="utf-8")
+    (tmp_path / "plain.html").write_text(page.replace("stylesheet", "preload"), encoding="utf-8")  # no prefix known
+    fix_markup("mkdocs", tmp_path)
+    sprites = list((tmp_path / "assets").glob("icons-*.svg"))
+    assert len(sprites) == 1
+    drawn = ET.fromstring(sprites[0].read_text(encoding="utf-8"))
+    groups = {g.get("id"): g for g in drawn.iter("{http://www.w3.org/2000/svg}g")}
+    assert len(groups) == 2 and sum(len(g) for g in groups.values()) == 3
+    moved = (tmp_path / "a" / "b" / "index.html").read_text(encoding="utf-8")
+    uses = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><use href="([^"#]+)#(\w+)"/></svg>',
+                      moved)
+    assert [u[0] for u in uses] == [f"../../{sprites[0].relative_to(tmp_path).as_posix()}"] * 2
+    assert {u[1] for u in uses} == set(groups) and "<title>kept</title>" in moved and "<path" not in moved
+    assert f'href="/{sprites[0].relative_to(tmp_path).as_posix()}#' in (tmp_path / "404.html").read_text()
+    assert (tmp_path / "plain.html").read_text(encoding="utf-8") == page.replace("stylesheet", "preload")

@@ -228,14 +228,26 @@ def prune_theme(site_dir: Path) -> None:
 
 
 def fix_markup(engine: str, site_dir: Path) -> None:
-    """Apply ``MARKUP_FIXES[engine]`` to every HTML page the engine wrote, and drop the indentation of its
-    lines (:func:`compact_html`)."""
+    """Apply ``MARKUP_FIXES[engine]`` to every HTML page the engine wrote, drop the indentation of its lines
+    (:func:`compact_html`) and draw the theme's icons from one file per site (icons.py)."""
+    from . import icons
+
     fixes = MARKUP_FIXES.get(engine, ())
+    pages: dict[Path, tuple[str, str]] = {}
+    drawings: dict[str, str] = {}
     for page in site_dir.rglob("*.html"):
         text = original = page.read_text(encoding="utf-8")
         for old, new in fixes:
             text = text.replace(old, new)
         text = compact_html(text)
+        drawings |= icons.drawings_in(text)
+        pages[page] = (original, text)
+    sprite = icons.sprite_name(drawings)
+    if drawings:
+        (site_dir / sprite).parent.mkdir(parents=True, exist_ok=True)
+        (site_dir / sprite).write_text(icons.sprite(drawings), encoding="utf-8")
+    for page, (original, text) in pages.items():
+        text = icons.with_shared_icons(text, sprite) if drawings else text
         if text != original:
             page.write_text(text, encoding="utf-8")
 
