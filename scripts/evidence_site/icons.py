@@ -11,6 +11,7 @@ known (taken from the page's own link to the theme's stylesheet, so the 404 page
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -20,6 +21,7 @@ _ICON = re.compile(r'<svg xmlns="http://www.w3.org/2000/svg" viewBox="([0-9. ]+)
 _ASSETS = re.compile(r'<link rel="stylesheet" href="([^"<>]*?)assets/stylesheets/')
 
 
+@functools.lru_cache(maxsize=256)
 def icon_id(drawing: str) -> str:
     return "i" + hashlib.sha256(drawing.encode("utf-8")).hexdigest()[:6]
 
