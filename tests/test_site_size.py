@@ -87,3 +87,11 @@ def test_the_themes_icons_are_drawn_from_one_file_with_the_same_svg_boxes(tmp_pa
     assert {u[1] for u in uses} == set(groups) and "<title>kept</title>" in moved and "<path" not in moved
     assert f'href="/{sprites[0].relative_to(tmp_path).as_posix()}#' in (tmp_path / "404.html").read_text()
     assert (tmp_path / "plain.html").read_text(encoding="utf-8") == page.replace("stylesheet", "preload")
+
+
+def test_a_shape_drawn_many_times_is_defined_once_and_drawn_the_same() -> None:
+    full = vl_convert.vegalite_to_svg(charts.icon_array(4, 10, 10, "4 of 10"))
+    small = charts.compact_svg(full)
+    assert vl_convert.svg_to_png(small) == vl_convert.svg_to_png(full)
+    assert small.count("<defs>") == 1 and small.count("<use ") >= 10
+    assert re.findall(r'<path id="s\d+" d="([^"]+)"/>', small) and charts.compact_svg(small) == small

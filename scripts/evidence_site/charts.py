@@ -85,6 +85,27 @@ def _without_bare_groups(svg: str) -> str:
     return "".join(out)
 
 
+_PATH = re.compile(r'<path\b([^>]*?) d="([^"]{80,})"([^>]*)/>')
+_ROOT = re.compile(r"<svg\b[^>]*>")
+
+
+def _shapes_drawn_once(svg: str) -> str:
+    """``svg`` with each long path drawn three times or more (an icon row's child figure, a chart's dot) defined
+    once (``<defs>``) and each drawing of it a ``<use>`` with the path's other attributes (inherited by the one
+    definition, which has none of its own): drawn the same."""
+    counts: dict[str, int] = {}
+    for path in _PATH.finditer(svg):
+        counts[path.group(2)] = counts.get(path.group(2), 0) + 1
+    shared = {d: f"s{i}" for i, d in enumerate(d for d, n in counts.items() if n >= 3)}
+    root = _ROOT.search(svg)
+    if not shared or root is None:
+        return svg
+    body = _PATH.sub(lambda p: f'<use href="#{shared[p.group(2)]}"{p.group(1)}{p.group(3)}/>' if p.group(2) in shared
+                     else p.group(0), svg[root.end():])
+    defs = "".join(f'<path id="{key}" d="{d}"/>' for d, key in shared.items())
+    return f"{svg[:root.end()]}<defs>{defs}</defs>{body}"
+
+
 def compact_svg(svg: str) -> str:
     """``svg`` without what :data:`_UNUSED_SVG` names, with the font, when every text has the same one, named
     once on the root element (inherited) instead of on each text, and without identity transforms, zero line
@@ -95,7 +116,7 @@ def compact_svg(svg: str) -> str:
     svg = svg.replace(_IDENTITY, "")
     while (shorter := _LINE_AT_ZERO.sub(r"\1", svg)) != svg:  # a line may have both ends' zero to drop
         svg = shorter
-    svg = _without_bare_groups(svg)
+    svg = _shapes_drawn_once(_without_bare_groups(svg))
     fonts = set(_FONT.findall(svg))
     if len(fonts) == 1 and svg.startswith("<svg "):
         svg = f'<svg font-family="{fonts.pop()}" ' + _FONT.sub("", svg)[len("<svg "):]
