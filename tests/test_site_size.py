@@ -95,3 +95,19 @@ def test_a_shape_drawn_many_times_is_defined_once_and_drawn_the_same() -> None:
     assert vl_convert.svg_to_png(small) == vl_convert.svg_to_png(full)
     assert small.count("<defs>") == 1 and small.count("<use ") >= 10
     assert re.findall(r'<path id="s\d+" d="([^"]+)"/>', small) and charts.compact_svg(small) == small
+
+
+def test_an_inline_script_that_pages_repeat_is_loaded_from_one_file_at_the_same_place(tmp_path: Path) -> None:
+    head = '<link rel="stylesheet" href="{p}assets/stylesheets/main.css">'
+    repeated, own = 'var palette=__md_get("__palette")', 'var here="{p}"'
+    for folder, prefix in (("a", "../"), ("b/c", "../../"), ("", "")):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        page = (head + "<header><script>" + repeated + "</script></header><script>" + own + "</script>"
+                + '<script id="__config" type="application/json">{}</script>').replace("{p}", prefix)
+        (tmp_path / folder / "index.html").write_text(page, encoding="utf-8")
+    fix_markup("mkdocs", tmp_path)
+    shared = list((tmp_path / "assets").glob("inline-*.js"))
+    assert [p.read_text(encoding="utf-8") for p in shared] == [repeated]  # the differing ones stay inline
+    page = (tmp_path / "b" / "c" / "index.html").read_text(encoding="utf-8")
+    assert f'<header><script src="../../assets/{shared[0].name}"></script></header>' in page
+    assert '<script>var here="../../"</script>' in page and '<script id="__config" type="application/json">{}' in page

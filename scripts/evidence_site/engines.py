@@ -229,25 +229,32 @@ def prune_theme(site_dir: Path) -> None:
 
 def fix_markup(engine: str, site_dir: Path) -> None:
     """Apply ``MARKUP_FIXES[engine]`` to every HTML page the engine wrote, drop the indentation of its lines
-    (:func:`compact_html`) and draw the theme's icons from one file per site (icons.py)."""
-    from . import icons
+    (:func:`compact_html`), draw the theme's icons from one file per site (icons.py) and load the inline scripts
+    that pages repeat from one file each (shared_scripts.py)."""
+    from . import icons, shared_scripts
 
     fixes = MARKUP_FIXES.get(engine, ())
     pages: dict[Path, tuple[str, str]] = {}
     drawings: dict[str, str] = {}
+    counts: dict[str, int] = {}
     for page in site_dir.rglob("*.html"):
         text = original = page.read_text(encoding="utf-8")
         for old, new in fixes:
             text = text.replace(old, new)
         text = compact_html(text)
         drawings |= icons.drawings_in(text)
+        shared_scripts.script_counts(text, counts)
         pages[page] = (original, text)
     sprite = icons.sprite_name(drawings)
-    if drawings:
-        (site_dir / sprite).parent.mkdir(parents=True, exist_ok=True)
-        (site_dir / sprite).write_text(icons.sprite(drawings), encoding="utf-8")
+    written = {sprite: icons.sprite(drawings)} if drawings else {}
+    scripts = shared_scripts.shared_files(counts)
+    written |= {path: text for text, path in scripts.items()}
+    for relative, text in written.items():
+        (site_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site_dir / relative).write_text(text, encoding="utf-8")
     for page, (original, text) in pages.items():
         text = icons.with_shared_icons(text, sprite) if drawings else text
+        text = shared_scripts.with_shared_scripts(text, scripts)
         if text != original:
             page.write_text(text, encoding="utf-8")
 
