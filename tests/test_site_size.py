@@ -111,3 +111,19 @@ def test_an_inline_script_that_pages_repeat_is_loaded_from_one_file_at_the_same_
     page = (tmp_path / "b" / "c" / "index.html").read_text(encoding="utf-8")
     assert f'<header><script src="../../assets/{shared[0].name}"></script></header>' in page
     assert '<script>var here="../../"</script>' in page and '<script id="__config" type="application/json">{}' in page
+
+
+def test_attributes_a_groups_children_all_repeat_are_written_once_on_the_group_and_draw_the_same() -> None:
+    chart = alt.Chart(pd.DataFrame({"week": ["8", "12", "52"], "percent": [40.0, 55.5, 70.25]})).mark_point(
+        filled=True).encode(x="week:N", y="percent:Q")
+    full = vl_convert.vegalite_to_svg(altair_charts._config(chart).to_dict())
+    small = charts.compact_svg(full)
+    assert vl_convert.svg_to_png(small) == vl_convert.svg_to_png(full)
+    assert small.count('stroke="#888"') < full.count('stroke="#888"')  # the ticks' colour, once per axis
+    from evidence_site.svg_tree import shared_attributes
+
+    assert shared_attributes('<g><line stroke="#888" x2="5"/><line stroke="#888" x2="6"/></g>') == (
+        '<g stroke="#888"><line x2="5"/><line x2="6"/></g>')
+    kept = '<g><line stroke="#888"/><line stroke="#999"/></g><g opacity="1"><text fill="red">a<tspan/></text></g>'
+    assert shared_attributes(kept) == kept  # differing values, or a child with children of its own: as it was
+    assert shared_attributes("<!-- a comment --><g/>") == "<!-- a comment --><g/>"
