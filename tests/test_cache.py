@@ -324,3 +324,12 @@ def test_templates_compiled_ahead_are_the_code_the_build_compiles_itself(library
         fresh = environment(templates, library / "cache" / "jinja" / "fresh", lang).compile(source, name, filename)
         assert marshal.dumps(marshal.loads(marshal.dumps(ahead))) == \
             marshal.dumps(marshal.loads(marshal.dumps(fresh))), name
+
+
+def test_library_versions_are_those_importlib_metadata_gives() -> None:
+    import importlib.metadata
+
+    from evidence_site.cache import LIBRARIES, library_versions
+
+    assert library_versions(LIBRARIES) == {name: importlib.metadata.version(name) for name in LIBRARIES}
+    assert library_versions(("no-such-library-here",)) == {"no-such-library-here": "?"}

@@ -64,3 +64,46 @@ def test_large_libraries_list_only_the_audience_index_in_the_menu() -> None:
                                         {"About": ["privacy.md"]}]
     small = [{"Home": "index.md"}, {"For families": ["families/index.md", *sections[:3]]}]
     assert engines.compact_nav(small) == small
+
+
+def test_a_kept_staged_config_is_reused_only_for_the_same_inputs(tmp_path: Path) -> None:
+    cache, stage = tmp_path / "cache", tmp_path / "stage"
+    (stage / "docs").mkdir(parents=True)
+    nav = [{"Home": "index.md"}]
+
+    def staged(nav: list, extra: dict) -> str:
+        path = engines.write_staged_config(paths.MKDOCS_YML, stage / "docs", stage / "site", nav, extra, None,
+                                           stage / "mkdocs.yml", cache)
+        return path.read_text(encoding="utf-8")
+
+    fresh = engines.write_config(engines.staged_config(paths.MKDOCS_YML, stage, stage / "docs", stage / "site", nav,
+                                                       {"data_date": "1 May"}), tmp_path / "fresh.yml")
+    first = staged(nav, {"data_date": "1 May"})
+    assert first == fresh.read_text(encoding="utf-8") == staged(nav, {"data_date": "1 May"})  # kept, the same
+    assert len(list((cache / "engine-config").glob("mkdocs-*.yml"))) == 1
+    assert "2 May" in staged(nav, {"data_date": "2 May"})  # a changed footer value is never served the old text
+    assert "families/index.md" in staged([*nav, {"For families": ["families/index.md"]}], {"data_date": "2 May"})
+    assert len(list((cache / "engine-config").glob("mkdocs-*.yml"))) == 1  # only the newest is kept
+
+
+def test_the_theme_files_no_page_loads_are_left_out(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    scripts = site / "assets" / "javascripts"
+    (scripts / "lunr" / "min").mkdir(parents=True)
+    (site / "search").mkdir()
+    (site / "search" / "search_index.json").write_text('{"config":{"lang":["es"],"separator":"x"},"docs":[]}')
+    (scripts / "bundle.min.js").write_text("var a=1;\n//# sourceMappingURL=bundle.min.js.map\n")
+    (scripts / "bundle.min.js.map").write_text("{}")
+    for name in ("lunr.es", "lunr.de", "lunr.stemmer.support", "lunr.multi"):
+        (scripts / "lunr" / "min" / f"{name}.min.js").write_text("//")
+    for name in ("wordcut.js", "tinyseg.js"):
+        (scripts / "lunr" / name).write_text("//")
+    engines.prune_theme(site)
+    assert sorted(p.relative_to(scripts).as_posix() for p in scripts.rglob("*.js")) == [
+        "bundle.min.js", "lunr/min/lunr.es.min.js", "lunr/min/lunr.multi.min.js",
+        "lunr/min/lunr.stemmer.support.min.js"]
+    assert (scripts / "bundle.min.js").read_text() == "var a=1;\n"
+    (site / "search" / "search_index.json").write_text('{"docs":[]}')  # an index of another form: keep every language
+    (scripts / "lunr" / "min" / "lunr.de.min.js").write_text("//")
+    engines.prune_theme(site)
+    assert (scripts / "lunr" / "min" / "lunr.de.min.js").is_file()

@@ -188,3 +188,37 @@ def test_the_staging_folder_and_the_replaced_site_are_deleted(tmp_path: Path, fa
     assert _gone_within(stage)
     assert list((tmp_path / "build").iterdir()) == []
     assert (site / ("old" if fails else "new") / "page.html").is_file()
+
+
+@pytest.mark.parametrize("bad", ["families/../../outside.md", "families//x.md", "/families/x.md", "families/a\\b.md",
+                                 "families/x/../../../y.md"])
+def test_staging_writes_generated_files_in_place_and_refuses_any_path_leading_out(tmp_path: Path, bad: str) -> None:
+    from evidence_site.errors import BuildError
+    from evidence_site.write import stage_docs
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "privacy.md").write_text("hand-written", encoding="utf-8")
+    files = {"index.md": b"home", "families/s/a.md": b"a", "families/s/b.md": b"b", "clinicians/s/x/c.md": b"c"}
+    target = stage_docs(tmp_path / "docs", files, tmp_path / "stage")
+    assert {p.relative_to(target).as_posix(): p.read_bytes() for p in target.rglob("*.md")} == {
+        **files, "privacy.md": b"hand-written"}
+    with pytest.raises(BuildError, match=r"Refused to write|outside its own folders"):
+        stage_docs(tmp_path / "docs", {"families/s/a.md": b"a", bad: b"x"}, tmp_path / "stage2")
+    assert not (tmp_path / "outside.md").exists() and not (tmp_path / "y.md").exists()
+
+
+def test_redirect_pages_are_written_in_place_never_over_a_built_page_nor_outside(tmp_path: Path) -> None:
+    from evidence_site.errors import BuildError
+    from evidence_site.write import write_files
+
+    (tmp_path / "site" / "families").mkdir(parents=True)
+    (tmp_path / "site" / "families" / "index.html").write_text("built", encoding="utf-8")
+    write_files(tmp_path / "site", {"old/a/index.html": "to a", "old/b/index.html": "to b", "x.html": "to x"})
+    assert (tmp_path / "site" / "old" / "b" / "index.html").read_text(encoding="utf-8") == "to b"
+    assert (tmp_path / "site" / "x.html").read_text(encoding="utf-8") == "to x"
+    with pytest.raises(BuildError, match=r"would replace the page families/index\.html"):
+        write_files(tmp_path / "site", {"families/index.html": "to y"})
+    with pytest.raises(BuildError, match="Refused to write"):
+        write_files(tmp_path / "site", {"old/../../out.html": "to z"})
+    assert (tmp_path / "site" / "families" / "index.html").read_text(encoding="utf-8") == "built"
+    assert not (tmp_path / "out.html").exists()

@@ -39,7 +39,19 @@ def test_only_family_figures_that_show_values_of_a_made_up_study_get_the_line() 
     assert "own words" in family_svg("families/demo/icons", icons, {}, notes)
     assert "Made-up" not in family_svg("families/real/icons", icons, {}, notes)
     assert "Made-up" not in family_svg("families/demo/qr", Figure("qr", SVG, "QR code", ()), {}, notes)
-    assert family_svg("clinicians/demo/chart", icons, {}, notes) == SVG
+    chart = family_svg("clinicians/demo/chart", icons, {}, notes)  # a clinician chart: words, no line
+    assert "own words" in chart and "Made-up" not in chart and chart == labelled(SVG, "own words")
+
+
+def test_an_image_svg_keeps_its_marks_roles_and_labels_only_on_its_root() -> None:
+    drawn = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" viewBox="0 0 10 10"><g role='
+             '"graphics-symbol" aria-roledescription="point" aria-label="pct: 33.3333333333"><path d="M0,0h1"/>'
+             '</g><text>Remission</text></svg>')
+    root = ET.fromstring(labelled(drawn, "Remission at week 8: 33%"))
+    assert root.get("role") == "img" and root.get("aria-labelledby") == "figure-title figure-desc"
+    assert all(e.get(a) is None for e in root.iter() if e is not root
+               for a in ("role", "aria-roledescription", "aria-label"))
+    assert root.find(f"{NS}text").text == "Remission" and root.find(f"{NS}g/{NS}path") is not None
 
 
 def test_something_that_is_not_an_svg_is_refused() -> None:

@@ -13,6 +13,9 @@ Zensical lives in its own virtual environment (``.venv-zensical``, pinned in
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -21,8 +24,6 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from .errors import BuildError
 from .paths import ROOT
@@ -55,47 +56,6 @@ _KEEP_WHITESPACE = re.compile(r"<(pre|code|textarea|script|style)\b.*?</\1\s*>",
 _INDENT = re.compile(r"\n[ \t\r\n]*")
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where installed: same values, faster
-    """Reads mkdocs.yml keeping ``!ENV`` and ``!!python/name`` tags as they are (they are written back)."""
-
-
-class _Tagged(str):
-    def __new__(cls, tag: str, value: Any) -> _Tagged:
-        obj = super().__new__(cls, str(value))
-        obj.tag, obj.value = tag, value
-        return obj
-
-
-def _keep_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> _Tagged:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node)
-    else:
-        value = loader.construct_mapping(node)
-    return _Tagged(suffix, value)
-
-
-_Loader.add_multi_constructor("!", _keep_tag)
-_Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: _keep_tag(
-    loader, "tag:yaml.org,2002:python/" + suffix, node))
-
-
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter where installed: same YAML, faster
-    pass
-
-
-def _represent_tagged(dumper: yaml.SafeDumper, data: _Tagged) -> yaml.Node:
-    if isinstance(data.value, list):
-        return dumper.represent_sequence(data.tag, data.value)
-    if isinstance(data.value, dict):
-        return dumper.represent_mapping(data.tag, data.value)
-    return dumper.represent_scalar(data.tag, data.value)
-
-
-_Dumper.add_representer(_Tagged, _represent_tagged)
-
-
 def staged_config(config_file: Path, where: Path, docs_dir: Path, site_dir: Path, nav: list[Any],
                   extra: dict[str, Any] | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The project's mkdocs.yml made complete for a build of ``docs_dir`` into ``site_dir``, written to ``where``.
@@ -105,7 +65,9 @@ def staged_config(config_file: Path, where: Path, docs_dir: Path, site_dir: Path
     translated site's ``site_name``), its ``theme`` merged into the theme (``language``). ``extra.nav_width``
     (the longest list in the navigation) bounds the loops of the theme override that names nested navigation landmarks.
     """
-    config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader) or {}
+    from .staged_yaml import load_config
+
+    config = load_config(config_file.read_text(encoding="utf-8"))
     for key, value in (overrides or {}).items():
         config[key] = {**(config.get(key) or {}), **value} if key == "theme" else value
     base = config_file.resolve().parent
@@ -146,9 +108,39 @@ def nav_width(nav: Any) -> int:
 
 
 def write_config(config: dict[str, Any], path: Path) -> Path:
-    path.write_text("# Written by the evidence-site generator for one build (see engines.py).\n"
-                    + yaml.dump(config, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120),
+    from .staged_yaml import dump_config
+
+    path.write_text("# Written by the evidence-site generator for one build (see engines.py).\n" + dump_config(config),
                     encoding="utf-8")
+    return path
+
+
+def write_staged_config(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any], extra: dict[str, Any],
+                        overrides: dict[str, Any] | None, path: Path, cache: Path | None = None) -> Path:
+    """``write_config(staged_config(...), path)``, with ``path``'s folder as the staging folder. The text is
+    kept in ``cache`` (``engine-config/``), keyed by a hash of everything it is made from (the project's config,
+    its folder, the paths, the navigation, ``extra``, ``overrides`` and this module's code), so a build with
+    nothing to do reuses it without importing or running the YAML parser and emitter."""
+    where = path.parent
+    code = Path(__file__).read_bytes() + Path(__file__).with_name("staged_yaml.py").read_bytes()
+    parts = [code, str(config_file.resolve()).encode(), config_file.read_bytes(),
+             json.dumps([os.path.relpath(docs_dir.resolve(), where.resolve()),
+                         os.path.relpath(site_dir.resolve(), where.resolve()), nav, extra, overrides],
+                        default=repr).encode()]
+    key = hashlib.sha256(b"\0".join(parts)).hexdigest()[:24]
+    kept = cache / "engine-config" / f"{path.stem}-{key}.yml" if cache is not None else None
+    if kept is not None and kept.is_file():
+        path.write_bytes(kept.read_bytes())
+        return path
+    write_config(staged_config(config_file, where, docs_dir, site_dir, nav, extra, overrides), path)
+    if kept is not None:
+        with contextlib.suppress(OSError):  # a read-only build folder costs speed, never correctness
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            for old in kept.parent.glob(f"{path.stem}-*.yml"):
+                old.unlink()
+            tmp = kept.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(path.read_bytes())
+            tmp.replace(kept)
     return path
 
 
@@ -188,18 +180,81 @@ def run_engine(engine: str, config: Path, site_dir: Path) -> float:
         detail = "\n".join(f"  {engine}: {line}" for line in (problems or output.splitlines()[-15:]))
         raise BuildError(f"{engine} build --strict failed:\n{detail}\nNothing was changed in docs/ or site/.")
     fix_markup(engine, site_dir)
+    prune_theme(site_dir)
     return seconds
 
 
+# The search's languages, from the head of the search index the engine wrote (Material: {"config":{"lang":[...]).
+_SEARCH_LANG = re.compile(rb'^\{"config":\{"lang":\[((?:"[a-z-]+",?)*)\]')
+_MAP_LINK = re.compile(r"\n?//# sourceMappingURL=[^\n]*\s*$")
+
+
+def search_languages(site_dir: Path) -> set[str] | None:
+    """The languages of ``site_dir``'s search (``search/search_index.json``'s ``config.lang``), or None if the
+    engine wrote no index of that form."""
+    try:
+        with (site_dir / "search" / "search_index.json").open("rb") as index:
+            head = _SEARCH_LANG.match(index.read(400))
+    except OSError:
+        return None
+    return set(re.findall(r'"([a-z-]+)"', head.group(1).decode())) if head else None
+
+
+def prune_theme(site_dir: Path) -> None:
+    """Remove the theme files that no page of the built site loads: source maps (read only by a browser's
+    developer tools; the line naming each map goes too) and the search's support for languages it does not use.
+    Material's search worker loads ``lunr/min/lunr.<lang>.min.js`` for each language of the index other than
+    English, with ``lunr.stemmer.support`` and ``lunr.multi``, plus ``tinyseg.js`` (Japanese) or ``wordcut.js``
+    (Hindi, Thai); the rest (about 0.9 MB, and 1.2 MB of maps) is never requested. A site whose index names no
+    languages keeps every language file."""
+    assets = site_dir / "assets"
+    for source_map in assets.glob("**/*.map"):
+        script = source_map.with_suffix("")
+        if script.suffix == ".js" and script.is_file():
+            text = script.read_text(encoding="utf-8")
+            if _MAP_LINK.search(text):
+                script.write_text(_MAP_LINK.sub("\n", text).rstrip("\n") + "\n", encoding="utf-8")
+        source_map.unlink()
+    languages = search_languages(site_dir)
+    lunr = assets / "javascripts" / "lunr"
+    if not languages or not lunr.is_dir():
+        return
+    keep = {f"lunr.{lang}.min.js" for lang in languages} | {"lunr.stemmer.support.min.js", "lunr.multi.min.js"}
+    keep |= {"tinyseg.js"} if "ja" in languages else set()
+    keep |= {"wordcut.js"} if languages & {"hi", "th"} else set()
+    for path in (*lunr.glob("*.js"), *lunr.glob("min/*.js")):
+        if path.name not in keep:
+            path.unlink()
+
+
 def fix_markup(engine: str, site_dir: Path) -> None:
-    """Apply ``MARKUP_FIXES[engine]`` to every HTML page the engine wrote, and drop the indentation of its
-    lines (:func:`compact_html`)."""
+    """Apply ``MARKUP_FIXES[engine]`` to every HTML page the engine wrote, drop the indentation of its lines
+    (:func:`compact_html`), draw the theme's icons from one file per site (icons.py) and load the inline scripts
+    that pages repeat from one file each (shared_scripts.py)."""
+    from . import icons, shared_scripts
+
     fixes = MARKUP_FIXES.get(engine, ())
+    pages: dict[Path, tuple[str, str]] = {}
+    drawings: dict[str, str] = {}
+    counts: dict[str, int] = {}
     for page in site_dir.rglob("*.html"):
         text = original = page.read_text(encoding="utf-8")
         for old, new in fixes:
             text = text.replace(old, new)
         text = compact_html(text)
+        drawings |= icons.drawings_in(text)
+        shared_scripts.script_counts(text, counts)
+        pages[page] = (original, text)
+    sprite = icons.sprite_name(drawings)
+    written = {sprite: icons.sprite(drawings)} if drawings else {}
+    scripts = shared_scripts.shared_files(counts)
+    written |= {path: text for text, path in scripts.items()}
+    for relative, text in written.items():
+        (site_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site_dir / relative).write_text(text, encoding="utf-8")
+    for page, (original, text) in pages.items():
+        text = icons.with_shared_icons(text, sprite) if drawings else text
+        text = shared_scripts.with_shared_scripts(text, scripts)
         if text != original:
             page.write_text(text, encoding="utf-8")
 

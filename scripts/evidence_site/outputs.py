@@ -62,6 +62,9 @@ def inputs_key(studies_dir: Path, templates: Path, config: Path, data: Path = pa
     from .cache import code_version, tree_hash
 
     folders = dict.fromkeys(p.resolve() for p in (studies_dir.parent, data, studies_dir))
+    # A folder inside another one of the list is in that one's hash already (data/studies inside data/): hashing
+    # it again read every study file twice.
+    folders = {f: None for f in folders if not any(f != other and f.is_relative_to(other) for other in folders)}
     parts = [code_version(), tree_hash(templates) if templates.is_dir() else "",
              hashlib.sha256(config.read_bytes()).hexdigest() if config.is_file() else ""]
     parts += [f"{folder}\0{tree_hash(folder) if folder.is_dir() else ''}" for folder in folders]
@@ -122,11 +125,11 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", epoch if epoch.isdigit() else str(output.epoch)):
         stage_docs(docs, output.files, stage)
-        mkdocs_build(config, stage / "docs", stage / "site", output.nav, output.footer, engine)
+        mkdocs_build(config, stage / "docs", stage / "site", output.nav, output.footer, engine, cache=build / "cache")
         for twin in output.twins:  # each its own site, its theme strings in its language
             twin_docs = stage_docs(docs, twin.files, stage / f"docs-{twin.lang}", only=paths.ASSETS)
             mkdocs_build(config, twin_docs, stage / "site" / twin.lang, twin.nav, output.footer | twin.extra,
-                         engine, twin.overrides)
+                         engine, twin.overrides, cache=build / "cache")
             twin_docs.rename(stage / "docs" / twin.lang)
         write_json(stage / "site" / paths.NUMBERS_JSON, output.manifest)
         write_files(stage / "site", output.redirects)

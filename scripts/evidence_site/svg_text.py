@@ -1,8 +1,10 @@
-"""Words inside a family figure's SVG, so that the file says what it shows when it is saved or shared alone.
+"""Words inside a figure's SVG, so that the file says what it shows when it is saved or shared alone.
 
 The page's text alternative for the figure becomes the SVG's ``<title>`` and ``<desc>`` (an icon row has no
-words of its own), and a figure of made-up data gets a small visible line under the drawing that says so. Pure:
-SVG text and words in, SVG text out.
+words of its own), and a family figure of made-up data gets a small visible line under the drawing that says
+so. The root is then an image (``role="img"``), whose children are presentational: the roles and aria labels
+that vl-convert writes on each mark (raw numbers such as "pct: 33.3333333333", a third of a chart's bytes) are
+never read by assistive technology and are left out. Pure: SVG text and words in, SVG text out.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ NOTE_STYLE = 'font-family="sans-serif" font-size="11" fill="#444"'  # 9.7:1 on w
 _OPEN = re.compile(r"<svg\b[^>]*>")
 _SIZE = re.compile(r'\bheight="(\d+(?:\.\d+)?)"')
 _VIEW = re.compile(r'\bviewBox="0 0 (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)"')
+_MARK_ARIA = re.compile(r' (?:role|aria-roledescription|aria-label)="[^"]*"')
 
 
 def _grown(tag: str, height: float) -> str:
@@ -28,8 +31,9 @@ def _grown(tag: str, height: float) -> str:
 
 
 def labelled(svg: str, words: str, note: str = "") -> str:
-    """``svg`` with ``words`` as its title and description (the root gets role="img" and points to both), and,
-    when ``note`` is given, that line printed under the drawing (the background is extended to cover it)."""
+    """``svg`` with ``words`` as its title and description (the root gets role="img" and points to both, and
+    the other elements lose their roles and aria labels), and, when ``note`` is given, that line printed under
+    the drawing (the background is extended to cover it)."""
     tag = _OPEN.search(svg)
     if tag is None:
         raise ValueError("not an SVG document: no <svg> element (expected the output of charts.to_svg)")
@@ -46,15 +50,15 @@ def labelled(svg: str, words: str, note: str = "") -> str:
     if " role=" not in root:
         root = root[:-1] + ' role="img" aria-labelledby="figure-title figure-desc">'
     head = f'<title id="figure-title">{text}</title><desc id="figure-desc">{text}</desc>'
-    return svg[:tag.start()] + root + head + svg[tag.end():]
+    return svg[:tag.start()] + root + head + _MARK_ARIA.sub("", svg[tag.end():])
 
 
 def family_svg(key: str, fig: Figure, alts: dict[str, str], notes: dict[str, str]) -> str:
-    """The file of figure ``key`` (``[<lang>/]<audience>/<study or topic>/<name>``): a family figure gets its
-    page's words (``alts``, or its own text alternative if no page shows it) and, when it shows values of a study
-    whose key prefix is in ``notes`` (made-up studies), that study's made-up line; any other figure is as drawn."""
+    """The file of figure ``key`` (``[<lang>/]<audience>/<study or topic>/<name>``): it gets its page's words
+    (``alts``, or its own text alternative if no page shows it) and, a family figure that shows values of a
+    study whose key prefix is in ``notes`` (made-up studies), that study's made-up line (a clinician chart's
+    title says it)."""
     parts = key.split("/")
-    if "families" not in parts[:2]:
-        return fig.svg
-    note = next((n for prefix, n in notes.items() if key.startswith(prefix)), "") if fig.ids else ""
+    family = "families" in parts[:2]
+    note = next((n for prefix, n in notes.items() if key.startswith(prefix)), "") if fig.ids and family else ""
     return labelled(fig.svg, alts.get(key, fig.alt), note)

@@ -35,14 +35,19 @@ def contained(root: Path, relative: str) -> Path:
     Every path the generator writes goes through here: no absolute path, no ``..``, no link leading out.
     """
     base = root.resolve()
-    if not relative or "\0" in relative or "\\" in relative or Path(relative).is_absolute() \
-            or any(part in ("..", "") for part in relative.split("/")):
-        raise BuildError(f"Refused to write {relative!r}: not a plain relative path inside {root.name}/. "
-                         "Nothing was written.")
+    plain(root, relative)
     path = (base / relative).resolve()
     if not path.is_relative_to(base) or path == base:
         raise BuildError(f"Refused to write {relative!r}: it resolves outside {root.name}/. Nothing was written.")
     return path
+
+
+def plain(root: Path, relative: str) -> None:
+    """Raise BuildError unless ``relative`` is a plain relative path (no absolute path, no ``..``, no empty part)."""
+    if not relative or "\0" in relative or "\\" in relative or Path(relative).is_absolute() \
+            or any(part in ("..", "") for part in relative.split("/")):
+        raise BuildError(f"Refused to write {relative!r}: not a plain relative path inside {root.name}/. "
+                         "Nothing was written.")
 
 
 def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "") -> Path:
@@ -57,33 +62,39 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "")
         shutil.copytree(docs, target, ignore=lambda d, names: [n for n in names if Path(d) == docs and is_generated(n)])
     else:
         target.mkdir(parents=True)
-    checked: set[Path] = set()  # folders already made and checked: one check per folder, not per file
+    # Folders already made and checked (docs-relative -> resolved path): resolved once per folder, not per file.
+    # The staged folder is new and holds no link (copytree copies what links point to), and no hand-written file
+    # is at a generated path, so a plain file name inside a checked folder stays inside it.
+    checked: dict[str, Path] = {}
     for relative, data in sorted(files.items()):
         if not is_generated(relative):
             raise BuildError(f"The generator tried to write {relative!r}, outside its own folders {GENERATED_DOCS}.")
-        path = contained(target, relative)
-        if path.parent not in checked:
+        plain(target, relative)
+        folder, _, name = relative.rpartition("/")
+        if folder not in checked:
+            path = contained(target, relative)
             path.parent.mkdir(parents=True, exist_ok=True)
-            contained(target, relative)  # again, now that the folders exist (a link among them would show here)
-            checked.add(path.parent)
-        path.write_bytes(data)
+            checked[folder] = contained(target, relative).parent  # again, now that the folders exist (a link
+            # among them would show here)
+        (checked[folder] / name).write_bytes(data)
     return target
 
 
 def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any],
                  extra: dict[str, Any] | None = None, engine: str = "mkdocs",
-                 overrides: dict[str, Any] | None = None) -> None:
+                 overrides: dict[str, Any] | None = None, cache: Path | None = None) -> None:
     """Write a complete config beside ``docs_dir`` and build it with ``engine`` (``mkdocs build --strict`` or
     ``zensical build --strict``) as a separate process; raise BuildError on any warning.
 
     The config is the project's mkdocs.yml with the generated ``nav`` and ``extra`` added to its ``extra``
     (for the theme: e.g. the footer's data fingerprint); nothing is passed through an engine's Python API.
+    ``cache``: the build's cache folder, where the config's text is kept for the next build with the same one.
     """
-    from .engines import STAGED_CONFIG, run_engine, staged_config, write_config
+    from .engines import STAGED_CONFIG, run_engine, write_staged_config
 
     name = STAGED_CONFIG if docs_dir.name == "docs" else f"{docs_dir.name}-{STAGED_CONFIG}"  # docs-es-mkdocs.yml
-    config = write_config(staged_config(config_file, docs_dir.parent, docs_dir, site_dir, nav, extra, overrides),
-                          docs_dir.parent / name)
+    config = write_staged_config(config_file, docs_dir, site_dir, nav, extra or {}, overrides,
+                                 docs_dir.parent / name, cache)
     seconds = run_engine(engine, config, site_dir)
     print(f"[build] engine {engine}: {seconds:.2f} s", flush=True)
 
@@ -101,7 +112,8 @@ def json_text(data: Any) -> str:
     for key, value in data.items():
         name = json.dumps(key, ensure_ascii=False)
         if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-            lines = ",\n".join("    " + json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in value)
+            encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # one encoder, not one a line
+            lines = ",\n".join("    " + encode(item) for item in value)
             fields.append(f"  {name}: [\n{lines}\n  ]")
         else:
             fields.append(f"  {name}: " + json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  "))
@@ -110,12 +122,16 @@ def json_text(data: Any) -> str:
 
 def write_files(root: Path, files: dict[str, str]) -> None:
     """Write extra text files (such as redirect pages) into the staged site; never over a built page."""
+    checked: dict[str, Path] = {}  # folders made and checked, resolved once each (the engine's output has no link)
     for relative, text in sorted(files.items()):
-        path = contained(root, relative)
+        plain(root, relative)
+        folder, _, name = relative.rpartition("/")
+        if folder not in checked:
+            contained(root, relative).parent.mkdir(parents=True, exist_ok=True)
+            checked[folder] = contained(root, relative).parent
+        path = checked[folder] / name
         if path.exists():
             raise BuildError(f"A redirect would replace the page {relative}; remove it from data/redirects.yml.")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        contained(root, relative)
         path.write_text(text, encoding="utf-8")
 
 
