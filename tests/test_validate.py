@@ -117,3 +117,27 @@ def test_validate_reports_a_certainty_row_naming_a_value_the_study_does_not_comp
     with pytest.raises(BuildError) as err:
         commands.validate(Namespace(studies=tmp_path / "studies"))
     assert "field 'certainty.outcomes[0].value'" in str(err.value) and "eff_remission_w24_UC_itt" in str(err.value)
+
+
+@pytest.mark.parametrize("kind, text, line, words", [
+    ("bad indentation", "title: A\nlist:\n  - a\n - b\nother: D\n", 4, "expected <block end>"),
+    ("value on a nested line", "title: A\nsummary: B\n  nested: C\nother: D\n", 3, "mapping values"),
+    ("tab", "title: A\nlist:\n\t- a\nother: D\n", 3, "'\\t'"),
+    ("tab, Windows line ends", "title: A\r\nlist:\r\n\t- a\r\nother: D\r\n", 3, "'\\t'"),
+    ("unclosed quote", "title: A\nsummary: \"B and\nother: D\nmore: E\n", 2, "quoted text that opens on line 2 is "
+     "never closed"),
+    ("unclosed bracket", "title: A\nlist: [a, b\nother: D\n", 3, "list in [ ] that opens on line 2"),
+    ("line separator inside a value", "summary: a\u2028b\nx: b: c\n", 2, "could not find expected ':'"),
+    ("repeated key", "title: A\nb: 1\ntitle: C\n", 3, "(lines 1 and 3)"),
+])
+def test_a_yaml_syntax_error_names_the_line_an_editor_shows(kind: str, text: str, line: int, words: str) -> None:
+    """PyYAML counts lines from 0, breaks lines where an editor does not (U+2028) and puts the end of the file on a
+    line after the last: the message names the line as the file shows it, and an unclosed quote the line where it
+    opens (outside research coordinator: the line was one off)."""
+    from evidence_site.load import load_yaml
+
+    data, problems = load_yaml(text.encode(), "study.yml")
+    assert data is None and len(problems) == 1, kind
+    assert problems[0].row == line, f"{kind}: {problems[0]}"
+    assert words in str(problems[0]), f"{kind}: {problems[0]}"
+    assert str(problems[0]).startswith(f"study.yml, line {line}: "), kind

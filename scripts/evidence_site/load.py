@@ -140,12 +140,30 @@ class _Limit(yaml.YAMLError):
         self.problem, self.problem_mark = message, mark
 
 
+_EDITOR_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def editor_line(text: str, mark: Any) -> int | None:
+    """The 1-based line of a YAML mark as an editor numbers it, within the file's lines.
+
+    PyYAML counts lines from 0, also breaks lines at NEL, U+2028 and U+2029 (an editor does not), and puts the
+    end of the stream on the line after a final line break: here lines are counted as an editor shows them,
+    and a mark past the last line names the last line.
+    """
+    if mark is None:
+        return None
+    index = min(getattr(mark, "index", len(text)), len(text))
+    last = len(_EDITOR_BREAK.findall(text.rstrip("\r\n"))) + 1
+    return min(len(_EDITOR_BREAK.findall(text, 0, index)) + 1, last)
+
+
 class _BoundedLoader(yaml.SafeLoader):
     """The safe loader with a nesting limit, an alias expansion limit and duplicate keys refused."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self.text = stream
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
@@ -163,8 +181,9 @@ class _BoundedLoader(yaml.SafeLoader):
                 key = self.construct_object(key_node)
                 try:
                     if key in seen:
-                        raise _Limit(f"the key {str(key)[:60]!r} appears twice in the same mapping (lines "
-                                     f"{seen[key].line + 1} and {key_node.start_mark.line + 1})", key_node.start_mark)
+                        first, again = editor_line(self.text, seen[key]), editor_line(self.text, key_node.start_mark)
+                        raise _Limit(f"the key {str(key)[:60]!r} appears twice in the same mapping (lines {first} "
+                                     f"and {again})", key_node.start_mark)
                     seen[key] = key_node.start_mark
                 except TypeError:
                     pass
@@ -189,6 +208,29 @@ def _expanded_size(root: Any) -> int:
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in sizes)
     return sizes.get(id(root), 0)
+
+
+_OPENERS = {"quoted scalar": "a quoted text", "flow sequence": "a list in [ ]", "flow mapping": "a mapping in { }"}
+
+
+def _syntax_problem(name: str, text: str, exc: yaml.YAMLError) -> Problem:
+    """A YAML syntax error on the line an editor shows; a quote or bracket at fault names the line where it opens
+    (one never closed runs to the end of the file, so that line is the one to look at)."""
+    problem = getattr(exc, "problem", None) or "a syntax error"
+    mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    row = editor_line(text, mark)
+    message = f"The file is not valid YAML: {problem}"
+    opened = editor_line(text, context)
+    what = next((words for key, words in _OPENERS.items() if key in str(getattr(exc, "context", ""))), None)
+    if what and opened is not None and opened != row:
+        if mark is None or getattr(mark, "index", 0) >= len(text.rstrip()):
+            message += f" ({what} that opens on line {opened} is never closed)"
+            row = opened
+        else:
+            message += f" ({what} that opens on line {opened}; the problem is on line {row})"
+    return Problem(name, message + ".", row=row, expected="valid YAML", found="a syntax error",
+                   hint="Check indentation (spaces, not tabs), close every quote and bracket, and quote text "
+                   "that contains a colon.")
 
 
 def load_yaml(source: Path | bytes, name: str) -> tuple[Any, list[Problem]]:
@@ -222,16 +264,12 @@ def load_yaml(source: Path | bytes, name: str) -> tuple[Any, list[Problem]]:
                 hint="Write the values out instead of repeating anchors (&name) and aliases (*name).")]
         loaded = loader.construct_document(node) if node is not None else None
     except _Limit as exc:
-        mark = exc.problem_mark
         return None, [Problem(name, f"The file cannot be used: {exc.problem}.",
-                              row=mark.line + 1 if mark else None, expected="a study description of plain fields",
+                              row=editor_line(loader.text, exc.problem_mark),
+                              expected="a study description of plain fields",
                               found=str(exc.problem), hint="Remove the repeated or deeply nested part.")]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, [Problem(
-            name, f"The file is not valid YAML: {getattr(exc, 'problem', None) or 'a syntax error'}.",
-            row=mark.line + 1 if mark else None, expected="valid YAML", found="a syntax error",
-            hint="Check indentation (spaces, not tabs) and quote text that contains a colon.")]
+        return None, [_syntax_problem(name, loader.text, exc)]
     except RecursionError:
         return None, [Problem(name, "The file is nested too deeply.", expected=f"at most {MAX_YAML_DEPTH} levels",
                               found="deeper nesting", hint="Remove the deeply nested part.")]
