@@ -343,3 +343,21 @@ def test_a_medicines_handout_with_a_real_address_has_its_qr_code_and_no_draft_bo
         assert "handout-draft" not in text and not any(w in text for w in DRAFT_WORDS), name
         assert f"]({page})" in text and "handout-qr" in text, name
         assert name.removesuffix("handout.md") + "figures/handout-qr.svg" in generated.files, name
+
+
+@pytest.mark.parametrize("row, column, found", [
+    ("8,32.0,31,,reported", "numerator", "32.0"),  # an integer column given a decimal point: quoted as written
+    ("8,13,31,41.80,reported", "percent", "41.80"),
+])
+def test_a_results_problem_quotes_the_cell_as_the_file_writes_it(row: str, column: str, found: str,
+                                                                 tmp_path: Path) -> None:
+    """'found' is the CSV cell, not the number pandas made of it (32 for 32.0, 41.8 for 41.80)."""
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    csv = tmp_path / "studies" / "cohen" / "results.csv"
+    text = csv.read_text(encoding="utf-8")
+    csv.write_text(text.replace("outcome,combined_remission,with_data,all,8,13,31,,reported",
+                                f"outcome,combined_remission,with_data,all,{row}"), encoding="utf-8")
+    with pytest.raises(BuildError) as err:
+        load_studies(tmp_path / "studies")
+    text = str(err.value)
+    assert f"column '{column}'" in text and f"found:    {found}\n" in text + "\n", text

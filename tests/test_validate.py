@@ -141,3 +141,38 @@ def test_a_yaml_syntax_error_names_the_line_an_editor_shows(kind: str, text: str
     assert problems[0].row == line, f"{kind}: {problems[0]}"
     assert words in str(problems[0]), f"{kind}: {problems[0]}"
     assert str(problems[0]).startswith(f"study.yml, line {line}: "), kind
+
+
+@pytest.mark.parametrize("fault, old, new, found", [
+    ("week-beyond-follow-up", "E11,P6,60,", "E11,P6,60,", "60"),  # a number column: not the typed 60.0
+    ("week-beyond-follow-up", "E11,P6,60,", "E11,P6,60.00,", "60.00"),
+    ("visit-week-not-timepoint", None, None, "30"),
+])
+def test_found_quotes_the_cell_as_the_file_writes_it_not_a_converted_number(
+        fault: str, old: str | None, new: str | None, found: str, tmp_path: Path) -> None:
+    """An integer column given 45.0 and a number column given 45 are read as numbers, but the message quotes the
+    cell: 'found: 45.0' for a cell that says 45 sent the coordinator looking for a '.0' that was not there."""
+    folder = faulty_study(fault, tmp_path)
+    if old:
+        path = folder / "events.csv"
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_study(folder)
+    assert [p.found for p in caught.value.problems if p.column == "week"] == [found]
+
+
+@pytest.mark.parametrize("header, problems", [
+    ("diagnosys", ["The column 'diagnosys' is not known; did you mean 'diagnosis'?"]),  # one typo, one problem
+    ("Diagnosis", ["The column 'Diagnosis' is not known; did you mean 'diagnosis'?"]),
+    ("condition", ["Unknown column 'condition'.", "The column 'diagnosis' is missing."]),  # nothing close: both
+])
+def test_a_misspelt_column_header_is_one_problem_naming_the_column_it_misspells(
+        header: str, problems: list[str], tmp_path: Path) -> None:
+    """A misspelt header is not a missing column plus an unknown one: it is said once, with 'did you mean'
+    (outside research coordinator). A header close to no missing column keeps both problems."""
+    folder = faulty_study("unknown-column", tmp_path)
+    path = folder / "patients.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("diagnosys", header, 1), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_study(folder)
+    assert [p.message for p in caught.value.problems] == problems

@@ -495,6 +495,15 @@ def read_study(folder: Path) -> RawStudy:
     return RawStudy(folder.name, folder, meta, tables, digest.hexdigest()[:12], problems)
 
 
+def as_written(text: pd.DataFrame | None, row: Any, column: str) -> str:
+    """A cell of an all-text frame as the file holds it (spaces around it dropped), for a message's "found":
+    never the typed value (45.0 for a cell that says 45, or 45 for one that says 45.0)."""
+    if text is None or column not in text.columns or row not in text.index:
+        return ""
+    cell = text.at[row, column]
+    return "" if pd.isna(cell) else str(cell).strip()
+
+
 def read_yaml(path: Path, name: str) -> tuple[Any, list[Problem]]:
     """Read one shared YAML file with the bounded loader (``load_yaml``); a missing file is a problem here."""
     data, problems = load_yaml(path, name)

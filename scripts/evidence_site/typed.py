@@ -202,13 +202,19 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def closest(word: str, options: list[str]) -> str:
-    """"Did you mean 'X'?" with the option as it must be written ('UC' for 'uc'), or "" when nothing is close."""
+def nearest(word: str, options: list[str]) -> str | None:
+    """The option closest to ``word`` as it must be written ('UC' for 'uc'), or None when nothing is close."""
     match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if not match:  # compare in lower case, then name the option in its own case
         lower = {o.lower(): o for o in options}
         match = [lower[m] for m in difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.6)]
-    return f"Did you mean {match[0]!r}?" if match else ""
+    return match[0] if match else None
+
+
+def closest(word: str, options: list[str]) -> str:
+    """"Did you mean 'X'?" with the option as it must be written ('UC' for 'uc'), or "" when nothing is close."""
+    match = nearest(word, options)
+    return f"Did you mean {match!r}?" if match else ""
 
 
 @dataclass(frozen=True)
