@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import crosschecks, typed
 from .errors import DataError, Problem, printable, summarise
-from .fmt import round_half_up
+from .fmt import MADE_UP, round_half_up
 from .load import RawShared, RawStudy, as_written
 from .schema import MISSING_MARKERS, PATIENTS, RESULTS, TABLES, Column, Table
 from .spec import PROTECTION_OFF, VOCAB_SECTIONS, AggregateSpec, Citation, Medicine, Outcome, StudySpec, Vocabulary
@@ -725,6 +725,8 @@ AGGREGATE_RULES = (
     "When a row gives both n/N and a percent, n/N rounds to the percent.",
     "percent_only rows give a percent; summary rows are baseline rows with a median.",
     "A study marked `ongoing: true` has no result rows.",
+    f"`confirmed` is {MADE_UP} on every row of a made-up study (`status: synthetic`) and on no row of a published "
+    "one, as the values' `data` flag in numbers.json says.",
 )
 
 
@@ -811,6 +813,7 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame |
     if spec.ongoing and len(frame):
         add(int(frame.index[0]), "section", "An ongoing study has no results.", "only the header row",
             f"{len(frame)} rows", "Remove the rows, or set `ongoing: false` once results are published.")
+    made_up = spec.status == "synthetic"
     for row, r in frame.iterrows():
         if r["key"] not in spec.measures:
             add(row, "key", "The measure is not declared.", "a key of `measures` in study.yml", repr(r["key"]),
@@ -823,6 +826,16 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame |
 
         def cell(column: str, row: Any = row, r: pd.Series = r) -> str:  # as the file writes it
             return as_written(text, row, column) or ("empty" if pd.isna(r[column]) else str(r[column]))
+
+        # rule: made_up_rows_say_so
+        if made_up and r["confirmed"] != MADE_UP:
+            add(row, "confirmed", "A row of a made-up study says its figure was checked against a source.",
+                MADE_UP, cell("confirmed"), f"Write {MADE_UP} in every row while `status: synthetic`; once the rows "
+                "are entered from the source, write primary or secondary and set `status: published`.")
+        elif not made_up and r["confirmed"] == MADE_UP:
+            add(row, "confirmed", "A published study holds a made-up row.", "primary or secondary",
+                cell("confirmed"), "Enter the row from the source (primary or secondary), or delete it; a study "
+                "whose figures are still made up keeps `status: synthetic`.")
         if basis in ("reported", "derived"):
             if not (has_n and has_d):
                 add(row, "numerator", f"A {basis} count needs numerator and denominator.",
