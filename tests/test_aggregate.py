@@ -183,7 +183,7 @@ def test_new_study_walkthrough(tmp_path: Path) -> None:
     generated = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs())
     assert "Made-up example data" in generated.files["families/my-study-2026/index.md"].decode()
     overview = generated.files["clinicians/my-study-2026/index.md"].decode()
-    assert "made up (no source to check)" in overview and "| primary |" not in overview
+    assert "made up (no source to check)" in overview and 'markdown="span">primary</td>' not in overview
     listed = generated.files["families/studies.md"].decode()  # made-up figures of a publication, not records
     assert "published numbers look like here" in listed and "clinic's own records" not in listed
     # fill it in: the coordinator enters a real-looking figure and publishes it
@@ -406,3 +406,23 @@ def test_a_made_up_results_row_says_made_up_in_confirmed_as_the_numbers_data_fla
     yml.write_text(yml.read_text(encoding="utf-8").replace("status: synthetic", "status: published"), encoding="utf-8")
     with pytest.raises(BuildError, match="A published study holds a made-up row"):
         load_studies(studies)
+
+
+def test_an_aggregate_study_table_stacks_on_a_phone_each_cell_under_its_column_name(real) -> None:
+    """The aggregate pages' tables (a study's figures, the cross-study view) scrolled sideways at 390 px: as the
+    summary of findings, they are HTML tables whose cells carry their column's name, stacked by extra.css."""
+    _, generated = real
+    css = (paths.ROOT / "docs" / "assets" / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    assert ":is(.sof-table, .stack-table) td::before { content: attr(data-label)" in css
+    pages = [generated.files[f"clinicians/{COHEN.name}/index.md"].decode(),
+             generated.files["clinicians/topics/upadacitinib/index.md"].decode()]
+    for text in pages:
+        assert "\n|---" not in text  # no Markdown table left
+        tables = text.split('<div class="stack-table" markdown>')[1:]
+        assert len(tables) >= 2
+        for table in tables:
+            heads = re.findall(r"<th>(.*?)</th>", table[:table.index("</thead>")])
+            rows = re.findall(r"<tr markdown>(.*?)</tr>", table[:table.index("</table>")], flags=re.S)
+            assert heads and rows
+            for row in rows:
+                assert re.findall(r'<td data-label="([^"]*)"', row) == heads
