@@ -51,8 +51,6 @@ SOF_COLUMNS = ("outcome", "week", "population", "result", "second_result", "cert
                "comment", "result_from")
 # Every row says where its figure comes from, so a file opened on its own still tells made-up data from real.
 RECORDS = "this study's records"
-NOT_RATED = "not rated"
-NOT_RATED_WHY = "no published figure to rate; made-up example data only"  # a made-up study's row (rated_rows)
 
 
 def _row(short: str, v: Value, data: str) -> dict[str, str]:
@@ -107,8 +105,8 @@ def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
                     "population": v.population, "result": fmt.clinical(v),
                     "second_result": (f"{also.label}: " if also.label != v.label else "")
                     + f"{fmt.clinical(also)} ({also.population})" if also else "",
-                    "certainty": entry["rating"] or NOT_RATED,
-                    "reasons": "; ".join(entry["reasons"]) if entry["rating"] else NOT_RATED_WHY,
+                    "certainty": entry["rating"] or fmt.NOT_RATED,
+                    "reasons": "; ".join(entry["reasons"]) if entry["rating"] else fmt.NOT_RATED_WHY,
                     "statement": entry["statement"], "comment": entry["comment"],
                     "result_from": data + "".join(
                         _published_beside(z, sv.synthetic, z.population if z is also else "")

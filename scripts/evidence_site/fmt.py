@@ -12,6 +12,9 @@ from .numbers import Value
 
 # The words that mark made-up (synthetic) data wherever a figure, chart, table or page can be seen on its own.
 MADE_UP = "made-up example data"
+# A made-up study's certainty row (present.rated_rows): its rating and why, in the summary of findings and its CSV.
+NOT_RATED = "not rated"
+NOT_RATED_WHY = f"no published figure to rate; {MADE_UP} only"
 
 NOT_ESTIMABLE = "not estimable"
 SUPPRESSED = "suppressed"  # a percentage or interval withheld by small-cell protection (numbers.protect)
