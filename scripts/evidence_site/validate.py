@@ -690,9 +690,10 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
     event_stop = events["patient_id"].map(stops)
     late_dose = (events["event_type"] == "dose_change") & (events["week"] > event_stop)
     for row in events.index[late_dose.fillna(False)][:MAX_PER_COLUMN]:
+        week = as_written(text.get("events.csv"), row, "week") or f"{events.at[row, 'week']:g}"
         problems.append(Problem("events.csv", "A dose change after the patient stopped treatment.", row=int(row),
                                 column="week", expected=f"week {event_stop[row]:g} or earlier (the discontinuation)",
-                                found=f"week {as_written(text.get('events.csv'), row, 'week')}",
+                                found=f"week {week}",
                                 hint="Check the discontinuation row; a restart after stopping is not supported."))
     return problems
 
