@@ -176,3 +176,16 @@ def test_a_misspelt_column_header_is_one_problem_naming_the_column_it_misspells(
     with pytest.raises(DataError) as caught:
         load_study(folder)
     assert [p.message for p in caught.value.problems] == problems
+
+
+@pytest.mark.parametrize("written, found", [("52.0", "52.0 (a decimal number)"), ("52.50", "52.50 (a decimal number)"),
+                                            ("true", "true (yes/no)")])
+def test_found_quotes_a_yaml_number_as_the_file_writes_it(written: str, found: str, tmp_path: Path) -> None:
+    """A whole-number field given 52.50 said 'found: float 52.5': it quotes the YAML text, with its kind."""
+    folder = faulty_study("wrong-field-type", tmp_path)
+    yml = folder / "study.yml"
+    yml.write_text(yml.read_text(encoding="utf-8").replace("follow_up_weeks: one year", f"follow_up_weeks: {written}"),
+                   encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_study(folder)
+    assert [p.found for p in caught.value.problems if p.column == "follow_up_weeks"] == [found]

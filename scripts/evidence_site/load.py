@@ -57,6 +57,7 @@ class RawStudy:
     tables: dict[str, pd.DataFrame]  # file name -> all-text frame (missing files are absent)
     fingerprint: str
     problems: list[Problem] = field(default_factory=list)
+    meta_text: dict[str, str] = field(default_factory=dict)  # study.yml's numbers and yes/no as written (yaml_texts)
 
 
 # --- files -------------------------------------------------------------------------------------------------------
@@ -233,11 +234,35 @@ def _syntax_problem(name: str, text: str, exc: yaml.YAMLError) -> Problem:
                    "that contains a colon.")
 
 
-def load_yaml(source: Path | bytes, name: str) -> tuple[Any, list[Problem]]:
+_WRITTEN_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")
+
+
+def yaml_texts(root: Any) -> dict[str, str]:
+    """The numbers and yes/no values of a composed YAML document as the file writes them, by field path
+    (``n``, ``published[1].value``, typed.py's paths): a message's "found" quotes ``45.50``, not 45.5."""
+    out: dict[str, str] = {}
+    stack: list[tuple[Any, str]] = [(root, "")]
+    seen = 0
+    while stack and seen < MAX_YAML_NODES:
+        node, path = stack.pop()
+        seen += 1
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag in _WRITTEN_TAGS and path:
+                out[path] = node.value
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((v, f"{path}.{k.value}" if path else str(k.value)) for k, v in node.value
+                         if isinstance(k, yaml.ScalarNode))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node.value))
+    return out
+
+
+def load_yaml(source: Path | bytes, name: str, texts: dict[str, str] | None = None) -> tuple[Any, list[Problem]]:
     """Read YAML safely and within bounds: ``(data, problems)``; data is None when there is a problem.
 
     ``source`` is a path (refused unless a regular file; a missing file gives ``(None, [])``) or the bytes.
-    ``name`` is how messages name the file (``study.yml``, ``releases.yml``).
+    ``name`` is how messages name the file (``study.yml``, ``releases.yml``). ``texts``, when given, is filled
+    with the document's numbers and yes/no values as written (:func:`yaml_texts`).
     """
     if isinstance(source, Path):
         try:
@@ -263,6 +288,8 @@ def load_yaml(source: Path | bytes, name: str) -> tuple[Any, list[Problem]]:
                 expected=f"at most {MAX_YAML_NODES:,} values with aliases expanded", found="more than that",
                 hint="Write the values out instead of repeating anchors (&name) and aliases (*name).")]
         loaded = loader.construct_document(node) if node is not None else None
+        if texts is not None and node is not None:
+            texts.update(yaml_texts(node))
     except _Limit as exc:
         return None, [Problem(name, f"The file cannot be used: {exc.problem}.",
                               row=editor_line(loader.text, exc.problem_mark),
@@ -438,6 +465,7 @@ def read_study(folder: Path) -> RawStudy:
     problems: list[Problem] = []
     digest = hashlib.sha256()
     meta: dict[str, Any] = {}
+    meta_text: dict[str, str] = {}
     yml = folder / "study.yml"
     try:
         data = read_regular_file(yml, "study.yml", MAX_YAML_BYTES)
@@ -451,7 +479,7 @@ def read_study(folder: Path) -> RawStudy:
                                     hint="Copy study.yml from the demonstration study and edit it."))
     if data:
         digest.update(b"study.yml\0" + data)
-        loaded, found = load_yaml(data, "study.yml")
+        loaded, found = load_yaml(data, "study.yml", meta_text)
         problems += found
         if loaded is not None and not isinstance(loaded, dict):
             problems.append(Problem("study.yml", "The file must be a mapping of field names to values.",
@@ -492,7 +520,7 @@ def read_study(folder: Path) -> RawStudy:
         problems += found
         if frame is not None:
             tables[table.file] = frame
-    return RawStudy(folder.name, folder, meta, tables, digest.hexdigest()[:12], problems)
+    return RawStudy(folder.name, folder, meta, tables, digest.hexdigest()[:12], problems, meta_text)
 
 
 def as_written(text: pd.DataFrame | None, row: Any, column: str) -> str:

@@ -46,16 +46,23 @@ class Reader:
 
     file: str
     problems: list[Problem] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # numbers and yes/no as the file writes them, by path
 
     def add(self, path: str, message: str, expected: str, found: Any, hint: str = "") -> None:
+        """A problem at ``path``; a number or yes/no found there is quoted as the file writes it (45.50, not 45.5)."""
+        written = self.texts.get(path) if isinstance(found, int | float) else None
         self.problems.append(Problem(self.file, message, column=path or None, expected=expected,
-                                     found=_show(found), hint=hint))
+                                     found=_show(found, written), hint=hint))
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, written: str | None = None) -> str:
     if isinstance(value, str) and value in ("nothing",):
         return value
-    text = f"{type(value).__name__} {value!r}" if not isinstance(value, str) else repr(value)
+    kind = {bool: "yes/no", int: "a whole number", float: "a decimal number"}.get(type(value))
+    if written is not None and kind:
+        text = f"{written} ({kind})"
+    else:
+        text = f"{type(value).__name__} {value!r}" if not isinstance(value, str) else repr(value)
     text = "".join(ch if ch.isprintable() else "?" for ch in text)
     return text if len(text) <= 80 else text[:77] + "..."
 

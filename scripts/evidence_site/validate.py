@@ -192,7 +192,7 @@ def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
     if raw.meta.get("kind") == "aggregate":
         return validate_aggregate(raw, shared)
     problems = list(raw.problems)
-    reader = Reader("study.yml")
+    reader = Reader("study.yml", texts=raw.meta_text)
     yml_broken = any(p.file == "study.yml" for p in raw.problems)
     spec = None if yml_broken else typed.parse(StudySpec, raw.meta, reader)
     problems += reader.problems
@@ -734,7 +734,7 @@ AGGREGATE_RULES = (
 def validate_aggregate(raw: RawStudy, shared: Shared) -> AggregateStudy:
     """The aggregate kind: study.yml against AggregateSpec and results.csv against schema.RESULTS."""
     problems = list(raw.problems)
-    reader = Reader("study.yml")
+    reader = Reader("study.yml", texts=raw.meta_text)
     yml_broken = any(p.file == "study.yml" for p in raw.problems)
     spec = None if yml_broken else typed.parse(AggregateSpec, raw.meta, reader)
     problems += reader.problems
