@@ -8,7 +8,20 @@ import altair as alt
 import pandas as pd
 
 from evidence_site import fmt
-from evidence_site.charts import CHILD, DENOMINATOR_COLOURS, EMPTY, FILLED, FONT, INK, MUTED, flow_layout
+from evidence_site.charts import (
+    CHILD,
+    DENOMINATOR_COLOURS,
+    EMPTY,
+    FILLED,
+    FONT,
+    INK,
+    LABEL_SPLIT,
+    MUTED,
+    flow_layout,
+    row_step,
+    title_lines,
+    wrap_label,
+)
 from evidence_site.numbers import Value
 
 
@@ -28,15 +41,17 @@ def proportions_chart(values: list[Value], title: str, labels: dict[str, str] | 
     """
     labels = labels or {}
     rows = pd.DataFrame([{
-        "label": labels.get(v.id, v.label), "pct": v.value * 100, "low": v.ci_low * 100, "high": v.ci_high * 100,
+        "label": wrap_label(labels.get(v.id, v.label)), "pct": v.value * 100, "low": v.ci_low * 100,
+        "high": v.ci_high * 100,
         "text": f"{fmt.n_of_n(v)} ({fmt.percent(v)})"} for v in values if v.estimable])
-    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=260))
+    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelExpr=LABEL_SPLIT, labelLimit=0))
     x_scale = alt.Scale(domain=[0, 100])
     bars = alt.Chart(rows).mark_rule(color=MUTED, strokeWidth=2).encode(
         y=y, x=alt.X("low:Q", scale=x_scale, title="% of patients (dot) and 95% CI (line)"),
         x2="high:Q")
     dots = alt.Chart(rows).mark_point(filled=True, size=80, color=FILLED).encode(y=y, x=alt.X("pct:Q", scale=x_scale))
-    return _config(alt.layer(bars, dots).properties(width=360, height=alt.Step(34), title=title,
+    step = row_step(list(rows["label"]) if len(rows) else [], 34)
+    return _config(alt.layer(bars, dots).properties(width=360, height=alt.Step(step), title=title_lines(title),
                                                     description=title))
 
 
@@ -123,7 +138,7 @@ def flow_chart(main: list[str], side: list[str | None], title: str) -> alt.Chart
 
 def forest_chart(frame: pd.DataFrame, panels: list[str], title: str) -> alt.FacetChart:
     """The forest plot of :func:`forest_figure`: ``frame`` has outcome (the panel), label, pct, low, high."""
-    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=600))
+    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelExpr=LABEL_SPLIT, labelLimit=0))
     scale = alt.Scale(domain=[0, 100])
     bars = alt.Chart().mark_rule(color=MUTED, strokeWidth=2).encode(
         y=y, x=alt.X("low:Q", scale=scale, axis=alt.Axis(values=[0, 25, 50, 75, 100]),
@@ -133,6 +148,7 @@ def forest_chart(frame: pd.DataFrame, panels: list[str], title: str) -> alt.Face
     header = alt.Header(title=None, labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
                         labelFontWeight="bold", labelFontSize=12, labelLimit=700)
     rows = alt.Row("outcome:N", sort=panels, header=header)
-    chart = alt.layer(bars, dots, data=frame).properties(width=300, height=alt.Step(22)).facet(
-        row=rows, spacing=10).resolve_scale(y="independent").properties(title=title, description=title)
+    step = alt.Step(row_step(list(frame["label"]), 22))
+    chart = alt.layer(bars, dots, data=frame).properties(width=300, height=step).facet(
+        row=rows, spacing=10).resolve_scale(y="independent").properties(title=title_lines(title), description=title)
     return _config(chart, padding=96)

@@ -183,7 +183,7 @@ def test_new_study_walkthrough(tmp_path: Path) -> None:
     generated = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs())
     assert "Made-up example data" in generated.files["families/my-study-2026/index.md"].decode()
     overview = generated.files["clinicians/my-study-2026/index.md"].decode()
-    assert "made up (no source to check)" in overview and "| primary |" not in overview
+    assert "made up (no source to check)" in overview and 'markdown="span">primary</td>' not in overview
     listed = generated.files["families/studies.md"].decode()  # made-up figures of a publication, not records
     assert "published numbers look like here" in listed and "clinic's own records" not in listed
     # fill it in: the coordinator enters a real-looking figure and publishes it
@@ -191,8 +191,8 @@ def test_new_study_walkthrough(tmp_path: Path) -> None:
     meta["status"] = "published"
     (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
     csv = folder / "results.csv"
-    csv.write_text(csv.read_text(encoding="utf-8").replace("8,20,40,50,reported", "8,21,40,52.5,reported"),
-                   encoding="utf-8")
+    csv.write_text(csv.read_text(encoding="utf-8").replace("8,20,40,50,reported", "8,21,40,52.5,reported")
+                   .replace(",made-up example data,", ",primary,"), encoding="utf-8")
     generated = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs())
     value = generated.book["my-study-2026.res_steroid_free_remission_w8_all_all_started"]
     assert (value.numerator, value.denominator) == (21, 40) and value.ci_low is not None
@@ -343,3 +343,86 @@ def test_a_medicines_handout_with_a_real_address_has_its_qr_code_and_no_draft_bo
         assert "handout-draft" not in text and not any(w in text for w in DRAFT_WORDS), name
         assert f"]({page})" in text and "handout-qr" in text, name
         assert name.removesuffix("handout.md") + "figures/handout-qr.svg" in generated.files, name
+
+
+@pytest.mark.parametrize("row, column, found", [
+    ("8,32.0,31,,reported", "numerator", "32.0"),  # an integer column given a decimal point: quoted as written
+    ("8,13,31,41.80,reported", "percent", "41.80"),
+])
+def test_a_results_problem_quotes_the_cell_as_the_file_writes_it(row: str, column: str, found: str,
+                                                                 tmp_path: Path) -> None:
+    """'found' is the CSV cell, not the number pandas made of it (32 for 32.0, 41.8 for 41.80)."""
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    csv = tmp_path / "studies" / "cohen" / "results.csv"
+    text = csv.read_text(encoding="utf-8")
+    csv.write_text(text.replace("outcome,combined_remission,with_data,all,8,13,31,,reported",
+                                f"outcome,combined_remission,with_data,all,{row}"), encoding="utf-8")
+    with pytest.raises(BuildError) as err:
+        load_studies(tmp_path / "studies")
+    text = str(err.value)
+    assert f"column '{column}'" in text and f"found:    {found}\n" in text + "\n", text
+
+
+def test_the_home_page_names_every_study_and_marks_a_made_up_aggregate_study(tmp_path: Path) -> None:
+    """A made-up study of the aggregate kind, and a real one with no family figure (still running), were missing
+    from the home page (outside research coordinator): every study appears, a made-up one as made up."""
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    shutil.copytree(COHEN, studies / "cohen")
+    shutil.copytree(paths.STUDIES / "nct05782907-paediatric-uc-trial", studies / "trial")  # no results yet
+    commands.new_study(Namespace(studies=studies, id="made-up-2026", kind="aggregate", templates=paths.TEMPLATES))
+    home = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files["index.md"].decode()
+    made_up = yaml.safe_load((studies / "made-up-2026" / "study.yml").read_text(encoding="utf-8"))["short_title"]
+    line = next(line for line in home.splitlines() if made_up in line)
+    assert "**made-up example data**" in line and "They are not real results." in line
+    trial = yaml.safe_load((studies / "trial" / "study.yml").read_text(encoding="utf-8"))["short_title"]
+    assert f"[{trial}](families/trial/index.md)" in home
+    assert home.count("made-up example data") == 1  # the real studies are not marked
+
+
+def test_a_made_up_results_row_says_made_up_in_confirmed_as_the_numbers_data_flag_does(tmp_path: Path) -> None:
+    """results.csv's `confirmed` had no word for a made-up row (the template wrote 'primary'): it says the
+    project's phrase for made-up data, as numbers.json's `data` flag does, and a study cannot be published while a
+    row says it, nor stay made up with a row that claims a source (outside research coordinator)."""
+    from evidence_site.fmt import MADE_UP
+    from evidence_site.manifest import data_flag
+
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    commands.new_study(Namespace(studies=studies, id="made-up-2026", kind="aggregate", templates=paths.TEMPLATES))
+    csv = studies / "made-up-2026" / "results.csv"
+    rows = pd.read_csv(csv, dtype=str)
+    assert set(rows["confirmed"]) == {MADE_UP}
+    book = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).book
+    value = book["made-up-2026.res_steroid_free_remission_w8_all_all_started"]
+    assert f"{MADE_UP}, no source to check" in value.source and "confirmed from the source" not in value.source
+    assert data_flag({"kind": "aggregate", "status": "synthetic"}) == MADE_UP
+    text = csv.read_text(encoding="utf-8")
+    csv.write_text(text.replace(f",{MADE_UP},", ",primary,", 1), encoding="utf-8")
+    with pytest.raises(BuildError, match="A row of a made-up study says its figure was checked against a source"):
+        load_studies(studies)
+    csv.write_text(text, encoding="utf-8")
+    yml = studies / "made-up-2026" / "study.yml"
+    yml.write_text(yml.read_text(encoding="utf-8").replace("status: synthetic", "status: published"), encoding="utf-8")
+    with pytest.raises(BuildError, match="A published study holds a made-up row"):
+        load_studies(studies)
+
+
+def test_an_aggregate_study_table_stacks_on_a_phone_each_cell_under_its_column_name(real) -> None:
+    """The aggregate pages' tables (a study's figures, the cross-study view) scrolled sideways at 390 px: as the
+    summary of findings, they are HTML tables whose cells carry their column's name, stacked by extra.css."""
+    _, generated = real
+    css = (paths.ROOT / "docs" / "assets" / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    assert ":is(.sof-table, .stack-table) td::before { content: attr(data-label)" in css
+    pages = [generated.files[f"clinicians/{COHEN.name}/index.md"].decode(),
+             generated.files["clinicians/topics/upadacitinib/index.md"].decode()]
+    for text in pages:
+        assert "\n|---" not in text  # no Markdown table left
+        tables = text.split('<div class="stack-table" markdown>')[1:]
+        assert len(tables) >= 2
+        for table in tables:
+            heads = re.findall(r"<th>(.*?)</th>", table[:table.index("</thead>")])
+            rows = re.findall(r"<tr markdown>(.*?)</tr>", table[:table.index("</table>")], flags=re.S)
+            assert heads and rows
+            for row in rows:
+                assert re.findall(r'<td data-label="([^"]*)"', row) == heads

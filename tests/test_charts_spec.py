@@ -96,3 +96,30 @@ def test_the_withheld_note_names_the_denominator_left_out_when_the_other_is_draw
     assert charts.withheld_note(items) == ("Not shown, to protect small numbers: Crohn's disease at weeks "
                                            "12 (on treatment and assessed), 52.")
     assert charts.withheld_note(items[:1]) == ""
+
+
+def test_a_long_row_label_or_title_is_wrapped_between_words_never_cut_with_an_ellipsis() -> None:
+    """Row labels were cut at a fixed width ('Corticosteroid-free clinical remission at week 5…': week 5 or 52?) and
+    the forest chart's long study labels made it too wide to read at 1280 px: every word is drawn, on lines."""
+    import re
+
+    import pandas as pd
+    import vl_convert
+
+    from evidence_site.numbers import proportion
+
+    label = ("Corticosteroid-free clinical remission at week 52, ulcerative colitis [on treatment at week 52, all "
+             "who started, ulcerative colitis]")
+    title = "Headline results at week 52 (population and time in each row label) (made-up data)"
+    values = [proportion("s.a", label, 20, 40, population="All who started", method="m"),
+              proportion("s.b", "Short", 10, 40, population="All who started", method="m")]
+    svg = vl_convert.vegalite_to_svg(charts.proportions_chart(values, title))
+    assert "…" not in svg
+    lines = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)
+    assert " ".join(lines).count(label) == 1 and " ".join(lines).count(title) == 1
+    assert max(len(line) for line in lines) <= 56
+    frame = pd.DataFrame([{"outcome": "Clinical remission · week 8 · all who started", "label": charts.wrap_label(
+        "Yerushalmy-Feler and others, 2024 (n=100) · ulcerative colitis or IBD-unclassified"), "pct": 60.0,
+        "low": 50.0, "high": 70.0}])
+    svg = vl_convert.vegalite_to_svg(topics.forest_chart(frame, list(frame["outcome"]), "A: what each study reported"))
+    assert "…" not in svg and "IBD-unclassified</tspan>" in svg

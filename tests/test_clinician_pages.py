@@ -191,3 +191,16 @@ def test_a_label_a_spreadsheet_would_run_as_a_formula_is_downloaded_as_text(text
     for cell in (first["label"], first["data"]):
         assert cell.startswith("'") and cell[1:].split() == text.split() and "\r" not in cell, cell
     assert (second["label"], second["data"], second["n"]) == ("-1.5", "-12", "5")
+
+
+def test_a_not_rated_row_reads_the_same_on_the_page_and_in_its_csv_from_one_source(generated) -> None:
+    """'Why not rated' was worded twice (the CSV's 'made-up example data only', the page's 'this row is made-up
+    example data only'): both print fmt.NOT_RATED_WHY, and no template spells it out."""
+    text = page(generated, "index")
+    unrated = text.count(f"**{fmt.NOT_RATED.capitalize()}**: {fmt.NOT_RATED_WHY}</td>")
+    assert unrated and unrated == text.count("**Not rated**")
+    sof = generated.files["clinicians/minimal/downloads/summary_of_findings.csv"].decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(sof)))
+    assert sum(r["certainty"] == fmt.NOT_RATED and r["reasons"] == fmt.NOT_RATED_WHY for r in rows) == unrated
+    templates = "".join(p.read_text(encoding="utf-8") for p in paths.TEMPLATES.rglob("*.j2"))
+    assert "no published figure to rate" not in templates

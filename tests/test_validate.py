@@ -126,3 +126,75 @@ def test_validate_reports_a_certainty_row_naming_a_value_the_study_does_not_comp
     with pytest.raises(BuildError) as err:
         commands.validate(Namespace(studies=tmp_path / "studies"))
     assert "field 'certainty.outcomes[0].value'" in str(err.value) and "eff_remission_w24_UC_itt" in str(err.value)
+
+
+@pytest.mark.parametrize("kind, text, line, words", [
+    ("bad indentation", "title: A\nlist:\n  - a\n - b\nother: D\n", 4, "expected <block end>"),
+    ("value on a nested line", "title: A\nsummary: B\n  nested: C\nother: D\n", 3, "mapping values"),
+    ("tab", "title: A\nlist:\n\t- a\nother: D\n", 3, "'\\t'"),
+    ("tab, Windows line ends", "title: A\r\nlist:\r\n\t- a\r\nother: D\r\n", 3, "'\\t'"),
+    ("unclosed quote", "title: A\nsummary: \"B and\nother: D\nmore: E\n", 2, "quoted text that opens on line 2 is "
+     "never closed"),
+    ("unclosed bracket", "title: A\nlist: [a, b\nother: D\n", 3, "list in [ ] that opens on line 2"),
+    ("line separator inside a value", "summary: a\u2028b\nx: b: c\n", 2, "could not find expected ':'"),
+    ("repeated key", "title: A\nb: 1\ntitle: C\n", 3, "(lines 1 and 3)"),
+])
+def test_a_yaml_syntax_error_names_the_line_an_editor_shows(kind: str, text: str, line: int, words: str) -> None:
+    """PyYAML counts lines from 0, breaks lines where an editor does not (U+2028) and puts the end of the file on a
+    line after the last: the message names the line as the file shows it, and an unclosed quote the line where it
+    opens (outside research coordinator: the line was one off)."""
+    from evidence_site.load import load_yaml
+
+    data, problems = load_yaml(text.encode(), "study.yml")
+    assert data is None and len(problems) == 1, kind
+    assert problems[0].row == line, f"{kind}: {problems[0]}"
+    assert words in str(problems[0]), f"{kind}: {problems[0]}"
+    assert str(problems[0]).startswith(f"study.yml, line {line}: "), kind
+
+
+@pytest.mark.parametrize("fault, old, new, found", [
+    ("week-beyond-follow-up", "E11,P6,60,", "E11,P6,60,", "60"),  # a number column: not the typed 60.0
+    ("week-beyond-follow-up", "E11,P6,60,", "E11,P6,60.00,", "60.00"),
+    ("visit-week-not-timepoint", None, None, "30"),
+])
+def test_found_quotes_the_cell_as_the_file_writes_it_not_a_converted_number(
+        fault: str, old: str | None, new: str | None, found: str, tmp_path: Path) -> None:
+    """An integer column given 45.0 and a number column given 45 are read as numbers, but the message quotes the
+    cell: 'found: 45.0' for a cell that says 45 sent the coordinator looking for a '.0' that was not there."""
+    folder = faulty_study(fault, tmp_path)
+    if old:
+        path = folder / "events.csv"
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_study(folder)
+    assert [p.found for p in caught.value.problems if p.column == "week"] == [found]
+
+
+@pytest.mark.parametrize("header, problems", [
+    ("diagnosys", ["The column 'diagnosys' is not known; did you mean 'diagnosis'?"]),  # one typo, one problem
+    ("Diagnosis", ["The column 'Diagnosis' is not known; did you mean 'diagnosis'?"]),
+    ("condition", ["Unknown column 'condition'.", "The column 'diagnosis' is missing."]),  # nothing close: both
+])
+def test_a_misspelt_column_header_is_one_problem_naming_the_column_it_misspells(
+        header: str, problems: list[str], tmp_path: Path) -> None:
+    """A misspelt header is not a missing column plus an unknown one: it is said once, with 'did you mean'
+    (outside research coordinator). A header close to no missing column keeps both problems."""
+    folder = faulty_study("unknown-column", tmp_path)
+    path = folder / "patients.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("diagnosys", header, 1), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_study(folder)
+    assert [p.message for p in caught.value.problems] == problems
+
+
+@pytest.mark.parametrize("written, found", [("52.0", "52.0 (a decimal number)"), ("52.50", "52.50 (a decimal number)"),
+                                            ("true", "true (yes/no)")])
+def test_found_quotes_a_yaml_number_as_the_file_writes_it(written: str, found: str, tmp_path: Path) -> None:
+    """A whole-number field given 52.50 said 'found: float 52.5': it quotes the YAML text, with its kind."""
+    folder = faulty_study("wrong-field-type", tmp_path)
+    yml = folder / "study.yml"
+    yml.write_text(yml.read_text(encoding="utf-8").replace("follow_up_weeks: one year", f"follow_up_weeks: {written}"),
+                   encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_study(folder)
+    assert [p.found for p in caught.value.problems if p.column == "follow_up_weeks"] == [found]

@@ -7,6 +7,7 @@ picture never says something the words do not.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -134,6 +135,32 @@ CONFIG: Spec = {"view": {"continuousWidth": 300, "continuousHeight": 300, "strok
 PERCENT = {"domain": [0, 100]}
 
 
+# Row labels are wrapped onto lines of at most LABEL_CHARS characters (between words, never inside one) and drawn
+# as lines (the axis splits them at LABEL_SPLIT): a label is never cut short with "…", on a wide screen or a phone.
+LABEL_CHARS = 36
+LABEL_SPLIT = "split(datum.label, '\\n')"
+LINE_HEIGHT = 14  # a 12 px label line, as Vega spaces them
+
+
+def wrap_label(text: str, width: int = LABEL_CHARS) -> str:
+    """``text`` on lines of at most ``width`` characters, broken between words ("\\n"); a longer word stays whole."""
+    return "\n".join(textwrap.wrap(" ".join(str(text).split()), width, break_long_words=False,
+                                   break_on_hyphens=False)) or str(text)
+
+
+def title_lines(title: str, width: int = 56) -> str | list[str]:
+    """A chart title, as lines of at most ``width`` characters when it is longer (a long one-line title is wider
+    than the chart, and the reader's font, wider than the one it was measured with, cut its end)."""
+    return title if len(title) <= width else textwrap.wrap(title, width, break_long_words=False,
+                                                           break_on_hyphens=False)
+
+
+def row_step(labels: list[str], least: int) -> int:
+    """The height of one chart row: ``least``, or more when a wrapped label has more lines than fit."""
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    return max(least, LINE_HEIGHT * lines + 8)
+
+
 def padding(sides: int = 48) -> Spec:
     """Room at the sides, because the reader's font may be wider than the one vl-convert measured labels with;
     without it, long axis labels are clipped in some browsers."""
@@ -143,21 +170,23 @@ def padding(sides: int = 48) -> Spec:
 def proportions_chart(values: list[Value], title: str, labels: dict[str, str] | None = None) -> Spec:
     """Dots with 95% interval bars for proportions, one row per value, in percent.
 
-    ``labels`` maps value ids to short row labels (long labels are cut on a phone); default: the value's label.
+    ``labels`` maps value ids to short row labels; default: the value's label. Labels are wrapped, never cut.
     """
     labels = labels or {}
     rows = pd.DataFrame([{
-        "label": labels.get(v.id, v.label), "pct": v.value * 100, "low": v.ci_low * 100, "high": v.ci_high * 100,
+        "label": wrap_label(labels.get(v.id, v.label)), "pct": v.value * 100, "low": v.ci_low * 100,
+        "high": v.ci_high * 100,
         "text": f"{fmt.n_of_n(v)} ({fmt.percent(v)})"} for v in values if v.estimable])
     data = Datasets()
-    y = channel("label", "nominal", axis={"labelLimit": 260}, sort=None, title=None)
+    y = channel("label", "nominal", axis={"labelExpr": LABEL_SPLIT, "labelLimit": 0}, sort=None, title=None)
     bars = {"mark": mark("rule", color=MUTED, strokeWidth=2), "encoding": encoding(
         x=channel("low", "quantitative", scale=PERCENT, title="% of patients (dot) and 95% CI (line)"),
         x2=channel("high"), y=y)}
     dots = {"mark": mark("point", filled=True, size=80, color=FILLED),
             "encoding": encoding(x=channel("pct", "quantitative", scale=PERCENT), y=y)}
     return top(CONFIG, {"layer": [bars, dots], "data": data.ref(rows)}, {
-        "description": title, "height": {"step": 34}, "padding": padding(), "title": title, "width": 360}, data)
+        "description": title, "height": {"step": row_step(list(rows["label"]) if len(rows) else [], 34)},
+        "padding": padding(), "title": title_lines(title), "width": 360}, data)
 
 
 def proportions_figure(name: str, values: list[Value], title: str, labels: dict[str, str] | None = None) -> Figure:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .errors import Problem, summarise
 from .escape import safe_url
+from .load import as_written
 
 BASELINE_WINDOW_DAYS = 30  # a week-0 (baseline) visit may be this many days before the first dose
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -33,12 +34,14 @@ RULES = (
 )
 
 
-def check_tables(patients: pd.DataFrame, visits: pd.DataFrame, events: pd.DataFrame) -> list[Problem]:
-    """The rules of :data:`RULES` that involve the tables; the frames are typed (see validate.check_table)."""
+def check_tables(patients: pd.DataFrame, visits: pd.DataFrame, events: pd.DataFrame,
+                 patients_text: pd.DataFrame | None = None) -> list[Problem]:
+    """The rules of :data:`RULES` that involve the tables; the frames are typed (see validate.check_table), and
+    ``patients_text`` is patients.csv as read, so that a "found" quotes the cell as the file writes it."""
     problems = list(_case_twins(patients))
     if problems:
         return problems  # the other rules match rows by patient id
-    problems += summarise(list(_ages(patients)), "patients with age at start below age at diagnosis")
+    problems += summarise(list(_ages(patients, patients_text)), "patients with age at start below age at diagnosis")
     problems += summarise(list(_baseline(patients, visits)), "patients without a baseline visit")
     problems += summarise(list(_before_start(patients, visits, "visits.csv", "visit_date")),
                           "visits dated before the first dose")
@@ -61,13 +64,14 @@ def _case_twins(patients: pd.DataFrame) -> Iterator[Problem]:
         first.setdefault(key, (int(row), pid))
 
 
-def _ages(patients: pd.DataFrame) -> Iterator[Problem]:
+def _ages(patients: pd.DataFrame, text: pd.DataFrame | None) -> Iterator[Problem]:
     below = (patients["age_at_start_years"] < patients["age_at_diagnosis_years"]).fillna(False)
     for row in patients.index[below]:
         yield Problem("patients.csv", "The age at the first dose is below the age at diagnosis.", row=int(row),
                       column="age_at_start_years",
                       expected=f"at least {patients.at[row, 'age_at_diagnosis_years']:g} (age_at_diagnosis_years)",
-                      found=f"{patients.at[row, 'age_at_start_years']:g}",
+                      found=as_written(text, row, "age_at_start_years")
+                      or f"{patients.at[row, 'age_at_start_years']:g}",
                       hint="Check both ages against the record; the two columns may have been swapped.")
 
 

@@ -51,8 +51,6 @@ COLUMNS = ("value_id", "label", "population", "week", "n", "N", "percent", "95% 
            "interval_method", "data")
 SOF_COLUMNS = ("outcome", "week", "population", "result", "second_result", "certainty", "reasons", "statement",
                "comment", "result_from")
-NOT_RATED = "not rated"
-NOT_RATED_WHY = "no published figure to rate; made-up example data only"  # a made-up study's row (rated_rows)
 
 
 def _row(short: str, v: Value, data: str) -> dict[str, str]:
@@ -122,8 +120,8 @@ def clinician_downloads(sv: StudyView, book: NumberBook) -> dict[str, bytes]:
                     "population": v.population, "result": fmt.clinical(v),
                     "second_result": (f"{also.label}: " if also.label != v.label else "")
                     + f"{fmt.clinical(also)} ({also.population})" if also else "",
-                    "certainty": entry["rating"] or NOT_RATED,
-                    "reasons": "; ".join(entry["reasons"]) if entry["rating"] else NOT_RATED_WHY,
+                    "certainty": entry["rating"] or fmt.NOT_RATED,
+                    "reasons": "; ".join(entry["reasons"]) if entry["rating"] else fmt.NOT_RATED_WHY,
                     "statement": entry["statement"], "comment": entry["comment"],
                     "result_from": data + "".join(
                         _published_beside(z, sv.synthetic, z.population if z is also else "")

@@ -14,6 +14,9 @@ from .numbers import Value
 MADE_UP = "made-up example data"
 # ... and the words for figures recomputed from a study's own patient records (CSV downloads, numbers.json).
 RECORDS = "this study's records"
+# A made-up study's certainty row (present.rated_rows): its rating and why, in the summary of findings and its CSV.
+NOT_RATED = "not rated"
+NOT_RATED_WHY = f"no published figure to rate; {MADE_UP} only"
 
 NOT_ESTIMABLE = "not estimable"
 SUPPRESSED = "suppressed"  # a percentage or interval withheld by small-cell protection (numbers.protect)

@@ -57,6 +57,7 @@ class RawStudy:
     tables: dict[str, pd.DataFrame]  # file name -> all-text frame (missing files are absent)
     fingerprint: str
     problems: list[Problem] = field(default_factory=list)
+    meta_text: dict[str, str] = field(default_factory=dict)  # study.yml's numbers and yes/no as written (yaml_texts)
 
 
 # --- files -------------------------------------------------------------------------------------------------------
@@ -145,12 +146,30 @@ class _Limit(yaml.YAMLError):
         self.problem, self.problem_mark = message, mark
 
 
+_EDITOR_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def editor_line(text: str, mark: Any) -> int | None:
+    """The 1-based line of a YAML mark as an editor numbers it, within the file's lines.
+
+    PyYAML counts lines from 0, also breaks lines at NEL, U+2028 and U+2029 (an editor does not), and puts the
+    end of the stream on the line after a final line break: here lines are counted as an editor shows them,
+    and a mark past the last line names the last line.
+    """
+    if mark is None:
+        return None
+    index = min(getattr(mark, "index", len(text)), len(text))
+    last = len(_EDITOR_BREAK.findall(text.rstrip("\r\n"))) + 1
+    return min(len(_EDITOR_BREAK.findall(text, 0, index)) + 1, last)
+
+
 class _BoundedLoader(yaml.SafeLoader):
     """The safe loader with a nesting limit, an alias expansion limit and duplicate keys refused."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self.text = stream
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
@@ -168,8 +187,9 @@ class _BoundedLoader(yaml.SafeLoader):
                 key = self.construct_object(key_node)
                 try:
                     if key in seen:
-                        raise _Limit(f"the key {str(key)[:60]!r} appears twice in the same mapping (lines "
-                                     f"{seen[key].line + 1} and {key_node.start_mark.line + 1})", key_node.start_mark)
+                        first, again = editor_line(self.text, seen[key]), editor_line(self.text, key_node.start_mark)
+                        raise _Limit(f"the key {str(key)[:60]!r} appears twice in the same mapping (lines {first} "
+                                     f"and {again})", key_node.start_mark)
                     seen[key] = key_node.start_mark
                 except TypeError:
                     pass
@@ -196,11 +216,58 @@ def _expanded_size(root: Any) -> int:
     return sizes.get(id(root), 0)
 
 
-def load_yaml(source: Path | bytes, name: str) -> tuple[Any, list[Problem]]:
+_OPENERS = {"quoted scalar": "a quoted text", "flow sequence": "a list in [ ]", "flow mapping": "a mapping in { }"}
+
+
+def _syntax_problem(name: str, text: str, exc: yaml.YAMLError) -> Problem:
+    """A YAML syntax error on the line an editor shows; a quote or bracket at fault names the line where it opens
+    (one never closed runs to the end of the file, so that line is the one to look at)."""
+    problem = getattr(exc, "problem", None) or "a syntax error"
+    mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    row = editor_line(text, mark)
+    message = f"The file is not valid YAML: {problem}"
+    opened = editor_line(text, context)
+    what = next((words for key, words in _OPENERS.items() if key in str(getattr(exc, "context", ""))), None)
+    if what and opened is not None and opened != row:
+        if mark is None or getattr(mark, "index", 0) >= len(text.rstrip()):
+            message += f" ({what} that opens on line {opened} is never closed)"
+            row = opened
+        else:
+            message += f" ({what} that opens on line {opened}; the problem is on line {row})"
+    return Problem(name, message + ".", row=row, expected="valid YAML", found="a syntax error",
+                   hint="Check indentation (spaces, not tabs), close every quote and bracket, and quote text "
+                   "that contains a colon.")
+
+
+_WRITTEN_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")
+
+
+def yaml_texts(root: Any) -> dict[str, str]:
+    """The numbers and yes/no values of a composed YAML document as the file writes them, by field path
+    (``n``, ``published[1].value``, typed.py's paths): a message's "found" quotes ``45.50``, not 45.5."""
+    out: dict[str, str] = {}
+    stack: list[tuple[Any, str]] = [(root, "")]
+    seen = 0
+    while stack and seen < MAX_YAML_NODES:
+        node, path = stack.pop()
+        seen += 1
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag in _WRITTEN_TAGS and path:
+                out[path] = node.value
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((v, f"{path}.{k.value}" if path else str(k.value)) for k, v in node.value
+                         if isinstance(k, yaml.ScalarNode))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node.value))
+    return out
+
+
+def load_yaml(source: Path | bytes, name: str, texts: dict[str, str] | None = None) -> tuple[Any, list[Problem]]:
     """Read YAML safely and within bounds: ``(data, problems)``; data is None when there is a problem.
 
     ``source`` is a path (refused unless a regular file; a missing file gives ``(None, [])``) or the bytes.
-    ``name`` is how messages name the file (``study.yml``, ``releases.yml``).
+    ``name`` is how messages name the file (``study.yml``, ``releases.yml``). ``texts``, when given, is filled
+    with the document's numbers and yes/no values as written (:func:`yaml_texts`).
     """
     if isinstance(source, Path):
         try:
@@ -226,17 +293,15 @@ def load_yaml(source: Path | bytes, name: str) -> tuple[Any, list[Problem]]:
                 expected=f"at most {MAX_YAML_NODES:,} values with aliases expanded", found="more than that",
                 hint="Write the values out instead of repeating anchors (&name) and aliases (*name).")]
         loaded = loader.construct_document(node) if node is not None else None
+        if texts is not None and node is not None:
+            texts.update(yaml_texts(node))
     except _Limit as exc:
-        mark = exc.problem_mark
         return None, [Problem(name, f"The file cannot be used: {exc.problem}.",
-                              row=mark.line + 1 if mark else None, expected="a study description of plain fields",
+                              row=editor_line(loader.text, exc.problem_mark),
+                              expected="a study description of plain fields",
                               found=str(exc.problem), hint="Remove the repeated or deeply nested part.")]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, [Problem(
-            name, f"The file is not valid YAML: {getattr(exc, 'problem', None) or 'a syntax error'}.",
-            row=mark.line + 1 if mark else None, expected="valid YAML", found="a syntax error",
-            hint="Check indentation (spaces, not tabs) and quote text that contains a colon.")]
+        return None, [_syntax_problem(name, loader.text, exc)]
     except RecursionError:
         return None, [Problem(name, "The file is nested too deeply.", expected=f"at most {MAX_YAML_DEPTH} levels",
                               found="deeper nesting", hint="Remove the deeply nested part.")]
@@ -405,6 +470,7 @@ def read_study(folder: Path) -> RawStudy:
     problems: list[Problem] = []
     digest = hashlib.sha256()
     meta: dict[str, Any] = {}
+    meta_text: dict[str, str] = {}
     yml = folder / "study.yml"
     try:
         data = read_regular_file(yml, "study.yml", MAX_YAML_BYTES)
@@ -418,7 +484,7 @@ def read_study(folder: Path) -> RawStudy:
                                     hint="Copy study.yml from the demonstration study and edit it."))
     if data:
         digest.update(b"study.yml\0" + data)
-        loaded, found = load_yaml(data, "study.yml")
+        loaded, found = load_yaml(data, "study.yml", meta_text)
         problems += found
         if loaded is not None and not isinstance(loaded, dict):
             problems.append(Problem("study.yml", "The file must be a mapping of field names to values.",
@@ -459,7 +525,16 @@ def read_study(folder: Path) -> RawStudy:
         problems += found
         if frame is not None:
             tables[table.file] = frame
-    return RawStudy(folder.name, folder, meta, tables, digest.hexdigest()[:12], problems)
+    return RawStudy(folder.name, folder, meta, tables, digest.hexdigest()[:12], problems, meta_text)
+
+
+def as_written(text: pd.DataFrame | None, row: Any, column: str) -> str:
+    """A cell of an all-text frame as the file holds it (spaces around it dropped), for a message's "found":
+    never the typed value (45.0 for a cell that says 45, or 45 for one that says 45.0)."""
+    if text is None or column not in text.columns or row not in text.index:
+        return ""
+    cell = text.at[row, column]
+    return "" if pd.isna(cell) else str(cell).strip()
 
 
 def read_yaml(path: Path, name: str) -> tuple[Any, list[Problem]]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .fmt import MADE_UP
+
 SCHEMA_VERSION = 2
 
 ColumnType = Literal["id", "category", "code", "codes", "integer", "number", "boolean", "date", "text"]
@@ -225,7 +227,9 @@ RESULTS = Table(
         Column("where", "text", "Where in the source: page, table, figure or section (e.g. abstract, results)."),
         Column("confirmed", "category", "primary: checked against the source itself (its abstract on PubMed or "
                "the journal page); secondary: only in a secondary source (the page says 'reported by a "
-               "secondary source').", choices=("primary", "secondary")),
+               f"secondary source'); {MADE_UP}: a row of a made-up study (`status: synthetic`), with no source to "
+               "check (every row of a made-up study says so, and no row of a published one).",
+               choices=("primary", "secondary", MADE_UP)),
         Column("note", "text", "A note printed beside the figure for clinicians.", required=False, optional=True),
     ),
 )

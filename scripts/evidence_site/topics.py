@@ -16,7 +16,20 @@ from typing import Any
 import pandas as pd
 
 from . import fmt, ids
-from .charts import CONFIG, FILLED, MUTED, PERCENT, Figure, draw, icon_figure, padding
+from .charts import (
+    CONFIG,
+    FILLED,
+    LABEL_SPLIT,
+    MUTED,
+    PERCENT,
+    Figure,
+    draw,
+    icon_figure,
+    padding,
+    row_step,
+    title_lines,
+    wrap_label,
+)
 from .families import certainty
 from .handout import page_address, page_qr
 from .numbers import NumberBook, Value
@@ -194,6 +207,12 @@ class TopicView:
     overlap: bool = False  # some patients may be in more than one study
 
     @property
+    def unshown(self) -> list[AggregateView]:
+        """The real studies with no family figure (still running, or results not shown to families yet)."""
+        shown = {p.study.id for p in self.profiles}
+        return [sv for sv in self.studies if sv.id not in shown]
+
+    @property
     def shortest(self) -> int | None:
         return min((w for p in self.profiles for w in p.weeks), default=None)
 
@@ -318,7 +337,7 @@ def forest_figure(topic: TopicView, book: NumberBook) -> Figure | None:
     items.sort(key=lambda item: order[item[0]])  # stable: rows keep their order within a panel
     if not items:
         return None
-    frame = pd.DataFrame([{"outcome": outcome, "label": label, "pct": v.value * 100,
+    frame = pd.DataFrame([{"outcome": outcome, "label": wrap_label(label), "pct": v.value * 100,
                            "low": None if v.ci_low is None else v.ci_low * 100,
                            "high": None if v.ci_high is None else v.ci_high * 100} for outcome, label, v in items])
     title = f"{topic.names['Medicine']}: what each study reported"
@@ -330,7 +349,7 @@ def forest_figure(topic: TopicView, book: NumberBook) -> Figure | None:
 
 def forest_chart(frame: pd.DataFrame, panels: list[str], title: str) -> Spec:
     """The forest plot of :func:`forest_figure`: ``frame`` has outcome (the panel), label, pct, low, high."""
-    y = channel("label", "nominal", sort=None, title=None, axis={"labelLimit": 600})
+    y = channel("label", "nominal", sort=None, title=None, axis={"labelExpr": LABEL_SPLIT, "labelLimit": 0})
     bars = {"mark": mark("rule", color=MUTED, strokeWidth=2), "encoding": encoding(
         y=y, x=channel("low", "quantitative", scale=PERCENT, axis={"values": [0, 25, 50, 75, 100]},
                        title="% (dot); 95% interval (line) where the source's numbers allow one"),
@@ -342,9 +361,10 @@ def forest_chart(frame: pd.DataFrame, panels: list[str], title: str) -> Spec:
     data = Datasets()
     rows = channel("outcome", "nominal", sort=panels, header=dict(sorted(header.items())))
     return top(CONFIG, {"data": data.ref(frame), "facet": {"row": rows},
-                        "spec": {"layer": [bars, dots], "height": {"step": 22}, "width": 300}},
+                        "spec": {"layer": [bars, dots], "height": {"step": row_step(list(frame["label"]), 22)},
+                                 "width": 300}},
                {"description": title, "padding": padding(96), "resolve": {"scale": {"y": "independent"}},
-                "spacing": 10, "title": title}, data)
+                "spacing": 10, "title": title_lines(title)}, data)
 
 
 def handout_figures(topic: TopicView, book: NumberBook, site_url: str, page_url: str) -> list[Figure]:

@@ -46,16 +46,23 @@ class Reader:
 
     file: str
     problems: list[Problem] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # numbers and yes/no as the file writes them, by path
 
     def add(self, path: str, message: str, expected: str, found: Any, hint: str = "") -> None:
+        """A problem at ``path``; a number or yes/no found there is quoted as the file writes it (45.50, not 45.5)."""
+        written = self.texts.get(path) if isinstance(found, int | float) else None
         self.problems.append(Problem(self.file, message, column=path or None, expected=expected,
-                                     found=_show(found), hint=hint))
+                                     found=_show(found, written), hint=hint))
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, written: str | None = None) -> str:
     if isinstance(value, str) and value in ("nothing",):
         return value
-    text = f"{type(value).__name__} {value!r}" if not isinstance(value, str) else repr(value)
+    kind = {bool: "yes/no", int: "a whole number", float: "a decimal number"}.get(type(value))
+    if written is not None and kind:
+        text = f"{written} ({kind})"
+    else:
+        text = f"{type(value).__name__} {value!r}" if not isinstance(value, str) else repr(value)
     text = "".join(ch if ch.isprintable() else "?" for ch in text)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -202,13 +209,19 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def closest(word: str, options: list[str]) -> str:
-    """"Did you mean 'X'?" with the option as it must be written ('UC' for 'uc'), or "" when nothing is close."""
+def nearest(word: str, options: list[str]) -> str | None:
+    """The option closest to ``word`` as it must be written ('UC' for 'uc'), or None when nothing is close."""
     match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if not match:  # compare in lower case, then name the option in its own case
         lower = {o.lower(): o for o in options}
         match = [lower[m] for m in difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.6)]
-    return f"Did you mean {match[0]!r}?" if match else ""
+    return match[0] if match else None
+
+
+def closest(word: str, options: list[str]) -> str:
+    """"Did you mean 'X'?" with the option as it must be written ('UC' for 'uc'), or "" when nothing is close."""
+    match = nearest(word, options)
+    return f"Did you mean {match!r}?" if match else ""
 
 
 @dataclass(frozen=True)

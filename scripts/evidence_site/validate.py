@@ -17,11 +17,11 @@ import pandas as pd
 
 from . import crosschecks, typed
 from .errors import DataError, Problem, printable, summarise
-from .fmt import round_half_up
-from .load import RawShared, RawStudy
+from .fmt import MADE_UP, round_half_up
+from .load import RawShared, RawStudy, as_written
 from .schema import MISSING_MARKERS, PATIENTS, RESULTS, TABLES, Column, Table
 from .spec import PROTECTION_OFF, VOCAB_SECTIONS, AggregateSpec, Citation, Medicine, Outcome, StudySpec, Vocabulary
-from .typed import Reader, closest
+from .typed import Reader, closest, nearest
 
 TABLES_WITH_ROWS = ("patients.csv", "visits.csv")  # events.csv may be empty: a study with no events
 MAX_PER_COLUMN = 5  # report at most this many bad cells per column, then a count of the rest
@@ -192,7 +192,7 @@ def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
     if raw.meta.get("kind") == "aggregate":
         return validate_aggregate(raw, shared)
     problems = list(raw.problems)
-    reader = Reader("study.yml")
+    reader = Reader("study.yml", texts=raw.meta_text)
     yml_broken = any(p.file == "study.yml" for p in raw.problems)
     spec = None if yml_broken else typed.parse(StudySpec, raw.meta, reader)
     problems += reader.problems
@@ -208,12 +208,12 @@ def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
     for file, index_col, score_col, section in SCORE_COLUMNS:
         if file in typed_tables:
             problems += check_score_ranges(file, typed_tables[file], index_col, score_col,
-                                           getattr(vocab, section))
+                                           getattr(vocab, section), raw.tables[file])
     if not problems and spec is not None:
-        problems += check_links(typed_tables, spec)
+        problems += check_links(typed_tables, spec, raw.tables)
     if not problems and spec is not None:  # logic across tables (crosschecks.RULES), on typed and linked tables
         problems += crosschecks.check_tables(typed_tables["patients.csv"], typed_tables["visits.csv"],
-                                             typed_tables["events.csv"])
+                                             typed_tables["events.csv"], raw.tables["patients.csv"])
     if problems or spec is None:
         raise DataError(raw.id, problems)
     # The fingerprint covers the study's files and the shared data it is read with (vocabulary, medicines).
@@ -409,10 +409,8 @@ def check_table(table: Table, raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.
     Optional columns may be left out of the file: they are then empty in the typed frame.
     """
     names = set(table.column_names)
-    problems = summarise([Problem(table.file, f"Unknown column {col!r}.", column=col,
-                                  expected="only the columns of the data contract", found=col,
-                                  hint=closest(col, list(names)) or "Remove the column; the Data format page "
-                                                                    "lists every column.")
+    misspelt = _misspelt_headers(table, list(raw.columns))
+    problems = summarise([_unknown_column(table, col, misspelt.get(col), names)
                           for col in raw.columns if col not in names], "unknown columns")
     if raw.empty and table.file in TABLES_WITH_ROWS:
         problems.append(Problem(table.file, "The table has no rows.", expected=f"{table.grain}, below the header",
@@ -423,6 +421,8 @@ def check_table(table: Table, raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.
         if column.name not in raw.columns:
             if column.optional:
                 cells = pd.Series("", index=raw.index, dtype="string")
+            elif column.name in misspelt.values():  # said once, with the misspelt header
+                continue
             else:
                 problems.append(Problem(table.file, f"The column {column.name!r} is missing.", column=column.name,
                                         expected=column.expected, found="no such column",
@@ -441,6 +441,32 @@ def check_table(table: Table, raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.
                                     expected=f"one row per {' and '.join(table.key)}", found=f"a second row with {key}",
                                     hint="Delete the repeated row, or correct its key."))
     return typed_frame, problems
+
+
+def _misspelt_headers(table: Table, headers: list[str]) -> dict[str, str]:
+    """Each unknown header that is close to a column of the contract missing from the file: ``{header: column}``
+    (a column is claimed by one header at most, the first; only the first 100 unknown headers are compared, as a
+    file of thousands of extra columns is not a typo)."""
+    missing = [c for c in table.column_names if c not in headers]
+    unknown = [h for h in headers if h not in table.column_names][:100]
+    found: dict[str, str] = {}
+    for header in unknown if missing else ():
+        match = nearest(header, [c for c in missing if c not in found.values()])
+        if match:
+            found[header] = match
+    return found
+
+
+def _unknown_column(table: Table, header: str, meant: str | None, names: set[str]) -> Problem:
+    """A header that is not a column of the contract: one problem, naming the column it misspells if any."""
+    if meant:
+        column = next(c for c in table.columns if c.name == meant)
+        return Problem(table.file, f"The column {header!r} is not known; did you mean {meant!r}?", column=header,
+                       expected=f"a column headed {meant!r}: {column.description}", found=header,
+                       hint=f"Correct the header to {meant!r}; no column {meant!r} was found in the file.")
+    return Problem(table.file, f"Unknown column {header!r}.", column=header,
+                   expected="only the columns of the data contract", found=header,
+                   hint=closest(header, list(names)) or "Remove the column; the Data format page lists every column.")
 
 
 def check_column(file: str, column: Column, cells: pd.Series, choices: tuple[str, ...] = ()
@@ -557,8 +583,9 @@ def _cap(problems: list[Problem]) -> list[Problem]:
 
 
 def check_score_ranges(file: str, frame: pd.DataFrame, index_col: str, score_col: str,
-                       indices: dict[str, Any]) -> list[Problem]:
-    """A score must lie within the range of the index named in the same row (PUCAI 0-85, wPCDAI 0-125, ...)."""
+                       indices: dict[str, Any], text: pd.DataFrame | None = None) -> list[Problem]:
+    """A score must lie within the range of the index named in the same row (PUCAI 0-85, wPCDAI 0-125, ...).
+    ``text`` is the table as read (all text), for "found" as the file writes it."""
     problems = []
     if index_col not in frame.columns or score_col not in frame.columns:
         return problems
@@ -573,7 +600,8 @@ def check_score_ranges(file: str, frame: pd.DataFrame, index_col: str, score_col
         for row in rows:
             problems.append(Problem(
                 file, f"The score is outside the range of the {name} index.", row=int(row), column=score_col,
-                expected=f"a {name} score from {ix.min:g} to {ix.max:g}", found=f"{frame.at[row, score_col]:g}",
+                expected=f"a {name} score from {ix.min:g} to {ix.max:g}",
+                found=as_written(text, row, score_col) or f"{frame.at[row, score_col]:g}",
                 hint=f"Check the score against the record, and that {index_col} names the index it was scored on."))
     return _cap(problems)
 
@@ -596,8 +624,11 @@ CROSS_TABLE_RULES = (
 )
 
 
-def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec) -> list[Problem]:
-    """Rules that need more than one row: known patients, time points, follow-up, order of dates and events."""
+def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str, pd.DataFrame] | None = None
+                ) -> list[Problem]:
+    """Rules that need more than one row: known patients, time points, follow-up, order of dates and events.
+    ``text`` holds the tables as read (all text): a "found" quotes the cell as the file writes it."""
+    text = text or {}
     problems = []
     patients, visits, events = tables["patients.csv"], tables["visits.csv"], tables["events.csv"]
     known = set(patients["patient_id"])
@@ -617,7 +648,8 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec) -> list[Proble
     for row in visits.index[~visits["week"].isin(weeks)][:MAX_PER_COLUMN]:
         problems.append(Problem("visits.csv", "The week is not one of the study's time points.", row=int(row),
                                 column="week", expected="one of " + ", ".join(map(str, sorted(weeks))),
-                                found=str(visits.at[row, "week"]), hint="Use the nearest scheduled assessment week."))
+                                found=as_written(text.get("visits.csv"), row, "week") or str(visits.at[row, "week"]),
+                                hint="Use the nearest scheduled assessment week."))
     end_week = patients.set_index("patient_id")["follow_up_end_week"].astype("Float64").fillna(
         float(spec.follow_up_weeks)).clip(upper=float(spec.follow_up_weeks))
     has_end = patients["follow_up_end_week"].notna()
@@ -633,7 +665,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec) -> list[Proble
         for row in frame.index[(frame["week"] > limit).fillna(False)][:MAX_PER_COLUMN]:
             problems.append(Problem(file, "The row is after the end of follow-up.", row=int(row), column="week",
                                     expected=f"a week from 0 to {limit[row]:g} (the patient's end of follow-up)",
-                                    found=str(frame.at[row, "week"]),
+                                    found=as_written(text.get(file), row, "week") or str(frame.at[row, "week"]),
                                     hint="Rows after follow-up are outside the study: delete the row, or correct "
                                          "the week (or the patient's follow_up_end_week)."))
     required = {"dose_change": "new_dose", "surgery": "surgery_type", "adverse_event": "ae_type",
@@ -658,9 +690,10 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec) -> list[Proble
     event_stop = events["patient_id"].map(stops)
     late_dose = (events["event_type"] == "dose_change") & (events["week"] > event_stop)
     for row in events.index[late_dose.fillna(False)][:MAX_PER_COLUMN]:
+        week = as_written(text.get("events.csv"), row, "week") or f"{events.at[row, 'week']:g}"
         problems.append(Problem("events.csv", "A dose change after the patient stopped treatment.", row=int(row),
                                 column="week", expected=f"week {event_stop[row]:g} or earlier (the discontinuation)",
-                                found=f"week {events.at[row, 'week']:g}",
+                                found=f"week {week}",
                                 hint="Check the discontinuation row; a restart after stopping is not supported."))
     return problems
 
@@ -693,13 +726,15 @@ AGGREGATE_RULES = (
     "When a row gives both n/N and a percent, n/N rounds to the percent.",
     "percent_only rows give a percent; summary rows are baseline rows with a median.",
     "A study marked `ongoing: true` has no result rows.",
+    f"`confirmed` is {MADE_UP} on every row of a made-up study (`status: synthetic`) and on no row of a published "
+    "one, as the values' `data` flag in numbers.json says.",
 )
 
 
 def validate_aggregate(raw: RawStudy, shared: Shared) -> AggregateStudy:
     """The aggregate kind: study.yml against AggregateSpec and results.csv against schema.RESULTS."""
     problems = list(raw.problems)
-    reader = Reader("study.yml")
+    reader = Reader("study.yml", texts=raw.meta_text)
     yml_broken = any(p.file == "study.yml" for p in raw.problems)
     spec = None if yml_broken else typed.parse(AggregateSpec, raw.meta, reader)
     problems += reader.problems
@@ -711,7 +746,7 @@ def validate_aggregate(raw: RawStudy, shared: Shared) -> AggregateStudy:
         frame, found = check_table(RESULTS, raw.tables[RESULTS.file], vocab)
         problems += found
         if not found and spec is not None:
-            problems += check_results(frame, spec)
+            problems += check_results(frame, spec, raw.tables[RESULTS.file])
     if problems or spec is None or frame is None:
         raise DataError(raw.id, problems)
     # As for a records study: the study's files and the shared data it is read with (vocabulary, medicines).
@@ -766,8 +801,9 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
     return problems
 
 
-def check_results(frame: pd.DataFrame, spec: AggregateSpec) -> list[Problem]:
-    """The rules of AGGREGATE_RULES, one problem per bad row with its line number."""
+def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame | None = None) -> list[Problem]:
+    """The rules of AGGREGATE_RULES, one problem per bad row with its line number. ``text`` is results.csv as read
+    (all text): a "found" quotes the cells as the file writes them (45.0 stays 45.0), never a converted value."""
     problems: list[Problem] = []
     groups = ["all", *spec.diagnoses, *spec.subgroups]
 
@@ -778,6 +814,7 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec) -> list[Problem]:
     if spec.ongoing and len(frame):
         add(int(frame.index[0]), "section", "An ongoing study has no results.", "only the header row",
             f"{len(frame)} rows", "Remove the rows, or set `ongoing: false` once results are published.")
+    made_up = spec.status == "synthetic"
     for row, r in frame.iterrows():
         if r["key"] not in spec.measures:
             add(row, "key", "The measure is not declared.", "a key of `measures` in study.yml", repr(r["key"]),
@@ -787,30 +824,45 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec) -> list[Problem]:
                 closest(str(r["group"]), groups) or "Add it to `diagnoses` or `subgroups` in study.yml.")
         num, den, pct, basis = r["numerator"], r["denominator"], r["percent"], r["count_basis"]
         has_n, has_d, has_p = pd.notna(num), pd.notna(den), pd.notna(pct)
+
+        def cell(column: str, row: Any = row, r: pd.Series = r) -> str:  # as the file writes it
+            return as_written(text, row, column) or ("empty" if pd.isna(r[column]) else str(r[column]))
+
+        # rule: made_up_rows_say_so
+        if made_up and r["confirmed"] != MADE_UP:
+            add(row, "confirmed", "A row of a made-up study says its figure was checked against a source.",
+                MADE_UP, cell("confirmed"), f"Write {MADE_UP} in every row while `status: synthetic`; once the rows "
+                "are entered from the source, write primary or secondary and set `status: published`.")
+        elif not made_up and r["confirmed"] == MADE_UP:
+            add(row, "confirmed", "A published study holds a made-up row.", "primary or secondary",
+                cell("confirmed"), "Enter the row from the source (primary or secondary), or delete it; a study "
+                "whose figures are still made up keeps `status: synthetic`.")
         if basis in ("reported", "derived"):
             if not (has_n and has_d):
                 add(row, "numerator", f"A {basis} count needs numerator and denominator.",
-                    "both numerator and denominator", f"{num if has_n else 'empty'}/{den if has_d else 'empty'}",
+                    "both numerator and denominator", f"{cell('numerator')}/{cell('denominator')}",
                     "Use count_basis percent_only when the source gives only a percentage.")
             elif num > den:
-                add(row, "numerator", "The numerator is above the denominator.", f"at most {den}", num)
+                add(row, "numerator", "The numerator is above the denominator.", f"at most {cell('denominator')}",
+                    cell("numerator"))
             if basis == "derived":
                 if not has_p:
                     add(row, "percent", "A derived count needs the reported percent.", "the percent as printed",
                         "an empty cell")
                 elif has_n and has_d and round_half_up(float(pct) * float(den) / 100) != num:
                     add(row, "numerator", "The derived count is not the percent of the denominator.",
-                        f"{round_half_up(float(pct) * float(den) / 100):g}", num,
+                        f"{round_half_up(float(pct) * float(den) / 100):g}", cell("numerator"),
                         "Derive a count only where it follows exactly from the printed percent and N.")
         if basis == "percent_only" and not has_p:
             add(row, "percent", "A percent_only row needs the percent.", "a number from 0 to 100", "an empty cell")
         if basis == "summary" and (r["section"] != "baseline" or pd.isna(r["median"])):
             add(row, "median", "A summary row is a baseline row with a median.", "section baseline and a median",
-                f"section {r['section']}, median {r['median']}")
+                f"section {cell('section')}, median {cell('median')}")
         if basis == "reported" and has_n and has_d and has_p and num <= den:
             shown = float(pct)
             digits = 0 if shown == int(shown) else 1
             if round_half_up(100 * num / den, digits) != shown:
                 add(row, "percent", "n/N does not round to the percent.",
-                    f"{round_half_up(100 * num / den, digits):g}", pct, "Check both figures against the source.")
+                    f"{round_half_up(100 * num / den, digits):g}", cell("percent"),
+                    "Check both figures against the source.")
     return problems

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pandas as pd
 
 from .. import ids
-from ..fmt import number
+from ..fmt import MADE_UP, number
 from ..numbers import Value, count, proportion
 from ..validate import AggregateStudy
 
@@ -29,6 +29,9 @@ METHODS = {
     "percent_only": "Percentage as reported by the source; the denominator is not stated, so no interval",
     "summary": "As reported by the source",
 }
+
+CHECKED = {"primary": "confirmed from the source", "secondary": "reported by a secondary source",
+           MADE_UP: f"{MADE_UP}, no source to check"}  # results.csv's `confirmed`, in a value's source
 
 
 def _int(x) -> int | None:
@@ -88,7 +91,7 @@ def aggregate_values(study: AggregateStudy) -> list[Value]:
             unit = "" if pd.isna(r["unit"]) else r["unit"]
             v = Value(vid, measure.label, "median", _num(r["median"]), method, pop, week,
                       denominator=_int(r["denominator"]), unit=unit, q1=_num(r["q1"]), q3=_num(r["q3"]))
-        checked = "confirmed from the source" if r["confirmed"] == "primary" else "reported by a secondary source"
+        checked = CHECKED[r["confirmed"]]
         where = f"{r['where']}; {checked}"
         precision = "1dp" if basis == "summary" else "percent"
         shown = number(float(r["median"]), 1) if basis == "summary" else published_text(r)
