@@ -128,6 +128,30 @@ def test_validate_reports_a_certainty_row_naming_a_value_the_study_does_not_comp
     assert "field 'certainty.outcomes[0].value'" in str(err.value) and "eff_remission_w24_UC_itt" in str(err.value)
 
 
+@pytest.mark.parametrize("text, line, found", [
+    ("title: A\nnote: a\x0bb\n", 2, "U+000B"),  # a spreadsheet cell's line break
+    ("title: A\nsummary: ok\nnote: b\x07\n", 3, "U+0007"),
+    ("title: A\x7f\n", 1, "U+007F"),
+])
+def test_a_control_character_in_a_yaml_file_is_named_with_its_line(text: str, line: int, found: str) -> None:
+    """PyYAML refused it with a position in the file only, and the build stopped with 'an unexpected error' that
+    named no file (outside hostile tester)."""
+    from evidence_site.load import load_yaml
+
+    data, problems = load_yaml(text.encode(), "study.yml")
+    assert data is None and [(p.file, p.row, p.found) for p in problems] == [("study.yml", line, found)]
+    assert "control character" in problems[0].message and problems[0].hint
+
+
+@pytest.mark.parametrize("text", ["a: !!python/object/apply:os.system [ls]\n", "a: !evil x\n"])
+def test_a_yaml_tag_is_refused_as_a_tag_not_as_bad_indentation(text: str) -> None:
+    from evidence_site.load import load_yaml
+
+    data, problems = load_yaml(text.encode(), "study.yml")
+    assert data is None and len(problems) == 1 and problems[0].row == 1
+    assert "tag" in problems[0].found and "indentation" not in problems[0].hint
+
+
 @pytest.mark.parametrize("kind, text, line, words", [
     ("bad indentation", "title: A\nlist:\n  - a\n - b\nother: D\n", 4, "expected <block end>"),
     ("value on a nested line", "title: A\nsummary: B\n  nested: C\nother: D\n", 3, "mapping values"),

@@ -219,6 +219,25 @@ def _expanded_size(root: Any) -> int:
 _OPENERS = {"quoted scalar": "a quoted text", "flow sequence": "a list in [ ]", "flow mapping": "a mapping in { }"}
 
 
+# What YAML refuses to read at all: control characters other than tab and line breaks (a spreadsheet's line break
+# in a cell, text pasted from a word processor), lone surrogates and U+FFFE/U+FFFF.
+_NOT_YAML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _unreadable_character(name: str, text: str) -> Problem | None:
+    """The first character YAML cannot read, named with its line and column (PyYAML's own message names only
+    a position in the file)."""
+    m = _NOT_YAML.search(text)
+    if m is None:
+        return None
+    line = text.count("\n", 0, m.start()) + 1
+    column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+    return Problem(name, f"The file holds an invisible control character (U+{ord(m.group()):04X}) on line {line}, "
+                   f"column {column}.", row=line, expected="text with no control characters",
+                   found=f"U+{ord(m.group()):04X}", hint="Delete it and retype that spot (it often comes with text "
+                   "copied from a spreadsheet cell or a word processor).")
+
+
 def _syntax_problem(name: str, text: str, exc: yaml.YAMLError) -> Problem:
     """A YAML syntax error on the line an editor shows; a quote or bracket at fault names the line where it opens
     (one never closed runs to the end of the file, so that line is the one to look at)."""
@@ -234,6 +253,10 @@ def _syntax_problem(name: str, text: str, exc: yaml.YAMLError) -> Problem:
             row = opened
         else:
             message += f" ({what} that opens on line {opened}; the problem is on line {row})"
+    if isinstance(exc, yaml.constructor.ConstructorError):  # a tag: !!python/object, !custom
+        return Problem(name, message + ".", row=row, expected="plain values (text, numbers, lists, fields)",
+                       found="a YAML tag (a word starting with ! or !!)",
+                       hint="Remove the tag: a study file holds plain values only.")
     return Problem(name, message + ".", row=row, expected="valid YAML", found="a syntax error",
                    hint="Check indentation (spaces, not tabs), close every quote and bracket, and quote text "
                    "that contains a colon.")
@@ -284,7 +307,11 @@ def load_yaml(source: Path | bytes, name: str, texts: dict[str, str] | None = No
     if b"\0" in data:
         return None, [Problem(name, "The file is not text.", expected="YAML text (UTF-8)",
                               found="binary content (NUL bytes)", hint=f"Check that {name} is the right file.")]
-    loader = _BoundedLoader(decode(data)[0])
+    text = decode(data)[0]
+    unreadable = _unreadable_character(name, text)
+    if unreadable is not None:
+        return None, [unreadable]
+    loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()
         if node is not None and _expanded_size(node) > MAX_YAML_NODES:
