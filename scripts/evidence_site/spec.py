@@ -416,7 +416,8 @@ class AggregateSpec:
                              rules=("diagnoses_known",))
     design: str = f("Study design in words, e.g. retrospective multicentre cohort, no comparison group.")
     setting: str = f("Where, e.g. 30 centres worldwide.")
-    n: int | None = f("Number of patients who started (empty for a trial still recruiting).", default=None)
+    n: int | None = f("Number of patients who started (empty for a trial still recruiting).", default=None,
+                      rules=("n_positive",))
     follow_up: str = f("Follow-up and time points in words, e.g. week 8 (end of induction).")
     status: Literal["published", "synthetic"] = f("published: figures from a public source; synthetic: a "
                                                   "made-up example (pages carry the banner).")
@@ -446,6 +447,8 @@ RULES: dict[str, str] = {
     "fact_source_known": "Each fact's `source` is a key of the medicine's `citations`.",
     "topic_context_known": "Each key in `topic_context` is a key of the medicine's `clinician` facts.",
     "centres_positive": "At least 1.",
+    "n_positive": "At least 1 (leave `n` out for a trial still recruiting); no denominator in results.csv is "
+                  "larger than `n`.",
     "rule_needs_its_settings": "score and endoscopy rules need `thresholds`; lab rules need `lab` and `limit`; "
                                "all_of needs `of`.",
     "threshold_index_known": "Each threshold names an index of the vocabulary (activity indices for score and "

@@ -685,6 +685,12 @@ def _check_order(frame: pd.DataFrame, file: str, date_col: str) -> list[Problem]
 
 # --- aggregate studies --------------------------------------------------------------------------------------------
 
+# Units of a summary row (results.csv `unit`, compared without case) whose values cannot be below zero: lengths of
+# time, percentages, amounts, sizes and concentrations. A z-score or a change in a score may be negative.
+NON_NEGATIVE_UNITS = ("years", "months", "weeks", "days", "hours", "%", "kg", "g", "cm", "mm", "m", "kg/m²",
+                      "kg/m2", "mg/L", "mg/dL", "g/L", "g/dL", "µg/g", "ug/g", "mmol/L", "µmol/L", "umol/L",
+                      "mm/h")
+
 AGGREGATE_RULES = (
     "Each `key` is a key of `measures` in study.yml; each `group` is all, one of the study's `diagnoses` or a "
     "key of its `subgroups`.",
@@ -693,6 +699,11 @@ AGGREGATE_RULES = (
     "When a row gives both n/N and a percent, n/N rounds to the percent.",
     "percent_only rows give a percent; summary rows are baseline rows with a median.",
     "A study marked `ongoing: true` has no result rows.",
+    "No denominator is larger than the study's `n` (every row counts the study's own patients: all who started, "
+    "those on treatment, those with the measurement, a subgroup, or an unclear part of them).",
+    "A summary row gives both quartiles (q1 and q3) or neither, with q1 <= median <= q3.",
+    "A median or quartile whose unit cannot be negative (" + ", ".join(NON_NEGATIVE_UNITS) + ") is not "
+    "negative; other units (a z-score, a change in a score) may be.",
 )
 
 
@@ -753,6 +764,10 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
         add(f"measures.{headlines[1]}.headline", "More than one measure is the study's headline.",
             "headline: true on one measure only", f"headline: true on {', '.join(headlines)}",
             "Keep it on the primary or strictest outcome; remove it from the others.")
+    # rule: n_positive (denominators against n: check_results)
+    if spec.n is not None and spec.n < 1:
+        add("n", "The number of patients who started must be at least 1.", "a whole number of at least 1",
+            spec.n, "Copy N from the source; leave `n` out (or empty) for a trial still recruiting.")
     # rule: url_https
     url = spec.publication.url
     if url is not None and not url.startswith("https://"):
@@ -807,6 +822,13 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec) -> list[Problem]:
         if basis == "summary" and (r["section"] != "baseline" or pd.isna(r["median"])):
             add(row, "median", "A summary row is a baseline row with a median.", "section baseline and a median",
                 f"section {r['section']}, median {r['median']}")
+        if has_d and spec.n is not None and spec.n >= 1 and den > spec.n:
+            # rule: n_positive -- every population of results.csv is a part of the study's own patients
+            add(row, "denominator", "The denominator is larger than the number of patients in the study.",
+                f"at most {spec.n} (n in study.yml)", f"{den:g}",
+                "Check the denominator against the source, and `n` in study.yml (the patients who started).")
+        if basis == "summary":
+            problems += _check_quartiles(row, r)
         if basis == "reported" and has_n and has_d and has_p and num <= den:
             shown = float(pct)
             digits = 0 if shown == int(shown) else 1
@@ -814,3 +836,37 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec) -> list[Problem]:
                 add(row, "percent", "n/N does not round to the percent.",
                     f"{round_half_up(100 * num / den, digits):g}", pct, "Check both figures against the source.")
     return problems
+
+
+def _check_quartiles(row: int, r: pd.Series) -> list[Problem]:
+    """A summary row's median and quartiles: both quartiles or neither, in order, and not negative where the
+    unit cannot be (AGGREGATE_RULES)."""
+    median, q1, q3 = (r[c] for c in ("median", "q1", "q3"))
+    problems = []
+
+    def add(column: str, message: str, expected: str, found: str, hint: str) -> None:
+        problems.append(Problem(RESULTS.file, message, row=int(row), column=column, expected=expected, found=found,
+                                hint=hint))
+
+    if pd.notna(q1) != pd.notna(q3):
+        add("q3" if pd.notna(q1) else "q1", "A summary row gives only one quartile.", "both q1 and q3, or neither",
+            f"q1 {q1 if pd.notna(q1) else 'empty'}, q3 {q3 if pd.notna(q3) else 'empty'}",
+            "Copy both ends of the interquartile range from the source, or leave both empty.")
+    elif pd.notna(q1) and pd.notna(median) and not q1 <= median <= q3:
+        column = "q1" if q1 > q3 else "median"
+        add(column, "The median and quartiles are not in order.", "q1 <= median <= q3",
+            f"median {median:g}, q1 {q1:g}, q3 {q3:g}",
+            "Check them against the source: q1 is the lower quartile, q3 the upper one (were they swapped?).")
+    unit = str(r["unit"]).strip() if "unit" in r and pd.notna(r["unit"]) else ""
+    if _unit_key(unit) in {_unit_key(u) for u in NON_NEGATIVE_UNITS}:
+        for column, value in (("median", median), ("q1", q1), ("q3", q3)):
+            if pd.notna(value) and value < 0:
+                add(column, f"A value in {unit} cannot be negative.", f"a number of at least 0 ({unit})",
+                    f"{value:g}", "Check the sign against the source (a minus sign typed by mistake?).")
+                break
+    return problems
+
+
+def _unit_key(unit: str) -> str:
+    """A unit compared without case or a plural s: 'Years', 'year' and 'years' are one unit."""
+    return unit.strip().lower().removesuffix("s")
