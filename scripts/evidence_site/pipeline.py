@@ -28,7 +28,15 @@ from .downloads import clinician_downloads
 from .errors import BuildError, DataError
 from .families import WORDS_FILE, template_yaml, worded_date
 from .figures import study_figures
-from .load import load_data_yaml, load_redirects, read_shared, read_study, shared_digest, study_folders
+from .load import (
+    check_redirect_targets,
+    load_data_yaml,
+    load_redirects,
+    read_shared,
+    read_study,
+    shared_digest,
+    study_folders,
+)
 from .manifest import NUMBERS_SCHEMA_VERSION, manifest_values
 from .numbers import NumberBook
 from .outputs import Output, Twin, check_conflicts, check_publication_address, warn_stderr, write_output
@@ -52,7 +60,7 @@ from .render import (
 )
 from .svg_text import family_svg
 from .topics import aggregate_view, forest_figure, handout_figures, topic_views
-from .urls import handout_address, redirect_files
+from .urls import handout_address, redirect_files, site_pages
 from .validate import Shared, Study, validate, validate_shared
 from .write import stage_docs, staging, swap_into_place
 
@@ -401,6 +409,8 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
         progress(line)
 
     generated = generate(studies, templates, recording, site_context, cache=build / "cache", used=used)
+    check_redirect_targets(studies_dir.parent / "redirects.yml", site_context["redirects"],
+                           site_pages(generated.files, docs))
     twins = tuple(Twin(lang, generated.files_in(lang),
                        generated.nav_in(lang, language_words(site_context, lang).get("families_section", lang)),
                        language_extra(site_context, lang) | {"data_date": language_date(
