@@ -77,3 +77,18 @@ def test_a_negative_age_is_refused(tmp_path: Path) -> None:
 def test_a_negative_median_in_a_unit_that_may_be_negative_is_accepted(tmp_path: Path) -> None:
     """A height z-score (or a change in a score) may be below zero."""
     load_study(_cohen(tmp_path, AGE_ROW, AGE_ROW.replace("15.8,14.3,17.2,years", "-0.8,-1.6,0.1,z-score")))
+
+
+def test_a_study_vocab_may_add_a_code_or_repeat_a_shared_one_word_for_word(tmp_path: Path) -> None:
+    import yaml
+
+    from conftest import MINIMAL
+
+    folder = tmp_path / "studies" / "minimal"
+    shutil.copytree(MINIMAL, folder)
+    meta = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
+    shared = yaml.safe_load((paths.DATA / "vocab" / "diagnoses.yml").read_text(encoding="utf-8"))
+    meta["vocab"] = {"diagnoses": {"CD": shared["CD"], "PSC": {"label": "Primary sclerosing cholangitis",
+                                                               "plain": "a liver disease"}}}
+    (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    assert load_study(folder).vocab.diagnoses["PSC"].plain == "a liver disease"

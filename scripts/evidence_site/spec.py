@@ -343,7 +343,7 @@ class StudySpec:
                 out[key] = tuple(dict.fromkeys(within))
         return out
     vocab: Vocabulary | None = f("Codes this study adds to the shared vocabulary (same sections as data/vocab/).",
-                                 default=None)
+                                 default=None, rules=("vocab_adds_only",))
 
 
 # --- aggregate study: figures reported by a publication ---------------------------------------------------------
@@ -472,6 +472,9 @@ RULES: dict[str, str] = {
                         "or stopped ('were had an operation' does not read; use `plain_not` for such words).",
     "diagnoses_known": "Codes of the diagnosis vocabulary.",
     "patients_diagnosis_declared": "Every diagnosis in patients.csv is listed here.",
+    "vocab_adds_only": "New codes only: a code of the shared vocabulary (`data/vocab/<section>.yml`) cannot be "
+                       "given again with other words (use a new code for another meaning; change the shared "
+                       "file to reword a code for every study).",
     "follow_up_positive": "At least 1 week.",
     "timepoints_ordered": "Whole weeks in increasing order, starting at 0, the last at most `follow_up_weeks`.",
     "therapies_known": "Codes of the therapies vocabulary.",

@@ -181,7 +181,8 @@ def spanish_missing(spec: AggregateSpec, vocab: Vocabulary, medicine: Medicine |
 
 
 def merge_vocab(shared: Vocabulary, extra: Vocabulary | None) -> Vocabulary:
-    """The shared vocabulary with a study's own codes added (a study's entry wins on the same code)."""
+    """The shared vocabulary with a study's own codes added (a study cannot reword a shared code:
+    ``check_study_vocab``)."""
     if extra is None:
         return shared
     return Vocabulary(**{s: {**getattr(shared, s), **getattr(extra, s)} for s in VOCAB_SECTIONS})
@@ -199,6 +200,7 @@ def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
     vocab = merge_vocab(shared.vocab, spec.vocab if spec else None)
     if spec is not None:
         problems += check_study(spec, vocab, shared.medicines)
+        problems += check_study_vocab(spec.vocab, shared.vocab)
     typed_tables: dict[str, pd.DataFrame] = {}
     for table in TABLES:
         if table.file in raw.tables:
@@ -330,6 +332,26 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
             add(f"limitations[{i}].kind", "Unknown kind of limitation, and no plain words given.",
                 "one of " + ", ".join(vocab.limitations) + ", or a `plain:` sentence for families",
                 repr(lim.kind), closest(lim.kind, list(vocab.limitations)) or "Add `plain:` words for families.")
+    return problems
+
+
+def check_study_vocab(extra: Vocabulary | None, shared: Vocabulary) -> list[Problem]:
+    """rule: vocab_adds_only -- a study's `vocab:` adds codes; it never gives a shared code other words (a study's
+    `CD: {label: Hodgkin lymphoma}` would make its family pages speak of another disease)."""
+    if extra is None:
+        return []
+    problems = []
+    for section in VOCAB_SECTIONS:
+        known = getattr(shared, section)
+        for code, entry in getattr(extra, section).items():
+            if code in known and entry != known[code]:
+                shared_words, own = (e if isinstance(e, str) else e.label for e in (known[code], entry))
+                problems.append(Problem(
+                    "study.yml", "The study gives a code of the shared vocabulary other words.",
+                    column=f"vocab.{section}.{code}", expected=f"a new code (data/vocab/{section}.yml already has "
+                    f"{code!r}: {printable(shared_words, 60)!r})", found=f"{code!r}: {printable(own, 60)!r}",
+                    hint=f"Use a code of your own for another meaning; to reword {code!r} for every study, edit "
+                         f"data/vocab/{section}.yml; or delete the entry here."))
     return problems
 
 
