@@ -92,3 +92,47 @@ def test_a_study_vocab_may_add_a_code_or_repeat_a_shared_one_word_for_word(tmp_p
                                                                "plain": "a liver disease"}}}
     (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
     assert load_study(folder).vocab.diagnoses["PSC"].plain == "a liver disease"
+
+
+def _minimal(tmp_path: Path, file: str = "", old: str = "", new: str = "") -> Path:
+    from conftest import MINIMAL
+
+    folder = tmp_path / "studies" / "minimal"
+    shutil.copytree(MINIMAL, folder)
+    if file:
+        path = folder / file
+        text = path.read_text(encoding="utf-8")
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
+def test_a_patients_end_of_follow_up_after_the_studys_is_refused(tmp_path: Path) -> None:
+    folder = _minimal(tmp_path)
+    path = folder / "patients.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",follow_up_end_week,follow_up_end_reason", lines[1] + ",80,moved_away",
+             *(line + ",," for line in lines[2:])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = _problems(folder)
+    assert "patients.csv, row 2, column 'follow_up_end_week': The end of follow-up is after the end" in text
+    assert "expected: a week from 0 to 52 (follow_up_weeks in study.yml)" in text and "found:    80" in text
+
+
+def test_a_data_date_in_the_future_is_refused(tmp_path: Path) -> None:
+    text = _problems(_minimal(tmp_path, "study.yml", 'data_date: "2026-01-15"', 'data_date: "2099-01-15"'))
+    assert "study.yml, field 'data_date': The data date is in the future" in text and "'2099-01-15'" in text
+
+
+def test_a_data_date_before_the_latest_record_is_refused(tmp_path: Path) -> None:
+    text = _problems(_minimal(tmp_path, "study.yml", 'data_date: "2026-01-15"', 'data_date: "2022-12-31"'))
+    assert "study.yml, field 'data_date': The data date is before a date in the tables" in text
+    assert "expected: on or after 2023-" in text and "(the latest date: visits.csv, row" in text
+
+
+@pytest.mark.parametrize(("field", "text"), [("doi", "X129 <script>alert(1)</script>"),
+                                             ("doi", "https://doi.org/10.1111/apt.70016"), ("pmid", "PMID 39921898")])
+def test_free_text_where_a_doi_or_pubmed_id_belongs_is_refused(field: str, text: str, tmp_path: Path) -> None:
+    old = {"doi": 'doi: "10.1111/apt.70016"', "pmid": 'pmid: "39921898"'}[field]
+    message = _problems(_cohen(tmp_path, old, f"{field}: {text!r}", "study.yml"))
+    assert f"study.yml, field 'publication.{field}': The " in message and "hint:" in message

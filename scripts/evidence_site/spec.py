@@ -315,7 +315,7 @@ class StudySpec:
                         "aggregate study.yml below.", default="records", rules=("kind_matches_files",))
     status: Status = f("Whether the patient-level data are real or a synthetic demonstration (`published` is "
                        "for aggregate studies only).", rules=("real_needs_protection",))
-    data_date: str = f("Date the data were frozen (YYYY-MM-DD).", rules=("data_date_is_date",))
+    data_date: str = f("Date the data were frozen (YYYY-MM-DD).", rules=("data_date_is_date", "data_date_in_range"))
     citations: dict[str, Citation] = f("Sources, keyed by a short name used elsewhere in the file.")
     published: list[Published] = f("Published figures, compared with the recomputed values.", default=[])
     assumptions: list[str] = f("Choices made where the source is silent, printed on the methods page.",
@@ -360,8 +360,8 @@ class Publication:
     title: str = f("Title of the publication (or the news headline that reported it).")
     venue: str = f("Journal with volume and pages, the conference, or the registry.")
     year: int = f("Year of publication.")
-    doi: str | None = f("DOI without the https://doi.org/ prefix.", default=None)
-    pmid: str | None = f("PubMed id.", default=None)
+    doi: str | None = f("DOI without the https://doi.org/ prefix.", default=None, rules=("doi_pmid_form",))
+    pmid: str | None = f("PubMed id.", default=None, rules=("doi_pmid_form",))
     registry_id: str | None = f("Trial registry id, e.g. NCT05782907.", default=None)
     url: str | None = f("Link to the source.", default=None, rules=("url_https",))
     reported_by: str | None = f("A secondary source the figures were read from (e.g. a news report), with "
@@ -424,7 +424,7 @@ class AggregateSpec:
     ongoing: bool = f("A registered trial with no results yet (results.csv holds only its header).",
                       default=False)
     data_date: str = f("Date the figures were entered from the source (YYYY-MM-DD).",
-                       rules=("data_date_is_date",))
+                       rules=("data_date_is_date", "data_date_in_range"))
     publication: Publication = f("The source of the figures.")
     measures: dict[str, Measure] = f("What results.csv reports, keyed by the `key` column (letters, digits "
                                      "and _).", default={}, rules=("outcome_key_slug",))
@@ -483,6 +483,11 @@ RULES: dict[str, str] = {
     "kind_matches_files": "records: patients.csv, visits.csv and events.csv; aggregate: results.csv and the "
                           "aggregate study.yml fields. `status: published` is for aggregate studies.",
     "data_date_is_date": "A real calendar date.",
+    "data_date_in_range": "Not in the future; in a records study, not before the latest date in its tables (data "
+                          "cannot be frozen before they were recorded).",
+    "doi_pmid_form": "A DOI as printed after https://doi.org/: 10., the registrant's digits, a slash and the "
+                     "suffix (e.g. 10.1111/apt.70016), with no spaces, quotes or angle brackets; a PubMed id: "
+                     "digits only.",
     "min_cell_range": "From 0 to 50.",
     "protection_off_explicit": "`min_cell` 0 or 1, or `protection: off-for-synthetic-test-data-only`, turns "
                                "protection off: both must be given together, and only with `status: synthetic`.",

@@ -6,6 +6,7 @@ file, row, column, what was expected, what was found and a hint.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 import typing
@@ -28,6 +29,8 @@ MAX_PER_COLUMN = 5  # report at most this many bad cells per column, then a coun
 TRUE_WORDS = {"yes", "y", "true", "1"}
 FALSE_WORDS = {"no", "n", "false", "0"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DOI = re.compile(r"10\.\d{4,9}/[^\s<>\"'`]+")
+PMID = re.compile(r"[1-9]\d{0,9}")
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 # Each index column pair: the score must lie within the range of the index named in the same row.
 SCORE_COLUMNS = (("visits.csv", "activity_index", "activity_score", "activity"),
@@ -285,6 +288,8 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
     if not ISO_DATE.match(spec.data_date) or _not_a_date(spec.data_date):
         add("data_date", "The field 'data_date' is not a date.", "a date written YYYY-MM-DD, in quotes",
             repr(spec.data_date), 'Write it as data_date: "2026-01-15".')
+    else:
+        problems += _future_data_date(spec.data_date)
     # rule: timepoints_ordered
     weeks = spec.timepoints_weeks
     if not weeks or weeks != sorted(set(weeks)) or weeks[0] != 0 or weeks[-1] > spec.follow_up_weeks \
@@ -612,7 +617,9 @@ CROSS_TABLE_RULES = (
     "Within a patient, dates do not go backwards as the week goes up.",
     "After a discontinuation, visits are marked on_treatment = no, and there is no dose_change; adverse events, "
     "surgery and endoscopy after stopping are allowed (they are real outcomes).",
-    "A follow_up_end_week needs a follow_up_end_reason, and the other way round.",
+    "A follow_up_end_week needs a follow_up_end_reason, and the other way round; it is at most the study's "
+    "`follow_up_weeks`.",
+    "No date in the tables is after the study's `data_date`.",
     "dose_change rows give new_dose; surgery rows give surgery_type; adverse_event rows give ae_type; "
     "discontinuation rows give a reason.",
 )
@@ -650,6 +657,15 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec) -> list[Proble
                                 row=int(row), column=column, expected="both follow_up_end_week and "
                                 "follow_up_end_reason, or neither", found="only one of them",
                                 hint="Fill in the other cell, or clear both if the patient was followed to the end."))
+    late_end = patients["follow_up_end_week"] > spec.follow_up_weeks
+    for row in patients.index[late_end.fillna(False)][:MAX_PER_COLUMN]:
+        problems.append(Problem("patients.csv", "The end of follow-up is after the end of the study's follow-up.",
+                                row=int(row), column="follow_up_end_week",
+                                expected=f"a week from 0 to {spec.follow_up_weeks} (follow_up_weeks in study.yml)",
+                                found=f"{patients.at[row, 'follow_up_end_week']:g}",
+                                hint="follow_up_end_week is for a patient followed for less than the study: correct "
+                                     "it, or clear it and its reason if the patient was followed to the end."))
+    problems += _data_date_after_records(spec.data_date, patients, visits, events)
     for file, frame in (("visits.csv", visits), ("events.csv", events)):
         limit = frame["patient_id"].map(end_week)
         for row in frame.index[(frame["week"] > limit).fillna(False)][:MAX_PER_COLUMN]:
@@ -691,6 +707,35 @@ EVENT_COLUMN_EXPECTED = {"new_dose": "the new dose, a number", "surgery_type": "
                          "ae_type": "a code from data/vocab/adverse_events.yml",
                          "reason": "a code from data/vocab/stop_reasons.yml",
                          "endoscopy_score": "the score on the index in endoscopy_index"}
+
+
+def _future_data_date(data_date: str) -> list[Problem]:
+    """rule: data_date_in_range -- not in the future (a day of grace for time zones)."""
+    today = datetime.datetime.now(datetime.UTC).date()
+    if datetime.date.fromisoformat(data_date) <= today + datetime.timedelta(days=1):
+        return []
+    return [Problem("study.yml", "The data date is in the future.", column="data_date",
+                    expected=f"a date on or before today ({today:%Y-%m-%d})", found=repr(data_date),
+                    hint="Write the day the data were frozen (records) or the figures entered (aggregate).")]
+
+
+def _data_date_after_records(data_date: str, patients: pd.DataFrame, visits: pd.DataFrame,
+                             events: pd.DataFrame) -> list[Problem]:
+    """rule: data_date_in_range -- the data are not frozen before their latest date."""
+    if not ISO_DATE.match(data_date) or _not_a_date(data_date):
+        return []  # reported by check_study
+    frozen = pd.Timestamp(data_date)
+    for file, frame, column in (("visits.csv", visits, "visit_date"), ("events.csv", events, "event_date"),
+                                ("patients.csv", patients, "start_date")):
+        dates = frame[column]
+        if dates.notna().any() and dates.max() > frozen:
+            row = dates.idxmax()
+            return [Problem("study.yml", "The data date is before a date in the tables.", column="data_date",
+                            expected=f"on or after {dates.max():%Y-%m-%d} (the latest date: {file}, row {row}, "
+                                     f"column {column!r})", found=repr(data_date),
+                            hint="Write the day the data were frozen, after the last record; or correct that "
+                                 "record's date.")]
+    return []
 
 
 def _check_order(frame: pd.DataFrame, file: str, date_col: str) -> list[Problem]:
@@ -773,6 +818,17 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
     if not ISO_DATE.match(spec.data_date) or _not_a_date(spec.data_date):
         add("data_date", "The field 'data_date' is not a date.", "a date written YYYY-MM-DD, in quotes",
             repr(spec.data_date), 'Write it as data_date: "2026-01-15".')
+    else:
+        problems += _future_data_date(spec.data_date)
+    # rule: doi_pmid_form
+    doi, pmid = spec.publication.doi, spec.publication.pmid
+    if doi is not None and not DOI.fullmatch(doi):
+        add("publication.doi", "The DOI is not a DOI.", "10.<digits>/<suffix>, e.g. 10.1111/apt.70016",
+            repr(doi), "Copy the DOI alone, without https://doi.org/ or other words (it is printed after "
+            "https://doi.org/); leave it out if the source has none.")
+    if pmid is not None and not PMID.fullmatch(pmid):
+        add("publication.pmid", "The PubMed id is not a PubMed id.", "digits only, e.g. 39921898", repr(pmid),
+            "Copy the number after PMID: on PubMed; leave it out if the source has none.")
     # rule: outcome_key_slug
     for key in list(spec.measures) + list(spec.subgroups):
         if not SLUG.match(key):
