@@ -136,3 +136,25 @@ def test_free_text_where_a_doi_or_pubmed_id_belongs_is_refused(field: str, text:
     old = {"doi": 'doi: "10.1111/apt.70016"', "pmid": 'pmid: "39921898"'}[field]
     message = _problems(_cohen(tmp_path, old, f"{field}: {text!r}", "study.yml"))
     assert f"study.yml, field 'publication.{field}': The " in message and "hint:" in message
+
+
+def test_a_required_text_of_only_spaces_is_refused_with_its_field(tmp_path: Path) -> None:
+    folder = _cohen(tmp_path)
+    meta_file = folder / "study.yml"
+    meta_file.write_text(meta_file.read_text(encoding="utf-8").replace(
+        "  clinical_response: {label: \"Clinical response\"", "  clinical_response: {label: \" \u00a0 \"", 1),
+        encoding="utf-8")
+    text = _problems(folder)
+    assert "study.yml, field 'measures.clinical_response.label': The field 'label' is blank." in text
+
+
+def test_a_study_folder_hidden_by_its_name_is_named_in_a_warning(tmp_path: Path, capsys) -> None:
+    from evidence_site.pipeline import load_studies
+
+    folder = _minimal(tmp_path)
+    shutil.copytree(folder, folder.parent / ".hidden-study")
+    shutil.copytree(folder, folder.parent / "_draft")
+    assert [s.id for s in load_studies(folder.parent)] == ["minimal"]
+    warning = capsys.readouterr().err
+    assert "WARNING: 2 folder(s)" in warning and ".hidden-study, _draft" in warning
+    assert "left out of the site" in warning

@@ -525,6 +525,14 @@ def study_folders(studies: Path) -> list[Path]:
                   if not p.name.startswith((".", "_")) and (p.is_dir() or p.is_symlink()))
 
 
+def skipped_folders(studies: Path) -> list[str]:
+    """The names of the folders ``study_folders`` leaves out (a name starting with '.' or '_'), for a warning:
+    a study hidden by its name must not vanish from the site without a word."""
+    if not studies.is_dir():
+        return []
+    return sorted(p.name for p in studies.iterdir() if p.name.startswith((".", "_")) and p.is_dir())
+
+
 def load_data_yaml(path: Path, name: str) -> Any:
     """A YAML file under ``data/`` (releases.yml, redirects.yml ...): its content, None when absent.
 

@@ -25,7 +25,7 @@ from .cache import JINJA_FOLDER, StudyCache, prune, pruned_summary
 from .charts import Figure
 from .disclosure import build_lines as disclosure_lines
 from .downloads import clinician_downloads
-from .errors import BuildError, DataError
+from .errors import BuildError, DataError, printable
 from .families import WORDS_FILE, template_yaml, worded_date
 from .figures import study_figures
 from .load import (
@@ -35,6 +35,7 @@ from .load import (
     read_shared,
     read_study,
     shared_digest,
+    skipped_folders,
     study_folders,
 )
 from .manifest import NUMBERS_SCHEMA_VERSION, manifest_values
@@ -211,6 +212,12 @@ def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
     checked again: its validated tables come from the cache (cache.py; keyed by the bytes of its files).
     ``used`` collects the cache entries read or stored (for pruning after a successful build)."""
     folders = study_folders(studies_dir)
+    skipped = skipped_folders(studies_dir)
+    if skipped:
+        names = ", ".join(printable(name, 60) for name in skipped)
+        warn_stderr(f"{len(skipped)} folder(s) in {studies_dir} are not studies, because their names start with "
+                    f"'.' or '_', and are left out of the site: {names}. To publish one, rename it to a study id "
+                    "(lower-case letters, digits and -).")
     if not folders:
         raise BuildError(f"No study folders found in {studies_dir}. Each study is a folder data/studies/<study-id>/.")
     shared = shared_data(data or paths.DATA, studies_dir.parent / "medicines")
