@@ -57,7 +57,8 @@ def make_project(work: Path, studies: int, patients: int) -> Path:
         n for n in names if Path(d) == ROOT / "docs" and n in ("families", "clinicians", "reference", "index.md")])
     shutil.copy2(ROOT / "mkdocs.yml", work / "mkdocs.yml")
     (work / "data" / "studies").mkdir(parents=True)
-    for name in ("releases.yml", "redirects.yml", "site.yml"):
+    # redirects.yml points at the demonstration study's pages: only a project with that study id keeps it
+    for name in ("releases.yml", "site.yml", *(("redirects.yml",) if studies == 1 else ())):
         if (ROOT / "data" / name).exists():
             shutil.copy2(ROOT / "data" / name, work / "data" / name)
     for name in ("vocab", "medicines"):  # the shared data every study is read with

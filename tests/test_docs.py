@@ -52,6 +52,11 @@ def test_every_cross_table_rule_is_on_the_page(data_format_page: str) -> None:
         assert rule.split("`")[0][:40] in data_format_page
 
 
+def test_every_aggregate_rule_is_on_the_page(data_format_page: str) -> None:
+    for rule in validate.AGGREGATE_RULES:
+        assert rule in data_format_page, rule
+
+
 def test_readme_shows_the_two_commands() -> None:
     readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
     assert "make site" in readme and "make test" in readme

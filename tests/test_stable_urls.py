@@ -102,3 +102,67 @@ def test_a_redirect_in_data_redirects_yml_keeps_an_old_address_alive(tmp_path):
     assert missing_urls(["families/old-name/", "families/minimal/"], site) == []
     page = (site / "families" / "old-name" / "index.html").read_text(encoding="utf-8")
     assert 'http-equiv="refresh" content="0; url=../minimal/"' in page
+
+
+def test_a_redirect_loop_is_found_once_with_its_addresses_in_order():
+    from evidence_site.urls import redirect_loops
+
+    assert redirect_loops({"families/a/": "families/a/"}) == [["families/a/"]]
+    assert redirect_loops({"x/": "families/a/", "families/a/": "/families/b/", "families/b/": "families/a/"}) == [
+        ["families/a/", "families/b/"]]
+    assert redirect_loops({"families/a/": "families/b/", "families/b/": "families/c/"}) == []
+
+
+def test_a_redirect_to_a_page_the_site_does_not_have_is_found_at_the_end_of_its_chain(tmp_path: Path):
+    from evidence_site.urls import site_pages, unserved_targets
+
+    docs = tmp_path / "docs"
+    (docs / "families").mkdir(parents=True)
+    (docs / "privacy.md").write_text("hand-written", encoding="utf-8")
+    (docs / "families" / "stale.md").write_text("left by an old build", encoding="utf-8")
+    pages = site_pages(["index.md", "families/a/index.md", "families/a/handout.md", "es/families/a/index.md"], docs)
+    assert pages == {"index.html", "families/a/index.html", "families/a/handout/index.html",
+                     "es/families/a/index.html", "privacy/index.html"}
+    redirects = {"old/": "families/a/", "older/": "old/", "h/": "families/a/handout/", "p/": "privacy/",
+                 "gone/": "families/stale/", "typo/": "families/b/", "via/": "typo/"}
+    assert unserved_targets(redirects, pages) == [("gone/", "families/stale/"), ("typo/", "families/b/")]
+
+
+def test_a_redirect_loop_in_data_redirects_yml_names_its_line_and_entry(tmp_path: Path):
+    import pytest
+
+    from evidence_site.errors import BuildError
+    from evidence_site.load import load_redirects
+
+    path = tmp_path / "redirects.yml"
+    path.write_text("# moved pages\nredirects:\n  families/x/: families/y/\n  families/a/: families/b/\n"
+                    "  /families/b/: families/a/\n", encoding="utf-8")
+    with pytest.raises(BuildError) as err:
+        load_redirects(path)
+    text = str(err.value)
+    assert "redirects.yml, line 4, field 'families/a/': The redirects go round in a loop" in text
+    assert "found:    families/a/ -> families/b/ -> families/a/" in text and "hint:" in text
+
+
+def test_a_redirect_to_a_missing_page_stops_the_build_before_anything_is_written(tmp_path):
+    import shutil
+
+    import pytest
+
+    from conftest import MINIMAL
+    from evidence_site.errors import BuildError
+    from evidence_site.pipeline import build_site
+
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data / "studies" / "minimal")
+    (data / "redirects.yml").write_text("redirects:\n  families/old-name/: families/minimal/\n"
+                                        "  families/older/: families/no-such-study/\n", encoding="utf-8")
+    docs = tmp_path / "docs"
+    shutil.copytree(paths.DOCS, docs, ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
+    with pytest.raises(BuildError) as err:
+        build_site(data / "studies", paths.TEMPLATES, docs, tmp_path / "site", paths.MKDOCS_YML, tmp_path / "build",
+                   progress=lambda _: None)
+    text = str(err.value)
+    assert "redirects.yml, line 3, field 'families/older/': The new address is not a page of the site" in text
+    assert "families/old-name/" not in text and "Nothing was written" in text
+    assert not (tmp_path / "site").exists()

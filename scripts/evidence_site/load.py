@@ -36,7 +36,7 @@ import yaml
 
 from .errors import BuildError, DataError, Problem, summarise
 from .schema import AGGREGATE_TABLES, TABLES
-from .urls import check_redirects
+from .urls import check_redirects, normalise, redirect_loops, unserved_targets
 
 MAX_YAML_BYTES = 1_000_000  # study.yml of the demonstration study is about 20 KB
 MAX_YAML_DEPTH = 40  # the deepest real structure is about 5 levels
@@ -632,6 +632,14 @@ def study_folders(studies: Path) -> list[Path]:
                   if not p.name.startswith((".", "_")) and (p.is_dir() or p.is_symlink()))
 
 
+def skipped_folders(studies: Path) -> list[str]:
+    """The names of the folders ``study_folders`` leaves out (a name starting with '.' or '_'), for a warning:
+    a study hidden by its name must not vanish from the site without a word."""
+    if not studies.is_dir():
+        return []
+    return sorted(p.name for p in studies.iterdir() if p.name.startswith((".", "_")) and p.is_dir())
+
+
 def load_data_yaml(path: Path, name: str) -> Any:
     """A YAML file under ``data/`` (releases.yml, redirects.yml ...): its content, None when absent.
 
@@ -669,4 +677,46 @@ def load_redirects(path: Path) -> dict[str, str]:
                         found=repr(url)[:100],
                         hint="Map each old address to the new one, both relative to the site root, ending in /."))
             for side, url, why in bad))
+    lines = _entry_lines(path)
+    loops = [Problem("redirects.yml", "The address redirects to itself." if len(loop) == 1 else
+                     "The redirects go round in a loop and never reach a page.",
+                     row=lines.get(loop[0]), column=loop[0],
+                     expected="a new address that is a page of the site, or leads to one",
+                     found=" -> ".join([*loop, loop[0]])[:300],
+                     hint="Point each old address at the page's current address (the one its pages are built at).")
+             for loop in redirect_loops(redirects)]
+    if loops:
+        raise BuildError(f"data/redirects.yml: {len(loops)} problem(s). Nothing was written.\n"
+                         + "\n".join(map(str, loops)))
     return redirects
+
+
+def check_redirect_targets(path: Path, redirects: dict[str, str], pages: set[str]) -> None:
+    """Each redirect of ``path`` (data/redirects.yml) leads to a page of the site (``urls.site_pages``), directly
+    or through other redirects; raise BuildError naming the line and entry of each one that does not."""
+    missing = unserved_targets(redirects, pages)
+    if not missing:
+        return
+    lines = _entry_lines(path)
+    raise BuildError(f"data/redirects.yml: {len(missing)} problem(s). Nothing was written.\n" + "\n".join(
+        str(Problem("redirects.yml", "The new address is not a page of the site.", row=lines.get(normalise(old)),
+                    column=old, expected="the address of a page this build makes, e.g. families/<study-id>/",
+                    found=repr(new)[:100],
+                    hint="Check the new address against the built site (a study's id is its folder name); a "
+                         "redirect to a missing page leaves printed handouts with a dead link."))
+        for old, new in missing))
+
+
+def _entry_lines(path: Path) -> dict[str, int]:
+    """Line numbers (from 1) of the entries under ``redirects:`` in ``path``, by old address (``normalise``d),
+    for messages."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeError, yaml.YAMLError):
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    entries = next((value.value for key, value in node.value
+                    if getattr(key, "value", None) == "redirects" and isinstance(value, yaml.MappingNode)), [])
+    return {normalise(str(key.value)): key.start_mark.line + 1 for key, _ in entries
+            if isinstance(key, yaml.ScalarNode)}

@@ -25,10 +25,19 @@ from .cache import StudyCache, prune, pruned_summary
 from .charts import Figure
 from .disclosure import build_lines as disclosure_lines
 from .downloads import clinician_downloads
-from .errors import BuildError, DataError
+from .errors import BuildError, DataError, printable
 from .families import WORDS_FILE, template_yaml, worded_date
 from .figures import study_figures
-from .load import load_data_yaml, load_redirects, read_shared, read_study, shared_digest, study_folders
+from .load import (
+    check_redirect_targets,
+    load_data_yaml,
+    load_redirects,
+    read_shared,
+    read_study,
+    shared_digest,
+    skipped_folders,
+    study_folders,
+)
 from .manifest import NUMBERS_SCHEMA_VERSION, manifest_values
 from .numbers import NumberBook
 from .outputs import Output, Twin, check_conflicts, check_publication_address, warn_stderr, write_output
@@ -52,7 +61,7 @@ from .render import (
 )
 from .svg_text import family_svg
 from .topics import aggregate_view, forest_figure, handout_figures, topic_views
-from .urls import handout_address, redirect_files
+from .urls import handout_address, redirect_files, site_pages
 from .validate import Shared, Study, validate, validate_shared
 from .write import stage_docs, staging, swap_into_place
 
@@ -203,6 +212,12 @@ def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
     checked again: its validated tables come from the cache (cache.py; keyed by the bytes of its files).
     ``used`` collects the cache entries read or stored (for pruning after a successful build)."""
     folders = study_folders(studies_dir)
+    skipped = skipped_folders(studies_dir)
+    if skipped:
+        names = ", ".join(printable(name, 60) for name in skipped)
+        warn_stderr(f"{len(skipped)} folder(s) in {studies_dir} are not studies, because their names start with "
+                    f"'.' or '_', and are left out of the site: {names}. To publish one, rename it to a study id "
+                    "(lower-case letters, digits and -).")
     if not folders:
         raise BuildError(f"No study folders found in {studies_dir}. Each study is a folder data/studies/<study-id>/.")
     shared = shared_data(data or paths.DATA, studies_dir.parent / "medicines")
@@ -401,6 +416,8 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
         progress(line)
 
     generated = generate(studies, templates, recording, site_context, cache=build / "cache", used=used)
+    check_redirect_targets(studies_dir.parent / "redirects.yml", site_context["redirects"],
+                           site_pages(generated.files, docs))
     twins = tuple(Twin(lang, generated.files_in(lang),
                        generated.nav_in(lang, language_words(site_context, lang).get("families_section", lang)),
                        language_extra(site_context, lang) | {"data_date": language_date(

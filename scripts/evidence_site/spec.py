@@ -315,7 +315,7 @@ class StudySpec:
                         "aggregate study.yml below.", default="records", rules=("kind_matches_files",))
     status: Status = f("Whether the patient-level data are real or a synthetic demonstration (`published` is "
                        "for aggregate studies only).", rules=("real_needs_protection",))
-    data_date: str = f("Date the data were frozen (YYYY-MM-DD).", rules=("data_date_is_date",))
+    data_date: str = f("Date the data were frozen (YYYY-MM-DD).", rules=("data_date_is_date", "data_date_in_range"))
     citations: dict[str, Citation] = f("Sources, keyed by a short name used elsewhere in the file.")
     published: list[Published] = f("Published figures, compared with the recomputed values.", default=[])
     assumptions: list[str] = f("Choices made where the source is silent, printed on the methods page.",
@@ -343,7 +343,7 @@ class StudySpec:
                 out[key] = tuple(dict.fromkeys(within))
         return out
     vocab: Vocabulary | None = f("Codes this study adds to the shared vocabulary (same sections as data/vocab/).",
-                                 default=None)
+                                 default=None, rules=("vocab_adds_only",))
 
 
 # --- aggregate study: figures reported by a publication ---------------------------------------------------------
@@ -360,8 +360,8 @@ class Publication:
     title: str = f("Title of the publication (or the news headline that reported it).")
     venue: str = f("Journal with volume and pages, the conference, or the registry.")
     year: int = f("Year of publication.")
-    doi: str | None = f("DOI without the https://doi.org/ prefix.", default=None)
-    pmid: str | None = f("PubMed id.", default=None)
+    doi: str | None = f("DOI without the https://doi.org/ prefix.", default=None, rules=("doi_pmid_form",))
+    pmid: str | None = f("PubMed id.", default=None, rules=("doi_pmid_form",))
     registry_id: str | None = f("Trial registry id, e.g. NCT05782907.", default=None)
     url: str | None = f("Link to the source.", default=None, rules=("url_https",))
     reported_by: str | None = f("A secondary source the figures were read from (e.g. a news report), with "
@@ -416,14 +416,15 @@ class AggregateSpec:
                              rules=("diagnoses_known",))
     design: str = f("Study design in words, e.g. retrospective multicentre cohort, no comparison group.")
     setting: str = f("Where, e.g. 30 centres worldwide.")
-    n: int | None = f("Number of patients who started (empty for a trial still recruiting).", default=None)
+    n: int | None = f("Number of patients who started (empty for a trial still recruiting).", default=None,
+                      rules=("n_positive",))
     follow_up: str = f("Follow-up and time points in words, e.g. week 8 (end of induction).")
     status: Literal["published", "synthetic"] = f("published: figures from a public source; synthetic: a "
                                                   "made-up example (pages carry the banner).")
     ongoing: bool = f("A registered trial with no results yet (results.csv holds only its header).",
                       default=False)
     data_date: str = f("Date the figures were entered from the source (YYYY-MM-DD).",
-                       rules=("data_date_is_date",))
+                       rules=("data_date_is_date", "data_date_in_range"))
     publication: Publication = f("The source of the figures.")
     measures: dict[str, Measure] = f("What results.csv reports, keyed by the `key` column (letters, digits "
                                      "and _).", default={}, rules=("outcome_key_slug",))
@@ -446,6 +447,8 @@ RULES: dict[str, str] = {
     "fact_source_known": "Each fact's `source` is a key of the medicine's `citations`.",
     "topic_context_known": "Each key in `topic_context` is a key of the medicine's `clinician` facts.",
     "centres_positive": "At least 1.",
+    "n_positive": "At least 1 (leave `n` out for a trial still recruiting); no denominator in results.csv is "
+                  "larger than `n`.",
     "rule_needs_its_settings": "score and endoscopy rules need `thresholds`; lab rules need `lab` and `limit`; "
                                "all_of needs `of`.",
     "threshold_index_known": "Each threshold names an index of the vocabulary (activity indices for score and "
@@ -469,6 +472,9 @@ RULES: dict[str, str] = {
                         "or stopped ('were had an operation' does not read; use `plain_not` for such words).",
     "diagnoses_known": "Codes of the diagnosis vocabulary.",
     "patients_diagnosis_declared": "Every diagnosis in patients.csv is listed here.",
+    "vocab_adds_only": "New codes only: a code of the shared vocabulary (`data/vocab/<section>.yml`) cannot be "
+                       "given again with other words (use a new code for another meaning; change the shared "
+                       "file to reword a code for every study).",
     "follow_up_positive": "At least 1 week.",
     "timepoints_ordered": "Whole weeks in increasing order, starting at 0, the last at most `follow_up_weeks`.",
     "therapies_known": "Codes of the therapies vocabulary.",
@@ -477,6 +483,11 @@ RULES: dict[str, str] = {
     "kind_matches_files": "records: patients.csv, visits.csv and events.csv; aggregate: results.csv and the "
                           "aggregate study.yml fields. `status: published` is for aggregate studies.",
     "data_date_is_date": "A real calendar date.",
+    "data_date_in_range": "Not in the future; in a records study, not before the latest date in its tables (data "
+                          "cannot be frozen before they were recorded).",
+    "doi_pmid_form": "A DOI as printed after https://doi.org/: 10., the registrant's digits, a slash and the "
+                     "suffix (e.g. 10.1111/apt.70016), with no spaces, quotes or angle brackets; a PubMed id: "
+                     "digits only.",
     "min_cell_range": "From 0 to 50.",
     "protection_off_explicit": "`min_cell` 0 or 1, or `protection: off-for-synthetic-test-data-only`, turns "
                                "protection off: both must be given together, and only with `status: synthetic`.",

@@ -201,6 +201,9 @@ def _read_declaration(cls: type, value: Any, reader: Reader, path: str) -> Any:
         if len(reader.problems) > before or (parsed is None and value[name] is not None):
             ok = False
             continue
+        if required and hints[name] is str and not parsed.strip():  # a required text cannot be left blank
+            reader.add(where, f"The field {name!r} is blank.", "text: " + f.metadata.get("doc", ""), value[name],
+                       "Write the words; a blank title or label would show as an empty link or heading.")
         kwargs[name] = parsed
     return cls(**kwargs) if ok else None
 

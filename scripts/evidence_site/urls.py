@@ -108,6 +108,48 @@ def check_redirects(redirects: Mapping[str, str]) -> list[tuple[str, str, str]]:
     return problems
 
 
+def redirect_loops(redirects: Mapping[str, str]) -> list[list[str]]:
+    """Each loop of data/redirects.yml once, as its old addresses in the order followed (a page redirecting to
+    itself is a loop of one): a reader sent round one never reaches a page."""
+    step = {normalise(old): normalise(new) for old, new in redirects.items()}
+    loops: list[list[str]] = []
+    done: set[str] = set()
+    for start in step:
+        path: list[str] = []
+        at = start
+        while at in step and at not in path and at not in done:
+            path.append(at)
+            at = step[at]
+        if at in path:
+            loops.append(path[path.index(at):])
+        done.update(path)
+    return loops
+
+
+def site_pages(generated: Iterable[str], docs: Path) -> set[str]:
+    """The files the built site serves pages from (``served_file`` form, e.g. 'families/a/index.html'): the
+    generated files (docs/-relative, translated twins under their language) and the hand-written ones in ``docs``."""
+    from .write import is_generated
+
+    hand_written = [p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()] if docs.is_dir() else []
+    pages = set()
+    for relative in [*generated, *(r for r in hand_written if not is_generated(r))]:
+        if relative.endswith(".md"):
+            stem = relative[: -len(".md")]
+            relative = stem + ".html" if stem == "index" or stem.endswith("/index") else stem + "/index.html"
+        pages.add(relative)
+    return pages
+
+
+def unserved_targets(redirects: Mapping[str, str], pages: set[str]) -> list[tuple[str, str]]:
+    """(old, new) for each redirect whose new address is neither a page of the site (``site_pages``) nor the old
+    address of another redirect: its redirect page would send readers to a missing page. (A chain of redirects
+    is reported once, at its last entry; loops are ``redirect_loops``.)"""
+    olds = {normalise(old) for old in redirects}
+    return [(old, new) for old, new in redirects.items()
+            if normalise(new) not in olds and served_file(new) not in pages]
+
+
 def redirect_files(redirects: Mapping[str, str]) -> dict[str, str]:
     """{old URL: new URL} -> {file path in site/: redirect page}, ready for the site writer."""
     bad = check_redirects(redirects)

@@ -6,6 +6,7 @@ file, row, column, what was expected, what was found and a hint.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 import typing
@@ -28,6 +29,8 @@ MAX_PER_COLUMN = 5  # report at most this many bad cells per column, then a coun
 TRUE_WORDS = {"yes", "y", "true", "1"}
 FALSE_WORDS = {"no", "n", "false", "0"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DOI = re.compile(r"10\.\d{4,9}/[^\s<>\"'`]+")
+PMID = re.compile(r"[1-9]\d{0,9}")
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 # Each index column pair: the score must lie within the range of the index named in the same row.
 SCORE_COLUMNS = (("visits.csv", "activity_index", "activity_score", "activity"),
@@ -181,7 +184,8 @@ def spanish_missing(spec: AggregateSpec, vocab: Vocabulary, medicine: Medicine |
 
 
 def merge_vocab(shared: Vocabulary, extra: Vocabulary | None) -> Vocabulary:
-    """The shared vocabulary with a study's own codes added (a study's entry wins on the same code)."""
+    """The shared vocabulary with a study's own codes added (a study cannot reword a shared code:
+    ``check_study_vocab``)."""
     if extra is None:
         return shared
     return Vocabulary(**{s: {**getattr(shared, s), **getattr(extra, s)} for s in VOCAB_SECTIONS})
@@ -199,6 +203,7 @@ def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
     vocab = merge_vocab(shared.vocab, spec.vocab if spec else None)
     if spec is not None:
         problems += check_study(spec, vocab, shared.medicines)
+        problems += check_study_vocab(spec.vocab, shared.vocab)
     typed_tables: dict[str, pd.DataFrame] = {}
     for table in TABLES:
         if table.file in raw.tables:
@@ -283,6 +288,8 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
     if not ISO_DATE.match(spec.data_date) or _not_a_date(spec.data_date):
         add("data_date", "The field 'data_date' is not a date.", "a date written YYYY-MM-DD, in quotes",
             repr(spec.data_date), 'Write it as data_date: "2026-01-15".')
+    else:
+        problems += _future_data_date(spec.data_date)
     # rule: timepoints_ordered
     weeks = spec.timepoints_weeks
     if not weeks or weeks != sorted(set(weeks)) or weeks[0] != 0 or weeks[-1] > spec.follow_up_weeks \
@@ -330,6 +337,26 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
             add(f"limitations[{i}].kind", "Unknown kind of limitation, and no plain words given.",
                 "one of " + ", ".join(vocab.limitations) + ", or a `plain:` sentence for families",
                 repr(lim.kind), closest(lim.kind, list(vocab.limitations)) or "Add `plain:` words for families.")
+    return problems
+
+
+def check_study_vocab(extra: Vocabulary | None, shared: Vocabulary) -> list[Problem]:
+    """rule: vocab_adds_only -- a study's `vocab:` adds codes; it never gives a shared code other words (a study's
+    `CD: {label: Hodgkin lymphoma}` would make its family pages speak of another disease)."""
+    if extra is None:
+        return []
+    problems = []
+    for section in VOCAB_SECTIONS:
+        known = getattr(shared, section)
+        for code, entry in getattr(extra, section).items():
+            if code in known and entry != known[code]:
+                shared_words, own = (e if isinstance(e, str) else e.label for e in (known[code], entry))
+                problems.append(Problem(
+                    "study.yml", "The study gives a code of the shared vocabulary other words.",
+                    column=f"vocab.{section}.{code}", expected=f"a new code (data/vocab/{section}.yml already has "
+                    f"{code!r}: {printable(shared_words, 60)!r})", found=f"{code!r}: {printable(own, 60)!r}",
+                    hint=f"Use a code of your own for another meaning; to reword {code!r} for every study, edit "
+                         f"data/vocab/{section}.yml; or delete the entry here."))
     return problems
 
 
@@ -618,7 +645,9 @@ CROSS_TABLE_RULES = (
     "Within a patient, dates do not go backwards as the week goes up.",
     "After a discontinuation, visits are marked on_treatment = no, and there is no dose_change; adverse events, "
     "surgery and endoscopy after stopping are allowed (they are real outcomes).",
-    "A follow_up_end_week needs a follow_up_end_reason, and the other way round.",
+    "A follow_up_end_week needs a follow_up_end_reason, and the other way round; it is at most the study's "
+    "`follow_up_weeks`.",
+    "No date in the tables is after the study's `data_date`.",
     "dose_change rows give new_dose; surgery rows give surgery_type; adverse_event rows give ae_type; "
     "discontinuation rows give a reason.",
 )
@@ -660,6 +689,15 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                                 row=int(row), column=column, expected="both follow_up_end_week and "
                                 "follow_up_end_reason, or neither", found="only one of them",
                                 hint="Fill in the other cell, or clear both if the patient was followed to the end."))
+    late_end = patients["follow_up_end_week"] > spec.follow_up_weeks
+    for row in patients.index[late_end.fillna(False)][:MAX_PER_COLUMN]:
+        problems.append(Problem("patients.csv", "The end of follow-up is after the end of the study's follow-up.",
+                                row=int(row), column="follow_up_end_week",
+                                expected=f"a week from 0 to {spec.follow_up_weeks} (follow_up_weeks in study.yml)",
+                                found=f"{patients.at[row, 'follow_up_end_week']:g}",
+                                hint="follow_up_end_week is for a patient followed for less than the study: correct "
+                                     "it, or clear it and its reason if the patient was followed to the end."))
+    problems += _data_date_after_records(spec.data_date, patients, visits, events)
     for file, frame in (("visits.csv", visits), ("events.csv", events)):
         limit = frame["patient_id"].map(end_week)
         for row in frame.index[(frame["week"] > limit).fillna(False)][:MAX_PER_COLUMN]:
@@ -704,6 +742,35 @@ EVENT_COLUMN_EXPECTED = {"new_dose": "the new dose, a number", "surgery_type": "
                          "endoscopy_score": "the score on the index in endoscopy_index"}
 
 
+def _future_data_date(data_date: str) -> list[Problem]:
+    """rule: data_date_in_range -- not in the future (a day of grace for time zones)."""
+    today = datetime.datetime.now(datetime.UTC).date()
+    if datetime.date.fromisoformat(data_date) <= today + datetime.timedelta(days=1):
+        return []
+    return [Problem("study.yml", "The data date is in the future.", column="data_date",
+                    expected=f"a date on or before today ({today:%Y-%m-%d})", found=repr(data_date),
+                    hint="Write the day the data were frozen (records) or the figures entered (aggregate).")]
+
+
+def _data_date_after_records(data_date: str, patients: pd.DataFrame, visits: pd.DataFrame,
+                             events: pd.DataFrame) -> list[Problem]:
+    """rule: data_date_in_range -- the data are not frozen before their latest date."""
+    if not ISO_DATE.match(data_date) or _not_a_date(data_date):
+        return []  # reported by check_study
+    frozen = pd.Timestamp(data_date)
+    for file, frame, column in (("visits.csv", visits, "visit_date"), ("events.csv", events, "event_date"),
+                                ("patients.csv", patients, "start_date")):
+        dates = frame[column]
+        if dates.notna().any() and dates.max() > frozen:
+            row = dates.idxmax()
+            return [Problem("study.yml", "The data date is before a date in the tables.", column="data_date",
+                            expected=f"on or after {dates.max():%Y-%m-%d} (the latest date: {file}, row {row}, "
+                                     f"column {column!r})", found=repr(data_date),
+                            hint="Write the day the data were frozen, after the last record; or correct that "
+                                 "record's date.")]
+    return []
+
+
 def _check_order(frame: pd.DataFrame, file: str, date_col: str) -> list[Problem]:
     """Within a patient, dates must not go backwards as the week goes up."""
     ordered = frame.sort_values(["patient_id", "week"], kind="stable")
@@ -718,6 +785,12 @@ def _check_order(frame: pd.DataFrame, file: str, date_col: str) -> list[Problem]
 
 # --- aggregate studies --------------------------------------------------------------------------------------------
 
+# Units of a summary row (results.csv `unit`, compared without case) whose values cannot be below zero: lengths of
+# time, percentages, amounts, sizes and concentrations. A z-score or a change in a score may be negative.
+NON_NEGATIVE_UNITS = ("years", "months", "weeks", "days", "hours", "%", "kg", "g", "cm", "mm", "m", "kg/m²",
+                      "kg/m2", "mg/L", "mg/dL", "g/L", "g/dL", "µg/g", "ug/g", "mmol/L", "µmol/L", "umol/L",
+                      "mm/h")
+
 AGGREGATE_RULES = (
     "Each `key` is a key of `measures` in study.yml; each `group` is all, one of the study's `diagnoses` or a "
     "key of its `subgroups`.",
@@ -728,6 +801,11 @@ AGGREGATE_RULES = (
     "A study marked `ongoing: true` has no result rows.",
     f"`confirmed` is {MADE_UP} on every row of a made-up study (`status: synthetic`) and on no row of a published "
     "one, as the values' `data` flag in numbers.json says.",
+    "No denominator is larger than the study's `n` (every row counts the study's own patients: all who started, "
+    "those on treatment, those with the measurement, a subgroup, or an unclear part of them).",
+    "A summary row gives both quartiles (q1 and q3) or neither, with q1 <= median <= q3.",
+    "A median or quartile whose unit cannot be negative (" + ", ".join(NON_NEGATIVE_UNITS) + ") is not "
+    "negative; other units (a z-score, a change in a score) may be.",
 )
 
 
@@ -775,6 +853,17 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
     if not ISO_DATE.match(spec.data_date) or _not_a_date(spec.data_date):
         add("data_date", "The field 'data_date' is not a date.", "a date written YYYY-MM-DD, in quotes",
             repr(spec.data_date), 'Write it as data_date: "2026-01-15".')
+    else:
+        problems += _future_data_date(spec.data_date)
+    # rule: doi_pmid_form
+    doi, pmid = spec.publication.doi, spec.publication.pmid
+    if doi is not None and not DOI.fullmatch(doi):
+        add("publication.doi", "The DOI is not a DOI.", "10.<digits>/<suffix>, e.g. 10.1111/apt.70016",
+            repr(doi), "Copy the DOI alone, without https://doi.org/ or other words (it is printed after "
+            "https://doi.org/); leave it out if the source has none.")
+    if pmid is not None and not PMID.fullmatch(pmid):
+        add("publication.pmid", "The PubMed id is not a PubMed id.", "digits only, e.g. 39921898", repr(pmid),
+            "Copy the number after PMID: on PubMed; leave it out if the source has none.")
     # rule: outcome_key_slug
     for key in list(spec.measures) + list(spec.subgroups):
         if not SLUG.match(key):
@@ -788,6 +877,10 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
         add(f"measures.{headlines[1]}.headline", "More than one measure is the study's headline.",
             "headline: true on one measure only", f"headline: true on {', '.join(headlines)}",
             "Keep it on the primary or strictest outcome; remove it from the others.")
+    # rule: n_positive (denominators against n: check_results)
+    if spec.n is not None and spec.n < 1:
+        add("n", "The number of patients who started must be at least 1.", "a whole number of at least 1",
+            spec.n, "Copy N from the source; leave `n` out (or empty) for a trial still recruiting.")
     # rule: url_https
     url = spec.publication.url
     if url is not None and not url.startswith("https://"):
@@ -858,6 +951,13 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame |
         if basis == "summary" and (r["section"] != "baseline" or pd.isna(r["median"])):
             add(row, "median", "A summary row is a baseline row with a median.", "section baseline and a median",
                 f"section {cell('section')}, median {cell('median')}")
+        if has_d and spec.n is not None and spec.n >= 1 and den > spec.n:
+            # rule: n_positive -- every population of results.csv is a part of the study's own patients
+            add(row, "denominator", "The denominator is larger than the number of patients in the study.",
+                f"at most {spec.n} (n in study.yml)", cell("denominator"),
+                "Check the denominator against the source, and `n` in study.yml (the patients who started).")
+        if basis == "summary":
+            problems += _check_quartiles(row, r)
         if basis == "reported" and has_n and has_d and has_p and num <= den:
             shown = float(pct)
             digits = 0 if shown == int(shown) else 1
@@ -866,3 +966,37 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame |
                     f"{round_half_up(100 * num / den, digits):g}", cell("percent"),
                     "Check both figures against the source.")
     return problems
+
+
+def _check_quartiles(row: int, r: pd.Series) -> list[Problem]:
+    """A summary row's median and quartiles: both quartiles or neither, in order, and not negative where the
+    unit cannot be (AGGREGATE_RULES)."""
+    median, q1, q3 = (r[c] for c in ("median", "q1", "q3"))
+    problems = []
+
+    def add(column: str, message: str, expected: str, found: str, hint: str) -> None:
+        problems.append(Problem(RESULTS.file, message, row=int(row), column=column, expected=expected, found=found,
+                                hint=hint))
+
+    if pd.notna(q1) != pd.notna(q3):
+        add("q3" if pd.notna(q1) else "q1", "A summary row gives only one quartile.", "both q1 and q3, or neither",
+            f"q1 {q1 if pd.notna(q1) else 'empty'}, q3 {q3 if pd.notna(q3) else 'empty'}",
+            "Copy both ends of the interquartile range from the source, or leave both empty.")
+    elif pd.notna(q1) and pd.notna(median) and not q1 <= median <= q3:
+        column = "q1" if q1 > q3 else "median"
+        add(column, "The median and quartiles are not in order.", "q1 <= median <= q3",
+            f"median {median:g}, q1 {q1:g}, q3 {q3:g}",
+            "Check them against the source: q1 is the lower quartile, q3 the upper one (were they swapped?).")
+    unit = str(r["unit"]).strip() if "unit" in r and pd.notna(r["unit"]) else ""
+    if _unit_key(unit) in {_unit_key(u) for u in NON_NEGATIVE_UNITS}:
+        for column, value in (("median", median), ("q1", q1), ("q3", q3)):
+            if pd.notna(value) and value < 0:
+                add(column, f"A value in {unit} cannot be negative.", f"a number of at least 0 ({unit})",
+                    f"{value:g}", "Check the sign against the source (a minus sign typed by mistake?).")
+                break
+    return problems
+
+
+def _unit_key(unit: str) -> str:
+    """A unit compared without case or a plural s: 'Years', 'year' and 'years' are one unit."""
+    return unit.strip().lower().removesuffix("s")
