@@ -100,13 +100,15 @@ class StudyCache:
             site_url)).encode()).hexdigest()
         self.computed: list[str] = []  # "<study-id> <what>" for each entry computed in this build
         self.reused: list[str] = []
-        self.deferred: list[Callable[[], None]] | None = None  # a list: entries are stored at ``flush``
+        self.later: list[Callable[[], None]] = []  # entries stored at ``flush`` (charts still being drawn)
 
     def key(self, study: Any, what: str) -> str:
         return hashlib.sha256(f"{self.base}\0{study.id}\0{study.fingerprint}\0{what}".encode()).hexdigest()[:32]
 
-    def get(self, study: Any, what: str, compute: Callable[[], T]) -> T:
-        """The cached ``what`` of ``study`` if there is one for the current key, else ``compute()`` (stored)."""
+    def get(self, study: Any, what: str, compute: Callable[[], T], later: bool = False) -> T:
+        """The cached ``what`` of ``study`` if there is one for the current key, else ``compute()``, stored at once
+        or, with ``later``, at :meth:`flush` (charts that the converter process, svg_cache.py, is still drawing
+        are stored once drawn)."""
         if self.root is None:
             return compute()
         folder = self.root / "studies" / study.id
@@ -121,26 +123,21 @@ class StudyCache:
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
             value = compute()
             self.computed.append(f"{study.id} {what}")
-            if self.deferred is None:
-                self._store(folder, path, what, value)
+            if later:
+                self.later.append(lambda: self._store(folder, path, what, value))
             else:
-                self.deferred.append(lambda: self._store(folder, path, what, value))
+                self._store(folder, path, what, value)
         else:
             self.reused.append(f"{study.id} {what}")
         if KEEP_IN_MEMORY and what not in NOT_IN_MEMORY:
             IN_MEMORY[(study.id, what)] = (path, value)
         return value
 
-    def defer(self) -> None:
-        """Store the entries computed from now on only at :meth:`flush` (charts still being drawn by the
-        converter process, svg_cache.py, are stored once drawn)."""
-        self.deferred = []
-
     def flush(self) -> None:
-        """Store the entries computed since :meth:`defer`, and store at once again."""
-        for store in self.deferred or []:
+        """Store the entries computed with ``later``."""
+        for store in self.later:
             store()
-        self.deferred = None
+        self.later.clear()
 
     def _store(self, folder: Path, path: Path, what: str, value: Any) -> None:
         try:
@@ -152,16 +149,6 @@ class StudyCache:
             tmp.replace(path)
         except OSError:
             pass  # a read-only build folder: still correct, just not faster
-
-    def book(self, studies: list[Any]) -> Any:
-        """The number book of ``studies``, each study's summaries from the cache where its key matches."""
-        from .numbers import NumberBook
-        from .summarise import summarise
-
-        book = NumberBook()
-        for study in studies:
-            book.extend(self.get(study, "values", lambda s=study: summarise(s)))
-        return book
 
     def summary(self) -> str:
         """``cache: 5 entries reused, 2 computed (<study-id>)``: the studies' entries; the library's own (the

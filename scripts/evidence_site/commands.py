@@ -32,22 +32,26 @@ def pages(args: argparse.Namespace) -> None:
 def validate(args: argparse.Namespace) -> None:
     """Check every study's files, then compute each study's values, so that what only the values can show (a
     published figure or certainty row naming an id the study does not compute, a withheld count that could be
-    worked out) is reported here too, not first by the build."""
-    from .pipeline import load_studies
+    worked out) is reported here too, not first by the build. One study's tables at a time (``read_studies``):
+    the problems of the studies' files are reported after those of the values computed before them."""
+    from .pipeline import read_studies
     from .summarise import summarise
 
     failed = []
-    for study in load_studies(args.studies):
-        try:
-            summarise(study)
-        except BuildError as exc:
-            failed.append(str(exc))
-            continue
-        if study.kind == "aggregate":
-            _progress(f"{study.id}: valid (aggregate, {len(study.results)} reported figures)")
-            continue
-        _progress(f"{study.id}: valid ({len(study.patients)} patients, {len(study.visits)} visits, "
-                  f"{len(study.events)} events)")
+    try:
+        for study in read_studies(args.studies):
+            try:
+                summarise(study)
+            except BuildError as exc:
+                failed.append(str(exc))
+                continue
+            if study.kind == "aggregate":
+                _progress(f"{study.id}: valid (aggregate, {len(study.results)} reported figures)")
+                continue
+            _progress(f"{study.id}: valid ({len(study.patients)} patients, {len(study.visits)} visits, "
+                      f"{len(study.events)} events)")
+    except BuildError as exc:  # the studies' files: every problem, once all are read
+        failed.append(str(exc))
     if failed:
         raise BuildError("\n\n".join(failed))
 

@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -59,10 +59,11 @@ from .render import (
     reading_orders,
     render_page,
 )
+from .summarise import summarise
 from .svg_text import family_svg
 from .topics import aggregate_view, forest_figure, handout_figures, topic_views
 from .urls import handout_address, redirect_files, site_pages
-from .validate import Shared, Study, validate, validate_shared
+from .validate import Shared, Study, StudyInfo, study_info, validate, validate_shared
 from .write import stage_docs, staging, swap_into_place
 
 Progress = Callable[[str], None]
@@ -80,7 +81,7 @@ TOPICS_ENTRY = "_topics"
 class Generated:
     """Everything one build produces before anything is written."""
 
-    studies: list[Study]
+    studies: list[StudyInfo]  # what the pages read of each study (its tables were let go once summarised)
     book: NumberBook
     pages: list[Page]
     files: dict[str, bytes]  # docs/-relative path -> content
@@ -145,7 +146,7 @@ class Generated:
         """The machine-readable record of every number printed on the site (``numbers.json``)."""
         studies = {s.id: {"title": s.spec.title, "kind": s.kind, "status": s.spec.status,
                           "data_date": s.spec.data_date, "fingerprint": s.fingerprint,
-                          "min_cell": s.min_cell if s.kind == "aggregate" else s.spec.min_cell}
+                          "min_cell": s.min_cell}
                    for s in self.studies}
         texts, values = manifest_values(self.book.records(), studies)
         return {"generator": f"evidence-site {__version__}", "schema_version": NUMBERS_SCHEMA_VERSION,
@@ -206,11 +207,24 @@ def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
                  used: set[Path] | None = None) -> list[Study]:
     """Read and validate the shared data and every study folder; report the problems of all at once.
 
+    Every study's tables stay in memory: for tests and checks of a few studies. A build reads the studies one at
+    a time instead (:func:`read_studies`), so that it never holds more than one study's patient-level tables."""
+    return list(read_studies(studies_dir, data, cache, used))
+
+
+def read_studies(studies_dir: Path, data: Path | None = None, cache: Path | None = None,
+                 used: set[Path] | None = None, progress: Progress = lambda _: None) -> Iterator[Study]:
+    """Each study of the library, read and validated in turn, for a build that summarises it and lets its tables
+    go before the next one is read (``generate``). The problems of every study are reported at once: after a
+    study with problems, the rest are still checked but no longer yielded, and the problems are raised (a
+    :class:`BuildError`) once all have been read.
+
     ``data`` holds vocab/ and medicines/ (default: the project's data/). A library of studies kept elsewhere
     (``<library>/studies/``) may bring its own medicine files in ``<library>/medicines/``. With ``cache``
     (build/cache), a study whose files, shared data and code are those of an earlier valid build is not
     checked again: its validated tables come from the cache (cache.py; keyed by the bytes of its files).
-    ``used`` collects the cache entries read or stored (for pruning after a successful build)."""
+    ``used`` collects the cache entries read or stored (for pruning after a successful build). ``progress``
+    hears one line naming every study read, once all are valid."""
     folders = study_folders(studies_dir)
     skipped = skipped_folders(studies_dir)
     if skipped:
@@ -222,21 +236,33 @@ def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
         raise BuildError(f"No study folders found in {studies_dir}. Each study is a folder data/studies/<study-id>/.")
     shared = shared_data(data or paths.DATA, studies_dir.parent / "medicines")
     checked = StudyCache(cache, None, "", used=used)
-    studies, errors = [], []
+    infos: list[StudyInfo] = []
+    errors: list[str] = []
     for folder in folders:
         try:
-            raw = read_study(folder)
-            key = SimpleNamespace(id=raw.id, fingerprint=f"{raw.fingerprint}\0{shared.fingerprint}\0{folder.resolve()}")
-            if raw.problems:
-                studies.append(validate(raw, shared))  # raises DataError naming every problem
-            else:
-                studies.append(checked.get(key, "validated", lambda r=raw: validate(r, shared)))
+            study = read_one(folder, shared, checked)
         except DataError as exc:
             errors.append(str(exc))
+            continue
+        infos.append(study_info(study))
+        if not errors:
+            yield study
+        del study  # its tables go before the next study is read
     if errors:
         raise BuildError("\n\n".join(errors))
-    check_references(studies)
-    return studies
+    check_references(infos)
+    progress(f"validated {len(infos)} study(ies): " + ", ".join(
+        f"{s.id} ({s.rows} {'reported figures' if s.kind == 'aggregate' else 'patients'}, {s.spec.status} data)"
+        for s in infos))
+
+
+def read_one(folder: Path, shared: Shared, checked: StudyCache) -> Study:
+    """One study folder, read and validated (or its validated tables from ``checked``, the cache)."""
+    raw = read_study(folder)
+    if raw.problems:
+        return validate(raw, shared)  # raises DataError naming every problem
+    key = SimpleNamespace(id=raw.id, fingerprint=f"{raw.fingerprint}\0{shared.fingerprint}\0{folder.resolve()}")
+    return checked.get(key, "validated", lambda: validate(raw, shared))
 
 
 _SHARED: dict[tuple[str, str, str], Shared] = {}  # the live preview reads the same shared data after every save
@@ -255,7 +281,7 @@ def shared_data(data: Path, medicines: Path) -> Shared:
     return _SHARED[key]
 
 
-def check_references(studies: list[Study]) -> None:
+def check_references(studies: list[StudyInfo]) -> None:
     """Ids one study gives of others (``overlaps_with``) name studies that are there."""
     ids = {s.id for s in studies}
     problems = [f"{s.folder.name}/study.yml, field overlaps_with: expected the id of a study in this library, "
@@ -267,10 +293,15 @@ def check_references(studies: list[Study]) -> None:
                          + "\n  - ".join(problems))
 
 
-def generate(studies: list[Study], templates: Path, progress: Progress = lambda _: None,
+def generate(studies: Iterable[Study], templates: Path, progress: Progress = lambda _: None,
              site: dict[str, Any] | None = None, cache: Path | None = None,
              used: set[Path] | None = None) -> Generated:
     """Summaries, charts and pages for every study, in memory.
+
+    One study at a time, its values are computed, its view prepared and its charts drawn: all that needs its
+    tables. Everything after that (topic pages, pages, the numbers book) reads only what was kept (values,
+    views, figures and a :class:`StudyInfo`), so with ``studies`` from :func:`read_studies` no more than one
+    study's tables are in memory at once.
 
     ``site`` holds site-wide inputs read at the edge (see ``site_inputs``): the release log and site_url.
     ``used`` collects the cache entries read or stored (for pruning after a successful build).
@@ -279,30 +310,34 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     if cache is not None:
         svg_cache.start()  # charts are drawn in a converter process: it starts while the summaries are computed
     cached = StudyCache(cache, templates, site["site_url"], used=used)  # ``cache`` None: compute everything (cache.py)
-    book = cached.book(studies)
-    progress(f"summarised {len(studies)} study(ies) into {len(book)} values")
     words = template_yaml((templates / WORDS_FILE).read_text(encoding="utf-8"))
-    views: dict[str, Any] = {s.id: aggregate_view(s) if s.kind == "aggregate" else view(s, book, words)
-                             for s in studies}
-    topics, pooled = topic_views(studies, views, book)
-    book.extend(pooled)
+    book = NumberBook()
+    views: dict[str, Any] = {}
     figures: dict[str, Figure] = {}
-    plan = template_yaml((templates / "pages.yml").read_text(encoding="utf-8"))
-    pages = language_pages(studies, plan, topics, page_plan(studies, plan, topics))
-    library = SimpleNamespace(id=TOPICS_ENTRY, fingerprint=hashlib.sha256("".join(  # what topic charts come from
-        f"{s.id}\0{s.fingerprint}\n" for s in sorted(studies, key=lambda s: s.id)).encode()).hexdigest())
-    cached.defer()  # a study's charts are stored once the converter process has drawn them (below)
+    infos: list[StudyInfo] = []
     with svg_cache.using(svg_cache.SvgCache(cache, cached.used)) as svgs:  # only a changed spec is converted
 
         def drawn(key: Any, what: str, compute: Callable[[], Any]) -> Any:
-            value, names = cached.get(key, what, lambda: svgs.recording(compute))
+            # stored once the converter process has drawn its charts (``cached.flush``, below)
+            value, names = cached.get(key, what, lambda: svgs.recording(compute), later=True)
             svgs.keep(names)  # charts reused with their study: their SVG entries stay for its next change
             return value
 
-        for study in studies:
+        for study in studies:  # the only loop that reads a study's tables
+            book.extend(cached.get(study, "values", lambda s=study: summarise(s)))
+            views[study.id] = aggregate_view(study) if study.kind == "aggregate" else view(study, book, words)
             if study.kind == "records":
                 figures |= drawn(study, "figures",
                                  lambda s=study: study_figures(s, views[s.id], book, site["handout_url"]))
+            infos.append(study_info(study))
+            del study  # its tables go before the next study is read
+        progress(f"summarised {len(infos)} study(ies) into {len(book)} values")
+        topics, pooled = topic_views(infos, views, book)
+        book.extend(pooled)
+        plan = template_yaml((templates / "pages.yml").read_text(encoding="utf-8"))
+        pages = language_pages(infos, plan, topics, page_plan(infos, plan, topics))
+        library = SimpleNamespace(id=TOPICS_ENTRY, fingerprint=hashlib.sha256("".join(  # what topic charts come from
+            f"{s.id}\0{s.fingerprint}\n" for s in sorted(infos, key=lambda s: s.id)).encode()).hexdigest())
         for med, topic in topics.items():
             forest = drawn(library, f"forest-{med}", lambda t=topic: forest_figure(t, book))
             if forest is not None:
@@ -339,14 +374,14 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
         files[("" if lang == "en" else f"{lang}/") + MADE_UP_SCRIPT] = made_up_script(views)
     notes = {("" if lang == "en" else f"{lang}/") + f"families/{s.id}/":  # a made-up study's figures say it
              (fmt.MADE_UP if lang == "en" else str(envs[lang].globals["words"]["synthetic_mark"])).capitalize()
-             for s in studies if s.synthetic for lang in envs}
+             for s in infos if s.synthetic for lang in envs}
     svg_files = {f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg": (key, fig) for key, fig in figures.items()}
     files |= dict.fromkeys(svg_files, b"")  # in their place; filled once drawn (last: the converter works meanwhile)
-    for study in studies:
-        if study.kind == "records":
-            files |= clinician_downloads(views[study.id], book)
+    for info in infos:
+        if info.kind == "records":
+            files |= clinician_downloads(views[info.id], book)
     progress(f"rendered {len(pages)} pages")
-    lines, warnings = disclosure_lines(studies, book)
+    lines, warnings = disclosure_lines(infos, book)
     for line in lines:
         progress(line)
     for warning in warnings:
@@ -354,14 +389,14 @@ def generate(studies: list[Study], templates: Path, progress: Progress = lambda 
     reading_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families"
                   and p.lang == "en"}, templates, site["reading_grade_max"], progress)
     spanish_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.lang == "es"},
-                 site["reading_ease_min"], progress, reading_terms(studies, templates))
+                 site["reading_ease_min"], progress, reading_terms(infos, templates))
     files |= {path: family_svg(key, fig, alts, notes).encode("utf-8") for path, (key, fig) in svg_files.items()}
     svgs.finish()
     cached.flush()
-    return Generated(studies, book, pages, files, tuple(warnings))
+    return Generated(infos, book, pages, files, tuple(warnings))
 
 
-def reading_terms(studies: list[Study], templates: Path, lang: str = "es") -> list[str]:
+def reading_terms(studies: list[StudyInfo], templates: Path, lang: str = "es") -> list[str]:
     """Words a translated page explains or cannot avoid (the medicines' names, ``reading_terms`` in its words
     file), measured as one short stand-in word by the reading gate."""
     words_file = templates / lang / "words.yml"
@@ -370,7 +405,7 @@ def reading_terms(studies: list[Study], templates: Path, lang: str = "es") -> li
     return sorted(names | set((words or {}).get("reading_terms") or []))
 
 
-def source_date_epoch(studies: list[Study]) -> int:
+def source_date_epoch(studies: list[Study] | list[StudyInfo]) -> int:
     """The build's date: $SOURCE_DATE_EPOCH when set, else midnight UTC of the latest ``data_date``.
 
     MkDocs stamps the sitemap and its gzip header with this date, so the same data give the same bytes.
@@ -380,7 +415,7 @@ def source_date_epoch(studies: list[Study]) -> int:
     return data_epoch(studies)
 
 
-def data_epoch(studies: list[Study]) -> int:
+def data_epoch(studies: list[Study] | list[StudyInfo]) -> int:
     """Midnight UTC of the latest ``data_date``."""
     day = max(dt.date.fromisoformat(s.spec.data_date) for s in studies)
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
@@ -404,10 +439,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
     if publish:
         check_publication_address(site_inputs(config, studies_dir.parent)["site_url"], config.name)
     used: set[Path] = set()  # the per-study cache entries this build reads or stores; the others are pruned
-    studies = load_studies(studies_dir, cache=build / "cache", used=used)
-    progress(f"validated {len(studies)} study(ies): " + ", ".join(
-        f"{s.id} (" + (f"{len(s.results)} reported figures" if s.kind == "aggregate" else f"{len(s.patients)} patients")
-        + f", {s.spec.status} data)" for s in studies))
+    studies = read_studies(studies_dir, cache=build / "cache", used=used, progress=progress)  # one at a time
     site_context = site_inputs(config, studies_dir.parent)
     said: list[str] = []  # what generation reports about the pages (privacy, reading level), said again on reuse
 
@@ -421,11 +453,11 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
     twins = tuple(Twin(lang, generated.files_in(lang),
                        generated.nav_in(lang, language_words(site_context, lang).get("families_section", lang)),
                        language_extra(site_context, lang) | {"data_date": language_date(
-                           templates, lang, max(s.spec.data_date for s in studies))},
+                           templates, lang, max(s.spec.data_date for s in generated.studies))},
                        language_overrides(site_context, lang))
                   for lang in generated.languages())
     output = Output(generated.files_in("en"), generated.nav(), generated.footer(), generated.manifest(),
-                    redirect_files(site_context["redirects"]), data_epoch(studies),
+                    redirect_files(site_context["redirects"]), data_epoch(generated.studies),
                     tuple(generated.published_conflicts()), twins, site_context["site_url"],
                     tuple(line for line in said if line.startswith(REPEATED_NOTICES)), generated.warnings)
     check_conflicts(output.conflicts, strict_published, warn)
@@ -484,7 +516,7 @@ def write_pages(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPL
     """Generate the Markdown into docs/ only (for the live preview), with the same all-or-nothing swap."""
     svg_cache.start()  # the charts' converter process starts while the studies are read
     svg_cache.precompile(templates, cache_module.jinja_folder(build / "cache"))  # and compiles the templates
-    generated = generate(load_studies(studies_dir, cache=build / "cache"), templates, progress,
+    generated = generate(read_studies(studies_dir, cache=build / "cache"), templates, progress,
                          site_inputs(data=studies_dir.parent), cache=build / "cache")
     with staging(build) as stage:
         stage_docs(docs, generated.files, stage)

@@ -71,11 +71,11 @@ class Preview:
         """Generate every page in memory; write into docs/ only what changed. Returns the docs/-relative paths
         written or removed (the staged config counts as ``mkdocs.yml``)."""
         from .engines import staged_config, write_config
-        from .pipeline import generate, load_studies, site_inputs
+        from .pipeline import generate, read_studies, site_inputs
         from .write import stage_docs, staging, swap_into_place
 
         cache = self.build_dir / "cache"
-        generated = generate(load_studies(self.studies, cache=cache), self.templates, lambda _: None,
+        generated = generate(read_studies(self.studies, cache=cache), self.templates, lambda _: None,
                              site_inputs(self.config, self.studies.parent), cache=cache)
         if self.written is None:  # the first time: the all-or-nothing swap of `build.py pages`
             with staging(self.build_dir) as stage:

@@ -78,6 +78,38 @@ class AggregateStudy:
 
 
 @dataclass(frozen=True)
+class StudyInfo:
+    """A study once the build has summarised it and let its tables go (``pipeline.generate`` holds one study's
+    tables at a time): what the navigation, the topic pages, the numbers book and the footer still read. It has
+    no table, so a step that reaches for one after summarising fails loudly instead of reading stale rows."""
+
+    id: str
+    folder: Path
+    spec: StudySpec | AggregateSpec
+    medicine: Medicine
+    vocab: Vocabulary
+    fingerprint: str
+    kind: str
+    rows: int  # patients (a study of records) or reported figures (an aggregate study), for the build log
+    min_cell: int  # an aggregate study's (nothing recomputed), else study.yml's
+
+    @property
+    def synthetic(self) -> bool:
+        return self.spec.status == "synthetic"
+
+
+def study_info(study: Study | AggregateStudy | StudyInfo) -> StudyInfo:
+    """What the pages need of ``study`` without its tables."""
+    if isinstance(study, StudyInfo):
+        return study
+    if isinstance(study, AggregateStudy):
+        return StudyInfo(study.id, study.folder, study.spec, study.medicine, study.vocab, study.fingerprint,
+                         study.kind, len(study.results), study.min_cell)
+    return StudyInfo(study.id, study.folder, study.spec, study.medicine, study.vocab, study.fingerprint, study.kind,
+                     len(study.patients), study.spec.min_cell)
+
+
+@dataclass(frozen=True)
 class Shared:
     """The validated shared data: vocabulary and medicines."""
 
