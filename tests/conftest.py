@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,37 @@ BAD = FIXTURES / "bad"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite tests/golden/ from the current output (review the diff before committing)")
+
+
+# The longest tests of a run (from `pytest --durations`), started first so that the two test processes of
+# `make test` finish together instead of one running a long test alone at the end. pytest-xdist (--dist
+# loadgroup) hands out the groups of several tests first (largest first), then single tests in this order.
+# A test whose module has an expensive module-scoped fixture is not listed: moved away from its module, it would
+# set the fixture up twice (such modules are one xdist_group instead, which keeps their tests together).
+LONG_FIRST = (
+    "tests/test_site_gates.py::test_every_gate_passes_on_every_page",
+    "tests/test_serve.py::"
+    "test_after_a_changed_value_a_new_study_and_a_changed_template_the_preview_equals_a_fresh_one",
+    "tests/test_properties.py::test_small_cells_are_withheld_in_any_valid_cohort",
+    "tests/test_stats.py::test_wilcoxon_matches_scipy_default[zeros-13]",
+    "tests/test_stats.py::test_wilcoxon_matches_scipy_default[ties-13]",
+    "tests/test_diff.py::test_make_diff_head_1_after_changing_a_fixture_study",
+    "tests/test_properties.py::test_summaries_of_any_valid_cohort_are_within_bounds",
+    "tests/test_hostile_properties.py::test_any_free_text_is_published_inert",
+    "tests/test_cache.py::test_no_change_recomputes_nothing_and_one_study_change_only_that_study",
+    "tests/test_many_studies.py::test_index_pages_list_real_studies_first_and_a_few_made_up_ones_each_marked_once",
+    "tests/test_validate.py::test_bad_study_is_rejected_with_a_precise_message[csv-twenty-thousand-columns]",
+    "tests/test_cache.py::test_a_changed_code_version_is_never_served_an_old_entry",
+    "tests/test_hostile_properties.py::test_any_free_text_of_an_aggregate_study_is_published_inert",
+    "tests/test_site_gates.py::test_a_broken_page_still_fails_every_gate_it_breaks",
+    "tests/test_bench.py::test_quick_benchmark_runs_the_real_command",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the longest tests first (``LONG_FIRST``); every other test keeps its place."""
+    rank = {nodeid: i for i, nodeid in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid, len(LONG_FIRST)))  # stable: the others keep their order
 
 
 @pytest.fixture
@@ -43,21 +76,60 @@ def minimal() -> Study:
     return load_study(MINIMAL)
 
 
-@pytest.fixture(scope="session")
-def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demonstration site built once per test session into a temporary root (docs/, site/, build/).
+@contextlib.contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (fcntl, so POSIX only; elsewhere nothing is shared)."""
+    import fcntl
 
-    The build's progress lines (reading levels among them) are kept in ``progress.txt`` beside them.
+    with lock_file.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def built_once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """``make(root)`` once per test run, into a fresh temporary root that the tests then only read.
+
+    Under pytest-xdist (``make test`` runs two processes) the first process to ask builds into the run's shared
+    temporary folder while the other waits, then both read the same build: one build per run instead of one per
+    process. A build that failed is tried again by the next process that asks (and fails the same way).
     """
+    if not os.environ.get("PYTEST_XDIST_WORKER") or os.name != "posix":
+        root = tmp_path_factory.mktemp(name)
+        make(root)
+        return root
+    shared = tmp_path_factory.getbasetemp().parent  # this run's folder, above each process's popen-gw<N>/
+    root, done = shared / name, shared / f"{name}.done"
+    with _exclusive(shared / f"{name}.lock"):
+        if not done.is_file():
+            if root.exists():
+                shutil.rmtree(root)  # the remains of a failed attempt
+            root.mkdir()
+            make(root)
+            done.touch()
+    return root
+
+
+def _build_demo(root: Path) -> None:
     from evidence_site.pipeline import build_site
 
-    root = tmp_path_factory.mktemp("demo")
     shutil.copytree(paths.DOCS, root / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
     lines: list[str] = []
     build_site(paths.STUDIES, paths.TEMPLATES, root / "docs", root / "site", paths.MKDOCS_YML, root / "build",
                progress=lines.append, warn=lambda _: None)
     (root / "progress.txt").write_text("\n".join(lines), encoding="utf-8")
-    return root
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demonstration site built once per test run into a temporary root (docs/, site/, build/), shared by
+    the test processes (``built_once_per_run``): tests read it and never change it.
+
+    The build's progress lines (reading levels among them) are kept in ``progress.txt`` beside them.
+    """
+    return built_once_per_run(tmp_path_factory, "demo", _build_demo)
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,8 @@ from evidence_site.summarise.aggregate import row_id
 from evidence_site.urls import handout_address
 
 COHEN = paths.STUDIES / "cohen-2025-apt-cd"
+# One group: the generation of the real studies (`real`, `published`) is done once, in one test process.
+pytestmark = pytest.mark.xdist_group("aggregate")
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ import yaml
 from scipy.stats import chi2
 from statsmodels.stats.proportion import proportion_confint
 
-from conftest import FIXTURES, load_study
+from conftest import FIXTURES, built_once_per_run, load_study
 from evidence_site import paths
 from evidence_site.pipeline import build_site, generate, load_studies, site_inputs
 from evidence_site.summarise import summarise
@@ -34,8 +34,12 @@ DEMO = "example-clinic-records"
 
 @pytest.fixture(scope="module")
 def together(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demonstration study and both fixtures built into one site (the real build, MkDocs included)."""
-    root = tmp_path_factory.mktemp("together")
+    """The demonstration study and both fixtures built into one site (the real build, MkDocs included), once per
+    test run (conftest.built_once_per_run: the test processes share it and only read it)."""
+    return built_once_per_run(tmp_path_factory, "together", _build_together)
+
+
+def _build_together(root: Path) -> None:
     studies = root / "library" / "studies"
     shutil.copytree(paths.STUDIES / DEMO, studies / DEMO)
     for sid in FIXTURE_IDS:
@@ -44,7 +48,6 @@ def together(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(paths.DOCS, root / "docs", ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
     build_site(studies, paths.TEMPLATES, root / "docs", root / "site", paths.MKDOCS_YML, root / "build",
                progress=lambda _: None, warn=lambda _: None)
-    return root
 
 
 @pytest.mark.parametrize("study_id", FIXTURE_IDS)

@@ -28,7 +28,8 @@ from conftest import BAD, faulty_study, load_study
 from evidence_site import paths
 from evidence_site.errors import DataError
 
-pytestmark = pytest.mark.slow
+# One group: the 'good' build is set up once, and no other process runs a build into it meanwhile.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults")]
 STUDY = "example-clinic-records"
 SPECS = {p.name: yaml.safe_load((p / "fault.yml").read_text(encoding="utf-8"))
          for p in sorted(BAD.iterdir()) if (p / "fault.yml").is_file()}

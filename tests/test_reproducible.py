@@ -17,7 +17,7 @@ from conftest import load_study
 from evidence_site import __version__, paths
 from evidence_site.pipeline import build_site, source_date_epoch
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reproducible")]  # the second build once
 STUDY = "example-clinic-records"
 
 
