@@ -230,8 +230,11 @@ def prune_theme(site_dir: Path) -> None:
 def fix_markup(engine: str, site_dir: Path) -> None:
     """Apply ``MARKUP_FIXES[engine]`` to every HTML page the engine wrote, drop the indentation of its lines
     (:func:`compact_html`), draw the theme's icons from one file per site (icons.py) and load the inline scripts
-    that pages repeat from one file each (shared_scripts.py)."""
+    that pages repeat from one file each (shared_scripts.py). The last two only for MkDocs' pages, where they are
+    checked pixel for pixel: on Zensical's, the extra requests put a family page over its first-visit budget."""
     from . import icons, shared_scripts
+
+    share = engine == "mkdocs"
 
     fixes = MARKUP_FIXES.get(engine, ())
     pages: dict[Path, tuple[str, str]] = {}
@@ -242,8 +245,9 @@ def fix_markup(engine: str, site_dir: Path) -> None:
         for old, new in fixes:
             text = text.replace(old, new)
         text = compact_html(text)
-        drawings |= icons.drawings_in(text)
-        shared_scripts.script_counts(text, counts)
+        if share:
+            drawings |= icons.drawings_in(text)
+            shared_scripts.script_counts(text, counts)
         pages[page] = (original, text)
     sprite = icons.sprite_name(drawings)
     written = {sprite: icons.sprite(drawings)} if drawings else {}
