@@ -16,15 +16,20 @@ COHEN = paths.STUDIES / "cohen-2025-apt-cd"
 AGE_ROW = "baseline,age_start,all_started,all,,,100,,summary,15.8,14.3,17.2,years,abstract,primary,"
 
 
-def _cohen(tmp_path: Path, old: str = "", new: str = "", file: str = "results.csv") -> Path:
-    folder = tmp_path / "studies" / "cohen"
-    shutil.copytree(COHEN, folder)
-    if old:
+def _copied(study: Path, tmp_path: Path, file: str = "", old: str = "", new: str = "") -> Path:
+    """A copy of ``study`` under ``tmp_path``/studies/, with the first ``old`` in ``file`` replaced by ``new``."""
+    folder = tmp_path / "studies" / study.name
+    shutil.copytree(study, folder)
+    if file:
         path = folder / file
         text = path.read_text(encoding="utf-8")
         assert old in text, old
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return folder
+
+
+def _cohen(tmp_path: Path, old: str = "", new: str = "", file: str = "results.csv") -> Path:
+    return _copied(COHEN, tmp_path, file if old else "", old, new)
 
 
 def _problems(folder: Path) -> str:
@@ -82,10 +87,7 @@ def test_a_negative_median_in_a_unit_that_may_be_negative_is_accepted(tmp_path: 
 def test_a_study_vocab_may_add_a_code_or_repeat_a_shared_one_word_for_word(tmp_path: Path) -> None:
     import yaml
 
-    from conftest import MINIMAL
-
-    folder = tmp_path / "studies" / "minimal"
-    shutil.copytree(MINIMAL, folder)
+    folder = _minimal(tmp_path)
     meta = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
     shared = yaml.safe_load((paths.DATA / "vocab" / "diagnoses.yml").read_text(encoding="utf-8"))
     meta["vocab"] = {"diagnoses": {"CD": shared["CD"], "PSC": {"label": "Primary sclerosing cholangitis",
@@ -97,14 +99,7 @@ def test_a_study_vocab_may_add_a_code_or_repeat_a_shared_one_word_for_word(tmp_p
 def _minimal(tmp_path: Path, file: str = "", old: str = "", new: str = "") -> Path:
     from conftest import MINIMAL
 
-    folder = tmp_path / "studies" / "minimal"
-    shutil.copytree(MINIMAL, folder)
-    if file:
-        path = folder / file
-        text = path.read_text(encoding="utf-8")
-        assert old in text, old
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return folder
+    return _copied(MINIMAL, tmp_path, file, old, new)
 
 
 def test_a_patients_end_of_follow_up_after_the_studys_is_refused(tmp_path: Path) -> None:
