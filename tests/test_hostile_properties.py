@@ -170,3 +170,19 @@ def test_a_right_to_left_override_in_data_cannot_reorder_what_a_page_shows() -> 
                   svg_text(typed)):
         assert not re.search("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", shown), shown
         assert shown.split() == ["0001", "children"], shown
+
+
+STARS = st.lists(st.sampled_from(["*", "**", "***", "x", " ", "<", ">", "[", "]", "(", ")", "&", "_", "!", "`", "|",
+                                  ":", "&#42;", "[a](https://a.example/)", "<div markdown=\"1\">", "</div>"]),
+                 max_size=20).map("".join)
+
+
+@given(text=STARS)
+@example(text='<div markdown="1" onclick="alert(1)">**x**</div> *[first]: <b>abbr</b>')  # outside hostile tester
+@example(text="*(`!**xx:*[|)")
+@settings(max_examples=300, deadline=None)
+def test_stars_next_to_emphasis_never_print_a_markdown_placeholder(text: str) -> None:
+    """"*a**b*" left a literal "*" beside an escaped one; Python-Markdown paired them across its placeholder for the
+    character reference and printed the placeholder ("klzzwxh:0046") as page text (outside hostile tester)."""
+    shown = markdown.markdown(str(escape.inline_markdown(text)), extensions=EXTENSIONS)
+    assert "klzzwxh" not in shown and "\x02" not in shown and "\x03" not in shown, shown
