@@ -12,10 +12,12 @@ written for arbitrary linear relations.
 scipy is imported inside the functions, not at module level, so that importing the package stays cheap.
 
 Shortcuts, each exact (the same ranges and the same duals as solving everything): relations with no cell fixed
-by a shown figure are kept as they are; a part's LP is converted for HiGHS once and solved per objective with
-a fresh solver (``lp.py``); and ``Problem.known_wide`` answers "is this range wide enough?" from the optimal
-points already found in a part, without a solve, where they prove it (only the protection loop asks it; every
-range reported is solved).
+by a shown figure are kept as they are; relations that stay the same from one problem to the next (the
+structure of the tables) are kept substituted, and only those naming a cell whose fixed value changed are
+substituted again (``Substitution``), and indexed once; a part's LP is converted for HiGHS once and solved per
+objective with a fresh solver (``lp.py``); and ``Problem.known_wide`` answers "is this range wide enough?" from
+the optimal points already found in a part, without a solve, where they prove it (only the protection loop asks
+it; every range reported is solved).
 """
 
 from __future__ import annotations

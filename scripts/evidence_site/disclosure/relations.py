@@ -519,16 +519,27 @@ STATEFUL = ("shown", "label", "denominator", "listed")  # the kinds that depend 
 
 def bounds(ctx: Context) -> dict[str, tuple[float, float | None]]:
     """Plain bounds of each cell: 0 to its denominator (patients), or no upper bound (events)."""
+    plain = ctx.memo.get("bounds")
+    if plain is None:  # from the raw values alone: each cell's bounds, and whether a hidden group widens them
+        plain = ctx.memo["bounds"] = [(i, _plain_bounds(ctx, i), _is_share(ctx.raw[i])) for i in ctx.cells]
     out: dict[str, tuple[float, float | None]] = {}
-    for i in ctx.cells:
-        v = ctx.raw[i]
-        if v.kind == "proportion" and v.denominator is not None:
-            out[i] = (0, ctx.n if group_hidden(ctx.shown.get(i)) else v.denominator)
-        elif i.startswith(("ae_events_", "ae_serious_", "ae_stop_", "ae_rate_")):
-            out[i] = (0, None)
-        else:
-            out[i] = (0, ctx.n)
+    for i, b, share in plain:
+        out[i] = (0, ctx.n) if share and group_hidden(ctx.shown.get(i)) else b
     return out
+
+
+def _is_share(v: Value) -> bool:
+    return v.kind == "proportion" and v.denominator is not None
+
+
+def _plain_bounds(ctx: Context, i: str) -> tuple[float, float | None]:
+    """``bounds`` of one cell while its group is shown."""
+    v = ctx.raw[i]
+    if _is_share(v):
+        return (0, v.denominator)
+    if i.startswith(("ae_events_", "ae_serious_", "ae_stop_", "ae_rate_")):
+        return (0, None)
+    return (0, ctx.n)
 
 
 def derive(ctx: Context, kinds: Iterable[str] = tuple(KINDS)) -> list[Relation]:
