@@ -101,7 +101,7 @@ class Problem:
         if kept is None:  # (with ``structural``, a contradiction: substituting everything raises the same error)
             self.relations = _substitute([*(structural.relations if structural is not None else ()), *relations],
                                          fixed)
-            own, self._offset, self._shared = self.relations, 0, None
+            own, self._offset, self._shared, self._at = self.relations, 0, None, []
         else:
             own = _substitute(relations, fixed)
             self.relations = kept + own
