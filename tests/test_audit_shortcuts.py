@@ -19,6 +19,7 @@ from evidence_site.disclosure import audit as engine
 from evidence_site.disclosure.audit import Problem
 from evidence_site.disclosure.lp import INFEASIBLE, UNBOUNDED, System, compressed_columns
 from evidence_site.disclosure.policy import Policy
+from evidence_site.disclosure.relations import STATEFUL, Context, bounds, derive
 from evidence_site.numbers import Value
 from evidence_site.summarise import PRODUCERS
 from evidence_site.summarise.published import attach_published
@@ -125,3 +126,59 @@ def test_protection_with_the_shortcut_decides_and_reports_as_protection_without_
     monkeypatch.setattr(Problem, "known_wide", lambda self, cell, required: False)
     full = protect_study(raw, policy, layout)
     assert repr(fast) == repr(full)  # repr: a withheld figure's NaN fields are never == themselves
+
+
+def test_structural_relations_kept_substituted_give_the_problem_substituting_everything_gives(demo) -> None:
+    """``audit.Substitution`` substitutes again only the relations naming a cell whose fixed value changed; through
+    a run of withheld and shown-again figures, each problem has the relations, fixed cells and parts that
+    substituting every relation afresh gives, in the same order."""
+    raw, policy, layout = demo
+    pr = Protection(raw, policy, layout)
+    shown = [i for i in pr.raw if not pr.state[i].suppressed and not pr.raw[i].agrees_with_published]
+    states = [dict(pr.state)]
+    for i in shown[:40:3]:  # withhold figures one by one, then show the first ones again
+        pr.withhold_stem(i)
+        states.append(dict(pr.state))
+    states += [*states[3::-1], pr.published_only()]
+    compared = 0
+    problems = []
+    for state in states:
+        kept = pr.problem(state)
+        ctx = pr.context(state)
+        extra = {c: (0, None) for c in (*pr.shares, *pr.differences)}
+        fresh = Problem(bounds(ctx) | extra, pr.structural + derive(ctx, STATEFUL))
+        assert kept.relations == fresh.relations and kept.fixed == fresh.fixed and kept.by_cell == fresh.by_cell
+        assert {k: r.figures for k, r in kept.fixed_by.items()} == {k: r.figures for k, r in fresh.fixed_by.items()}
+        problems.append((kept, fresh))
+        compared += len(fresh.relations)
+    assert compared > 1000
+    for kept, fresh in problems:  # every problem's own index, also after later ones were made
+        for cell, rows in fresh.by_cell.items():
+            if cell not in fresh.fixed:
+                assert kept._rows(cell) == rows
+        assert [p.relations for p in parts_of(kept)] == [p.relations for p in parts_of(fresh)]
+
+
+def test_structural_relations_kept_substituted_raise_where_the_figures_contradict_each_other() -> None:
+    """A contradiction found while updating is not kept: the full substitution raises the error it always raised,
+    and the kept relations stay those of the last good problem."""
+    structure = engine.Substitution([engine.Relation("sum", (("a", 1.0), ("b", 1.0)), "==", 3.0)])
+    fixed_a = engine.Relation("shown", (("a", 1.0),), "==", 1.0, ("a",))
+    ok = Problem({"a": (0, 5), "b": (0, 5)}, [fixed_a], structure)
+    assert ok.cell_range("b", 0).low == 2
+    with pytest.raises(ValueError, match="contradict"):
+        Problem({"a": (0, 5), "b": (0, 5)}, [fixed_a, engine.Relation("shown", (("b", 1.0),), "==", 5.0)],
+                structure)
+    again = Problem({"a": (0, 5), "b": (0, 5)}, [fixed_a], structure)
+    assert again.relations == ok.relations and again.cell_range("b", 0).low == 2
+
+
+def test_a_context_with_other_shown_values_derives_what_a_fresh_context_derives(demo) -> None:
+    """``Context.with_shown`` shares what is read from the raw values alone (cells, denominators' pairs, the shown
+    and listed relations of each cell): every kind of relation and the bounds are those of a fresh context."""
+    raw, policy, layout = demo
+    pr = Protection(raw, policy, layout)
+    for state in (pr.state, pr.published_only(), {i: pr.raw[i] for i in pr.raw}):
+        shared = pr.context(state)
+        fresh = Context(pr.raw.values(), state.values(), layout, policy.min_cell, policy.small_group_below)
+        assert derive(shared) == derive(fresh) and bounds(shared) == bounds(fresh)

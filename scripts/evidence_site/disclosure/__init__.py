@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from .. import ids
 from ..errors import BuildError
 from ..numbers import Value
-from .audit import CellRange, Problem
+from .audit import CellRange, Problem, Substitution
 from .policy import BANDS, NO_RANGE, UNPRINTED, Policy, band, persistence_count, primary_reason, small, withhold
 from .relations import ALL, KINDS, STATEFUL, Context, Layout, bounds, derive, differences, parse, shares
 
@@ -164,6 +164,7 @@ class Protection:
         for i in self.dropped:
             self.raw.pop(i, None)
             self.state.pop(i, None)
+        self._context: Context | None = None  # made once ``raw`` is final (``context``)
         self.structural = derive(self.context(), [k for k in KINDS if k not in STATEFUL])
         share_relations = shares(self.context())
         self.shares = {r.terms[0][0]: r.terms[2][0] for r in share_relations}  # "rest" cell -> its part
@@ -171,15 +172,25 @@ class Protection:
         difference_relations, self.differences = differences(self.context())
         self.structural += difference_relations
         self._structure: Problem | None = None
+        self._substitution: Substitution | None = None
 
     def context(self, shown: dict[str, Value] | None = None) -> Context:
-        return Context(self.raw.values(), (shown or self.state).values(), self.layout, self.policy.min_cell,
-                       self.policy.small_group_below)
+        """The relations' view of the raw values and what is shown (``shown``, else the current state). The raw
+        values do not change once protection starts, so what is read from them alone is found once
+        (``Context.with_shown``)."""
+        if self._context is None:
+            self._context = Context(self.raw.values(), (), self.layout, self.policy.min_cell,
+                                    self.policy.small_group_below)
+        return self._context.with_shown(shown or self.state)
 
     def problem(self, shown: dict[str, Value] | None = None) -> Problem:
+        """The audit's problem over what is shown. The structural relations (which do not depend on what is
+        shown) are kept substituted from one problem to the next (``audit.Substitution``): the same problem."""
         ctx = self.context(shown)
         extra = {c: (0, None) for c in (*self.shares, *self.differences)}
-        return Problem(bounds(ctx) | extra, self.structural + derive(ctx, STATEFUL))
+        if self._substitution is None:
+            self._substitution = Substitution(self.structural)
+        return Problem(bounds(ctx) | extra, derive(ctx, STATEFUL), self._substitution)
 
     def targets(self) -> dict[str, int]:
         """The withheld cells that must stay uncertain, with the width each needs."""

@@ -12,10 +12,12 @@ written for arbitrary linear relations.
 scipy is imported inside the functions, not at module level, so that importing the package stays cheap.
 
 Shortcuts, each exact (the same ranges and the same duals as solving everything): relations with no cell fixed
-by a shown figure are kept as they are; a part's LP is converted for HiGHS once and solved per objective with
-a fresh solver (``lp.py``); and ``Problem.known_wide`` answers "is this range wide enough?" from the optimal
-points already found in a part, without a solve, where they prove it (only the protection loop asks it; every
-range reported is solved).
+by a shown figure are kept as they are; relations that stay the same from one problem to the next (the
+structure of the tables) are kept substituted, and only those naming a cell whose fixed value changed are
+substituted again (``Substitution``), and indexed once; a part's LP is converted for HiGHS once and solved per
+objective with a fresh solver (``lp.py``); and ``Problem.known_wide`` answers "is this range wide enough?" from
+the optimal points already found in a part, without a solve, where they prove it (only the protection loop asks
+it; every range reported is solved).
 """
 
 from __future__ import annotations
@@ -83,52 +85,58 @@ class Problem:
     whole system, many times faster.
     """
 
-    def __init__(self, bounds: Mapping[str, tuple[float, float | None]], relations: Iterable[Relation]) -> None:
+    def __init__(self, bounds: Mapping[str, tuple[float, float | None]], relations: Iterable[Relation],
+                 structural: Substitution | None = None) -> None:
+        """``structural``: relations that come before ``relations`` and are kept, substituted, from one problem
+        to the next (``Substitution``); the problem is the same as with them at the head of ``relations``."""
         relations = [r for r in relations if r.terms]
         fixed: dict[str, float] = {}
         fixed_by: dict[str, Relation] = {}
-        for r in relations:
+        for r in (*(structural.singles if structural is not None else ()), *relations):
             if len(r.terms) == 1 and r.op == "==":
                 fixed_by[r.terms[0][0]] = r
                 if r.terms[0][1] != 0:
                     fixed[r.terms[0][0]] = r.rhs / r.terms[0][1]
-        self.relations: list[Relation] = []
-        keep = self.relations.append
-        for r in relations:
-            for c, _ in r.terms:
-                if c in fixed:
-                    break
-            else:  # nothing to substitute: the relation as it is
-                keep(r)
-                continue
-            kept, known = [], []
-            for c, k in r.terms:
-                if c in fixed:
-                    known.append(k * fixed[c])
-                else:
-                    kept.append((c, k))
-            rhs = r.rhs - sum(known)
-            if kept:
-                keep(Relation(r.kind, tuple(kept), r.op, rhs, r.figures))
-            elif (r.op == "==" and abs(rhs) > EPS) or (r.op == "<=" and rhs < -EPS) or (r.op == ">=" and rhs > EPS):
-                raise ValueError(f"the published figures contradict each other: {r}")
+        kept = None if structural is None else structural.update(fixed)
+        if kept is None:  # (with ``structural``, a contradiction: substituting everything raises the same error)
+            self.relations = _substitute([*(structural.relations if structural is not None else ()), *relations],
+                                         fixed)
+            own, self._offset, self._shared, self._at = self.relations, 0, None, []
+        else:
+            own = _substitute(relations, fixed)
+            self.relations = kept + own
+            self._offset, self._shared, self._at = len(kept), structural, structural.positions
         self.fixed = fixed
         self.fixed_by = fixed_by
         self.all_bounds = dict(bounds)
-        self.by_cell: dict[str, list[int]] = {}
-        for k, r in enumerate(self.relations):
-            for c, _ in r.terms:
-                rows = self.by_cell.setdefault(c, [])
-                if not rows or rows[-1] != k:  # once per relation, as a cell may be named twice
-                    rows.append(k)
+        self._own_rows = _rows_by_cell(own)
+        self._by_cell: dict[str, list[int]] | None = None
         self._parts: dict[str, _Part] = {}
+
+    @property
+    def by_cell(self) -> dict[str, list[int]]:
+        """Each cell in a relation to the relations that name it (indices into ``relations``, in order)."""
+        if self._by_cell is None:
+            self._by_cell = _rows_by_cell(self.relations)
+        return self._by_cell
+
+    def _rows(self, cell: str) -> list[int]:
+        """``by_cell[cell]`` for a cell not fixed, without indexing every relation of every problem: the kept
+        structural relations are indexed once, by ``Substitution`` (a cell not fixed is named by every one of
+        its relations after substitution, and none of them is left out as holding with no cell), and they
+        come first, in order; only the relations over what is shown are indexed here."""
+        own = [self._offset + k for k in self._own_rows.get(cell, ())]
+        if self._shared is None:
+            return own
+        at = self._at
+        return [at[k] for k in self._shared.rows.get(cell, ())] + own
 
     def _part(self, cell: str) -> _Part:
         if cell not in self._parts:
             seen, todo, rows = {cell}, [cell], set()
             while todo:
                 c = todo.pop()
-                for k in self.by_cell.get(c, []):
+                for k in self._rows(c):
                     if k not in rows:
                         rows.add(k)
                         for d, _ in self.relations[k].terms:
@@ -173,6 +181,111 @@ class Problem:
         if cell in self.fixed:
             return CellRange(cell, self.fixed[cell], self.fixed[cell], required, self.fixed_by[cell].figures)
         return self._part(cell).cell_range(cell, required, exact)
+
+
+def _rows_by_cell(relations: Iterable[Relation]) -> dict[str, list[int]]:
+    """Each cell to the indices of the relations that name it, in order, once per relation (a cell may be named
+    twice in one)."""
+    out: dict[str, list[int]] = {}
+    for k, r in enumerate(relations):
+        for c, _ in r.terms:
+            rows = out.setdefault(c, [])
+            if not rows or rows[-1] != k:
+                rows.append(k)
+    return out
+
+
+def _substitute(relations: Iterable[Relation], fixed: Mapping[str, float]) -> list[Relation]:
+    """The relations with the ``fixed`` cells replaced by their values; a relation left with no cell is checked
+    (a ``ValueError`` names the first that contradicts them) and dropped."""
+    out: list[Relation] = []
+    keep = out.append
+    for r in relations:
+        if len(r.terms) == 1:  # most relations over what is shown: one cell, kept or checked and dropped
+            c, k = r.terms[0]
+            if c not in fixed:
+                keep(r)
+            else:  # the same check as ``_substituted`` (its sum of one product differs at most in a zero's sign)
+                _check(r, r.rhs - k * fixed[c])
+            continue
+        for c, _ in r.terms:
+            if c in fixed:
+                break
+        else:  # nothing to substitute: the relation as it is
+            keep(r)
+            continue
+        s = _substituted(r, fixed)
+        if s is not None:
+            keep(s)
+    return out
+
+
+def _substituted(r: Relation, fixed: Mapping[str, float]) -> Relation | None:
+    """One relation with the ``fixed`` cells replaced (None when no cell is left and it holds)."""
+    kept, known = [], []
+    for c, k in r.terms:
+        if c in fixed:
+            known.append(k * fixed[c])
+        else:
+            kept.append((c, k))
+    rhs = r.rhs - sum(known)
+    if kept:
+        return Relation(r.kind, tuple(kept), r.op, rhs, r.figures)
+    _check(r, rhs)
+    return None
+
+
+def _check(r: Relation, rhs: float) -> None:
+    """A relation left with no cell: ``0 <op> rhs`` must hold."""
+    if (r.op == "==" and abs(rhs) > EPS) or (r.op == "<=" and rhs < -EPS) or (r.op == ">=" and rhs > EPS):
+        raise ValueError(f"the published figures contradict each other: {r}")
+
+
+class Substitution:
+    """Relations that stay the same from one problem to the next (the structure of a table), kept with the
+    fixed cells substituted, for ``Problem(..., structural=...)``.
+
+    Exact: a relation's substituted form depends only on the relation and the values fixed for its own
+    cells (``_substituted``). Between two problems, only the relations that name a cell whose fixed value
+    changed (fixed, freed, or fixed to another value; -0.0 and 0.0 count as different) are substituted
+    again; every other one is the relation the full substitution would give, and the order is kept. A
+    contradiction is not committed: ``update`` returns None and the caller substitutes everything, which
+    raises the error it always raised."""
+
+    def __init__(self, relations: Iterable[Relation]) -> None:
+        self.relations = [r for r in relations if r.terms]
+        self.singles = [r for r in self.relations if len(r.terms) == 1 and r.op == "=="]
+        self.rows = _rows_by_cell(self.relations)
+        self.fixed: dict[str, float] = {}
+        self.substituted: list[Relation | None] = list(self.relations)  # None: no cell left (and it holds)
+        self.positions = list(range(len(self.relations)))  # where each is in the list the last ``update`` returned
+
+    def update(self, fixed: Mapping[str, float]) -> list[Relation] | None:
+        """The relations with ``fixed`` substituted, in order (None, with nothing changed, where one of them
+        contradicts the fixed values)."""
+        old = self.fixed
+        dirty: set[int] = set()
+        for c in old.keys() | fixed.keys():
+            a, b = old.get(c), fixed.get(c)
+            if a is None or b is None or a != b or math.copysign(1.0, a) != math.copysign(1.0, b):
+                dirty.update(self.rows.get(c, ()))  # (one of them is set: c is in one of the two)
+        new: dict[int, Relation | None] = {}
+        try:
+            for k in dirty:
+                r = self.relations[k]
+                new[k] = _substituted(r, fixed) if any(c in fixed for c, _ in r.terms) else r
+        except ValueError:
+            return None
+        for k, r_ in new.items():
+            self.substituted[k] = r_
+        self.fixed = dict(fixed)
+        kept: list[Relation] = []
+        self.positions = []  # a new list: a problem made earlier keeps the one that goes with its relations
+        for r in self.substituted:
+            self.positions.append(len(kept))  # (not read for a relation left out: none of its cells is asked for)
+            if r is not None:
+                kept.append(r)
+        return kept
 
 
 class _Part:
@@ -224,11 +337,11 @@ class _Part:
             if res.status == UNBOUNDED:
                 return sense * -math.inf, [], True
             assert res.x is not None and res.eq_marginals is not None and res.ineq_marginals is not None
-            binding = []
-            if len(self.eq):
-                binding += [r for r, m in zip(self.eq, res.eq_marginals, strict=True) if abs(m) > EPS]
-            if len(self.ub):
-                binding += [r for r, m in zip(self.ub, res.ineq_marginals, strict=True) if abs(m) > EPS]
+            binding = []  # the relations with a non-zero dual, equations first, each in order
+            for rows, duals in ((self.eq, res.eq_marginals), (self.ub, res.ineq_marginals)):
+                if len(rows):
+                    assert len(duals) == len(rows)
+                    binding += [rows[k] for k in np.flatnonzero(np.abs(duals) > EPS)]
             whole = bool(np.all(np.abs(res.x - np.round(res.x)) < 1e-6))
             self._seen = (res.x, res.x) if self._seen is None else \
                 (np.minimum(self._seen[0], res.x), np.maximum(self._seen[1], res.x))

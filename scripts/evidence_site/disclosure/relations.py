@@ -29,12 +29,14 @@ Ids are read with the grammar of ``ids.py`` (the study's diagnosis codes split a
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
+from typing import Any
 
 from .. import ids
 from ..errors import DataError, Problem
@@ -109,7 +111,11 @@ def cell_number(v: Value, n_patients: int) -> int | None:
 
 
 class Context:
-    """Raw values (true numbers) and shown values (after protection) of one study, by short id."""
+    """Raw values (true numbers) and shown values (after protection) of one study, by short id.
+
+    Everything read from the raw values alone (the cells, the cohort size, the pairs of ``denominator``) is
+    found once: :meth:`with_shown` gives a context of the same raw values with other shown values, sharing
+    it (the protection loop asks for one context per round, and only what is shown changes)."""
 
     def __init__(self, raw: Iterable[Value], shown: Iterable[Value], layout: Layout, min_cell: int,
                  small_group_below: int) -> None:
@@ -121,6 +127,13 @@ class Context:
         self.small_group_below = small_group_below
         self.cells = {i: c for i, v in self.raw.items() if (c := cell_number(v, self.n)) is not None}
         self.end = layout.end
+        self.memo: dict[str, Any] = {}  # raw-only results, shared with every ``with_shown`` copy
+
+    def with_shown(self, shown: Mapping[str, Value]) -> Context:
+        """The same raw values (and what was found from them) with these shown values, by id."""
+        ctx = copy.copy(self)
+        ctx.shown = dict(shown)
+        return ctx
 
     def group_size(self, group: str | None) -> int | None:
         """Patients in ``all`` or one diagnosis (an outcome over all of them has this denominator)."""
@@ -161,8 +174,10 @@ def group_hidden(v: Value | None) -> bool:
 # --- the kinds ------------------------------------------------------------------------------------------------
 
 def shown(ctx: Context) -> list[Relation]:
-    return [rel("shown", {i: 1}, "==", c, i) for i, c in ctx.cells.items()
-            if (v := ctx.shown.get(i)) is not None and not v.suppressed]
+    every = ctx.memo.get("shown")
+    if every is None:  # each cell's relation, made once (it depends on the raw value alone)
+        every = ctx.memo["shown"] = [(i, rel("shown", {i: 1}, "==", c, i)) for i, c in ctx.cells.items()]
+    return [r for i, r in every if (v := ctx.shown.get(i)) is not None and not v.suppressed]
 
 
 def label(ctx: Context) -> list[Relation]:
@@ -186,6 +201,20 @@ def label(ctx: Context) -> list[Relation]:
 
 def denominator(ctx: Context) -> list[Relation]:
     """Printed denominators that are counts printed (or withheld) elsewhere."""
+    pairs = ctx.memo.get("denominator")
+    if pairs is None:
+        pairs = ctx.memo["denominator"] = _denominator_pairs(ctx)
+    out = []
+    for i, r in pairs:
+        v = ctx.shown.get(i)
+        if v is None or v.denominator is None or group_hidden(v):
+            continue
+        out.append(r)
+    return out
+
+
+def _denominator_pairs(ctx: Context) -> list[tuple[str, Relation]]:
+    """(proportion, the relation its printed denominator gives), from the raw values alone (``denominator``)."""
     pairs: list[tuple[str, str]] = []
     for i, v in ctx.raw.items():
         if v.kind != "proportion":
@@ -207,13 +236,8 @@ def denominator(ctx: Context) -> list[Relation]:
         for key, size in ctx.layout.subgroups.items():
             if i.startswith(f"{key}_") and i.endswith("_itt"):
                 pairs.append((i, size))
-    out = []
-    for i, other in pairs:
-        v = ctx.shown.get(i)
-        if other not in ctx.cells or v is None or v.denominator is None or group_hidden(v):
-            continue
-        out.append(rel("denominator", {other: 1}, "==", ctx.raw[i].denominator, i))
-    return out
+    return [(i, rel("denominator", {other: 1}, "==", ctx.raw[i].denominator, i)) for i, other in pairs
+            if other in ctx.cells]
 
 
 def group_sum(ctx: Context) -> list[Relation]:
@@ -282,9 +306,11 @@ def flow(ctx: Context) -> list[Relation]:
 
 def listed(ctx: Context) -> list[Relation]:
     """A reason for stopping that has a row (its figure shown or withheld) happened at least once."""
-    return [rel("listed", {i: 1}, ">=", 1, i) for i in ctx.cells
-            if (i.startswith(ids.stop_reason("")) or PER_INTERVAL.fullmatch(i))
-            and (v := ctx.shown.get(i)) is not None and v.suppression != UNPRINTED]
+    every = ctx.memo.get("listed")
+    if every is None:  # the reasons' cells and their relations, found once (from the raw values alone)
+        every = ctx.memo["listed"] = [(i, rel("listed", {i: 1}, ">=", 1, i)) for i in ctx.cells
+                                      if i.startswith(ids.stop_reason("")) or PER_INTERVAL.fullmatch(i)]
+    return [r for i, r in every if (v := ctx.shown.get(i)) is not None and v.suppression != UNPRINTED]
 
 
 def km(ctx: Context) -> list[Relation]:
@@ -493,16 +519,27 @@ STATEFUL = ("shown", "label", "denominator", "listed")  # the kinds that depend 
 
 def bounds(ctx: Context) -> dict[str, tuple[float, float | None]]:
     """Plain bounds of each cell: 0 to its denominator (patients), or no upper bound (events)."""
+    plain = ctx.memo.get("bounds")
+    if plain is None:  # from the raw values alone: each cell's bounds, and whether a hidden group widens them
+        plain = ctx.memo["bounds"] = [(i, _plain_bounds(ctx, i), _is_share(ctx.raw[i])) for i in ctx.cells]
     out: dict[str, tuple[float, float | None]] = {}
-    for i in ctx.cells:
-        v = ctx.raw[i]
-        if v.kind == "proportion" and v.denominator is not None:
-            out[i] = (0, ctx.n if group_hidden(ctx.shown.get(i)) else v.denominator)
-        elif i.startswith(("ae_events_", "ae_serious_", "ae_stop_", "ae_rate_")):
-            out[i] = (0, None)
-        else:
-            out[i] = (0, ctx.n)
+    for i, b, share in plain:
+        out[i] = (0, ctx.n) if share and group_hidden(ctx.shown.get(i)) else b
     return out
+
+
+def _is_share(v: Value) -> bool:
+    return v.kind == "proportion" and v.denominator is not None
+
+
+def _plain_bounds(ctx: Context, i: str) -> tuple[float, float | None]:
+    """``bounds`` of one cell while its group is shown."""
+    v = ctx.raw[i]
+    if _is_share(v):
+        return (0, v.denominator)
+    if i.startswith(("ae_events_", "ae_serious_", "ae_stop_", "ae_rate_")):
+        return (0, None)
+    return (0, ctx.n)
 
 
 def derive(ctx: Context, kinds: Iterable[str] = tuple(KINDS)) -> list[Relation]:
