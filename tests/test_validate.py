@@ -222,3 +222,22 @@ def test_found_quotes_a_yaml_number_as_the_file_writes_it(written: str, found: s
     with pytest.raises(DataError) as caught:
         load_study(folder)
     assert [p.found for p in caught.value.problems if p.column == "follow_up_weeks"] == [found]
+
+
+def test_an_index_that_declares_no_diagnoses_fits_every_diagnosis(tmp_path: Path) -> None:
+    """index_fits_diagnosis: which diagnoses an index is meant for is data (the vocabulary's `diagnoses`); an index
+    that lists none (the default, e.g. a study's own index) may score a patient of any diagnosis."""
+    import shutil
+
+    folder = tmp_path / "studies" / "own-index"
+    shutil.copytree(MINIMAL, folder)
+    meta = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
+    meta["vocab"] = {"activity": {"OWN": {"label": "OWN", "name": "A study's own activity index", "min": 0,
+                                          "max": 100}}}
+    (folder / "study.yml").write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
+    visits = folder / "visits.csv"
+    text = visits.read_text(encoding="utf-8")
+    visits.write_text(text.replace("P4,52,2023-04-03,yes,PUCAI,5,", "P4,52,2023-04-03,yes,OWN,5,")
+                      .replace("P1,52,2023-01-09,yes,wPCDAI,10,", "P1,52,2023-01-09,yes,OWN,10,"), encoding="utf-8")
+    study = load_study(folder)
+    assert sorted(study.visits.loc[study.visits["activity_index"] == "OWN", "patient_id"]) == ["P1", "P4"]

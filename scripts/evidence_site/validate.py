@@ -248,6 +248,10 @@ def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
                                            getattr(vocab, section), raw.tables[file])
     if not problems and spec is not None:
         problems += check_links(typed_tables, spec, raw.tables)
+    if not problems and spec is not None:
+        for file, index_col, _, section in SCORE_COLUMNS:
+            problems += check_index_fits_diagnosis(file, typed_tables[file], index_col, section,
+                                                   getattr(vocab, section), typed_tables["patients.csv"])
     if not problems and spec is not None:  # logic across tables (crosschecks.RULES), on typed and linked tables
         problems += crosschecks.check_tables(typed_tables["patients.csv"], typed_tables["visits.csv"],
                                              typed_tables["events.csv"], raw.tables["patients.csv"])
@@ -663,6 +667,32 @@ def check_score_ranges(file: str, frame: pd.DataFrame, index_col: str, score_col
                 found=as_written(text, row, score_col) or f"{frame.at[row, score_col]:g}",
                 hint=f"Check the score against the record, and that {index_col} names the index it was scored on."))
     return _cap(problems)
+
+
+def check_index_fits_diagnosis(file: str, frame: pd.DataFrame, index_col: str, section: str,
+                               indices: dict[str, Any], patients: pd.DataFrame) -> list[Problem]:
+    """rule: index_fits_diagnosis -- a score is on an index meant for the patient's diagnosis, as the vocabulary
+    declares it (an index's `diagnoses`; none listed: any diagnosis). The frames are typed and linked."""
+    if index_col not in frame.columns:
+        return []
+    diagnosis = frame["patient_id"].map(patients.set_index("patient_id")["diagnosis"])
+    problems = []
+    for index, ix in indices.items():
+        if not ix.diagnoses:
+            continue
+        wrong = (frame[index_col] == index).fillna(False) & diagnosis.notna() & ~diagnosis.isin(ix.diagnoses)
+        for row in frame.index[wrong]:
+            dx = diagnosis[row]
+            fitting = [name for name, other in indices.items() if not other.diagnoses or dx in other.diagnoses]
+            problems.append(Problem(
+                file, f"The {index} index is not meant for this patient's diagnosis ({dx}).", row=int(row),
+                column=index_col, expected=f"an index meant for {dx}, the diagnosis of "
+                f"{frame.at[row, 'patient_id']} in patients.csv: " + (", ".join(fitting) or "none is declared"),
+                found=f"{index} (meant for {', '.join(ix.diagnoses)})",
+                hint=f"Check the index and the patient's diagnosis against the record. Which diagnoses an index is "
+                     f"meant for is declared in data/vocab/{section}.yml, or under the study's `vocab: {section}:` "
+                     "(its `diagnoses:`)."))
+    return _cap(sorted(problems, key=lambda p: p.row or 0))
 
 
 # --- across tables -----------------------------------------------------------------------------------------------
