@@ -170,3 +170,16 @@ def test_a_right_to_left_override_in_data_cannot_reorder_what_a_page_shows() -> 
                   svg_text(typed)):
         assert not re.search("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", shown), shown
         assert shown.split() == ["0001", "children"], shown
+
+
+def test_the_address_for_reporting_an_error_is_a_link_whether_mailto_or_https(rendered_inputs) -> None:
+    """trust.report_error accepts mailto: and https: only (load.check_trust), and both are printed as links: a mailto:
+    address was printed as plain text."""
+    raw, shared, book, figures, plan, env, words = rendered_inputs
+    study = validate(raw, shared)
+    views = {study.id: view(study, book, words)}
+    for address in ("mailto:evidence@example.org", "https://example.org/report"):
+        site = {**SITE_DEFAULTS, "trust": {"report_error": address}}
+        pages = [render_page(env, p, views, book, figures, site, extra={"topics": {}})
+                 for p in page_plan([study], plan) if p.study]
+        assert any(f"To report an error: [{address}]({address})." in page for page in pages), address

@@ -241,3 +241,25 @@ def test_an_index_that_declares_no_diagnoses_fits_every_diagnosis(tmp_path: Path
                       .replace("P1,52,2023-01-09,yes,wPCDAI,10,", "P1,52,2023-01-09,yes,OWN,10,"), encoding="utf-8")
     study = load_study(folder)
     assert sorted(study.visits.loc[study.visits["activity_index"] == "OWN", "patient_id"]) == ["P1", "P4"]
+
+
+@pytest.mark.parametrize("address, accepted", [
+    ("", True), ("mailto:evidence@example.org", True), ("https://example.org/report", True),
+    ("javascript:alert(document.cookie)", False), ("data:text/html,x", False), ("http://example.org/", False),
+    ("evidence@example.org", False), ("https://example.org/a b", False),
+])
+def test_the_address_for_reporting_an_error_is_mailto_or_https(address: str, accepted: bool, tmp_path: Path) -> None:
+    """data/site.yml trust.report_error is printed on every study page: 'javascript:...' was accepted and printed
+    as text (outside hostile tester). Anything but mailto:/https: stops the build, naming the line."""
+    from evidence_site.errors import BuildError
+    from evidence_site.pipeline import site_inputs
+
+    (tmp_path / "site.yml").write_text(f"trust:\n  written_by: A team\n  report_error: {address!r}\n",
+                                       encoding="utf-8")
+    if accepted:
+        assert site_inputs(data=tmp_path)["trust"]["report_error"] == address
+        return
+    with pytest.raises(BuildError) as caught:
+        site_inputs(data=tmp_path)
+    assert "site.yml, line 3, field 'trust.report_error'" in str(caught.value)
+    assert "mailto:" in str(caught.value) and "https://" in str(caught.value)

@@ -35,6 +35,7 @@ import pandas as pd
 import yaml
 
 from .errors import BuildError, DataError, Problem, summarise
+from .escape import safe_url
 from .schema import AGGREGATE_TABLES, TABLES
 from .urls import check_redirects, normalise, redirect_loops, unserved_targets
 
@@ -689,6 +690,38 @@ def load_redirects(path: Path) -> dict[str, str]:
         raise BuildError(f"data/redirects.yml: {len(loops)} problem(s). Nothing was written.\n"
                          + "\n".join(map(str, loops)))
     return redirects
+
+
+def check_trust(trust: Any, path: Path) -> dict[str, Any]:
+    """data/site.yml ``trust``: the words at the foot of every study page. ``report_error`` is empty, a mailto:
+    address or an https: address (it is printed as a link on every study page); raise BuildError naming its line
+    otherwise."""
+    if not isinstance(trust, dict):
+        return {}
+    address = trust.get("report_error")
+    if address is None or (isinstance(address, str) and not address.strip()):
+        return trust
+    if isinstance(address, str) and safe_url(address, mailto=True) is not None:
+        return trust
+    raise BuildError("data/site.yml: 1 problem(s). Nothing was written.\n" + str(Problem(
+        "site.yml", "The address for reporting an error is neither an e-mail address (mailto:) nor an https "
+        "address.", row=_field_line(path, ("trust", "report_error")), column="trust.report_error",
+        expected="mailto:name@example.org, an address starting with https://, or empty", found=repr(address)[:100],
+        hint="Every study page shows it as the place to report an error: write mailto: before an e-mail address, or "
+             "copy the https address of the form from the browser's address bar.")))
+
+
+def _field_line(path: Path, keys: tuple[str, ...]) -> int | None:
+    """The line (from 1) of the value at ``keys`` in the YAML file ``path``, for messages; None if not found."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeError, yaml.YAMLError):
+        return None
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        node = next((value for k, value in node.value if getattr(k, "value", None) == key), None)
+    return node.start_mark.line + 1 if node is not None else None
 
 
 def check_redirect_targets(path: Path, redirects: dict[str, str], pages: set[str]) -> None:
