@@ -263,3 +263,24 @@ def test_the_address_for_reporting_an_error_is_mailto_or_https(address: str, acc
         site_inputs(data=tmp_path)
     assert "site.yml, line 3, field 'trust.report_error'" in str(caught.value)
     assert "mailto:" in str(caught.value) and "https://" in str(caught.value)
+
+
+@pytest.mark.parametrize("entry, line, words", [
+    ("  /tmp/x/: families/\n", 3, "The old address cannot be used: it is an absolute path starting with '/'"),
+    ("  families/c/: /families/d/\n", 3, "The new address cannot be used: it is an absolute path starting with '/'"),
+    ("  families/c/: ../../x/\n", 3, "The new address cannot be used: it is a path with '.' or '..' in it"),
+])
+def test_a_redirect_address_not_written_like_the_others_is_refused_with_its_line(
+        entry: str, line: int, words: str, tmp_path: Path) -> None:
+    """'/tmp/x/' was accepted and written as site/tmp/x/ (outside hostile tester): both addresses of a redirect are
+    written relative to the site root, as families/old-id/, and a refusal names the entry's line."""
+    from evidence_site.errors import BuildError
+    from evidence_site.load import load_redirects
+
+    path = tmp_path / "redirects.yml"
+    path.write_text("redirects:\n  families/a/: families/b/\n" + entry, encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        load_redirects(path)
+    assert f"redirects.yml, line {line}, field " in str(caught.value) and words in str(caught.value)
+    path.write_text("redirects:\n  families/a/: families/b/\n  families/c/: ./\n", encoding="utf-8")
+    assert load_redirects(path) == {"families/a/": "families/b/", "families/c/": "./"}

@@ -670,15 +670,17 @@ def load_redirects(path: Path) -> dict[str, str]:
             "redirects.yml", "The file must map old addresses to new ones under `redirects:`.", column="redirects",
             expected="redirects: {old/url/: new/url/}", found=type(redirects).__name__,
             hint="Write one `old/url/: new/url/` line per moved page, indented under `redirects:`.")))
-    bad = check_redirects(redirects)
+    bad = [(old, *problem) for old, new in redirects.items() for problem in check_redirects({old: new})]
+    lines = _entry_lines(path)
     if bad:
         raise BuildError(f"data/redirects.yml: {len(bad)} problem(s). Nothing was written.\n" + "\n".join(
-            str(Problem("redirects.yml", f"The {side} address cannot be used: it is {why}.", column=f"{side} address",
-                        expected="a site-relative address such as families/old-id/ (letters, digits, - and /)",
-                        found=repr(url)[:100],
-                        hint="Map each old address to the new one, both relative to the site root, ending in /."))
-            for side, url, why in bad))
-    lines = _entry_lines(path)
+            str(Problem("redirects.yml", f"The {side} address cannot be used: it is {why}.",
+                        row=lines.get(normalise(old)), column=f"{side} address",
+                        expected="a site-relative address such as families/old-id/ (letters, digits, - and /, no "
+                                 "leading /)", found=repr(url)[:100],
+                        hint="Map each old address to the new one, both relative to the site root, ending in /, as "
+                             "the other entries of data/redirects.yml are written."))
+            for old, side, url, why in bad))
     loops = [Problem("redirects.yml", "The address redirects to itself." if len(loop) == 1 else
                      "The redirects go round in a loop and never reach a page.",
                      row=lines.get(loop[0]), column=loop[0],
