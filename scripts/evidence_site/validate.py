@@ -759,6 +759,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                                 found=f"{patients.at[row, 'follow_up_end_week']:g}",
                                 hint="follow_up_end_week is for a patient followed for less than the study: correct "
                                      "it, or clear it and its reason if the patient was followed to the end."))
+    problems += _future_dates(patients, visits, events)
     problems += _data_date_after_records(spec.data_date, patients, visits, events)
     for file, frame in (("visits.csv", visits), ("events.csv", events)):
         limit = frame["patient_id"].map(end_week)
@@ -776,8 +777,8 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
             problems.append(Problem("events.csv", f"A {kind} row needs {column}.", row=int(row), column=column,
                                     expected=EVENT_COLUMN_EXPECTED.get(column, f"a value in {column}"),
                                     found="an empty cell", hint="Fill it in from the record."))
-    problems += _check_order(visits, "visits.csv", "visit_date")
-    problems += _check_order(events, "events.csv", "event_date")
+    problems += _check_order(visits, "visits.csv", "visit_date", spec.data_date)
+    problems += _check_order(events, "events.csv", "event_date", spec.data_date)
     stops = events[events["event_type"] == "discontinuation"].groupby("patient_id")["week"].min()
     visit_stop = visits["patient_id"].map(stops)
     after = (visits["week"] > visit_stop) & visits["on_treatment"].fillna(False)
@@ -804,25 +805,50 @@ EVENT_COLUMN_EXPECTED = {"new_dose": "the new dose, a number", "surgery_type": "
                          "endoscopy_score": "the score on the index in endoscopy_index"}
 
 
+def _latest_possible_date() -> datetime.date:
+    """Today, with a day of grace for time zones: no date in the data can be after it."""
+    return datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=1)
+
+
 def _future_data_date(data_date: str) -> list[Problem]:
     """rule: data_date_in_range -- not in the future (a day of grace for time zones)."""
-    today = datetime.datetime.now(datetime.UTC).date()
-    if datetime.date.fromisoformat(data_date) <= today + datetime.timedelta(days=1):
+    if datetime.date.fromisoformat(data_date) <= _latest_possible_date():
         return []
+    today = datetime.datetime.now(datetime.UTC).date()
     return [Problem("study.yml", "The data date is in the future.", column="data_date",
                     expected=f"a date on or before today ({today:%Y-%m-%d})", found=repr(data_date),
                     hint="Write the day the data were frozen (records) or the figures entered (aggregate).")]
 
 
+def _table_dates(patients: pd.DataFrame, visits: pd.DataFrame, events: pd.DataFrame
+                 ) -> tuple[tuple[str, pd.DataFrame, str], ...]:
+    return (("visits.csv", visits, "visit_date"), ("events.csv", events, "event_date"),
+            ("patients.csv", patients, "start_date"))
+
+
+def _future_dates(patients: pd.DataFrame, visits: pd.DataFrame, events: pd.DataFrame) -> list[Problem]:
+    """A date in the tables after today is a slip in that row (2099 typed for 2023): the row is named, not the data
+    date (which cannot be in the future either) nor the next row (whose date then seems to go backwards)."""
+    latest = pd.Timestamp(_latest_possible_date())
+    problems = []
+    for file, frame, column in _table_dates(patients, visits, events):
+        problems += _cap([Problem(file, "The date is in the future.", row=int(row), column=column,
+                                  expected=f"a date on or before today ({latest - pd.Timedelta(days=1):%Y-%m-%d})",
+                                  found=f"{frame.at[row, column]:%Y-%m-%d}",
+                                  hint="Check the date against the record (a mistyped year?).")
+                          for row in frame.index[(frame[column] > latest).fillna(False)]])
+    return problems
+
+
 def _data_date_after_records(data_date: str, patients: pd.DataFrame, visits: pd.DataFrame,
                              events: pd.DataFrame) -> list[Problem]:
-    """rule: data_date_in_range -- the data are not frozen before their latest date."""
+    """rule: data_date_in_range -- the data are not frozen before their latest date (a date in the future is the
+    row's slip: ``_future_dates``)."""
     if not ISO_DATE.match(data_date) or _not_a_date(data_date):
         return []  # reported by check_study
-    frozen = pd.Timestamp(data_date)
-    for file, frame, column in (("visits.csv", visits, "visit_date"), ("events.csv", events, "event_date"),
-                                ("patients.csv", patients, "start_date")):
-        dates = frame[column]
+    frozen, latest = pd.Timestamp(data_date), pd.Timestamp(_latest_possible_date())
+    for file, frame, column in _table_dates(patients, visits, events):
+        dates = frame[column].where(frame[column] <= latest)
         if dates.notna().any() and dates.max() > frozen:
             row = dates.idxmax()
             return [Problem("study.yml", "The data date is before a date in the tables.", column="data_date",
@@ -833,16 +859,36 @@ def _data_date_after_records(data_date: str, patients: pd.DataFrame, visits: pd.
     return []
 
 
-def _check_order(frame: pd.DataFrame, file: str, date_col: str) -> list[Problem]:
-    """Within a patient, dates must not go backwards as the week goes up."""
+def _check_order(frame: pd.DataFrame, file: str, date_col: str, data_date: str = "") -> list[Problem]:
+    """Within a patient, dates must not go backwards as the week goes up. The row named is the one a person would
+    correct: a date later than the patient's next two rows, or after the study's data_date, is itself the slip (the
+    row after it only seems to go backwards); a date in the future is reported by ``_future_dates`` alone."""
     ordered = frame.sort_values(["patient_id", "week"], kind="stable")
-    previous = ordered.groupby("patient_id")[date_col].shift()
-    back = ordered[date_col] < previous
-    return [Problem(file, "The date goes backwards in time for this patient.", row=int(row), column=date_col,
-                    expected=f"on or after {previous[row]:%Y-%m-%d} (the patient's previous row)",
-                    found=f"{ordered.at[row, date_col]:%Y-%m-%d}",
-                    hint="Check the date and the week of this row against the record.")
-            for row in ordered.index[back.fillna(False)][:MAX_PER_COLUMN]]
+    dates = ordered.groupby("patient_id")[date_col]
+    previous, following = dates.shift(), dates.shift(-1)
+    before = pd.Series(ordered.index, index=ordered.index).groupby(ordered["patient_id"]).shift()
+    frozen = pd.Timestamp(data_date) if ISO_DATE.match(data_date) and not _not_a_date(data_date) else None
+    latest = pd.Timestamp(_latest_possible_date())
+    problems: list[Problem] = []
+    for row in ordered.index[(ordered[date_col] < previous).fillna(False)]:
+        high = previous[row]
+        if high > latest:
+            continue  # _future_dates names that row
+        late = frozen is not None and high > frozen
+        if late or (pd.notna(following[row]) and following[row] < high):
+            where = "its next rows" if not late else "its next row, and after the study's data_date"
+            problems.append(Problem(
+                file, "The date is later than the patient's next rows.", row=int(before[row]), column=date_col,
+                expected=f"on or before {ordered.at[row, date_col]:%Y-%m-%d} (the patient's next row, row {row})",
+                found=f"{high:%Y-%m-%d}",
+                hint=f"Check this date against the record (a mistyped year or month?): it is after {where}."))
+        else:
+            problems.append(Problem(
+                file, "The date goes backwards in time for this patient.", row=int(row), column=date_col,
+                expected=f"on or after {high:%Y-%m-%d} (the patient's previous row, row {int(before[row])})",
+                found=f"{ordered.at[row, date_col]:%Y-%m-%d}",
+                hint="Check the date and the week of this row against the record."))
+    return _cap(problems)
 
 
 # --- aggregate studies --------------------------------------------------------------------------------------------
