@@ -86,10 +86,17 @@ def test_ragged_row_is_reported_with_its_line_number() -> None:
     ("start_date", "44991", "spreadsheet's date number"),
     ("start_date", "14/02/2022", "Write dates as YYYY-MM-DD"),
     ("diagnosis", "uc", "Did you mean 'UC'?"),
+    ("age_at_start_years", "\uff11\uff12", "The digits are full-width"),  # an East Asian input method's digits
+    ("age_at_start_years", "\uff11\uff12.5", "retype the value with the ASCII digits 0-9"),
+    ("start_date", "\uff12\uff10\uff12\uff13-01-05", "The digits are full-width"),
+    ("patient_id", "P\u200b1", "an invisible character (U+200B ZERO WIDTH SPACE)"),
+    ("patient_id", "P\u202e12", "an invisible character (U+202E RIGHT-TO-LEFT OVERRIDE)"),
+    ("diagnosis", "UC\ufeff", "an invisible character (U+FEFF ZERO WIDTH NO-BREAK SPACE)"),
 ])
 def test_a_bad_cell_gets_the_hint_that_fits_what_was_typed(column: str, text: str, words: str) -> None:
-    """The hint names the actual slip (a unit, an impossible day, a spreadsheet date number, the code's case), not a
-    generic one: '60 %' is not out of range, it has a % sign."""
+    """The hint names the actual slip (a unit, an impossible day, a spreadsheet date number, the code's case,
+    full-width digits, an invisible character pasted in), not a generic one: '60 %' is not out of range, it has a
+    % sign, and '１２' is not out of range either (outside hostile tester)."""
     from evidence_site.schema import PATIENTS
     from evidence_site.validate import _hint
 

@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import re
 import typing
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -595,7 +596,30 @@ def _parse(column: Column, text: pd.Series, choices: tuple[str, ...] = ()) -> tu
     return text.where(~empty).astype("string"), pd.Series(False, index=text.index)
 
 
+def _invisible(text: str) -> list[str]:
+    """The invisible characters of ``text`` that a spreadsheet shows as nothing (zero-width spaces, direction marks
+    and overrides, a byte-order mark, a soft hyphen, spaces other than the plain one), each as U+XXXX NAME."""
+    found = [c for c in text if unicodedata.category(c) == "Cf" or (unicodedata.category(c) == "Zs" and c != " ")]
+    return [f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in dict.fromkeys(found)]
+
+
+def _other_digits(text: str) -> str:
+    """'full-width' (or 'non-ASCII') when ``text`` holds digits other than 0-9, else ''."""
+    digits = [c for c in text if c.isdigit() and not c.isascii()]
+    if not digits:
+        return ""
+    return "full-width" if any("FULLWIDTH" in unicodedata.name(c, "") for c in digits) else "non-ASCII"
+
+
 def _hint(column: Column, text: str, choices: tuple[str, ...] = ()) -> str:
+    invisible = _invisible(text)
+    if invisible:
+        return (f"The cell holds an invisible character ({', '.join(invisible[:3])}), often pasted in with the "
+                "text: clear the cell and type the value again.")
+    kind = _other_digits(text) if column.type in ("integer", "number", "date") else ""
+    if kind:
+        return (f"The digits are {kind} ({text.strip()[:20]!r}), as some keyboards and input methods type them: "
+                "retype the value with the ASCII digits 0-9.")
     if column.type in ("integer", "number") and re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
         plain = text.replace(",", "")
         return (f"This looks like a thousands separator ({text} = {plain}); write numbers without separators "
@@ -622,7 +646,7 @@ def _hint(column: Column, text: str, choices: tuple[str, ...] = ()) -> str:
         return (f"Unknown code {unknown[0]!r}. " + (closest(unknown[0], list(choices)) or "")
                 + f" Separate codes with semicolons; new codes go in data/vocab/{column.vocab}.yml.").strip()
     if column.type in ("integer", "number") and (column.minimum is not None or column.maximum is not None) \
-            and re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", text):
+            and re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", text, re.ASCII):
         return "Check the value against the source record; it is outside the possible range."
     return f"{column.description}"
 
