@@ -291,3 +291,23 @@ def test_a_redirect_address_not_written_like_the_others_is_refused_with_its_line
     assert f"redirects.yml, line {line}, field " in str(caught.value) and words in str(caught.value)
     path.write_text("redirects:\n  families/a/: families/b/\n  families/c/: ./\n", encoding="utf-8")
     assert load_redirects(path) == {"families/a/": "families/b/", "families/c/": "./"}
+
+
+def test_a_nul_in_a_cell_is_named_by_row_and_column_and_a_binary_file_stays_a_binary_file() -> None:
+    """A stray NUL byte in a notes cell was 'a binary file' with no row (outside hostile tester)."""
+    frame, problems = read_csv_text("events.csv", b"event_id,notes\nE1,ok\nE2,bad\0note\n")
+    assert [(p.row, p.column) for p in problems] == [(3, "notes")] and "NUL" in problems[0].message
+    frame, problems = read_csv_text("events.csv", b"event_id,notes\n" + b"\x01\x02\x03\x04\x05\x06\x07\0" * 100)
+    assert frame is None and problems[0].message == "This looks like a binary file, not CSV text."
+
+
+def test_an_unnamed_or_overlong_column_is_named_as_a_spreadsheet_heads_it() -> None:
+    """'column 13' named the 13th column; a spreadsheet shows it as column M (outside hostile tester). An overlong
+    cell names its column as well as its row."""
+    header = ",".join("abcdefghijkl")
+    _, problems = read_csv_text("x.csv", f"{header},\n{','.join('1' * 12)},\n".encode())
+    assert problems[0].column == "M (an empty column after the last header)"
+    _, problems = read_csv_text("x.csv", b"a,,c\n1,2,3\n")
+    assert (problems[0].column, problems[0].message) == ("B (no header)", "Column B has no name.")
+    _, problems = read_csv_text("x.csv", b"a,b\n1,2\n3," + b"x" * 200_000 + b"\n")
+    assert (problems[0].row, problems[0].column) == (3, "b") and "200,000 characters" in problems[0].found
