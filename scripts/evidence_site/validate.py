@@ -280,8 +280,9 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
                 " If not: ".join(h for h in (closest(code, list(options)), hint) if h))
 
     # rule: medicine_known
-    known("medicine", spec.medicine, medicines, "medicine",
-          f"add a file data/medicines/{spec.medicine}.yml (copy an existing medicine file and rewrite every fact).")
+    if spec.medicine not in medicines:
+        add("medicine", "Unknown medicine.", "one of " + ", ".join(medicines), repr(spec.medicine),
+            _medicine_hint(spec.medicine, medicines))
     # rule: diagnoses_known; rule: therapies_known
     for i, dx in enumerate(spec.diagnoses):
         known(f"diagnoses[{i}]", dx, vocab.diagnoses, "diagnosis", "Add it under `vocab: diagnoses:`.")
@@ -377,6 +378,19 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
     return problems
 
 
+MEDICINE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _medicine_hint(name: str, medicines: dict[str, Any]) -> str:
+    """What to do about an unknown `medicine`: the name of a medicine file, never a path (a name with / or .. would
+    have the hint suggest a file outside data/medicines/)."""
+    if not MEDICINE_NAME.fullmatch(name):
+        return ("Write the name of a file in data/medicines/ without .yml, e.g. "
+                f"{next(iter(medicines), 'upadacitinib')}: a plain lower-case name, not a path (no /, \\ or ..).")
+    return " If not: ".join(h for h in (closest(name, list(medicines)), f"add a file data/medicines/{name}.yml (copy "
+                                        "an existing medicine file and rewrite every fact).") if h)
+
+
 def check_study_vocab(extra: Vocabulary | None, shared: Vocabulary) -> list[Problem]:
     """rule: vocab_adds_only -- a study's `vocab:` adds codes; it never gives a shared code other words (a study's
     `CD: {label: Hodgkin lymphoma}` would make its family pages speak of another disease)."""
@@ -458,7 +472,8 @@ def _plain_after_were(path: str, plain: str) -> list[Problem]:
 
 
 def _check_urls(file: str, path: str, citations: dict[str, Citation]) -> list[Problem]:
-    return [Problem(file, f"The link of citation {printable(key, 40)!r} is not an https address.", column=path,
+    return [Problem(file, f"The link of citation {printable(key, 40)!r} is not an https address.",
+                    column=f"{path}.{key}.url",
                     expected="an address starting with https://", found=repr(c.url)[:80],
                     hint="Only https links are published; copy the address from the browser's address bar.")
             for key, c in citations.items()
@@ -974,8 +989,7 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
     # rule: medicine_known
     if spec.medicine not in medicines:
         add("medicine", "Unknown medicine.", "one of " + ", ".join(medicines), repr(spec.medicine),
-            " If not: ".join(h for h in (closest(spec.medicine, list(medicines)), f"add a file data/medicines/"
-                             f"{spec.medicine}.yml (copy an existing medicine file and rewrite every fact).") if h))
+            _medicine_hint(spec.medicine, medicines))
     # rule: diagnoses_known
     for i, dx in enumerate(spec.diagnoses):
         if dx not in vocab.diagnoses:
