@@ -452,7 +452,7 @@ def read_csv_text(name: str, data: bytes) -> tuple[pd.DataFrame | None, list[Pro
     if problem:
         return None, [problem]
     header = [h.strip() for h in raw_header]
-    problems = _header_problems(name, header) + _nul_cells(name, numbered)
+    problems = _header_problems(name, header) + (_nul_cells(name, numbered) if "\0" in text else [])
     ragged = []
     for number, row in numbered[1:]:
         if len(row) != len(header):
