@@ -186,3 +186,16 @@ def test_stars_next_to_emphasis_never_print_a_markdown_placeholder(text: str) ->
     character reference and printed the placeholder ("klzzwxh:0046") as page text (outside hostile tester)."""
     shown = markdown.markdown(str(escape.inline_markdown(text)), extensions=EXTENSIONS)
     assert "klzzwxh" not in shown and "\x02" not in shown and "\x03" not in shown, shown
+
+
+def test_the_address_for_reporting_an_error_is_a_link_whether_mailto_or_https(rendered_inputs) -> None:
+    """trust.report_error accepts mailto: and https: only (load.check_trust), and both are printed as links: a mailto:
+    address was printed as plain text."""
+    raw, shared, book, figures, plan, env, words = rendered_inputs
+    study = validate(raw, shared)
+    views = {study.id: view(study, book, words)}
+    for address in ("mailto:evidence@example.org", "https://example.org/report"):
+        site = {**SITE_DEFAULTS, "trust": {"report_error": address}}
+        pages = [render_page(env, p, views, book, figures, site, extra={"topics": {}})
+                 for p in page_plan([study], plan) if p.study]
+        assert any(f"To report an error: [{address}]({address})." in page for page in pages), address

@@ -136,7 +136,7 @@ def test_a_redirect_loop_in_data_redirects_yml_names_its_line_and_entry(tmp_path
 
     path = tmp_path / "redirects.yml"
     path.write_text("# moved pages\nredirects:\n  families/x/: families/y/\n  families/a/: families/b/\n"
-                    "  /families/b/: families/a/\n", encoding="utf-8")
+                    "  families/b/: families/a/\n", encoding="utf-8")
     with pytest.raises(BuildError) as err:
         load_redirects(path)
     text = str(err.value)

@@ -86,10 +86,17 @@ def test_ragged_row_is_reported_with_its_line_number() -> None:
     ("start_date", "44991", "spreadsheet's date number"),
     ("start_date", "14/02/2022", "Write dates as YYYY-MM-DD"),
     ("diagnosis", "uc", "Did you mean 'UC'?"),
+    ("age_at_start_years", "\uff11\uff12", "The digits are full-width"),  # an East Asian input method's digits
+    ("age_at_start_years", "\uff11\uff12.5", "retype the value with the ASCII digits 0-9"),
+    ("start_date", "\uff12\uff10\uff12\uff13-01-05", "The digits are full-width"),
+    ("patient_id", "P\u200b1", "an invisible character (U+200B ZERO WIDTH SPACE)"),
+    ("patient_id", "P\u202e12", "an invisible character (U+202E RIGHT-TO-LEFT OVERRIDE)"),
+    ("diagnosis", "UC\ufeff", "an invisible character (U+FEFF ZERO WIDTH NO-BREAK SPACE)"),
 ])
 def test_a_bad_cell_gets_the_hint_that_fits_what_was_typed(column: str, text: str, words: str) -> None:
-    """The hint names the actual slip (a unit, an impossible day, a spreadsheet date number, the code's case), not a
-    generic one: '60 %' is not out of range, it has a % sign."""
+    """The hint names the actual slip (a unit, an impossible day, a spreadsheet date number, the code's case,
+    full-width digits, an invisible character pasted in), not a generic one: '60 %' is not out of range, it has a
+    % sign, and '１２' is not out of range either (outside hostile tester)."""
     from evidence_site.schema import PATIENTS
     from evidence_site.validate import _hint
 
@@ -222,3 +229,85 @@ def test_found_quotes_a_yaml_number_as_the_file_writes_it(written: str, found: s
     with pytest.raises(DataError) as caught:
         load_study(folder)
     assert [p.found for p in caught.value.problems if p.column == "follow_up_weeks"] == [found]
+
+
+def test_an_index_that_declares_no_diagnoses_fits_every_diagnosis(tmp_path: Path) -> None:
+    """index_fits_diagnosis: which diagnoses an index is meant for is data (the vocabulary's `diagnoses`); an index
+    that lists none (the default, e.g. a study's own index) may score a patient of any diagnosis."""
+    import shutil
+
+    folder = tmp_path / "studies" / "own-index"
+    shutil.copytree(MINIMAL, folder)
+    meta = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
+    meta["vocab"] = {"activity": {"OWN": {"label": "OWN", "name": "A study's own activity index", "min": 0,
+                                          "max": 100}}}
+    (folder / "study.yml").write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
+    visits = folder / "visits.csv"
+    text = visits.read_text(encoding="utf-8")
+    visits.write_text(text.replace("P4,52,2023-04-03,yes,PUCAI,5,", "P4,52,2023-04-03,yes,OWN,5,")
+                      .replace("P1,52,2023-01-09,yes,wPCDAI,10,", "P1,52,2023-01-09,yes,OWN,10,"), encoding="utf-8")
+    study = load_study(folder)
+    assert sorted(study.visits.loc[study.visits["activity_index"] == "OWN", "patient_id"]) == ["P1", "P4"]
+
+
+@pytest.mark.parametrize("address, accepted", [
+    ("", True), ("mailto:evidence@example.org", True), ("https://example.org/report", True),
+    ("javascript:alert(document.cookie)", False), ("data:text/html,x", False), ("http://example.org/", False),
+    ("evidence@example.org", False), ("https://example.org/a b", False),
+])
+def test_the_address_for_reporting_an_error_is_mailto_or_https(address: str, accepted: bool, tmp_path: Path) -> None:
+    """data/site.yml trust.report_error is printed on every study page: 'javascript:...' was accepted and printed
+    as text (outside hostile tester). Anything but mailto:/https: stops the build, naming the line."""
+    from evidence_site.errors import BuildError
+    from evidence_site.pipeline import site_inputs
+
+    (tmp_path / "site.yml").write_text(f"trust:\n  written_by: A team\n  report_error: {address!r}\n",
+                                       encoding="utf-8")
+    if accepted:
+        assert site_inputs(data=tmp_path)["trust"]["report_error"] == address
+        return
+    with pytest.raises(BuildError) as caught:
+        site_inputs(data=tmp_path)
+    assert "site.yml, line 3, field 'trust.report_error'" in str(caught.value)
+    assert "mailto:" in str(caught.value) and "https://" in str(caught.value)
+
+
+@pytest.mark.parametrize("entry, line, words", [
+    ("  /tmp/x/: families/\n", 3, "The old address cannot be used: it is an absolute path starting with '/'"),
+    ("  families/c/: /families/d/\n", 3, "The new address cannot be used: it is an absolute path starting with '/'"),
+    ("  families/c/: ../../x/\n", 3, "The new address cannot be used: it is a path with '.' or '..' in it"),
+])
+def test_a_redirect_address_not_written_like_the_others_is_refused_with_its_line(
+        entry: str, line: int, words: str, tmp_path: Path) -> None:
+    """'/tmp/x/' was accepted and written as site/tmp/x/ (outside hostile tester): both addresses of a redirect are
+    written relative to the site root, as families/old-id/, and a refusal names the entry's line."""
+    from evidence_site.errors import BuildError
+    from evidence_site.load import load_redirects
+
+    path = tmp_path / "redirects.yml"
+    path.write_text("redirects:\n  families/a/: families/b/\n" + entry, encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        load_redirects(path)
+    assert f"redirects.yml, line {line}, field " in str(caught.value) and words in str(caught.value)
+    path.write_text("redirects:\n  families/a/: families/b/\n  families/c/: ./\n", encoding="utf-8")
+    assert load_redirects(path) == {"families/a/": "families/b/", "families/c/": "./"}
+
+
+def test_a_nul_in_a_cell_is_named_by_row_and_column_and_a_binary_file_stays_a_binary_file() -> None:
+    """A stray NUL byte in a notes cell was 'a binary file' with no row (outside hostile tester)."""
+    frame, problems = read_csv_text("events.csv", b"event_id,notes\nE1,ok\nE2,bad\0note\n")
+    assert [(p.row, p.column) for p in problems] == [(3, "notes")] and "NUL" in problems[0].message
+    frame, problems = read_csv_text("events.csv", b"event_id,notes\n" + b"\x01\x02\x03\x04\x05\x06\x07\0" * 100)
+    assert frame is None and problems[0].message == "This looks like a binary file, not CSV text."
+
+
+def test_an_unnamed_or_overlong_column_is_named_as_a_spreadsheet_heads_it() -> None:
+    """'column 13' named the 13th column; a spreadsheet shows it as column M (outside hostile tester). An overlong
+    cell names its column as well as its row."""
+    header = ",".join("abcdefghijkl")
+    _, problems = read_csv_text("x.csv", f"{header},\n{','.join('1' * 12)},\n".encode())
+    assert problems[0].column == "M (an empty column after the last header)"
+    _, problems = read_csv_text("x.csv", b"a,,c\n1,2,3\n")
+    assert (problems[0].column, problems[0].message) == ("B (no header)", "Column B has no name.")
+    _, problems = read_csv_text("x.csv", b"a,b\n1,2\n3," + b"x" * 200_000 + b"\n")
+    assert (problems[0].row, problems[0].column) == (3, "b") and "200,000 characters" in problems[0].found

@@ -128,18 +128,19 @@ def check_meta(meta: dict[str, Any]) -> list[Problem]:
                                          "places that cite it."))
         if not isinstance(entry, dict):
             problems.append(Problem("study.yml", f"The citation {str(key)[:40]!r} is not a mapping.",
-                                    column="citations", expected="text: ... (and optionally url: and note:)",
+                                    column=f"citations.{key}", expected="text: ... (and optionally url: and note:)",
                                     found=type(entry).__name__,
                                     hint="Write the citation as indented `text:` and `url:` lines under its key."))
             continue
         if "url" in entry and safe_url(entry["url"]) is None:
             problems.append(Problem("study.yml", f"The link of citation {str(key)[:40]!r} is not an https address.",
-                                    column="citations", expected="an address starting with https://",
+                                    column=f"citations.{key}.url", expected="an address starting with https://",
                                     found=repr(entry["url"])[:100],
                                     hint="Only https links are published; copy the address from the browser, "
                                          "or remove the url line."))
         if not isinstance(entry.get("text"), str) or not entry["text"].strip():
-            problems.append(Problem("study.yml", f"The citation {str(key)[:40]!r} has no text.", column="citations",
+            problems.append(Problem("study.yml", f"The citation {str(key)[:40]!r} has no text.",
+                                    column=f"citations.{key}.text",
                                     expected="text: the reference as it should appear",
                                     found=repr(entry.get("text"))[:60],
                                     hint="Add a `text:` line with the full reference."))

@@ -12,8 +12,9 @@ Reading is bounded and refuses what it cannot read safely, with one clear messag
   expand the document beyond :data:`MAX_YAML_NODES` values ("billion laughs" fails at once).
 - **CSV** (:func:`read_csv_text`): a cell may hold at most :data:`MAX_CELL_CHARS` characters; a binary
   spreadsheet, UTF-16 text, or semicolon- or tab-separated export is named in one line with how to save the
-  file correctly; duplicate and empty column names are reported as such. Row numbers are those a spreadsheet
-  shows (the header is row 1, and blank lines count).
+  file correctly; duplicate and empty column names are reported as such, and a stray NUL byte in a cell with
+  its row and column. Row numbers are those a spreadsheet shows (the header is row 1, and blank lines count);
+  a column without a header is named by its spreadsheet letter (A, B, ... M).
 
 Messages never quote file content other than the data file's own cells and header, and never print control
 characters (``errors.Problem`` cleans every field it prints).
@@ -35,6 +36,7 @@ import pandas as pd
 import yaml
 
 from .errors import BuildError, DataError, Problem, summarise
+from .escape import safe_url
 from .schema import AGGREGATE_TABLES, TABLES
 from .urls import check_redirects, normalise, redirect_loops, unserved_targets
 
@@ -358,11 +360,45 @@ def sniff(name: str, data: bytes) -> Problem | None:
         found = "UTF-16 encoded text"
     elif data.startswith(b"%PDF"):
         looks, found = "This looks like a PDF document, not a CSV file.", "a PDF document"
-    elif b"\0" in data[:4096]:
+    elif _binary(data[:4096]):
         looks, found = "This looks like a binary file, not CSV text.", "binary content (NUL bytes)"
     if looks:
         return Problem(name, looks, expected="comma-separated text in UTF-8", found=found, hint=EXPORT_HINT)
     return None
+
+
+def _binary(sample: bytes) -> bool:
+    """Whether ``sample`` (the start of a file) is binary rather than text holding a few stray NUL bytes in its
+    cells (those are reported with their row and column: ``_nul_cells``)."""
+    return sample.count(0) > 16
+
+
+def spreadsheet_column(index: int) -> str:
+    """The letters a spreadsheet heads column ``index`` (from 0) with: A, B, ... Z, AA, AB ..."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _column_name(header: list[str], index: int) -> str:
+    """How a message names column ``index`` (from 0): its header, or the spreadsheet's letter when it has none."""
+    name = header[index].strip() if index < len(header) else ""
+    return name or f"{spreadsheet_column(index)} (no header)"
+
+
+def _nul_cells(name: str, numbered: list[tuple[int, list[str]]]) -> list[Problem]:
+    """A NUL character (byte 0) in a cell, which no text holds: one problem per cell, with its row and column."""
+    header = numbered[0][1] if numbered else []
+    return summarise([Problem(name, "A cell holds a NUL character (byte 0), which text never holds.", row=number,
+                              column=_column_name(header, i), expected="text without NUL characters",
+                              found=f"{cell.count(chr(0))} NUL character(s) in the cell",
+                              hint="Clear the cell and type it again (the character comes from copying out of "
+                                   "another program, or from a damaged export).")
+                      for number, row in numbered for i, cell in enumerate(row) if "\0" in cell],
+                     "cells with NUL characters")
 
 
 def _delimiter(name: str, header_line: str) -> Problem | None:
@@ -387,29 +423,36 @@ def read_csv_text(name: str, data: bytes) -> tuple[pd.DataFrame | None, list[Pro
     if not text.strip():
         return None, [Problem(name, "The file is empty.", expected="a header row and one row per record",
                               found="no text", hint="Export the table again, including the header row.")]
-    reader = csv.reader(io.StringIO(text))
     numbered: list[tuple[int, list[str]]] = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # the cell's length is checked here, naming its row and column
     try:
-        for number, row in enumerate(reader, start=1):
-            if any(len(cell) > MAX_CELL_CHARS for cell in row):
-                raise csv.Error("field larger than field limit")
+        for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+            long = next((i for i, cell in enumerate(row) if len(cell) > MAX_CELL_CHARS), None)
+            if long is not None:
+                return None, [Problem(
+                    name, "A cell is far too long.", row=number,
+                    column=_column_name(numbered[0][1] if numbered else [], long),
+                    expected=f"cells of at most {MAX_CELL_CHARS:,} characters",
+                    found=f"a cell of {len(row[long]):,} characters",
+                    hint="Look for a quote mark (\") that is opened and never closed: everything after it is read "
+                         "as one cell. Free text pasted into a cell belongs in the study's own records, not here.")]
             numbered.append((number, row))
-    except csv.Error as exc:
-        long = "field larger" in str(exc)
-        row_no = len(numbered) + 1
+    except csv.Error:
         return None, [Problem(
-            name, "A cell is far too long." if long else "The file is not valid CSV.", row=row_no,
-            expected=f"cells of at most {MAX_CELL_CHARS:,} characters" if long else "comma-separated values",
-            found="a longer cell" if long else "text the CSV reader cannot split into cells",
-            hint="Look for a quote mark (\") that is opened and never closed: everything after it is read as one "
-                 "cell. Free text pasted into a cell belongs in the study's own records, not here.")]
+            name, "The file is not valid CSV.", row=len(numbered) + 1, expected="comma-separated values",
+            found="text the CSV reader cannot split into cells",
+            hint="Look for a quote mark (\") that is opened and never closed, or a stray character after a closing "
+                 "quote.")]
+    finally:
+        csv.field_size_limit(limit)
     numbered = [(n, r) for n, r in numbered if any(cell.strip() for cell in r)]
     raw_header = numbered[0][1]
     problem = _delimiter(name, ",".join(raw_header) if len(raw_header) == 1 else "")
     if problem:
         return None, [problem]
     header = [h.strip() for h in raw_header]
-    problems = _header_problems(name, header)
+    problems = _header_problems(name, header) + (_nul_cells(name, numbered) if "\0" in text else [])
     ragged = []
     for number, row in numbered[1:]:
         if len(row) != len(header):
@@ -441,20 +484,23 @@ def _header_problems(name: str, header: list[str]) -> list[Problem]:
     trailing = len(header) - len(list(_rstrip_empty(header)))
     if trailing:
         problems.append(Problem(
-            name, "The header row ends with an empty column.", column=f"column {len(header) - trailing + 1}",
+            name, "The header row ends with an empty column.",
+            column=f"{spreadsheet_column(len(header) - trailing)} (an empty column after the last header)",
             expected="a name for every column", found=f"{trailing} unnamed column(s) at the end",
             hint="Every line ends with an extra comma: delete the empty last column(s) in the spreadsheet "
                  "(select them, Delete Columns) and save again."))
     for i, h in enumerate(header[: len(header) - trailing]):
         if not h:
-            problems.append(Problem(name, f"Column {i + 1} has no name.", column=f"column {i + 1}",
+            problems.append(Problem(name, f"Column {spreadsheet_column(i)} has no name.",
+                                    column=_column_name(header, i),
                                     expected="a name for every column", found="an empty header cell",
                                     hint="Name the column as on the Data format page, or delete it."))
     first: dict[str, int] = {}
     for i, h in enumerate(header):
         if h and h in first:
             problems.append(Problem(
-                name, f"The column {h!r} appears more than once (columns {first[h] + 1} and {i + 1}).", column=h,
+                name, f"The column {h!r} appears more than once (columns {spreadsheet_column(first[h])} and "
+                      f"{spreadsheet_column(i)}).", column=h,
                 expected="each column once", found=f"a second column headed {h!r}",
                 hint="Delete the copy, or rename it if it holds something else."))
         first.setdefault(h, i)
@@ -669,15 +715,17 @@ def load_redirects(path: Path) -> dict[str, str]:
             "redirects.yml", "The file must map old addresses to new ones under `redirects:`.", column="redirects",
             expected="redirects: {old/url/: new/url/}", found=type(redirects).__name__,
             hint="Write one `old/url/: new/url/` line per moved page, indented under `redirects:`.")))
-    bad = check_redirects(redirects)
+    bad = [(old, *problem) for old, new in redirects.items() for problem in check_redirects({old: new})]
+    lines = _entry_lines(path)
     if bad:
         raise BuildError(f"data/redirects.yml: {len(bad)} problem(s). Nothing was written.\n" + "\n".join(
-            str(Problem("redirects.yml", f"The {side} address cannot be used: it is {why}.", column=f"{side} address",
-                        expected="a site-relative address such as families/old-id/ (letters, digits, - and /)",
-                        found=repr(url)[:100],
-                        hint="Map each old address to the new one, both relative to the site root, ending in /."))
-            for side, url, why in bad))
-    lines = _entry_lines(path)
+            str(Problem("redirects.yml", f"The {side} address cannot be used: it is {why}.",
+                        row=lines.get(normalise(old)), column=f"{side} address",
+                        expected="a site-relative address such as families/old-id/ (letters, digits, - and /, no "
+                                 "leading /)", found=repr(url)[:100],
+                        hint="Map each old address to the new one, both relative to the site root, ending in /, as "
+                             "the other entries of data/redirects.yml are written."))
+            for old, side, url, why in bad))
     loops = [Problem("redirects.yml", "The address redirects to itself." if len(loop) == 1 else
                      "The redirects go round in a loop and never reach a page.",
                      row=lines.get(loop[0]), column=loop[0],
@@ -689,6 +737,38 @@ def load_redirects(path: Path) -> dict[str, str]:
         raise BuildError(f"data/redirects.yml: {len(loops)} problem(s). Nothing was written.\n"
                          + "\n".join(map(str, loops)))
     return redirects
+
+
+def check_trust(trust: Any, path: Path) -> dict[str, Any]:
+    """data/site.yml ``trust``: the words at the foot of every study page. ``report_error`` is empty, a mailto:
+    address or an https: address (it is printed as a link on every study page); raise BuildError naming its line
+    otherwise."""
+    if not isinstance(trust, dict):
+        return {}
+    address = trust.get("report_error")
+    if address is None or (isinstance(address, str) and not address.strip()):
+        return trust
+    if isinstance(address, str) and safe_url(address, mailto=True) is not None:
+        return trust
+    raise BuildError("data/site.yml: 1 problem(s). Nothing was written.\n" + str(Problem(
+        "site.yml", "The address for reporting an error is neither an e-mail address (mailto:) nor an https "
+        "address.", row=_field_line(path, ("trust", "report_error")), column="trust.report_error",
+        expected="mailto:name@example.org, an address starting with https://, or empty", found=repr(address)[:100],
+        hint="Every study page shows it as the place to report an error: write mailto: before an e-mail address, or "
+             "copy the https address of the form from the browser's address bar.")))
+
+
+def _field_line(path: Path, keys: tuple[str, ...]) -> int | None:
+    """The line (from 1) of the value at ``keys`` in the YAML file ``path``, for messages; None if not found."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeError, yaml.YAMLError):
+        return None
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        node = next((value for k, value in node.value if getattr(k, "value", None) == key), None)
+    return node.start_mark.line + 1 if node is not None else None
 
 
 def check_redirect_targets(path: Path, redirects: dict[str, str], pages: set[str]) -> None:

@@ -30,6 +30,7 @@ from .families import WORDS_FILE, template_yaml, worded_date
 from .figures import study_figures
 from .load import (
     check_redirect_targets,
+    check_trust,
     load_data_yaml,
     load_redirects,
     read_shared,
@@ -167,7 +168,8 @@ def site_inputs(config: Path = paths.MKDOCS_YML, data: Path = paths.DATA) -> dic
     site_url = mkdocs.get("site_url") or ""
     return {"site_url": site_url, "handout_url": handout_address(site_url),
             "releases": load_releases(data / "releases.yml"),
-            "home": (words or {}).get("home") or SITE_DEFAULTS["home"], "trust": (words or {}).get("trust") or {},
+            "home": (words or {}).get("home") or SITE_DEFAULTS["home"],
+            "trust": check_trust((words or {}).get("trust"), data / "site.yml"),
             "translations": check_translations((words or {}).get("translations") or {}),
             "redirects": load_redirects(data / "redirects.yml"),
             "reading_grade_max": (mkdocs.get("extra") or {}).get("family_reading_grade_max"),

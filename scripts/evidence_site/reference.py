@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import typed
+from .load import MAX_CELL_CHARS
 from .schema import AGGREGATE_TABLES, MISSING_MARKERS, TABLES
 from .spec import RULES, AggregateSpec, Medicine, StudySpec, Vocabulary
 from .validate import AGGREGATE_RULES, CROSS_TABLE_RULES
@@ -19,6 +20,7 @@ def data_format_docs() -> dict[str, Any]:
     return {
         "tables": TABLES,
         "missing_markers": MISSING_MARKERS,
+        "max_cell_chars": MAX_CELL_CHARS,
         "study_fields": list(typed.describe(StudySpec)),
         "medicine_fields": list(typed.describe(Medicine)),
         "vocab_fields": list(typed.describe(Vocabulary)),

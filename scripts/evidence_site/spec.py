@@ -47,7 +47,8 @@ class Index:
     name: str = f("Full name.")
     min: float = f("Lowest possible score.")
     max: float = f("Highest possible score.")
-    diagnoses: list[str] = f("Diagnoses the index is meant for.", default=[])
+    diagnoses: list[str] = f("Diagnoses the index is meant for (empty: any diagnosis). A score on it for a patient "
+                             "of another diagnosis is an error.", default=[], rules=("index_fits_diagnosis",))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -478,6 +479,9 @@ RULES: dict[str, str] = {
     "follow_up_positive": "At least 1 week.",
     "timepoints_ordered": "Whole weeks in increasing order, starting at 0, the last at most `follow_up_weeks`.",
     "therapies_known": "Codes of the therapies vocabulary.",
+    "index_fits_diagnosis": "A score in visits.csv (`activity_index`) or events.csv (`endoscopy_index`) is on an "
+                            "index meant for the patient's diagnosis (patients.csv `diagnosis`): one listed in the "
+                            "index's `diagnoses`, or any diagnosis when the index lists none.",
     "outcome_key_slug": "Keys are lower-case letters, digits and _ (they become part of value ids).",
     "real_needs_protection": "With `status: real`, `min_cell` must be at least 3.",
     "kind_matches_files": "records: patients.csv, visits.csv and events.csv; aggregate: results.csv and the "

@@ -87,6 +87,8 @@ def address_problem(url: str) -> str | None:
         return "longer than 300 characters"
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text) or text.startswith("//"):
         return "an address on another site (it must be relative to this site)"
+    if text.startswith("/"):
+        return "an absolute path starting with '/' (written relative to the site root, it has no leading '/')"
     if any(seg in (".", "..") for seg in text.strip("/").split("/")):
         return "a path with '.' or '..' in it"
     if not SITE_PATH.fullmatch(normalise(text)):

@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import re
 import typing
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -248,6 +249,10 @@ def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
                                            getattr(vocab, section), raw.tables[file])
     if not problems and spec is not None:
         problems += check_links(typed_tables, spec, raw.tables)
+    if not problems and spec is not None:
+        for file, index_col, _, section in SCORE_COLUMNS:
+            problems += check_index_fits_diagnosis(file, typed_tables[file], index_col, section,
+                                                   getattr(vocab, section), typed_tables["patients.csv"])
     if not problems and spec is not None:  # logic across tables (crosschecks.RULES), on typed and linked tables
         problems += crosschecks.check_tables(typed_tables["patients.csv"], typed_tables["visits.csv"],
                                              typed_tables["events.csv"], raw.tables["patients.csv"])
@@ -275,8 +280,9 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
                 " If not: ".join(h for h in (closest(code, list(options)), hint) if h))
 
     # rule: medicine_known
-    known("medicine", spec.medicine, medicines, "medicine",
-          f"add a file data/medicines/{spec.medicine}.yml (copy an existing medicine file and rewrite every fact).")
+    if spec.medicine not in medicines:
+        add("medicine", "Unknown medicine.", "one of " + ", ".join(medicines), repr(spec.medicine),
+            _medicine_hint(spec.medicine, medicines))
     # rule: diagnoses_known; rule: therapies_known
     for i, dx in enumerate(spec.diagnoses):
         known(f"diagnoses[{i}]", dx, vocab.diagnoses, "diagnosis", "Add it under `vocab: diagnoses:`.")
@@ -372,6 +378,19 @@ def check_study(spec: StudySpec, vocab: Vocabulary, medicines: dict[str, Any]) -
     return problems
 
 
+MEDICINE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _medicine_hint(name: str, medicines: dict[str, Any]) -> str:
+    """What to do about an unknown `medicine`: the name of a medicine file, never a path (a name with / or .. would
+    have the hint suggest a file outside data/medicines/)."""
+    if not MEDICINE_NAME.fullmatch(name):
+        return ("Write the name of a file in data/medicines/ without .yml, e.g. "
+                f"{next(iter(medicines), 'upadacitinib')}: a plain lower-case name, not a path (no /, \\ or ..).")
+    return " If not: ".join(h for h in (closest(name, list(medicines)), f"add a file data/medicines/{name}.yml (copy "
+                                        "an existing medicine file and rewrite every fact).") if h)
+
+
 def check_study_vocab(extra: Vocabulary | None, shared: Vocabulary) -> list[Problem]:
     """rule: vocab_adds_only -- a study's `vocab:` adds codes; it never gives a shared code other words (a study's
     `CD: {label: Hodgkin lymphoma}` would make its family pages speak of another disease)."""
@@ -453,7 +472,8 @@ def _plain_after_were(path: str, plain: str) -> list[Problem]:
 
 
 def _check_urls(file: str, path: str, citations: dict[str, Citation]) -> list[Problem]:
-    return [Problem(file, f"The link of citation {printable(key, 40)!r} is not an https address.", column=path,
+    return [Problem(file, f"The link of citation {printable(key, 40)!r} is not an https address.",
+                    column=f"{path}.{key}.url",
                     expected="an address starting with https://", found=repr(c.url)[:80],
                     hint="Only https links are published; copy the address from the browser's address bar.")
             for key, c in citations.items()
@@ -591,7 +611,30 @@ def _parse(column: Column, text: pd.Series, choices: tuple[str, ...] = ()) -> tu
     return text.where(~empty).astype("string"), pd.Series(False, index=text.index)
 
 
+def _invisible(text: str) -> list[str]:
+    """The invisible characters of ``text`` that a spreadsheet shows as nothing (zero-width spaces, direction marks
+    and overrides, a byte-order mark, a soft hyphen, spaces other than the plain one), each as U+XXXX NAME."""
+    found = [c for c in text if unicodedata.category(c) == "Cf" or (unicodedata.category(c) == "Zs" and c != " ")]
+    return [f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in dict.fromkeys(found)]
+
+
+def _other_digits(text: str) -> str:
+    """'full-width' (or 'non-ASCII') when ``text`` holds digits other than 0-9, else ''."""
+    digits = [c for c in text if c.isdigit() and not c.isascii()]
+    if not digits:
+        return ""
+    return "full-width" if any("FULLWIDTH" in unicodedata.name(c, "") for c in digits) else "non-ASCII"
+
+
 def _hint(column: Column, text: str, choices: tuple[str, ...] = ()) -> str:
+    invisible = _invisible(text)
+    if invisible:
+        return (f"The cell holds an invisible character ({', '.join(invisible[:3])}), often pasted in with the "
+                "text: clear the cell and type the value again.")
+    kind = _other_digits(text) if column.type in ("integer", "number", "date") else ""
+    if kind:
+        return (f"The digits are {kind} ({text.strip()[:20]!r}), as some keyboards and input methods type them: "
+                "retype the value with the ASCII digits 0-9.")
     if column.type in ("integer", "number") and re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
         plain = text.replace(",", "")
         return (f"This looks like a thousands separator ({text} = {plain}); write numbers without separators "
@@ -618,7 +661,7 @@ def _hint(column: Column, text: str, choices: tuple[str, ...] = ()) -> str:
         return (f"Unknown code {unknown[0]!r}. " + (closest(unknown[0], list(choices)) or "")
                 + f" Separate codes with semicolons; new codes go in data/vocab/{column.vocab}.yml.").strip()
     if column.type in ("integer", "number") and (column.minimum is not None or column.maximum is not None) \
-            and re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", text):
+            and re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", text, re.ASCII):
         return "Check the value against the source record; it is outside the possible range."
     return f"{column.description}"
 
@@ -663,6 +706,32 @@ def check_score_ranges(file: str, frame: pd.DataFrame, index_col: str, score_col
                 found=as_written(text, row, score_col) or f"{frame.at[row, score_col]:g}",
                 hint=f"Check the score against the record, and that {index_col} names the index it was scored on."))
     return _cap(problems)
+
+
+def check_index_fits_diagnosis(file: str, frame: pd.DataFrame, index_col: str, section: str,
+                               indices: dict[str, Any], patients: pd.DataFrame) -> list[Problem]:
+    """rule: index_fits_diagnosis -- a score is on an index meant for the patient's diagnosis, as the vocabulary
+    declares it (an index's `diagnoses`; none listed: any diagnosis). The frames are typed and linked."""
+    if index_col not in frame.columns:
+        return []
+    diagnosis = frame["patient_id"].map(patients.set_index("patient_id")["diagnosis"])
+    problems = []
+    for index, ix in indices.items():
+        if not ix.diagnoses:
+            continue
+        wrong = (frame[index_col] == index).fillna(False) & diagnosis.notna() & ~diagnosis.isin(ix.diagnoses)
+        for row in frame.index[wrong]:
+            dx = diagnosis[row]
+            fitting = [name for name, other in indices.items() if not other.diagnoses or dx in other.diagnoses]
+            problems.append(Problem(
+                file, f"The {index} index is not meant for this patient's diagnosis ({dx}).", row=int(row),
+                column=index_col, expected=f"an index meant for {dx}, the diagnosis of "
+                f"{frame.at[row, 'patient_id']} in patients.csv: " + (", ".join(fitting) or "none is declared"),
+                found=f"{index} (meant for {', '.join(ix.diagnoses)})",
+                hint=f"Check the index and the patient's diagnosis against the record. Which diagnoses an index is "
+                     f"meant for is declared in data/vocab/{section}.yml, or under the study's `vocab: {section}:` "
+                     "(its `diagnoses:`)."))
+    return _cap(sorted(problems, key=lambda p: p.row or 0))
 
 
 # --- across tables -----------------------------------------------------------------------------------------------
@@ -729,6 +798,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                                 found=f"{patients.at[row, 'follow_up_end_week']:g}",
                                 hint="follow_up_end_week is for a patient followed for less than the study: correct "
                                      "it, or clear it and its reason if the patient was followed to the end."))
+    problems += _future_dates(patients, visits, events)
     problems += _data_date_after_records(spec.data_date, patients, visits, events)
     for file, frame in (("visits.csv", visits), ("events.csv", events)):
         limit = frame["patient_id"].map(end_week)
@@ -746,8 +816,8 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
             problems.append(Problem("events.csv", f"A {kind} row needs {column}.", row=int(row), column=column,
                                     expected=EVENT_COLUMN_EXPECTED.get(column, f"a value in {column}"),
                                     found="an empty cell", hint="Fill it in from the record."))
-    problems += _check_order(visits, "visits.csv", "visit_date")
-    problems += _check_order(events, "events.csv", "event_date")
+    problems += _check_order(visits, "visits.csv", "visit_date", spec.data_date)
+    problems += _check_order(events, "events.csv", "event_date", spec.data_date)
     stops = events[events["event_type"] == "discontinuation"].groupby("patient_id")["week"].min()
     visit_stop = visits["patient_id"].map(stops)
     after = (visits["week"] > visit_stop) & visits["on_treatment"].fillna(False)
@@ -774,25 +844,50 @@ EVENT_COLUMN_EXPECTED = {"new_dose": "the new dose, a number", "surgery_type": "
                          "endoscopy_score": "the score on the index in endoscopy_index"}
 
 
+def _latest_possible_date() -> datetime.date:
+    """Today, with a day of grace for time zones: no date in the data can be after it."""
+    return datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=1)
+
+
 def _future_data_date(data_date: str) -> list[Problem]:
     """rule: data_date_in_range -- not in the future (a day of grace for time zones)."""
-    today = datetime.datetime.now(datetime.UTC).date()
-    if datetime.date.fromisoformat(data_date) <= today + datetime.timedelta(days=1):
+    if datetime.date.fromisoformat(data_date) <= _latest_possible_date():
         return []
+    today = datetime.datetime.now(datetime.UTC).date()
     return [Problem("study.yml", "The data date is in the future.", column="data_date",
                     expected=f"a date on or before today ({today:%Y-%m-%d})", found=repr(data_date),
                     hint="Write the day the data were frozen (records) or the figures entered (aggregate).")]
 
 
+def _table_dates(patients: pd.DataFrame, visits: pd.DataFrame, events: pd.DataFrame
+                 ) -> tuple[tuple[str, pd.DataFrame, str], ...]:
+    return (("visits.csv", visits, "visit_date"), ("events.csv", events, "event_date"),
+            ("patients.csv", patients, "start_date"))
+
+
+def _future_dates(patients: pd.DataFrame, visits: pd.DataFrame, events: pd.DataFrame) -> list[Problem]:
+    """A date in the tables after today is a slip in that row (2099 typed for 2023): the row is named, not the data
+    date (which cannot be in the future either) nor the next row (whose date then seems to go backwards)."""
+    latest = pd.Timestamp(_latest_possible_date())
+    problems = []
+    for file, frame, column in _table_dates(patients, visits, events):
+        problems += _cap([Problem(file, "The date is in the future.", row=int(row), column=column,
+                                  expected=f"a date on or before today ({latest - pd.Timedelta(days=1):%Y-%m-%d})",
+                                  found=f"{frame.at[row, column]:%Y-%m-%d}",
+                                  hint="Check the date against the record (a mistyped year?).")
+                          for row in frame.index[(frame[column] > latest).fillna(False)]])
+    return problems
+
+
 def _data_date_after_records(data_date: str, patients: pd.DataFrame, visits: pd.DataFrame,
                              events: pd.DataFrame) -> list[Problem]:
-    """rule: data_date_in_range -- the data are not frozen before their latest date."""
+    """rule: data_date_in_range -- the data are not frozen before their latest date (a date in the future is the
+    row's slip: ``_future_dates``)."""
     if not ISO_DATE.match(data_date) or _not_a_date(data_date):
         return []  # reported by check_study
-    frozen = pd.Timestamp(data_date)
-    for file, frame, column in (("visits.csv", visits, "visit_date"), ("events.csv", events, "event_date"),
-                                ("patients.csv", patients, "start_date")):
-        dates = frame[column]
+    frozen, latest = pd.Timestamp(data_date), pd.Timestamp(_latest_possible_date())
+    for file, frame, column in _table_dates(patients, visits, events):
+        dates = frame[column].where(frame[column] <= latest)
         if dates.notna().any() and dates.max() > frozen:
             row = dates.idxmax()
             return [Problem("study.yml", "The data date is before a date in the tables.", column="data_date",
@@ -803,16 +898,36 @@ def _data_date_after_records(data_date: str, patients: pd.DataFrame, visits: pd.
     return []
 
 
-def _check_order(frame: pd.DataFrame, file: str, date_col: str) -> list[Problem]:
-    """Within a patient, dates must not go backwards as the week goes up."""
+def _check_order(frame: pd.DataFrame, file: str, date_col: str, data_date: str = "") -> list[Problem]:
+    """Within a patient, dates must not go backwards as the week goes up. The row named is the one a person would
+    correct: a date later than the patient's next two rows, or after the study's data_date, is itself the slip (the
+    row after it only seems to go backwards); a date in the future is reported by ``_future_dates`` alone."""
     ordered = frame.sort_values(["patient_id", "week"], kind="stable")
-    previous = ordered.groupby("patient_id")[date_col].shift()
-    back = ordered[date_col] < previous
-    return [Problem(file, "The date goes backwards in time for this patient.", row=int(row), column=date_col,
-                    expected=f"on or after {previous[row]:%Y-%m-%d} (the patient's previous row)",
-                    found=f"{ordered.at[row, date_col]:%Y-%m-%d}",
-                    hint="Check the date and the week of this row against the record.")
-            for row in ordered.index[back.fillna(False)][:MAX_PER_COLUMN]]
+    dates = ordered.groupby("patient_id")[date_col]
+    previous, following = dates.shift(), dates.shift(-1)
+    before = pd.Series(ordered.index, index=ordered.index).groupby(ordered["patient_id"]).shift()
+    frozen = pd.Timestamp(data_date) if ISO_DATE.match(data_date) and not _not_a_date(data_date) else None
+    latest = pd.Timestamp(_latest_possible_date())
+    problems: list[Problem] = []
+    for row in ordered.index[(ordered[date_col] < previous).fillna(False)]:
+        high = previous[row]
+        if high > latest:
+            continue  # _future_dates names that row
+        late = frozen is not None and high > frozen
+        if late or (pd.notna(following[row]) and following[row] < high):
+            where = "its next rows" if not late else "its next row, and after the study's data_date"
+            problems.append(Problem(
+                file, "The date is later than the patient's next rows.", row=int(before[row]), column=date_col,
+                expected=f"on or before {ordered.at[row, date_col]:%Y-%m-%d} (the patient's next row, row {row})",
+                found=f"{high:%Y-%m-%d}",
+                hint=f"Check this date against the record (a mistyped year or month?): it is after {where}."))
+        else:
+            problems.append(Problem(
+                file, "The date goes backwards in time for this patient.", row=int(row), column=date_col,
+                expected=f"on or after {high:%Y-%m-%d} (the patient's previous row, row {int(before[row])})",
+                found=f"{ordered.at[row, date_col]:%Y-%m-%d}",
+                hint="Check the date and the week of this row against the record."))
+    return _cap(problems)
 
 
 # --- aggregate studies --------------------------------------------------------------------------------------------
@@ -874,8 +989,7 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
     # rule: medicine_known
     if spec.medicine not in medicines:
         add("medicine", "Unknown medicine.", "one of " + ", ".join(medicines), repr(spec.medicine),
-            " If not: ".join(h for h in (closest(spec.medicine, list(medicines)), f"add a file data/medicines/"
-                             f"{spec.medicine}.yml (copy an existing medicine file and rewrite every fact).") if h))
+            _medicine_hint(spec.medicine, medicines))
     # rule: diagnoses_known
     for i, dx in enumerate(spec.diagnoses):
         if dx not in vocab.diagnoses:
