@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from evidence_site.kept import Memo, kept, keeping, same
+from evidence_site.kept import Memo, keeping, kept, same
 from evidence_site.load import load_yaml, read_csv_text
 from evidence_site.readability import grade_page
 from evidence_site.schema import TABLES

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import MINIMAL
 from evidence_site import paths
-from evidence_site.preview import Preview
+from evidence_site.preview import Preview, live_server
 from evidence_site.write import is_generated
 
 
@@ -142,6 +142,18 @@ def test_a_data_problem_is_shown_and_leaves_the_preview_as_it_was(project: Path)
     assert not preview.rebuild()
     assert any(line.startswith("not regenerated:") for line in lines)
     assert _pages(preview) == before
+
+
+def test_a_served_page_tells_the_browser_to_reload_after_a_rebuild(project: Path) -> None:
+    preview = _preview(project)
+    assert preview.rebuild()
+    server = live_server(preview, 8000)
+    try:
+        page = b"".join(server.serve_request({"PATH_INFO": "/index.html"}, lambda *_: None))
+    finally:
+        server.server_close()
+    assert page.startswith((preview.site_dir / "index.html").read_bytes().split(b"</body>")[0])
+    assert b"livereload(" in page  # MkDocs' script, which reloads the page once a newer build is served
 
 
 def test_only_saves_to_inputs_rebuild(project: Path) -> None:

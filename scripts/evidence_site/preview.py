@@ -4,7 +4,9 @@ After a change under data/, templates/ or the hand-written docs/ (file-system ev
 MkDocs already uses; polling only where the platform has no events):
 
 1. the pages are generated in memory (``pipeline.generate``), unchanged studies' summaries and charts from the
-   per-study cache (cache.py), only changed charts converted (svg_cache.py);
+   per-study cache (cache.py), only changed charts converted (svg_cache.py); the YAML and CSV files, the
+   checked columns and the family pages' reading grades whose inputs did not change are kept in memory from the
+   last save (kept.py, keyed by content);
 2. only the generated files whose bytes changed are written into docs/ (and those no longer generated removed),
    so nothing is copied or swapped; the staged config is rewritten only when it changed (a study added changes
    the navigation, a data change the footer's fingerprint);
@@ -12,7 +14,8 @@ MkDocs already uses; polling only where the platform has no events):
    built site), with two things kept in memory between builds: the theme's compiled templates (keyed by each
    template's source) and each page's Markdown converted to HTML (keyed by the page's path and Markdown, the
    list of files its links resolve against, and the config minus ``nav`` and ``extra``, which conversion does
-   not read; a conversion that logged a warning is not kept). Then the browsers are told to reload.
+   not read; a conversion that logged a warning is not kept), and each page's search entries (keyed by all the
+   search plugin reads of the page). Then the browsers are told to reload (MkDocs' script in every served page).
 
 MkDocs' own server would poll docs/ every half second and rebuild in a second pass; here one pass does both.
 """
@@ -306,9 +309,32 @@ class _WarningCount(logging.Handler):
 
 def serve(preview: Preview, port: int) -> None:
     """Serve ``preview.site_dir`` on 127.0.0.1:``port`` with live reload, rebuilding after every relevant save."""
+    from . import cache
+
+    cache.KEEP_IN_MEMORY = True  # unchanged studies' summaries and charts are not read back from disk each save
+    server = live_server(preview, port)
+    if not preview.rebuild(server.serve_url):
+        raise BuildError("The first build of the preview failed (see above); nothing is served.")
+    observer = watch(preview.watched(), preview.relevant, server.rebuild_soon)
+    preview.progress(f"serving on {server.serve_url} (Ctrl-C stops); watching "
+                     + ", ".join(map(str, preview.watched())))
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        preview.progress("stopped")
+    finally:
+        server.shutdown()
+        observer.stop()
+
+
+def live_server(preview: Preview, port: int) -> Any:
+    """MkDocs' live-reload server for the preview (not yet serving): it rebuilds through ``preview`` after
+    ``rebuild_soon`` and adds its reload script to every page it serves."""
     from mkdocs.livereload import LiveReloadServer
 
     class Server(LiveReloadServer):
+        serve_url = f"http://127.0.0.1:{port}/"
+
         def rebuild_soon(self) -> None:
             """What LiveReloadServer's own watcher does on an event (mkdocs 1.6, pinned in requirements.lock)."""
             if preview.saved_at is None:
@@ -317,11 +343,7 @@ def serve(preview: Preview, port: int) -> None:
                 self._want_rebuild = True
                 self._rebuild_cond.notify_all()
 
-    from . import cache
-
-    cache.KEEP_IN_MEMORY = True  # unchanged studies' summaries and charts are not read back from disk each save
-    serve_url = f"http://127.0.0.1:{port}/"
-    server = Server(builder=lambda: preview.rebuild(serve_url), host="127.0.0.1", port=port,
+    server = Server(builder=lambda: preview.rebuild(Server.serve_url), host="127.0.0.1", port=port,
                     root=str(preview.site_dir))
 
     def error_page(code: int) -> bytes | None:
@@ -333,18 +355,7 @@ def serve(preview: Preview, port: int) -> None:
     # would also poll it); this module watches instead, so the folders are named without being polled: without
     # them, a browser would show a change only when reloaded by hand.
     server._watched_paths.update(dict.fromkeys(map(str, preview.watched()), 1))
-    if not preview.rebuild(serve_url):
-        raise BuildError("The first build of the preview failed (see above); nothing is served.")
-    observer = watch(preview.watched(), preview.relevant, server.rebuild_soon)
-    preview.progress(f"serving on {serve_url} (Ctrl-C stops); watching "
-                     + ", ".join(map(str, preview.watched())))
-    try:
-        server.serve()
-    except KeyboardInterrupt:
-        preview.progress("stopped")
-    finally:
-        server.shutdown()
-        observer.stop()
+    return server
 
 
 def watch(folders: list[Path], relevant: Callable[[str], bool], on_change: Callable[[], object]) -> Any:
