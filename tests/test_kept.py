@@ -91,3 +91,14 @@ def test_a_page_is_graded_again_when_its_text_changes() -> None:
         hard = grade_page("families/x/", "Pharmacokinetic considerations necessitate individualised therapeutic "
                                          "monitoring throughout the maintenance phase.\n")
         assert hard.grade > easy.grade
+
+
+def test_beyond_its_budget_a_preview_keeps_nothing_more_and_computes_instead() -> None:
+    calls, compute = _counted()
+    with keeping(Memo(budget=100)) as memo:
+        kept("test", "small", compute, same, 60)
+        kept("test", "large", compute, same, 60)
+        kept("test", "small", compute, same, 60)
+        kept("test", "large", compute, same, 60)
+    assert len(calls) == 3
+    assert set(memo.entries) == {("test", "small")}

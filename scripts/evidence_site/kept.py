@@ -19,34 +19,46 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+# What one preview keeps at most, in bytes of the files read (a column counts ``CELL_BYTES`` a cell): a library of
+# large studies is kept only in part (the rest is computed each save), so the preview's memory stays bounded.
+BUDGET = 256_000_000
+CELL_BYTES = 64
+
+
 class Memo:
     """One preview's entries: (layer, key) -> value, and the keys used since the last sweep."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: int = BUDGET) -> None:
         self.entries: dict[tuple[str, Hashable], Any] = {}
+        self.sizes: dict[tuple[str, Hashable], int] = {}
+        self.budget = budget
         self.used: set[tuple[str, Hashable]] = set()
         self.hits = 0  # values served from ``entries`` in the current (or last) regeneration
         self.misses = 0
 
-    def get(self, layer: str, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, layer: str, key: Hashable, compute: Callable[[], T], size: int = 0) -> T:
         entry = (layer, key)
         try:
             hash(entry)
         except TypeError:  # a key that cannot be compared (cells holding lists): computed, not kept
             return compute()
-        self.used.add(entry)
         if entry in self.entries:
+            self.used.add(entry)
             self.hits += 1
             return self.entries[entry]  # type: ignore[no-any-return]
         self.misses += 1
         value = compute()
-        self.entries[entry] = value
+        if sum(self.sizes.values()) + size <= self.budget:  # else computed each time: memory stays bounded
+            self.used.add(entry)
+            self.entries[entry] = value
+            self.sizes[entry] = size
         return value
 
     def sweep(self) -> None:
         """Drop the entries not used since the last sweep."""
         for entry in set(self.entries) - self.used:
             del self.entries[entry]
+            del self.sizes[entry]
         self.used.clear()
 
 
@@ -66,12 +78,12 @@ def keeping(memo: Memo) -> Iterator[Memo]:
     memo.sweep()
 
 
-def kept(layer: str, key: Hashable, compute: Callable[[], T], copy: Callable[[T], T]) -> T:
+def kept(layer: str, key: Hashable, compute: Callable[[], T], copy: Callable[[T], T], size: int = 0) -> T:
     """``compute()``, or, while a preview regenerates, a ``copy`` of the value kept for ``(layer, key)``
-    (computed and kept the first time)."""
+    (computed and kept the first time, while the kept entries' ``size``, in bytes, stays within the budget)."""
     if not _CURRENT:
         return compute()
-    return copy(_CURRENT[-1].get(layer, key, compute))
+    return copy(_CURRENT[-1].get(layer, key, compute, size))
 
 
 def same(value: T) -> T:

@@ -303,7 +303,8 @@ def load_yaml(source: Path | bytes, name: str, texts: dict[str, str] | None = No
             return None, []
     else:
         data = source
-    loaded, problems, written = kept("yaml", (name, data), lambda: _parsed_yaml(data, name), _copied_yaml)
+    loaded, problems, written = kept("yaml", (name, data), lambda: _parsed_yaml(data, name), _copied_yaml,
+                                     len(data))
     if texts is not None:
         texts.update(written)
     return loaded, problems
@@ -399,7 +400,7 @@ def _delimiter(name: str, header_line: str) -> Problem | None:
 
 def read_csv_text(name: str, data: bytes) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Parse CSV bytes into an all-text frame, reporting what cannot be read. The index is the spreadsheet row."""
-    return kept("csv", (name, data), lambda: _read_csv_text(name, data), _copied_table)
+    return kept("csv", (name, data), lambda: _read_csv_text(name, data), _copied_table, len(data))
 
 
 def _copied_table(read: tuple[pd.DataFrame | None, list[Problem]]) -> tuple[pd.DataFrame | None, list[Problem]]:

@@ -19,7 +19,7 @@ import pandas as pd
 from . import crosschecks, typed
 from .errors import DataError, Problem, printable, summarise
 from .fmt import MADE_UP, round_half_up
-from .kept import kept, series_key
+from .kept import CELL_BYTES, kept, series_key
 from .load import RawShared, RawStudy, as_written
 from .schema import MISSING_MARKERS, PATIENTS, RESULTS, TABLES, Column, Table
 from .spec import PROTECTION_OFF, VOCAB_SECTIONS, AggregateSpec, Citation, Medicine, Outcome, StudySpec, Vocabulary
@@ -534,7 +534,7 @@ def check_column(file: str, column: Column, cells: pd.Series, choices: tuple[str
     """The column's cells typed (bad cells empty) and its problems; the live preview keeps each column's result
     for the same cells, row numbers, contract and allowed codes (kept.py)."""
     return kept("column", (file, column, choices, series_key(cells)),
-                lambda: _check_column(file, column, cells, choices), _copied_column)
+                lambda: _check_column(file, column, cells, choices), _copied_column, len(cells) * CELL_BYTES)
 
 
 def _copied_column(checked: tuple[pd.Series, list[Problem]]) -> tuple[pd.Series, list[Problem]]:
