@@ -14,7 +14,7 @@ import pytest
 
 from conftest import MINIMAL
 from evidence_site import paths
-from evidence_site.preview import Preview
+from evidence_site.preview import Preview, live_server
 from evidence_site.write import is_generated
 
 
@@ -100,6 +100,29 @@ def test_after_a_changed_value_a_new_study_and_a_changed_template_the_preview_eq
     _same_as_fresh(project, preview, "fresh-3")
 
 
+def test_a_change_in_each_layer_the_preview_keeps_shows_and_equals_a_fresh_preview(project: Path) -> None:
+    """The preview keeps parsed YAML and CSV files, checked columns, family pages' reading grades and pages'
+    search entries by content (kept.py, ``indexing``): a change to study.yml, to one cell of patients.csv and to a
+    family page's template each shows, and the preview then equals a fresh one byte for byte (search index too)."""
+    preview = _preview(project)
+    assert preview.rebuild()
+    study = project / "data" / "studies" / "alpha"
+    steps = [(study / "study.yml", "six patients, two time points", "six patients, at two time points"),
+             (study / "patients.csv", "P1,CD,F,8,13,", "P1,CD,M,8,13,"),
+             (project / "templates" / "families" / "questions.md.j2", None, "\nA short line added while serving.\n")]
+    for i, (path, old, new) in enumerate(steps):
+        before = _pages(preview)
+        text = path.read_text(encoding="utf-8")
+        assert old is None or old in text
+        path.write_text(text + new if old is None else text.replace(old, new, 1), encoding="utf-8")
+        assert preview.rebuild()
+        assert preview.memo.hits > 0  # what did not change was reused
+        after = _pages(preview)
+        assert after != before
+        assert after["search/search_index.json"] != before["search/search_index.json"]
+        _same_as_fresh(project, preview, f"fresh-{i}")
+
+
 def test_a_save_that_changes_nothing_writes_nothing(project: Path) -> None:
     preview = _preview(project)
     assert preview.rebuild()
@@ -119,6 +142,18 @@ def test_a_data_problem_is_shown_and_leaves_the_preview_as_it_was(project: Path)
     assert not preview.rebuild()
     assert any(line.startswith("not regenerated:") for line in lines)
     assert _pages(preview) == before
+
+
+def test_a_served_page_tells_the_browser_to_reload_after_a_rebuild(project: Path) -> None:
+    preview = _preview(project)
+    assert preview.rebuild()
+    server = live_server(preview, 8000)
+    try:
+        page = b"".join(server.serve_request({"PATH_INFO": "/index.html"}, lambda *_: None))
+    finally:
+        server.server_close()
+    assert page.startswith((preview.site_dir / "index.html").read_bytes().split(b"</body>")[0])
+    assert b"livereload(" in page  # MkDocs' script, which reloads the page once a newer build is served
 
 
 def test_only_saves_to_inputs_rebuild(project: Path) -> None:

@@ -22,6 +22,7 @@ characters (``errors.Problem`` cleans every field it prints).
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import io
@@ -37,6 +38,7 @@ import yaml
 
 from .errors import BuildError, DataError, Problem, summarise
 from .escape import safe_url
+from .kept import kept
 from .schema import AGGREGATE_TABLES, TABLES
 from .urls import check_redirects, normalise, redirect_loops, unserved_targets
 
@@ -303,6 +305,25 @@ def load_yaml(source: Path | bytes, name: str, texts: dict[str, str] | None = No
             return None, []
     else:
         data = source
+    loaded, problems, written = kept("yaml", (name, data), lambda: _parsed_yaml(data, name), _copied_yaml,
+                                     len(data))
+    if texts is not None:
+        texts.update(written)
+    return loaded, problems
+
+
+def _copied_yaml(parsed: tuple[Any, list[Problem], dict[str, str]]) -> tuple[Any, list[Problem], dict[str, str]]:
+    return copy.deepcopy(parsed[0]), list(parsed[1]), dict(parsed[2])
+
+
+def _parsed_yaml(data: bytes, name: str) -> tuple[Any, list[Problem], dict[str, str]]:
+    """``load_yaml`` of bytes: ``(data, problems, numbers and yes/no values as written)``."""
+    written: dict[str, str] = {}
+    loaded, problems = _parse_yaml(data, name, written)
+    return loaded, problems, written
+
+
+def _parse_yaml(data: bytes, name: str, texts: dict[str, str]) -> tuple[Any, list[Problem]]:
     if len(data) > MAX_YAML_BYTES:
         return None, [Problem(name, "The file is too large.", expected=f"at most {MAX_YAML_BYTES:,} bytes",
                               found=f"{len(data):,} bytes", hint="Check that this is the right file.")]
@@ -322,7 +343,7 @@ def load_yaml(source: Path | bytes, name: str, texts: dict[str, str] | None = No
                 expected=f"at most {MAX_YAML_NODES:,} values with aliases expanded", found="more than that",
                 hint="Write the values out instead of repeating anchors (&name) and aliases (*name).")]
         loaded = loader.construct_document(node) if node is not None else None
-        if texts is not None and node is not None:
+        if node is not None:
             texts.update(yaml_texts(node))
     except _Limit as exc:
         return None, [Problem(name, f"The file cannot be used: {exc.problem}.",
@@ -415,6 +436,14 @@ def _delimiter(name: str, header_line: str) -> Problem | None:
 
 def read_csv_text(name: str, data: bytes) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Parse CSV bytes into an all-text frame, reporting what cannot be read. The index is the spreadsheet row."""
+    return kept("csv", (name, data), lambda: _read_csv_text(name, data), _copied_table, len(data))
+
+
+def _copied_table(read: tuple[pd.DataFrame | None, list[Problem]]) -> tuple[pd.DataFrame | None, list[Problem]]:
+    return (None if read[0] is None else read[0].copy()), list(read[1])
+
+
+def _read_csv_text(name: str, data: bytes) -> tuple[pd.DataFrame | None, list[Problem]]:
     looks = sniff(name, data)
     if looks:
         return None, [looks]

@@ -4,7 +4,9 @@ After a change under data/, templates/ or the hand-written docs/ (file-system ev
 MkDocs already uses; polling only where the platform has no events):
 
 1. the pages are generated in memory (``pipeline.generate``), unchanged studies' summaries and charts from the
-   per-study cache (cache.py), only changed charts converted (svg_cache.py);
+   per-study cache (cache.py), only changed charts converted (svg_cache.py); the YAML and CSV files, the
+   checked columns and the family pages' reading grades whose inputs did not change are kept in memory from the
+   last save (kept.py, keyed by content);
 2. only the generated files whose bytes changed are written into docs/ (and those no longer generated removed),
    so nothing is copied or swapped; the staged config is rewritten only when it changed (a study added changes
    the navigation, a data change the footer's fingerprint);
@@ -12,7 +14,8 @@ MkDocs already uses; polling only where the platform has no events):
    built site), with two things kept in memory between builds: the theme's compiled templates (keyed by each
    template's source) and each page's Markdown converted to HTML (keyed by the page's path and Markdown, the
    list of files its links resolve against, and the config minus ``nav`` and ``extra``, which conversion does
-   not read; a conversion that logged a warning is not kept). Then the browsers are told to reload.
+   not read; a conversion that logged a warning is not kept), and each page's search entries (keyed by all the
+   search plugin reads of the page). Then the browsers are told to reload (MkDocs' script in every served page).
 
 MkDocs' own server would poll docs/ every half second and rebuild in a second pass; here one pass does both.
 """
@@ -20,6 +23,7 @@ MkDocs' own server would poll docs/ every half second and rebuild in a second pa
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import logging
 import os
@@ -30,6 +34,7 @@ from typing import Any
 
 from . import paths
 from .errors import BuildError
+from .kept import Memo, keeping
 from .write import contained, is_generated
 
 Progress = Callable[[str], None]
@@ -66,6 +71,9 @@ class Preview:
         self.theme_files: dict[str, list[str]] = {}  # the theme's files, listed once per set of its own files
         self.theme_static: dict[tuple[str, ...], list[str]] = {}  # its static files among them (``build_site``)
         self.markdown_key = ""  # what of the staged config Markdown conversion may read (all but nav and extra)
+        self.indexed: dict[str, list[dict[str, Any]]] = {}  # each page's search entries (``indexing``)
+        self.memo = Memo()  # parsed YAML and CSV files and checked columns, by content (kept.py)
+        self.saved_at: float | None = None  # when the first file event since the last rebuild came (``serve``)
 
     def regenerate(self) -> list[str]:
         """Generate every page in memory; write into docs/ only what changed. Returns the docs/-relative paths
@@ -75,8 +83,9 @@ class Preview:
         from .write import stage_docs, staging, swap_into_place
 
         cache = self.build_dir / "cache"
-        generated = generate(read_studies(self.studies, cache=cache), self.templates, lambda _: None,
-                             site_inputs(self.config, self.studies.parent), cache=cache)
+        with keeping(self.memo):
+            generated = generate(read_studies(self.studies, cache=cache), self.templates, lambda _: None,
+                                 site_inputs(self.config, self.studies.parent), cache=cache)
         if self.written is None:  # the first time: the all-or-nothing swap of `build.py pages`
             with staging(self.build_dir) as stage:
                 stage_docs(self.docs, generated.files, stage)
@@ -148,13 +157,14 @@ class Preview:
             return env
 
         theme.get_env = get_env  # type: ignore[method-assign]
-        with converting(self.converted, self.markdown_key):
+        with converting(self.converted, self.markdown_key), indexing(self.indexed):
             build(config, serve_url=serve_url)
 
     def rebuild(self, serve_url: str | None = None) -> bool:
         """Regenerate, then build the site if anything changed (or on the first call). False on a data or
         template problem, which is shown and leaves docs/ and the served site as they were."""
         started, cpu = time.perf_counter(), time.process_time()
+        saved, self.saved_at = self.saved_at, None
         first = self.written is None
         try:
             changed = self.regenerate()
@@ -164,9 +174,10 @@ class Preview:
         generated = time.perf_counter()
         if changed or first or not self.site_dir.is_dir():
             self.build_site(serve_url)
-        self.progress(f"regenerated in {generated - started:.2f} s ({len(changed)} file(s) changed), "
-                      f"site built in {time.perf_counter() - generated:.2f} s; "
-                      f"{time.process_time() - cpu:.2f} s of CPU in all")
+        waited = f"started {started - saved:.2f} s after the save, " if saved is not None else ""
+        self.progress(f"{waited}regenerated in {generated - started:.2f} s ({len(changed)} file(s) changed, "
+                      f"{self.memo.hits} parsed files and columns reused), site built in "
+                      f"{time.perf_counter() - generated:.2f} s; {time.process_time() - cpu:.2f} s of CPU in all")
         return True
 
     def watched(self) -> list[Path]:
@@ -248,6 +259,45 @@ def converting(memo: dict[str, dict[str, Any]], config_key: str) -> Iterator[Non
             del memo[key]
 
 
+@contextlib.contextmanager
+def indexing(memo: dict[str, list[dict[str, Any]]]) -> Iterator[None]:
+    """While MkDocs builds: the search plugin's entries for a page whose address, title, front matter, table of
+    contents and HTML are those of an earlier build are that build's entries (copies); any other page is indexed
+    (and its entries kept). Only the entries used are kept. Nothing is kept where the plugin segments Chinese
+    text (with jieba installed, the entries also depend on its dictionaries)."""
+    from material.plugins.search import plugin
+
+    index = plugin.SearchIndex.add_entry_from_context
+    used: set[str] = set()
+
+    def add_entry_from_context(self: Any, page: Any) -> None:
+        if plugin.jieba is not None:
+            index(self, page)
+            return
+        key = hashlib.sha256(repr((page.url, str(page.title), repr(page.meta), _toc_key(page.toc),
+                                   page.content)).encode()).hexdigest()
+        used.add(key)
+        if key not in memo:
+            before = len(self.entries)
+            index(self, page)
+            memo[key] = copy.deepcopy(self.entries[before:])
+        else:
+            self.entries.extend(copy.deepcopy(memo[key]))
+
+    plugin.SearchIndex.add_entry_from_context = add_entry_from_context
+    try:
+        yield
+    finally:
+        plugin.SearchIndex.add_entry_from_context = index
+        for key in set(memo) - used:
+            del memo[key]
+
+
+def _toc_key(toc: Any) -> tuple[Any, ...]:
+    """What the search plugin reads of a table of contents: each item's id, address, title, level and children."""
+    return tuple((item.id, item.url, item.title, item.level, _toc_key(item.children)) for item in toc)
+
+
 class _WarningCount(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -259,31 +309,14 @@ class _WarningCount(logging.Handler):
 
 def serve(preview: Preview, port: int) -> None:
     """Serve ``preview.site_dir`` on 127.0.0.1:``port`` with live reload, rebuilding after every relevant save."""
-    from mkdocs.livereload import LiveReloadServer
-
-    class Server(LiveReloadServer):
-        def rebuild_soon(self) -> None:
-            """What LiveReloadServer's own watcher does on an event (mkdocs 1.6, pinned in requirements.lock)."""
-            with self._rebuild_cond:
-                self._want_rebuild = True
-                self._rebuild_cond.notify_all()
-
     from . import cache
 
     cache.KEEP_IN_MEMORY = True  # unchanged studies' summaries and charts are not read back from disk each save
-    serve_url = f"http://127.0.0.1:{port}/"
-    server = Server(builder=lambda: preview.rebuild(serve_url), host="127.0.0.1", port=port,
-                    root=str(preview.site_dir))
-
-    def error_page(code: int) -> bytes | None:
-        page = preview.site_dir / f"{code}.html"
-        return page.read_bytes() if code in (404, 500) and page.is_file() else None
-
-    server.error_handler = error_page
-    if not preview.rebuild(serve_url):
+    server = live_server(preview, port)
+    if not preview.rebuild(server.serve_url):
         raise BuildError("The first build of the preview failed (see above); nothing is served.")
     observer = watch(preview.watched(), preview.relevant, server.rebuild_soon)
-    preview.progress(f"serving on {serve_url} (Ctrl-C stops); watching "
+    preview.progress(f"serving on {server.serve_url} (Ctrl-C stops); watching "
                      + ", ".join(map(str, preview.watched())))
     try:
         server.serve()
@@ -292,6 +325,37 @@ def serve(preview: Preview, port: int) -> None:
     finally:
         server.shutdown()
         observer.stop()
+
+
+def live_server(preview: Preview, port: int) -> Any:
+    """MkDocs' live-reload server for the preview (not yet serving): it rebuilds through ``preview`` after
+    ``rebuild_soon`` and adds its reload script to every page it serves."""
+    from mkdocs.livereload import LiveReloadServer
+
+    class Server(LiveReloadServer):
+        serve_url = f"http://127.0.0.1:{port}/"
+
+        def rebuild_soon(self) -> None:
+            """What LiveReloadServer's own watcher does on an event (mkdocs 1.6, pinned in requirements.lock)."""
+            if preview.saved_at is None:
+                preview.saved_at = time.perf_counter()
+            with self._rebuild_cond:
+                self._want_rebuild = True
+                self._rebuild_cond.notify_all()
+
+    server = Server(builder=lambda: preview.rebuild(Server.serve_url), host="127.0.0.1", port=port,
+                    root=str(preview.site_dir))
+
+    def error_page(code: int) -> bytes | None:
+        page = preview.site_dir / f"{code}.html"
+        return page.read_bytes() if code in (404, 500) and page.is_file() else None
+
+    server.error_handler = error_page
+    # MkDocs adds its reload script to a served page only while it watches a folder itself (``watch``, which
+    # would also poll it); this module watches instead, so the folders are named without being polled: without
+    # them, a browser would show a change only when reloaded by hand.
+    server._watched_paths.update(dict.fromkeys(map(str, preview.watched()), 1))
+    return server
 
 
 def watch(folders: list[Path], relevant: Callable[[str], bool], on_change: Callable[[], object]) -> Any:

@@ -24,6 +24,7 @@ from pathlib import Path
 import textstat
 
 from .errors import BuildError
+from .kept import kept, same
 
 MAX_GRADE = 8.0  # NIH: below grade 8
 TARGET_GRADE = 6.0  # AMA and HHS: grades 4-6
@@ -190,6 +191,12 @@ def _use_syllable_table() -> None:
 
 
 def grade_page(url: str, markdown: str, terms: Iterable[str] = ()) -> PageGrade:
+    """One page's grade; the live preview keeps it for the same address, text and words (kept.py)."""
+    terms = tuple(terms)
+    return kept("grade", (url, markdown, terms), lambda: _grade_page(url, markdown, terms), same)
+
+
+def _grade_page(url: str, markdown: str, terms: Iterable[str] = ()) -> PageGrade:
     text = prose(markdown, terms)
     parts = sentences(text)
     hardest = sorted(((grade(s), s) for s in parts), key=lambda x: -x[0])[:HARDEST]

@@ -20,6 +20,7 @@ import pandas as pd
 from . import crosschecks, typed
 from .errors import DataError, Problem, printable, summarise
 from .fmt import MADE_UP, round_half_up
+from .kept import CELL_BYTES, kept, series_key
 from .load import RawShared, RawStudy, as_written
 from .schema import MISSING_MARKERS, PATIENTS, RESULTS, TABLES, Column, Table
 from .spec import PROTECTION_OFF, VOCAB_SECTIONS, AggregateSpec, Citation, Medicine, Outcome, StudySpec, Vocabulary
@@ -550,6 +551,18 @@ def _unknown_column(table: Table, header: str, meant: str | None, names: set[str
 
 def check_column(file: str, column: Column, cells: pd.Series, choices: tuple[str, ...] = ()
                  ) -> tuple[pd.Series, list[Problem]]:
+    """The column's cells typed (bad cells empty) and its problems; the live preview keeps each column's result
+    for the same cells, row numbers, contract and allowed codes (kept.py)."""
+    return kept("column", (file, column, choices, series_key(cells)),
+                lambda: _check_column(file, column, cells, choices), _copied_column, len(cells) * CELL_BYTES)
+
+
+def _copied_column(checked: tuple[pd.Series, list[Problem]]) -> tuple[pd.Series, list[Problem]]:
+    return checked[0].copy(), list(checked[1])
+
+
+def _check_column(file: str, column: Column, cells: pd.Series, choices: tuple[str, ...] = ()
+                  ) -> tuple[pd.Series, list[Problem]]:
     text = cells.fillna("").str.strip()
     missing = text.str.lower().isin(MISSING_MARKERS)
     parsed, bad = _parse(column, text.where(~missing, ""), choices)
