@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -87,5 +88,12 @@ def unexpected(exc: BaseException) -> str:
             f"report it with that file. Set EVIDENCE_DEBUG=1 to print the traceback.")
 
 
+def _stop_as_if_interrupted(signum: int, frame: object) -> None:
+    """SIGTERM (a terminal closed, a service manager, a test harness) ends a command as Ctrl-C does, through its
+    ``finally`` blocks: without it the chart converter's processes outlived a stopped `serve` (about 130 MB each)."""
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _stop_as_if_interrupted)
     sys.exit(main())

@@ -166,3 +166,77 @@ def test_only_saves_to_inputs_rebuild(project: Path) -> None:
     assert not preview.relevant(str(docs / "index.md"))
     assert not preview.relevant(str(project / "main" / "build" / "serve" / "mkdocs.yml"))
     assert not preview.relevant(str(data / "studies" / "alpha" / "visits.csv.swp"))
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes started, directly or not, by ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    """Those of ``pids`` still running (a zombie has ended)."""
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads the process tree from /proc")
+def test_a_stopped_preview_leaves_no_chart_converter_running(tmp_path: Path) -> None:
+    """`build.py serve` stopped with SIGTERM (as `bench.py --preview`, a terminal or a service manager stops it)
+    ends its chart converter processes: they outlived it before."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import bench
+
+    work = bench.make_project(tmp_path / "project", 1, 48)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, str(work / "scripts" / "build.py"), "serve", "--port", str(port)],
+                              cwd=work, env=os.environ | {"PYTHONPATH": str(work / "scripts")},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert server.poll() is None, "the preview stopped before serving"
+            assert time.monotonic() < deadline, "the preview did not serve within 240 s"
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        helpers = _descendants(server.pid)
+        assert helpers, "the preview drew its charts in no other process: nothing to check"
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) in (0, 130)  # stopped as by Ctrl-C
+        deadline = time.monotonic() + 30
+        while _alive(helpers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(helpers), f"still running after the preview stopped: {sorted(_alive(helpers))}"
+    finally:
+        if server.poll() is None:
+            server.kill()
