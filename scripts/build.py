@@ -88,4 +88,6 @@ def unexpected(exc: BaseException) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from evidence_site.exiting import finish
+
+    finish(main())  # after a success, without tearing the interpreter down (exiting.py says what is kept)
