@@ -96,4 +96,6 @@ def _stop_as_if_interrupted(signum: int, frame: object) -> None:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, _stop_as_if_interrupted)
-    sys.exit(main())
+    from evidence_site.exiting import finish
+
+    finish(main())  # after a success, without tearing the interpreter down (exiting.py says what is kept)

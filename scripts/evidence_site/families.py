@@ -21,6 +21,7 @@ import copy
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,17 +187,21 @@ class Term:
     definition: str
     source: str = ""
 
-    @property
-    def pattern(self) -> re.Pattern[str]:
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:  # compiled once per entry (every line of every family page asks)
         return _forms_pattern(self.forms)
 
 
-@functools.lru_cache(maxsize=1024)
-def _forms_pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
-    """A term's forms as one pattern, longest first; built once per set of forms (a page's glossary linking
-    asks for every term's pattern on every line: 8,500 times a build)."""
+def _forms_pattern(forms: Iterable[str]) -> re.Pattern[str]:
+    """Any of ``forms`` as a whole word, case ignored, the longest form first."""
     alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=16)
+def _any_term(terms: tuple[Term, ...]) -> re.Pattern[str]:
+    """Any form of any of ``terms``: a line where it finds nothing has no glossary word to link."""
+    return _forms_pattern({form for term in terms for form in term.forms})
 
 
 def parse_glossary(text: str) -> list[Term]:
@@ -234,10 +239,11 @@ def link_glossary_terms(markdown: str, terms: list[Term], href: str) -> str:
     if lines and lines[0].strip() == "---":
         start = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
     todo = list(terms)
+    anywhere = _any_term(tuple(terms))
     for i in range(start, len(lines)):
         if not todo:
             break
-        if _SKIP_LINE.match(lines[i]):
+        if _SKIP_LINE.match(lines[i]) or not anywhere.search(lines[i]):
             continue
         lines[i], todo = _link_line(lines[i], todo, href)
     return "\n".join(lines)

