@@ -119,30 +119,41 @@ def test_a_reused_output_keeps_its_translated_twin_its_loud_warnings_and_the_pub
     assert written == [full]  # the refused publication build wrote nothing
 
 
-def test_an_input_edited_during_a_build_is_never_kept_under_the_key_of_inputs_it_did_not_see(
-        project: Path, monkeypatch) -> None:
-    """A file saved while the build reads the inputs: the output is published but not kept, so the next build
-    (whatever the files then say) generates again instead of reusing a site that matches neither."""
+def test_an_input_edited_during_a_build_publishes_nothing_and_is_never_kept(project: Path, monkeypatch) -> None:
+    """A file saved while the build runs (or another build finishing first with newer files): the build stops
+    before replacing site/, whose pages would print figures the files no longer give (an outside tester saw
+    6/48 published while the file gave 7/48), and keeps nothing under the key of inputs it did not see; the
+    next build generates again, publishes and keeps."""
     generated: list[str] = []
-    said: list[str] = []
 
-    def fake_build_site(*args, keep=None, **kwargs) -> None:
+    def fake_build_site(*args, keep=None, current=None, **kwargs) -> None:
         generated.append("yes")
         if len(generated) == 1:
             _append(project / "data" / "studies" / "alpha" / "visits.csv", "\n")  # saved mid-build
+        outputs.write_output(_output(b"page"), project / "docs", project / "site", project / "mkdocs.yml",
+                             project / "build", "mkdocs", current)  # the real staging and swap
         keep(_output(b"page"))
 
+    def engine(config, docs, site, *args, **kwargs) -> None:  # the engine's part: a page per staged file
+        site.mkdir(parents=True)
+        (site / "index.html").write_text((docs / "families" / "index.md").read_text(encoding="utf-8"))
+
     monkeypatch.setattr("evidence_site.pipeline.build_site", fake_build_site)
-    monkeypatch.setattr(outputs, "write_output", lambda *a, **k: None)
+    monkeypatch.setattr("evidence_site.write.mkdocs_build", engine)
+    (project / "docs").mkdir()
+    (project / "site").mkdir()
+    (project / "site" / "index.html").write_text("the last good site")
 
     def build() -> None:
         outputs.build(project / "data" / "studies", project / "templates", project / "docs", project / "site",
-                      project / "mkdocs.yml", project / "build", progress=said.append, warn=said.append)
+                      project / "mkdocs.yml", project / "build", progress=lambda _: None, warn=lambda _: None)
 
-    build()
+    with pytest.raises(outputs.BuildError, match="An input changed while the site was being built"):
+        build()
+    assert (project / "site" / "index.html").read_text() == "the last good site"
     assert not list((project / "build" / "cache").glob("site-*.pickle"))
-    assert any("changed during the build" in line for line in said)
-    build()  # generates again, and this time keeps it
+    build()  # generates again, publishes and keeps it
+    assert (project / "site" / "index.html").read_text() == "page"
     build()  # reuses
     assert generated == ["yes", "yes"]
 

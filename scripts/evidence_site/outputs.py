@@ -116,10 +116,15 @@ def check_publication_address(site_url: str, config_name: str) -> None:
         raise BuildError(f"Not a publication build: the site address is not set. Nothing was written.\n  - {problem}")
 
 
-def write_output(output: Output, docs: Path, site: Path, config: Path, build: Path, engine: str) -> None:
+def write_output(output: Output, docs: Path, site: Path, config: Path, build: Path, engine: str,
+                 current: Callable[[], bool] | None = None) -> None:
     """Stage the hand-written and generated docs, build them with ``engine`` (the English site, then each
     translated twin under site/<lang>/), add numbers.json and the redirect pages, then swap docs/ and site/ into
-    place; nothing changes there unless every step succeeds."""
+    place; nothing changes there unless every step succeeds.
+
+    ``current``: whether the inputs are still those the output was made from, asked just before the swap. A file
+    saved during the build, or another build finishing first with newer files, would otherwise leave site/
+    printing figures that the files on disk no longer give (an outside tester): the build stops instead."""
     from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
@@ -133,7 +138,14 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
             twin_docs.rename(stage / "docs" / twin.lang)
         write_json(stage / "site" / paths.NUMBERS_JSON, output.manifest)
         write_files(stage / "site", output.redirects)
+        if current is not None and not current():
+            raise BuildError(INPUTS_CHANGED)
         swap_into_place(stage, docs, site)
+
+
+INPUTS_CHANGED = ("An input changed while the site was being built (a file saved during the build, or another build "
+                  "running at the same time): its pages would not match the files. Nothing was changed in docs/ or "
+                  "site/.\n    hint:     Build again once the files are saved (make site); run one build at a time.")
 
 
 class _environment:
@@ -163,6 +175,10 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
     started = time.perf_counter()
     cache = build_dir / "cache"
     key = inputs_key(studies_dir, templates, config)
+
+    def current() -> bool:
+        return inputs_key(studies_dir, templates, config) == key
+
     output = read(cache, key)
     if output is None:
         from . import svg_cache
@@ -173,16 +189,13 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
         from .pipeline import build_site
 
         def keep(out: Output) -> None:
-            # Kept only if no input changed while the build read them: an edit during the build would otherwise
-            # be stored under the key of inputs it never saw, and served by every later build with those inputs.
-            if inputs_key(studies_dir, templates, config) == key:
+            # Kept only if no input changed while the build read them (checked again: the swap was just before):
+            # an edit during the build would otherwise be stored under the key of inputs it never saw.
+            if current():
                 store(cache, key, out)
-            else:
-                warn("an input changed during the build; its output was not kept for reuse (the next build "
-                     "generates again)")
 
         build_site(studies_dir, templates, docs, site, config, build_dir, progress, strict_published, warn, engine,
-                   publish, keep=keep)
+                   publish, keep=keep, current=current)
         return
     if publish:
         check_publication_address(output.site_url, config.name)
@@ -193,6 +206,6 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
     for warning in output.warnings:
         warn(warning)
     check_conflicts(output.conflicts, strict_published, warn)
-    write_output(output, docs, site, config, build_dir, engine)
+    write_output(output, docs, site, config, build_dir, engine, current)
     progress(f"built {site} in {time.perf_counter() - started:.1f} s")
 

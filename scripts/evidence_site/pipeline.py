@@ -427,15 +427,17 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
                site: Path = paths.SITE, config: Path = paths.MKDOCS_YML, build: Path = paths.BUILD,
                progress: Progress = print, strict_published: bool = False, warn: Progress = warn_stderr,
                engine: str = "mkdocs", publish: bool = False,
-               keep: Callable[[Output], object] | None = None) -> Generated:
+               keep: Callable[[Output], object] | None = None,
+               current: Callable[[], bool] | None = None) -> Generated:
     """The whole build. docs/ and site/ change only if every step succeeds.
 
     ``publish``: a build for publication, which refuses a placeholder ``site_url`` (handouts print it).
 
     A published figure that the data do not reproduce is a warning (in the log and on the clinicians'
     overview page); with ``strict_published`` it stops the build. ``keep`` receives the generated output once
-    the engine has built it (outputs.py keeps it for the next build with the same inputs). Then the per-study
-    cache entries this build did not use are pruned (cache.py), and the build says how many.
+    the engine has built it (outputs.py keeps it for the next build with the same inputs); ``current`` says
+    whether the inputs are still those read (asked before docs/ and site/ are replaced: ``write_output``). Then
+    the per-study cache entries this build did not use are pruned (cache.py), and the build says how many.
     """
     started = time.perf_counter()
     if publish:
@@ -463,7 +465,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
                     tuple(generated.published_conflicts()), twins, site_context["site_url"],
                     tuple(line for line in said if line.startswith(REPEATED_NOTICES)), generated.warnings)
     check_conflicts(output.conflicts, strict_published, warn)
-    write_output(output, docs, site, config, build, engine)
+    write_output(output, docs, site, config, build, engine, current)
     if keep is not None:
         keep(output)
     progress(pruned_summary(*prune(build / "cache", used)))  # only now: a failed build prunes nothing
