@@ -300,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="instead of --libraries/--cohorts: STUDIESxPATIENTS sizes, cold and warm "
                              "(e.g. 50x5000, the issue's peak-memory size)")
     args = parser.parse_args(argv)
+    if not (DEMO / "study.yml").is_file():  # every size is made from it (make_scaled_cohort.py resamples it)
+        raise SystemExit(f"bench.py builds copies of the made-up demonstration study, and {DEMO} is missing "
+                         "(a project that replaced it). Run the benchmark in a fresh clone of the generator, or "
+                         "restore the folder: git checkout -- data/studies/example-clinic-records")
     args.out = args.out.resolve()  # the child builds run in their own folders
     if args.preview:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nBuild failed. {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        kept = (" docs/ and site/ are replaced only when a build finishes, so they are as the last finished build "
+                "left them." if args.command in ("site", "pages") else "")
+        print(f"\nInterrupted: `{args.command}` stopped.{kept}", file=sys.stderr)
         return 130
     except Exception as exc:
         if os.environ.get("EVIDENCE_DEBUG"):

@@ -240,3 +240,34 @@ def test_a_stopped_preview_leaves_no_chart_converter_running(tmp_path: Path) -> 
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def test_ctrl_c_during_a_build_says_so_changes_nothing_and_prints_no_traceback(tmp_path: Path) -> None:
+    """Ctrl-C reaches every process of the terminal's group, the chart converter's too: the build says it was
+    interrupted and that site/ is as it was; no process prints a traceback (the converter printed one)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import bench
+
+    work = bench.make_project(tmp_path / "project", 1, 48)
+    build = subprocess.Popen([sys.executable, str(work / "scripts" / "build.py"), "site"], cwd=work,
+                             env=os.environ | {"PYTHONPATH": str(work / "scripts")}, start_new_session=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not _descendants(build.pid) and time.monotonic() < deadline:  # the converter has started
+            time.sleep(0.1)
+        time.sleep(1.0)
+        os.killpg(build.pid, signal.SIGINT)
+        out, err = build.communicate(timeout=120)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    assert build.returncode == 130, (out, err)
+    assert "Interrupted: `site` stopped." in err and "as the last finished build left them" in err, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert not (work / "site").exists()

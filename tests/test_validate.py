@@ -92,6 +92,8 @@ def test_ragged_row_is_reported_with_its_line_number() -> None:
     ("patient_id", "P\u200b1", "an invisible character (U+200B ZERO WIDTH SPACE)"),
     ("patient_id", "P\u202e12", "an invisible character (U+202E RIGHT-TO-LEFT OVERRIDE)"),
     ("diagnosis", "UC\ufeff", "an invisible character (U+FEFF ZERO WIDTH NO-BREAK SPACE)"),
+    ("age_at_start_years", "1O", "the letter O for a zero, or I or l for a one?): type the digits (10?)"),
+    ("age_at_start_years", "l2", "type the digits (12?)"),  # not "12, not l2": the hint said "1, not 1O"
 ])
 def test_a_bad_cell_gets_the_hint_that_fits_what_was_typed(column: str, text: str, words: str) -> None:
     """The hint names the actual slip (a unit, an impossible day, a spreadsheet date number, the code's case,

@@ -175,7 +175,11 @@ def _convert(spec: dict[str, Any]) -> str:
 
 def _warm_up() -> None:
     """The converter process's start: load vl-convert and start its engine (about 0.3 s), while the build is
-    still reading and summarising."""
+    still reading and summarising. Ctrl-C reaches every process of the terminal's group: this one leaves it to the
+    build process, which ends it (:func:`stop`), rather than printing a traceback of its own."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import vl_convert
 
     vl_convert.vegalite_to_svg({"data": {"values": []}, "mark": "point"})
@@ -214,7 +218,10 @@ def stop() -> None:
     if _CONVERTER is not None:
         for process in list((getattr(_CONVERTER, "_processes", None) or {}).values()):  # our own child
             process.terminate()
-        _CONVERTER.shutdown(wait=False, cancel_futures=True)
+        # Waiting for the pool's manager thread (quick: its processes are ended) keeps the interpreter's exit from
+        # waking that thread through a pipe it is closing meanwhile: "Exception ignored ... OSError: [Errno 9] Bad
+        # file descriptor" on stderr after a build that succeeded, now and then (an outside tester).
+        _CONVERTER.shutdown(wait=True, cancel_futures=True)
         _CONVERTER = None
 
 

@@ -654,6 +654,10 @@ def _hint(column: Column, text: str, choices: tuple[str, ...] = ()) -> str:
                 f"({plain}). If a decimal comma was meant, write it with a point.")
     if column.type in ("integer", "number") and re.fullmatch(r"-?\d+,\d+", text):
         return "This looks like a decimal comma; write decimals with a point (3.5, not 3,5)."
+    if column.type in ("integer", "number") and re.fullmatch(r"\s*-?(?=[\dOoIl]*[OoIl])[\dOoIl]*\d[\dOoIl]*\s*", text):
+        meant = text.strip().translate(str.maketrans("OoIl", "0011"))
+        return (f"A letter where a digit belongs ({text.strip()!r}: the letter O for a zero, or I or l for a one?): "
+                f"type the digits ({meant}?).")
     if column.type in ("integer", "number") and re.fullmatch(r"\s*-?\d+(?:[.,]\d+)?\s*(?:%|[^\W\d_][^\d]*)", text):
         number = re.match(r"\s*(-?\d+(?:[.,]\d+)?)", text).group(1)
         return (f"Write the number alone, without a unit or a % sign ({number}, not {text.strip()}): the column's "
