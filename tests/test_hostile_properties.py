@@ -199,3 +199,27 @@ def test_the_address_for_reporting_an_error_is_a_link_whether_mailto_or_https(re
         pages = [render_page(env, p, views, book, figures, site, extra={"topics": {}})
                  for p in page_plan([study], plan) if p.study]
         assert any(f"To report an error: [{address}]({address})." in page for page in pages), address
+
+
+def test_a_template_left_unclosed_is_named_with_its_line_and_a_hint_about_closing_it(rendered_inputs, tmp_path) -> None:
+    """An unclosed {{ in a template got the hint for an unknown value name (outside tester): a syntax error names
+    the template and line and says how to close it."""
+    import shutil
+
+    from evidence_site.errors import TemplateError
+
+    raw, shared, book, figures, plan, _, words = rendered_inputs
+    templates = shutil.copytree(paths.TEMPLATES, tmp_path / "templates")
+    page = templates / "families" / "overview.md.j2"
+    lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines) if "{{ " in line)
+    lines[number] = lines[number].replace("{{ ", "{{ study.names.medicine ", 1)
+    page.write_text("".join(lines), encoding="utf-8")
+    study = validate(raw, shared)
+    views = {study.id: view(study, book, words)}
+    overview = next(p for p in page_plan([study], plan) if p.study and p.template == "families/overview.md.j2")
+    with pytest.raises(TemplateError) as raised:
+        render_page(environment(templates), overview, views, book, figures, SITE_DEFAULTS, extra={"topics": {}})
+    message = str(raised.value)
+    assert f"templates/families/overview.md.j2, line {number + 1}:" in message, message
+    assert "Close every {{ with }}" in message and "numbers.json" not in message, message

@@ -265,6 +265,11 @@ def render_page(env: jinja2.Environment, page: Page, views: dict[str, StudyView]
         return escape.front_matter(text)
     except TemplateError:
         raise
+    except jinja2.TemplateSyntaxError as exc:  # the template's own text: an unclosed {{ }} or {% %}, a typo
+        where = f"templates/{exc.name or page.template}, line {exc.lineno}"
+        raise TemplateError(f"{where}: {exc.message}. Page: {page.md_path}. Nothing was written.\n    hint:     "
+                            "Close every {{ with }} and every {% with %}, and end each {% if %} and {% for %} "
+                            "(look above that line too); `python scripts/build.py pages` checks it quickly.") from None
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{_where(page.template)}: {exc}. Page: {page.md_path}.") from None
     except Exception as exc:  # a template calling v() with an unknown id, for instance
