@@ -44,7 +44,8 @@ def test_zero_event_upper_matches_beta():
 @pytest.mark.parametrize("kind", ["continuous", "ties", "zeros"])
 def test_wilcoxon_matches_scipy_default(n, kind):
     rng = random.Random(n * 7 + len(kind))
-    for _ in range(8):
+    # With ties or zeros at n = 13, scipy's default enumerates every assignment of signs (2.6 s a call): 3 samples there
+    for _ in range(3 if kind != "continuous" and n == 13 else 8):
         x = [rng.gauss(0, 1) for _ in range(n)]
         if kind == "continuous":
             y = [rng.gauss(0.3, 1) for _ in range(n)]
