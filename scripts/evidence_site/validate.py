@@ -386,8 +386,9 @@ def _medicine_hint(name: str, medicines: dict[str, Any]) -> str:
     """What to do about an unknown `medicine`: the name of a medicine file, never a path (a name with / or .. would
     have the hint suggest a file outside data/medicines/)."""
     if not MEDICINE_NAME.fullmatch(name):
-        return ("Write the name of a file in data/medicines/ without .yml, e.g. "
-                f"{next(iter(medicines), 'upadacitinib')}: a plain lower-case name, not a path (no /, \\ or ..).")
+        example = f", e.g. {next(iter(medicines))}" if medicines else ""
+        return (f"Write the name of a file in data/medicines/ without .yml{example}: a plain lower-case name, not a "
+                "path (no /, \\ or ..).")
     return " If not: ".join(h for h in (closest(name, list(medicines)), f"add a file data/medicines/{name}.yml (copy "
                                         "an existing medicine file and rewrite every fact).") if h)
 
