@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,82 @@ def test_redirect_pages_are_written_in_place_never_over_a_built_page_nor_outside
         write_files(tmp_path / "site", {"old/../../out.html": "to z"})
     assert (tmp_path / "site" / "families" / "index.html").read_text(encoding="utf-8") == "built"
     assert not (tmp_path / "out.html").exists()
+
+
+def _copying_engine(config, docs: Path, site: Path, *args, **kwargs) -> None:
+    """The engine's part for these tests: each staged file copied into the site as it is when the engine runs."""
+    for path in docs.rglob("*"):
+        if path.is_file():
+            (site / path.relative_to(docs)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, site / path.relative_to(docs))
+
+
+def _with_chart(files: dict[str, bytes], chart: str) -> dict[str, bytes]:
+    return files | {chart: b""}  # its place, filled once drawn (pipeline.generate(defer_charts=True))
+
+
+def test_charts_drawn_while_the_engine_runs_are_published_complete_in_both_sites_and_kept(
+        tmp_path: Path, monkeypatch) -> None:
+    """The engine builds the pages while the charts are still being drawn (it only copies a chart's file): each
+    chart is then written over its empty copy in the staged docs/ and site/, a twin is staged with its own, and
+    the output returned (the one kept for the next build) has every file complete."""
+    drawing = threading.Event()
+    started: list[bool] = []
+
+    def draw() -> dict[str, bytes]:
+        drawing.wait(10)  # drawn only once the English engine has run
+        return {"families/a/figures/f.svg": b"<svg>en</svg>", "es/families/a/figures/f.svg": b"<svg>es</svg>"}
+
+    def engine(config, docs: Path, site: Path, *args, **kwargs) -> None:
+        started.append(True)
+        _copying_engine(config, docs, site)
+        drawing.set()
+
+    monkeypatch.setattr("evidence_site.write.mkdocs_build", engine)
+    twin = outputs.Twin("es", _with_chart({"index.md": b"hola"}, "families/a/figures/f.svg"), [], {}, {})
+    output = outputs.Output(_with_chart({"families/index.md": b"hello"}, "families/a/figures/f.svg"),
+                            [], {}, {}, {}, 0, (), (twin,))
+    late = outputs.Deferred(("families/a/figures/f.svg", "es/families/a/figures/f.svg"), draw)
+    (tmp_path / "docs").mkdir()
+    done = outputs.write_output(output, tmp_path / "docs", tmp_path / "site", tmp_path / "mkdocs.yml",
+                                tmp_path / "build", "mkdocs", late=late)
+    assert started == [True, True]
+    for root in ("docs", "site"):
+        assert (tmp_path / root / "families/a/figures/f.svg").read_bytes() == b"<svg>en</svg>"
+        assert (tmp_path / root / "es/families/a/figures/f.svg").read_bytes() == b"<svg>es</svg>"
+    assert done.files["families/a/figures/f.svg"] == b"<svg>en</svg>"
+    assert done.twins[0].files == {"index.md": b"hola", "families/a/figures/f.svg": b"<svg>es</svg>"}
+
+
+def test_a_chart_that_fails_to_draw_or_a_chart_the_engine_did_not_copy_publishes_nothing(
+        tmp_path: Path, monkeypatch) -> None:
+    """What drawing raised is raised by the build, after the engine, and site/ is as it was; a chart file the
+    engine did not copy as the empty file it was given is refused, never written somewhere else."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "site" / "index.html").write_text("the last good site")
+    output = outputs.Output(_with_chart({"families/index.md": b"hello"}, "families/a/figures/f.svg"),
+                            [], {}, {}, {}, 0, ())
+
+    def fails() -> dict[str, bytes]:
+        raise outputs.BuildError("the converter could not draw a chart")
+
+    def publish(late: outputs.Deferred) -> None:
+        outputs.write_output(output, tmp_path / "docs", tmp_path / "site", tmp_path / "mkdocs.yml",
+                             tmp_path / "build", "mkdocs", late=late)
+
+    monkeypatch.setattr("evidence_site.write.mkdocs_build", _copying_engine)
+    with pytest.raises(outputs.BuildError, match="could not draw"):
+        publish(outputs.Deferred(("families/a/figures/f.svg",), fails))
+    with pytest.raises(outputs.BuildError, match="not those announced"):
+        publish(outputs.Deferred(("families/a/figures/f.svg",), lambda: {}))
+
+    def skips_charts(config, docs: Path, site: Path, *args, **kwargs) -> None:
+        site.mkdir(parents=True)
+        (site / "index.html").write_text("pages only")
+
+    monkeypatch.setattr("evidence_site.write.mkdocs_build", skips_charts)
+    with pytest.raises(outputs.BuildError, match="not the empty file the engine was given"):
+        publish(outputs.Deferred(("families/a/figures/f.svg",), lambda: {"families/a/figures/f.svg": b"<svg/>"}))
+    assert (tmp_path / "site" / "index.html").read_text() == "the last good site"
+    assert not list((tmp_path / "docs").rglob("*.svg"))

@@ -16,9 +16,10 @@ import hashlib
 import os
 import pickle
 import sys
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,36 @@ from . import paths
 from .errors import BuildError
 
 Progress = Callable[[str], None]
+
+
+class Deferred:
+    """Generated files still being made (the charts, drawn by the converter process): their docs/-relative paths
+    (each a translated twin's under its language) now, their contents from :meth:`files`, which waits. The
+    waiting starts at once in a thread of its own, so the engine's process can run meanwhile."""
+
+    def __init__(self, paths: tuple[str, ...], make: Callable[[], dict[str, bytes]]) -> None:
+        self.paths = paths
+        self._made: dict[str, bytes] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(make,), name="charts", daemon=True)
+        self._thread.start()  # a daemon: a build stopped meanwhile does not wait for it to exit
+
+    def _run(self, make: Callable[[], dict[str, bytes]]) -> None:
+        try:
+            self._made = make()
+        except BaseException as error:  # handed to the build's thread by files()
+            self._error = error
+
+    def files(self) -> dict[str, bytes]:
+        """The files, once made (raises what making them raised)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._made is not None
+        if set(self._made) != set(self.paths):
+            raise BuildError(f"Internal error: the charts drawn ({len(self._made)}) are not those announced "
+                             f"({len(self.paths)}). Nothing was changed in docs/ or site/.")
+        return self._made
 
 
 @dataclass(frozen=True)
@@ -117,20 +148,27 @@ def check_publication_address(site_url: str, config_name: str) -> None:
 
 
 def write_output(output: Output, docs: Path, site: Path, config: Path, build: Path, engine: str,
-                 current: Callable[[], bool] | None = None) -> None:
+                 current: Callable[[], bool] | None = None, late: Deferred | None = None) -> Output:
     """Stage the hand-written and generated docs, build them with ``engine`` (the English site, then each
     translated twin under site/<lang>/), add numbers.json and the redirect pages, then swap docs/ and site/ into
     place; nothing changes there unless every step succeeds.
 
     ``current``: whether the inputs are still those the output was made from, asked just before the swap. A file
     saved during the build, or another build finishing first with newer files, would otherwise leave site/
-    printing figures that the files on disk no longer give (an outside tester): the build stops instead."""
+    printing figures that the files on disk no longer give (an outside tester): the build stops instead.
+
+    ``late``: files of ``output`` still being made (the charts: empty in ``output`` until then). The English site
+    is built with them empty (an engine only copies a chart's file) while they are made; then each is written
+    over its empty copy in the staged docs/ and site/ (only where the engine put that copy), and the twins are
+    staged with theirs. Returns ``output`` with every file complete."""
     from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", epoch if epoch.isdigit() else str(output.epoch)):
         stage_docs(docs, output.files, stage)
         mkdocs_build(config, stage / "docs", stage / "site", output.nav, output.footer, engine, cache=build / "cache")
+        if late is not None:
+            output = _with_late_files(output, late.files(), stage)
         for twin in output.twins:  # each its own site, its theme strings in its language
             twin_docs = stage_docs(docs, twin.files, stage / f"docs-{twin.lang}", only=paths.ASSETS)
             mkdocs_build(config, twin_docs, stage / "site" / twin.lang, twin.nav, output.footer | twin.extra,
@@ -141,6 +179,26 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
         if current is not None and not current():
             raise BuildError(INPUTS_CHANGED)
         swap_into_place(stage, docs, site)
+    return output
+
+
+def _with_late_files(output: Output, made: dict[str, bytes], stage: Path) -> Output:
+    """``output`` with the files ``made`` (docs/-relative; a twin's under its language), the English site's also
+    written over their empty copies in the staged docs/ and in the site the engine built from them."""
+    from .write import contained
+
+    langs = {twin.lang for twin in output.twins}
+    english = {path: data for path, data in made.items() if path.split("/", 1)[0] not in langs}
+    for path, data in sorted(english.items()):
+        for root in (stage / "docs", stage / "site"):
+            target = contained(root, path)
+            if not target.is_file() or target.stat().st_size:
+                raise BuildError(f"Internal error: {root.name}/{path} is not the empty file the engine was given to "
+                                 "copy. Nothing was changed in docs/ or site/.")
+            target.write_bytes(data)
+    twins = tuple(replace(twin, files=twin.files | {path[len(twin.lang) + 1:]: data for path, data in made.items()
+                                                    if path.startswith(f"{twin.lang}/")}) for twin in output.twins)
+    return replace(output, files=output.files | english, twins=twins)
 
 
 INPUTS_CHANGED = ("An input changed while the site was being built (a file saved during the build, or another build "

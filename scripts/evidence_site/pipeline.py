@@ -41,7 +41,7 @@ from .load import (
 )
 from .manifest import NUMBERS_SCHEMA_VERSION, manifest_values
 from .numbers import NumberBook
-from .outputs import Output, Twin, check_conflicts, check_publication_address, warn_stderr, write_output
+from .outputs import Deferred, Output, Twin, check_conflicts, check_publication_address, warn_stderr, write_output
 from .present import view
 from .readability import family_gate as reading_gate
 from .readability import spanish_gate
@@ -87,6 +87,7 @@ class Generated:
     pages: list[Page]
     files: dict[str, bytes]  # docs/-relative path -> content
     warnings: tuple[str, ...] = ()  # what the disclosure audit reports loudly (protection switched off)
+    charts: Deferred | None = None  # generate(defer_charts=True): the charts' files, still being drawn
 
     def nav(self) -> list[Any]:
         """MkDocs navigation: home, then each audience with one section per study, then reference pages."""
@@ -297,7 +298,7 @@ def check_references(studies: list[StudyInfo]) -> None:
 
 def generate(studies: Iterable[Study], templates: Path, progress: Progress = lambda _: None,
              site: dict[str, Any] | None = None, cache: Path | None = None,
-             used: set[Path] | None = None) -> Generated:
+             used: set[Path] | None = None, defer_charts: bool = False) -> Generated:
     """Summaries, charts and pages for every study, in memory.
 
     One study at a time, its values are computed, its view prepared and its charts drawn: all that needs its
@@ -307,6 +308,10 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
 
     ``site`` holds site-wide inputs read at the edge (see ``site_inputs``): the release log and site_url.
     ``used`` collects the cache entries read or stored (for pruning after a successful build).
+
+    ``defer_charts``: return once the pages are rendered, with the charts' files still empty and
+    ``Generated.charts`` to wait for them (the engine can build the pages while the converter process finishes
+    drawing: a chart's file is only copied, never read, by the engine); otherwise every file is complete.
     """
     site = SITE_DEFAULTS | (site or {})
     if cache is not None:
@@ -392,9 +397,16 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
                   and p.lang == "en"}, templates, site["reading_grade_max"], progress)
     spanish_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.lang == "es"},
                  site["reading_ease_min"], progress, reading_terms(infos, templates))
-    files |= {path: family_svg(key, fig, alts, notes).encode("utf-8") for path, (key, fig) in svg_files.items()}
-    svgs.finish()
-    cached.flush()
+
+    def drawn() -> dict[str, bytes]:  # waits for the converter process (the cache entries are stored once drawn)
+        charts = {path: family_svg(key, fig, alts, notes).encode("utf-8") for path, (key, fig) in svg_files.items()}
+        svgs.finish()
+        cached.flush()
+        return charts
+
+    if defer_charts:  # the files keep their empty places; the engine builds the pages meanwhile (outputs.py)
+        return Generated(infos, book, pages, files, tuple(warnings), Deferred(tuple(svg_files), drawn))
+    files |= drawn()
     return Generated(infos, book, pages, files, tuple(warnings))
 
 
@@ -451,7 +463,8 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
         said.append(line)
         progress(line)
 
-    generated = generate(studies, templates, recording, site_context, cache=build / "cache", used=used)
+    generated = generate(studies, templates, recording, site_context, cache=build / "cache", used=used,
+                         defer_charts=True)  # the charts are finished while the engine builds the pages
     check_redirect_targets(studies_dir.parent / "redirects.yml", site_context["redirects"],
                            site_pages(generated.files, docs))
     twins = tuple(Twin(lang, generated.files_in(lang),
@@ -465,7 +478,10 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
                     tuple(generated.published_conflicts()), twins, site_context["site_url"],
                     tuple(line for line in said if line.startswith(REPEATED_NOTICES)), generated.warnings)
     check_conflicts(output.conflicts, strict_published, warn)
-    write_output(output, docs, site, config, build, engine, current)
+    output = write_output(output, docs, site, config, build, engine, current, late=generated.charts)
+    if generated.charts is not None:
+        generated.files |= generated.charts.files()
+        generated.charts = None
     if keep is not None:
         keep(output)
     progress(pruned_summary(*prune(build / "cache", used)))  # only now: a failed build prunes nothing
