@@ -112,8 +112,9 @@ _PAGE = """<!doctype html>
 
 
 def test_a_broken_page_still_fails_every_gate_it_breaks(tmp_path: Path) -> None:
-    """A page with an image without alt, a third-party script, a broken link and invalid HTML fails axe (light at
-    both widths and dark), the third-party, links and HTML gates; a clean page beside it passes those gates."""
+    """A page with an image without alt, a third-party script, a broken link, invalid HTML and a line wider than
+    the window fails axe (light at both widths and dark), the third-party, links, HTML and layout gates (at both
+    widths); a clean page beside it passes those gates."""
     site = tmp_path / "site"
     (site / "broken").mkdir(parents=True)
     (site / "index.html").write_text(_PAGE.format(title="Clean", head="", link="./", body="<p>Text.</p>"),
@@ -121,16 +122,25 @@ def test_a_broken_page_still_fails_every_gate_it_breaks(tmp_path: Path) -> None:
     (site / "broken" / "index.html").write_text(_PAGE.format(
         title="Broken", head='<script src="https://cdn.example.com/tracker.js"></script>', link="../missing/",
         body='<p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" width="40" height="40"></p>'
-             '<span><div>A block inside an inline element.</div></span>'), encoding="utf-8")
+             '<span><div>A block inside an inline element.</div></span>'
+             '<div style="width: 1500px">A line wider than any window.</div>'
+             '<div class="md-typeset__scrollwrap" style="overflow-x: auto; width: 200px"><table><tr><th>Label</th>'
+             '<td style="min-width: 600px">a figure far to the right</td></tr></table></div>'
+             '<p style="width: 60px"><span class="nowrap">12/48 (25%, 95% CI 15–39%)</span></p>'),
+        encoding="utf-8")
     settings = Settings(site_dir=site, report_path=tmp_path / "report.md", screenshots_dir=tmp_path / "shots")
     require_browser_tools(settings)
     from evidence_site.checks.run import run
 
     results = run(settings, log=lambda _: None)
     clean, broken = ({name: check.ok for name, check in page.checks.items()} for page in results.pages)
-    gates = ("axe 390", "axe 1280", "axe dark 390", "third-party", "links", "html")
+    gates = ("axe 390", "axe 1280", "axe dark 390", "third-party", "links", "html", "layout 390", "layout 1280")
     assert [broken[name] for name in gates] == [False] * len(gates), broken
     assert [clean[name] for name in gates] == [True] * len(gates), clean
     axe = {name: results.pages[1].checks[name].details for name in gates[:3]}
     assert all(any(line.startswith("image-alt") for line in lines) for lines in axe.values()), axe
+    layout = results.pages[1].checks["layout 390"].details
+    assert any("scrolls sideways" in line for line in layout), layout
+    assert any("first column scrolls out of view" in line for line in layout), layout
+    assert any("is broken over" in line for line in layout), layout
     assert not results.ok

@@ -3,8 +3,9 @@
 Each page gets:
 
 1. a fresh context (empty cache) at phone width: load, scroll to the bottom, wait for the network to
-   settle -> first-visit bytes and every request made; axe and a screenshot at phone width, then the
-   window is widened for axe and a screenshot at desktop width (axe is injected once per page);
+   settle -> first-visit bytes and every request made; axe, the layout (rules.LAYOUT_SCRIPT: nothing scrolls
+   sideways, wide tables keep their labels in view) and a screenshot at phone width, then the window is widened
+   for the same at desktop width (axe is injected once per page);
    handouts are also printed here; then the dark scheme on reload (axe and a screenshot at phone width).
    Pages share no state here, so ``run`` shares them out between browsers side by side, each with its own
    local server (each counts only its own bytes);
@@ -163,6 +164,8 @@ class BrowserGates:
             with self._timed(f"axe {viewport.width}"):
                 response = tab.evaluate("options => axe.run(document, options)", options)
             results[f"axe {viewport.width}"] = rules.axe_check(response["violations"])
+            with self._timed(f"layout {viewport.width}"):
+                results[f"layout {viewport.width}"] = rules.layout_check(tab.evaluate(rules.LAYOUT_SCRIPT))
             if self.settings.screenshots:
                 with self._timed(f"shot {viewport.width}"):
                     tab.screenshot(path=str(shots / screenshot_name(page, viewport)), full_page=True)

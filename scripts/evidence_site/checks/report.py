@@ -12,6 +12,8 @@ COLUMNS = (
     ("axe 390", "axe 390"),
     ("axe 1280", "axe 1280"),
     ("axe dark 390", "axe dark 390"),
+    ("layout 390", "fits 390"),
+    ("layout 1280", "fits 1280"),
     ("keyboard", "Tabs to content"),
     ("pager", "prev/next"),
     ("icon text", "icon text"),

@@ -89,6 +89,43 @@ def axe_check(violations: list[dict]) -> Check:
     return Check(not violations, str(len(violations)), lines)
 
 
+# The page's layout at the tab's width, as sentences (none when right): no page scrolls sideways; a table wider than
+# its column scrolls inside its own box with its first column (the row's label) still in view when scrolled to the
+# far end; the stacking tables (.stack-table, .sof-table) never scroll (they stack on a phone, fit on a laptop); a
+# figure kept on one line (.nowrap: n/N, '95% CI a–b%') is never broken over two.
+LAYOUT_SCRIPT = """() => {
+  const problems = [];
+  const doc = document.scrollingElement;
+  if (doc.scrollWidth > innerWidth) problems.push(`the page scrolls sideways: ${doc.scrollWidth} px wide`);
+  document.querySelectorAll('.md-content table').forEach((table, i) => {
+    const name = `table ${i + 1} ('${(table.querySelector('th, td') || {}).textContent || ''}')`.trim();
+    const box = table.closest('.md-typeset__scrollwrap');
+    if (!box || box.scrollWidth <= box.clientWidth + 1) return;
+    if (table.closest('.stack-table, .sof-table')) {
+      problems.push(`${name} scrolls (${box.scrollWidth} px in ${box.clientWidth}) instead of fitting or stacking`);
+      return;
+    }
+    const before = box.scrollLeft;
+    box.scrollLeft = box.scrollWidth;
+    const edge = box.getBoundingClientRect().left;
+    const labels = [...table.rows].map(row => row.cells[0]).filter(Boolean);
+    const hidden = labels.filter(cell => cell.getBoundingClientRect().left < edge - 1);
+    box.scrollLeft = before;
+    if (hidden.length) problems.push(`${name} scrolls and its first column scrolls out of view`);
+  });
+  document.querySelectorAll('.md-content .nowrap').forEach(span => {
+    const tops = new Set([...span.getClientRects()].map(r => Math.round(r.top)));
+    if (tops.size > 1) problems.push(`the figure '${span.textContent}' is broken over ${tops.size} lines`);
+  });
+  return problems;
+}"""
+
+
+def layout_check(problems: list[str]) -> Check:
+    """What LAYOUT_SCRIPT found at one width."""
+    return Check(not problems, str(len(problems)), list(problems))
+
+
 def is_qr_code(chart: dict) -> bool:
     """A handout's QR code is a picture of an address, not a chart of data (it needs no data table)."""
     return bool(_QR_FILE.search(str(chart["src"]))) or str(chart["name"]).lower().startswith("qr code")
