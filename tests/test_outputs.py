@@ -313,3 +313,40 @@ def test_a_chart_that_fails_to_draw_or_a_chart_the_engine_did_not_copy_publishes
         publish(outputs.Deferred(("families/a/figures/f.svg",), lambda: {"families/a/figures/f.svg": b"<svg/>"}))
     assert (tmp_path / "site" / "index.html").read_text() == "the last good site"
     assert not list((tmp_path / "docs").rglob("*.svg"))
+
+
+def test_the_translated_site_is_built_beside_the_english_one_and_either_failing_publishes_nothing(
+        tmp_path: Path, monkeypatch) -> None:
+    """Each site's engine runs in its own process at the same time (the fake engines below meet at a barrier,
+    which a build running them one after the other never reaches); the twin's site then goes under site/es/. An
+    engine that fails stops the build once both have stopped, and site/ is as it was."""
+    meeting = threading.Barrier(2, timeout=10)
+
+    def engine(config, docs: Path, site: Path, *args, **kwargs) -> None:
+        meeting.wait()
+        _copying_engine(config, docs, site)
+
+    monkeypatch.setattr("evidence_site.write.mkdocs_build", engine)
+    (tmp_path / "docs").mkdir()
+    twin = outputs.Twin("es", {"index.md": b"hola"}, [], {}, {})
+    output = outputs.Output({"families/index.md": b"hello"}, [], {}, {}, {}, 0, (), (twin,))
+
+    def publish() -> None:
+        outputs.write_output(output, tmp_path / "docs", tmp_path / "site", tmp_path / "mkdocs.yml",
+                             tmp_path / "build", "mkdocs")
+
+    publish()
+    assert (tmp_path / "site" / "families" / "index.md").read_bytes() == b"hello"
+    assert (tmp_path / "site" / "es" / "index.md").read_bytes() == b"hola"
+    assert (tmp_path / "docs" / "es" / "index.md").read_bytes() == b"hola"
+
+    def twin_fails(config, docs: Path, site: Path, *args, **kwargs) -> None:
+        if docs.name == "docs-es":
+            raise outputs.BuildError("mkdocs build --strict failed on the Spanish site")
+        _copying_engine(config, docs, site)
+
+    (tmp_path / "site" / "index.html").write_text("the last good site")
+    monkeypatch.setattr("evidence_site.write.mkdocs_build", twin_fails)
+    with pytest.raises(outputs.BuildError, match="Spanish site"):
+        publish()
+    assert (tmp_path / "site" / "index.html").read_text() == "the last good site"

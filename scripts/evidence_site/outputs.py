@@ -149,31 +149,42 @@ def check_publication_address(site_url: str, config_name: str) -> None:
 
 def write_output(output: Output, docs: Path, site: Path, config: Path, build: Path, engine: str,
                  current: Callable[[], bool] | None = None, late: Deferred | None = None) -> Output:
-    """Stage the hand-written and generated docs, build them with ``engine`` (the English site, then each
-    translated twin under site/<lang>/), add numbers.json and the redirect pages, then swap docs/ and site/ into
-    place; nothing changes there unless every step succeeds.
+    """Stage the hand-written and generated docs, build them with ``engine`` (the English site and each translated
+    twin, side by side, each in its own engine process; a twin's site then goes under site/<lang>/), add
+    numbers.json and the redirect pages, then swap docs/ and site/ into place; nothing changes there unless every
+    step succeeds.
 
     ``current``: whether the inputs are still those the output was made from, asked just before the swap. A file
     saved during the build, or another build finishing first with newer files, would otherwise leave site/
     printing figures that the files on disk no longer give (an outside tester): the build stops instead.
 
-    ``late``: files of ``output`` still being made (the charts: empty in ``output`` until then). The English site
-    is built with them empty (an engine only copies a chart's file) while they are made; then each is written
-    over its empty copy in the staged docs/ and site/ (only where the engine put that copy), and the twins are
-    staged with theirs. Returns ``output`` with every file complete."""
+    ``late``: files of ``output`` still being made (the charts: empty in ``output`` until then). The sites are
+    built with them empty (an engine only copies a chart's file) while they are made; then each is written over
+    its empty copy in the staged docs and in the site built from them (only where the engine put that copy).
+    Returns ``output`` with every file complete."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", epoch if epoch.isdigit() else str(output.epoch)):
-        stage_docs(docs, output.files, stage)
-        mkdocs_build(config, stage / "docs", stage / "site", output.nav, output.footer, engine, cache=build / "cache")
+        # (docs-relative prefix of its files, staged docs folder, the site the engine builds from it)
+        sites = [("", stage_docs(docs, output.files, stage), stage / "site")]
+        sites += [(f"{twin.lang}/", stage_docs(docs, twin.files, stage / f"docs-{twin.lang}", only=paths.ASSETS),
+                   stage / f"site-{twin.lang}") for twin in output.twins]
+        builds = [(output.nav, output.footer, None)] + [(t.nav, output.footer | t.extra, t.overrides)
+                                                        for t in output.twins]
+        with ThreadPoolExecutor(len(sites)) as engines:  # each waits on its own engine process
+            running = [engines.submit(mkdocs_build, config, folder, built, nav, extra, engine, overrides,
+                                      cache=build / "cache")
+                       for (_, folder, built), (nav, extra, overrides) in zip(sites, builds, strict=True)]
+            for job in running:
+                job.result()  # the first engine's failure, once every engine has stopped
         if late is not None:
-            output = _with_late_files(output, late.files(), stage)
-        for twin in output.twins:  # each its own site, its theme strings in its language
-            twin_docs = stage_docs(docs, twin.files, stage / f"docs-{twin.lang}", only=paths.ASSETS)
-            mkdocs_build(config, twin_docs, stage / "site" / twin.lang, twin.nav, output.footer | twin.extra,
-                         engine, twin.overrides, cache=build / "cache")
-            twin_docs.rename(stage / "docs" / twin.lang)
+            output = _with_late_files(output, late.files(), sites)
+        for twin, (_, folder, built) in zip(output.twins, sites[1:], strict=True):
+            built.rename(contained_new(stage / "site", twin.lang))
+            folder.rename(contained_new(stage / "docs", twin.lang))
         write_json(stage / "site" / paths.NUMBERS_JSON, output.manifest)
         write_files(stage / "site", output.redirects)
         if current is not None and not current():
@@ -182,23 +193,39 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
     return output
 
 
-def _with_late_files(output: Output, made: dict[str, bytes], stage: Path) -> Output:
-    """``output`` with the files ``made`` (docs/-relative; a twin's under its language), the English site's also
-    written over their empty copies in the staged docs/ and in the site the engine built from them."""
+def contained_new(root: Path, name: str) -> Path:
+    """``root / name``, which must not exist yet (a translated site's folder inside the English one's)."""
     from .write import contained
 
-    langs = {twin.lang for twin in output.twins}
-    english = {path: data for path, data in made.items() if path.split("/", 1)[0] not in langs}
-    for path, data in sorted(english.items()):
-        for root in (stage / "docs", stage / "site"):
-            target = contained(root, path)
+    path = contained(root, name)
+    if path.exists():
+        raise BuildError(f"Internal error: {root.name}/{name} is already there; the {name} site would replace it. "
+                         "Nothing was changed in docs/ or site/.")
+    return path
+
+
+def _with_late_files(output: Output, made: dict[str, bytes], sites: list[tuple[str, Path, Path]]) -> Output:
+    """``output`` with the files ``made`` (docs/-relative; a twin's under its language), each also written over its
+    empty copies in its site's staged docs and in the site the engine built from them (``sites``: each site's
+    prefix, staged docs and built site, the English one first, with the prefix "")."""
+    from .write import contained
+
+    def site_of(path: str) -> tuple[str, Path, Path]:
+        return next((s for s in sites[1:] if path.startswith(s[0])), sites[0])
+
+    for path, data in sorted(made.items()):
+        prefix, folder, built = site_of(path)
+        for root in (folder, built):
+            target = contained(root, path[len(prefix):])
             if not target.is_file() or target.stat().st_size:
-                raise BuildError(f"Internal error: {root.name}/{path} is not the empty file the engine was given to "
-                                 "copy. Nothing was changed in docs/ or site/.")
+                raise BuildError(f"Internal error: {root.name}/{path[len(prefix):]} is not the empty file the engine "
+                                 "was given to copy. Nothing was changed in docs/ or site/.")
             target.write_bytes(data)
     twins = tuple(replace(twin, files=twin.files | {path[len(twin.lang) + 1:]: data for path, data in made.items()
                                                     if path.startswith(f"{twin.lang}/")}) for twin in output.twins)
-    return replace(output, files=output.files | english, twins=twins)
+    langs = tuple(f"{twin.lang}/" for twin in output.twins)
+    return replace(output, files=output.files | {p: d for p, d in made.items() if not p.startswith(langs)},
+                   twins=twins)
 
 
 INPUTS_CHANGED = ("An input changed while the site was being built (a file saved during the build, or another build "
