@@ -59,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         kept = (" docs/ and site/ are replaced only when a build finishes, so they are as the last finished build "
                 "left them." if args.command in ("site", "pages") else "")
+        written = sys.modules.get("evidence_site.write")
+        if kept and written is not None and written.REPLACED:  # the interrupt came after this build replaced them
+            kept = (" It came after this build had replaced docs/ and site/: they are this build's, complete; only "
+                    "the tidying after it (the cache's unused entries) was not done.")
         print(f"\nInterrupted: `{args.command}` stopped.{kept}", file=sys.stderr)
         return 130
     except Exception as exc:

@@ -333,3 +333,28 @@ def test_library_versions_are_those_importlib_metadata_gives() -> None:
 
     assert library_versions(LIBRARIES) == {name: importlib.metadata.version(name) for name in LIBRARIES}
     assert library_versions(("no-such-library-here",)) == {"no-such-library-here": "?"}
+
+
+def test_a_chart_handed_over_after_the_converter_process_ended_is_drawn_here_and_the_build_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """An outside tester killed the converter process mid-build: the next chart handed to it failed the build with
+    a message blaming the data. Each chart is now drawn in the build process instead (the same SVG), and the
+    build warns once that the converter ended."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    import vl_convert
+
+    from evidence_site import svg_cache
+
+    class Ended:
+        def submit(self, *args: object) -> None:
+            raise BrokenProcessPool("A child process terminated abruptly")
+
+    monkeypatch.setattr(svg_cache, "BACKGROUND", True)
+    monkeypatch.setattr(svg_cache, "_CONVERTER", Ended())
+    monkeypatch.setattr(svg_cache, "_converter", lambda: Ended())
+    cache = svg_cache.SvgCache(tmp_path)
+    specs = [{"data": {"values": [{"x": i}]}, "mark": "point", "encoding": {"x": {"field": "x"}}} for i in (1, 2)]
+    drawn = [cache.draw(spec, lambda svg: svg) for spec in specs]
+    assert drawn == [vl_convert.vegalite_to_svg(spec) for spec in specs]
+    assert capsys.readouterr().err.count("the chart converter process ended") == 1

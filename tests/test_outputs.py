@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -350,3 +351,64 @@ def test_the_translated_site_is_built_beside_the_english_one_and_either_failing_
     with pytest.raises(outputs.BuildError, match="Spanish site"):
         publish()
     assert (tmp_path / "site" / "index.html").read_text() == "the last good site"
+
+
+def test_a_staging_folder_left_by_a_killed_build_is_deleted_by_the_next_and_a_running_builds_is_kept(
+        tmp_path: Path) -> None:
+    """A build killed outright (SIGKILL) cannot delete its staging folder: a half-made site with empty charts that an
+    outside tester found still there builds later. The next build deletes the folders of builds whose process is
+    gone (and those named by an older version), never that of a build still running."""
+    import subprocess
+    import sys
+    import time
+
+    from evidence_site.write import staging
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    build = tmp_path / "build"
+    dead, old, running = (build / f"stage-{ended.stdout.strip()}-abc", build / "stage-3s6q719n",
+                          build / f"stage-{os.getpid()}-xyz")
+    for folder in (dead, old, running):
+        (folder / "site").mkdir(parents=True)
+    with staging(build) as stage:
+        assert stage.name.startswith(f"stage-{os.getpid()}-")
+        deadline = time.monotonic() + 10
+        while (dead.exists() or old.exists()) and time.monotonic() < deadline:  # deleted by a detached rm -rf
+            time.sleep(0.05)
+        assert not dead.exists() and not old.exists()
+        assert running.is_dir()
+
+
+def test_ctrl_c_during_the_swap_waits_until_docs_and_site_are_both_the_new_builds(tmp_path: Path,
+                                                                                   monkeypatch) -> None:
+    """An interrupt that arrives while docs/ and site/ are being replaced is delivered once both are: they are never
+    left from two different builds."""
+    import signal
+
+    from evidence_site import write
+
+    docs, site, stage = tmp_path / "docs", tmp_path / "site", tmp_path / "stage"
+    (docs / "families").mkdir(parents=True)
+    (docs / "families" / "a.md").write_text("old")
+    site.mkdir()
+    (site / "index.html").write_text("old")
+    (stage / "docs" / "families").mkdir(parents=True)
+    (stage / "docs" / "families" / "a.md").write_text("new")
+    (stage / "site").mkdir()
+    (stage / "site" / "index.html").write_text("new")
+    rename = Path.rename
+    sent: list[bool] = []
+
+    def rename_then_interrupt(self: Path, target: Path) -> Path:
+        moved = rename(self, target)
+        if not sent:  # Ctrl-C right after the first rename
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+        return moved
+
+    monkeypatch.setattr(Path, "rename", rename_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write.swap_into_place(stage, docs, site)
+    assert sent
+    assert (docs / "families" / "a.md").read_text() == "new" and (site / "index.html").read_text() == "new"
+    assert write.REPLACED[-1] == site

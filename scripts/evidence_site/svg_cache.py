@@ -24,6 +24,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -88,7 +89,11 @@ class SvgCache:
             self.reused += 1
             return Pending(spec, self.converting[path], finish)
         self.converted += 1
-        self.converting[path] = converter.submit(_convert, spec)
+        try:
+            self.converting[path] = converter.submit(_convert, spec)
+        except BrokenProcessPool:  # the converter process ended (killed, out of memory): this one is drawn here
+            converter_ended()
+            return finish(self._store(path, _convert(spec)))
         pending = Pending(spec, self.converting[path], lambda drawn: finish(self._store(path, drawn)))
         self.pending.append(pending)
         return pending
@@ -157,7 +162,7 @@ class Pending:
             try:
                 drawn = self.future.result()
             except BrokenProcessPool:  # the converter process died (killed, out of memory): convert it here
-                _reset_converter()
+                converter_ended()
                 drawn = _convert(self.spec)
             self._text = self.finish(drawn)
         return self._text
@@ -209,6 +214,15 @@ def _converter() -> ProcessPoolExecutor | None:
 def _reset_converter() -> None:
     global _CONVERTER
     _CONVERTER = None
+
+
+def converter_ended() -> None:
+    """The converter process ended before its charts were drawn: the rest are drawn in the build process (the
+    same vl-convert, the same SVG), and the build says so once."""
+    if _CONVERTER is not None:
+        print("[build] WARNING: the chart converter process ended (killed, or out of memory); the remaining charts "
+              "are drawn in the build process (the same charts, more slowly).", file=sys.stderr, flush=True)
+    _reset_converter()
 
 
 def stop() -> None:

@@ -135,31 +135,81 @@ def write_files(root: Path, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+# The folders this process has replaced with a build's (``swap_into_place``): a Ctrl-C that comes after it can say
+# that docs/ and site/ are this build's, complete.
+REPLACED: list[Path] = []
+
+
 def swap_into_place(stage: Path, docs: Path, site: Path | None) -> None:
-    """Replace the generated parts of docs/ and (unless ``site`` is None) the whole of site/ with the staged ones."""
+    """Replace the generated parts of docs/ and (unless ``site`` is None) the whole of site/ with the staged ones.
+    Ctrl-C and SIGTERM wait until every rename is done: docs/ and site/ are never left from two builds."""
     trash = stage / "trash"  # what is replaced goes here, and is deleted with the staging folder (discard)
     trash.mkdir()
-    for name in (*GENERATED_DOCS, *GENERATED_ROOT_FILES):
-        old, new = docs / name, stage / "docs" / name
-        if old.exists():
-            old.rename(trash / f"docs-{name}")
-        if new.exists():
-            new.rename(old)
-    if site is not None:
-        if site.exists():
-            site.rename(trash / "site")
-        (stage / "site").rename(site)
+    with _interrupts_held():
+        for name in (*GENERATED_DOCS, *GENERATED_ROOT_FILES):
+            old, new = docs / name, stage / "docs" / name
+            if old.exists():
+                old.rename(trash / f"docs-{name}")
+            if new.exists():
+                new.rename(old)
+        if site is not None:
+            if site.exists():
+                site.rename(trash / "site")
+            (stage / "site").rename(site)
+        REPLACED.append(site or docs)
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held back, then raised again on leaving the block, to the handlers the process had.
+    Python runs signal handlers in the main thread only, so elsewhere (a preview's rebuild) nothing is held."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    before = {number: signal.signal(number, lambda number, _frame: received.append(number))
+              for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+        for number in dict.fromkeys(received):
+            signal.raise_signal(number)
 
 
 @contextmanager
 def staging(build: Path) -> Iterator[Path]:
-    """A fresh staging folder inside build/ (same file system as docs/ and site/, so renames are atomic)."""
+    """A fresh staging folder inside build/ (same file system as docs/ and site/, so renames are atomic), named
+    after this process; the staging folders of builds whose process is gone (killed before they could delete
+    theirs) are deleted first: half-made sites nobody should open."""
     build.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix="stage-", dir=build))
+    for old in build.glob("stage-*"):
+        if old.is_dir() and not _alive(old.name):
+            discard(old)
+    stage = Path(tempfile.mkdtemp(prefix=f"stage-{os.getpid()}-", dir=build))
     try:
         yield stage
     finally:
         discard(stage)
+
+
+def _alive(name: str) -> bool:
+    """Whether the process that made the staging folder ``name`` (``stage-<pid>-...``) is still running (a folder
+    named by an older version, without a process id, is a dead build's)."""
+    pid = name.split("-")[1] if name.count("-") >= 2 else ""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def discard(folder: Path) -> None:
