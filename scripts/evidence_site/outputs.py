@@ -172,19 +172,19 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
         sites = [("", stage_docs(docs, output.files, stage), stage / "site")]
         sites += [(f"{twin.lang}/", stage_docs(docs, twin.files, stage / f"docs-{twin.lang}", only=paths.ASSETS),
                    stage / f"site-{twin.lang}") for twin in output.twins]
-        builds = [(output.nav, output.footer, None)] + [(t.nav, output.footer | t.extra, t.overrides)
-                                                        for t in output.twins]
         with ThreadPoolExecutor(len(sites)) as engines:  # each waits on its own engine process
-            running = [engines.submit(mkdocs_build, config, folder, built, nav, extra, engine, overrides,
-                                      cache=build / "cache")
-                       for (_, folder, built), (nav, extra, overrides) in zip(sites, builds, strict=True)]
+            running = [engines.submit(mkdocs_build, config, sites[0][1], sites[0][2], output.nav, output.footer,
+                                      engine, cache=build / "cache")]
+            running += [engines.submit(mkdocs_build, config, folder, built, twin.nav, output.footer | twin.extra,
+                                       engine, twin.overrides, cache=build / "cache")
+                        for twin, (_, folder, built) in zip(output.twins, sites[1:], strict=True)]
             for job in running:
                 job.result()  # the first engine's failure, once every engine has stopped
         if late is not None:
             output = _with_late_files(output, late.files(), sites)
         for twin, (_, folder, built) in zip(output.twins, sites[1:], strict=True):
-            built.rename(contained_new(stage / "site", twin.lang))
-            folder.rename(contained_new(stage / "docs", twin.lang))
+            built.rename(_new_folder(stage / "site", twin.lang))
+            folder.rename(_new_folder(stage / "docs", twin.lang))
         write_json(stage / "site" / paths.NUMBERS_JSON, output.manifest)
         write_files(stage / "site", output.redirects)
         if current is not None and not current():
@@ -193,7 +193,7 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
     return output
 
 
-def contained_new(root: Path, name: str) -> Path:
+def _new_folder(root: Path, name: str) -> Path:
     """``root / name``, which must not exist yet (a translated site's folder inside the English one's)."""
     from .write import contained
 
