@@ -107,3 +107,72 @@ def test_the_theme_files_no_page_loads_are_left_out(tmp_path: Path) -> None:
     (scripts / "lunr" / "min" / "lunr.de.min.js").write_text("//")
     engines.prune_theme(site)
     assert (scripts / "lunr" / "min" / "lunr.de.min.js").is_file()
+
+
+def _mkdocs(config: Path, memo: Path | None = None) -> tuple[int, str]:
+    """``mkdocs build --strict`` on ``config``, or ``mkdocs_run`` with ``memo``: (exit status, output)."""
+    import os
+    import subprocess
+    import sys
+
+    command = (engines.engine_command("mkdocs", config, memo) if memo is not None
+               else [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)])
+    env = os.environ | {"NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(engines.PACKAGE_ROOT)}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=config.parent)
+    return done.returncode, done.stdout + done.stderr
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_mkdocs_with_the_last_builds_memo_builds_what_mkdocs_builds_and_never_serves_a_changed_page(
+        demo_build: Path, tmp_path: Path) -> None:
+    """The demonstration site's English pages built by ``mkdocs build --strict`` and by ``mkdocs_run`` with an
+    empty memo, then with the memo of that build after one page was edited: the same files, byte for byte. The
+    memo is read (a poisoned conversion shows on its page), a changed page is converted again, and a build that
+    fails in strict mode leaves the memo as it was."""
+    import pickle
+    import shutil
+
+    source = demo_build / "docs"
+    shutil.copytree(source, tmp_path / "docs", ignore=lambda d, names: ["es"] if Path(d) == source else [])
+    assert not (tmp_path / "docs" / "es").exists() and (tmp_path / "docs" / "families").is_dir()
+    config = tmp_path / "mkdocs.yml"
+    config.write_bytes(next((demo_build / "build" / "cache" / "engine-config").glob("mkdocs-*.yml")).read_bytes())
+    memo = tmp_path / "memo.pickle"
+
+    def built(with_memo: bool) -> dict[str, bytes]:
+        status, output = _mkdocs(config, memo if with_memo else None)
+        assert status == 0, output
+        site = _tree(tmp_path / "site")
+        shutil.rmtree(tmp_path / "site")
+        return site
+
+    plain = built(False)
+    assert built(True) == plain  # an empty memo
+    kept = memo.read_bytes()
+    converted = pickle.loads(kept)["converted"]
+    assert len(converted) > 20
+    poisoned = pickle.loads(kept)
+    for entry in poisoned["converted"].values():
+        entry["content"] = "<p>POISONED</p>"
+    memo.write_bytes(pickle.dumps(poisoned))
+    assert b"POISONED" in built(True)["families/index.html"]  # the memo is what is served for an unchanged page
+
+    page = tmp_path / "docs" / "families" / "index.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more line, added after the first build.\n",
+                    encoding="utf-8")
+    memo.write_bytes(pickle.dumps(poisoned))
+    edited = built(True)
+    assert b"One more line, added after the first build." in edited["families/index.html"]
+    assert b"POISONED" not in edited["families/index.html"]  # an edited page: converted again
+    memo.write_bytes(kept)
+    assert built(True) == built(False)  # with the first build's memo: what MkDocs builds from the edited pages
+
+    before = memo.read_bytes()
+    page.write_text(page.read_text(encoding="utf-8") + "\n[A broken link](no-such-page.md)\n", encoding="utf-8")
+    status, output = _mkdocs(config, memo)
+    assert status != 0 and "no-such-page.md" in output, output
+    assert memo.read_bytes() == before

@@ -32,6 +32,7 @@ ENGINES = ("mkdocs", "zensical")
 DEFAULT_ENGINE = "mkdocs"
 ZENSICAL_VENV = ROOT / ".venv-zensical"
 STAGED_CONFIG = "mkdocs.yml"
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the folder holding this package (scripts/)
 # Above this many studies, an audience's menu lists only its library index page (which lists every study)
 # instead of one section per study: with Material's navigation.prune, each page then stays the size it has
 # at one study, instead of carrying every study's title (97 KB instead of 42 KB a page at 50 studies).
@@ -144,8 +145,11 @@ def write_staged_config(config_file: Path, docs_dir: Path, site_dir: Path, nav: 
     return path
 
 
-def engine_command(engine: str, config: Path) -> list[str]:
-    """The command line that builds ``config`` with ``engine`` in strict mode."""
+def engine_command(engine: str, config: Path, memo: Path | None = None) -> list[str]:
+    """The command line that builds ``config`` with ``engine`` in strict mode. MkDocs with a ``memo`` file: the
+    same build, reusing what the last build of that site converted (mkdocs_run.py)."""
+    if engine == "mkdocs" and memo is not None:
+        return [sys.executable, "-m", "evidence_site.mkdocs_run", "--memo", str(memo), "-f", str(config)]
     if engine == "mkdocs":
         return [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)]
     if engine == "zensical":
@@ -162,11 +166,14 @@ def zensical_executable() -> str:
                      "into .venv-zensical), or set $ZENSICAL to its executable.")
 
 
-def run_engine(engine: str, config: Path, site_dir: Path) -> float:
-    """Build with ``engine`` as a separate process; raise BuildError on any warning. Returns the seconds taken."""
+def run_engine(engine: str, config: Path, site_dir: Path, memo: Path | None = None) -> float:
+    """Build with ``engine`` as a separate process; raise BuildError on any warning. Returns the seconds taken.
+    ``memo``: MkDocs' memo file for this site (``engine_command``)."""
     env = os.environ | {"NO_MKDOCS_2_WARNING": "1", "PYTHONUNBUFFERED": "1"}
+    if engine == "mkdocs" and memo is not None:  # the engine process runs this package, from where this one is
+        env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     started = time.perf_counter()
-    result = subprocess.run(engine_command(engine, config), capture_output=True, text=True, env=env,
+    result = subprocess.run(engine_command(engine, config, memo), capture_output=True, text=True, env=env,
                             cwd=config.parent)
     seconds = time.perf_counter() - started
     output = (result.stdout + result.stderr).strip()

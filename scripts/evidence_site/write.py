@@ -88,14 +88,17 @@ def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[An
 
     The config is the project's mkdocs.yml with the generated ``nav`` and ``extra`` added to its ``extra``
     (for the theme: e.g. the footer's data fingerprint); nothing is passed through an engine's Python API.
-    ``cache``: the build's cache folder, where the config's text is kept for the next build with the same one.
+    ``cache``: the build's cache folder, where the config's text is kept for the next build with the same one, and
+    MkDocs' memo of this site (``engine/<config name>.pickle``: each page's conversion and search entries, reused
+    by the next build for the pages that did not change; mkdocs_run.py).
     """
     from .engines import STAGED_CONFIG, run_engine, write_staged_config
 
     name = STAGED_CONFIG if docs_dir.name == "docs" else f"{docs_dir.name}-{STAGED_CONFIG}"  # docs-es-mkdocs.yml
     config = write_staged_config(config_file, docs_dir, site_dir, nav, extra or {}, overrides,
                                  docs_dir.parent / name, cache)
-    seconds = run_engine(engine, config, site_dir)
+    memo = cache / "engine" / f"{Path(name).stem}.pickle" if cache is not None else None
+    seconds = run_engine(engine, config, site_dir, memo)
     print(f"[build] engine {engine}: {seconds:.2f} s", flush=True)
 
 
