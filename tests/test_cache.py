@@ -358,3 +358,62 @@ def test_a_chart_handed_over_after_the_converter_process_ended_is_drawn_here_and
     drawn = [cache.draw(spec, lambda svg: svg) for spec in specs]
     assert drawn == [vl_convert.vegalite_to_svg(spec) for spec in specs]
     assert capsys.readouterr().err.count("the chart converter process ended") == 1
+
+
+
+def test_a_reading_grade_is_reused_only_for_the_same_page_text_words_and_code(tmp_path: Path) -> None:
+    from evidence_site.cache import GradeCache
+    from evidence_site.readability import gate
+
+    def graded(pages: dict[str, str], base: str = "code-1", terms: tuple[str, ...] = ()) -> tuple[int, list]:
+        cache = GradeCache(tmp_path, base, set())
+        results = gate(pages, terms, memo=cache)
+        cache.store()
+        return cache.computed, [(r.url, r.grade, r.words) for r in results]
+
+    pages = {"families/a/": "The children took one pill a day. Most felt better.",
+             "families/b/": "Some had acne. A few had an infection that needed care from a doctor."}
+    assert graded(pages)[0] == 2
+    assert graded(pages) == (0, [(r.url, r.grade, r.words) for r in gate(pages, ())])
+    changed = pages | {"families/b/": "Some had acne. A few had an infection too."}
+    computed, results = graded(changed)
+    assert computed == 1 and results == [(r.url, r.grade, r.words) for r in gate(changed, ())]
+    assert graded(changed, base="code-2")[0] == 2  # new code (or templates, or libraries): every page again
+    assert graded(changed, base="code-2", terms=("acne",))[0] == 2  # other stand-in words: graded again
+
+
+def test_the_build_reads_reading_grades_from_the_cache_and_they_are_what_a_build_without_it_gives(
+        library: Path) -> None:
+    """A rebuild grades no family page again; the gate reads what is stored (a poisoned entry fails it); after a
+    template change every page is graded again and the grades are those of a build without the cache."""
+    import pickle
+
+    from evidence_site.errors import BuildError
+    from evidence_site.readability import PageGrade
+
+    def build() -> list[str]:
+        lines: list[str] = []
+        studies = [load_study(f) for f in sorted((library / "studies").iterdir())]
+        generate(studies, library / "templates", lines.append, site_inputs(), cache=library / "cache")
+        return lines
+
+    first = build()
+    again = build()
+    assert next(line for line in again if line.startswith("reading gates:")).startswith(
+        "reading gates: 0 page(s) graded, "), again
+    stored = library / "cache" / "grades" / "grades.pickle"
+    grades = pickle.loads(stored.read_bytes())
+    assert grades and all(isinstance(g, PageGrade) for g in grades.values())
+    stored.write_bytes(pickle.dumps({k: PageGrade(g.url, 99.0, g.words, g.hardest) for k, g in grades.items()}))
+    with pytest.raises(BuildError, match="grade 99"):
+        build()
+    medicine = library / "templates" / "families" / "medicine.md.j2"
+    medicine.write_text(medicine.read_text(encoding="utf-8") + "\nOne more short line.\n", encoding="utf-8")
+    after = build()
+    assert next(line for line in after if line.startswith("reading gates:")).startswith(
+        f"reading gates: {len(grades)} page(s) graded, 0 unchanged")
+    fresh: list[str] = []
+    studies = [load_study(f) for f in sorted((library / "studies").iterdir())]
+    generate(studies, library / "templates", fresh.append, site_inputs())
+    assert [x for x in after if x.startswith("reading")][:-1] == [x for x in fresh if x.startswith("reading")][:-1]
+    assert [x for x in first if x.startswith("reading level")] != []

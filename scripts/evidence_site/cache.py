@@ -1,5 +1,6 @@
 """Per-study cache of summaries and chart SVGs, keyed by content, under build/cache/studies/ (and pruning of
-it and of the SVG cache of single charts, svg_cache.py, under build/cache/svg/).
+it, of the SVG cache of single charts, svg_cache.py, under build/cache/svg/, and of the family pages' reading
+grades, :class:`GradeCache`, under build/cache/grades/).
 
 A study's entry is keyed by a hash of
 - the study's input files (its fingerprint: study.yml and the three CSV files),
@@ -162,7 +163,59 @@ class StudyCache:
                 + (f"; topic charts: {library[1]} reused, {library[0]} drawn" if any(library) else ""))
 
 
-PRUNED = ("studies", "svg")  # the folders under build/cache/ whose entries are noted in ``used``
+class GradeCache:
+    """The family pages' reading grades (readability.py), kept on disk between builds: each page's grade keyed by a
+    hash of everything it is computed from (the gate, the page's address, its Markdown and the words measured as
+    stand-ins) and of the cache's base key (code, library versions, templates), so an edited page or new code is
+    graded again and an unchanged page is not. One file, ``grades/grades.pickle``, holding only the grades of
+    the last build that stored it (:meth:`store`, once both gates have passed). Called as a
+    ``readability.GradeMemo``."""
+
+    def __init__(self, root: Path | None, base: str, used: set[Path]) -> None:
+        self.path = root / "grades" / "grades.pickle" if root is not None else None
+        self.base = base
+        self.known: dict[str, Any] = {}
+        self.current: dict[str, Any] = {}
+        self.computed = 0
+        if self.path is None:
+            return
+        used.add(self.path)
+        try:
+            known = pickle.loads(self.path.read_bytes())
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            return
+        if isinstance(known, dict):
+            self.known = known
+
+    def __call__(self, parts: tuple[str, ...], compute: Callable[[], T]) -> T:
+        key = hashlib.sha256("\0".join((self.base, *parts)).encode()).hexdigest()
+        if key not in self.current:
+            if key in self.known:
+                self.current[key] = self.known[key]
+            else:
+                self.current[key] = compute()
+                self.computed += 1
+        return self.current[key]  # type: ignore[no-any-return]
+
+    def summary(self) -> str:
+        """``reading gates: 12 pages graded, 140 unchanged (cache)``"""
+        return (f"reading gates: {self.computed} page(s) graded"
+                + (f", {len(self.current) - self.computed} unchanged (cache)" if self.path is not None else ""))
+
+    def store(self) -> None:
+        """Write this build's grades (and only those) over the last build's, if any was computed or dropped."""
+        if self.path is None or self.current == self.known:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(self.current, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.replace(self.path)
+        except OSError:
+            pass  # a read-only build folder: still correct, just not faster
+
+
+PRUNED = ("studies", "svg", "grades")  # the folders under build/cache/ whose entries are noted in ``used``
 ENTRY_SUFFIXES = (".pickle", ".svg", ".tmp")
 JINJA_FOLDER = "jinja"  # compiled templates, one folder per code version (render.environment); the folder in use
 # is noted in ``used``, the others are removed
@@ -174,8 +227,8 @@ def jinja_folder(root: Path) -> Path:
 
 
 def prune(root: Path, used: set[Path]) -> tuple[int, int]:
-    """Remove the entries under ``root``/studies/ and ``root``/svg/ that are not in ``used`` (and half-written
-    files left by a stopped build), then empty folders, and the compiled templates of other code versions
+    """Remove the entries under ``root``/studies/, ``root``/svg/ and ``root``/grades/ that are not in ``used`` (and
+    half-written files left by a stopped build), then empty folders, and the compiled templates of other code versions
     (``root``/jinja/). Returns (files removed, bytes freed). Call it only after a build has succeeded: a failed
     build keeps every entry, so the next attempt still finds them."""
     keep = {p.resolve() for p in used}

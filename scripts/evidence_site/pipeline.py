@@ -21,7 +21,7 @@ import yaml
 
 from . import __version__, escape, fmt, paths, svg_cache
 from . import cache as cache_module
-from .cache import StudyCache, prune, pruned_summary
+from .cache import GradeCache, StudyCache, prune, pruned_summary
 from .charts import Figure
 from .disclosure import build_lines as disclosure_lines
 from .downloads import clinician_downloads
@@ -393,10 +393,13 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
         progress(line)
     for warning in warnings:
         warn_stderr(warning)
+    grades = GradeCache(cache, cached.base, cached.used)  # an unchanged page is not graded again
     reading_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families"
-                  and p.lang == "en"}, templates, site["reading_grade_max"], progress)
+                  and p.lang == "en"}, templates, site["reading_grade_max"], progress, grades)
     spanish_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.lang == "es"},
-                 site["reading_ease_min"], progress, reading_terms(infos, templates))
+                 site["reading_ease_min"], progress, reading_terms(infos, templates), grades)
+    grades.store()
+    progress(grades.summary())
 
     def drawn() -> dict[str, bytes]:  # waits for the converter process (the cache entries are stored once drawn)
         charts = {path: family_svg(key, fig, alts, notes).encode("utf-8") for path, (key, fig) in svg_files.items()}

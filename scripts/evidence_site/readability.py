@@ -57,6 +57,15 @@ class PageGrade:
     hardest: tuple[tuple[float, str], ...]  # (grade, sentence), hardest first
 
 
+# How a gate gets each page's grade: (everything the grade is computed from, the computation) -> the grade. The
+# build passes a cache kept on disk (cache.GradeCache); by default every grade is computed.
+GradeMemo = Callable[[tuple[str, ...], Callable[[], PageGrade]], PageGrade]
+
+
+def computed(parts: tuple[str, ...], compute: Callable[[], PageGrade]) -> PageGrade:
+    return compute()
+
+
 def prose(markdown: str, terms: Iterable[str] = ()) -> str:
     """The running prose of a Markdown page, one sentence-ending unit per paragraph or list item."""
     text = _FRONT_MATTER.sub("", markdown)
@@ -288,10 +297,11 @@ def _grade_page(url: str, markdown: str, terms: Iterable[str] = ()) -> PageGrade
 
 
 def gate(pages: dict[str, str], terms: Iterable[str], max_grade: float = MAX_GRADE,
-         progress: Callable[[str], None] = lambda _: None) -> list[PageGrade]:
+         progress: Callable[[str], None] = lambda _: None, memo: GradeMemo = computed) -> list[PageGrade]:
     """Grade every page (url -> Markdown); print each grade; raise BuildError if any is above ``max_grade``."""
     terms = list(terms)
-    results = [grade_page(url, md, terms) for url, md in pages.items()]
+    results = [memo(("grade", url, md, *terms), lambda u=url, m=md: grade_page(u, m, terms))
+               for url, md in pages.items()]
     for r in results:
         mark = "ok" if r.grade <= TARGET_GRADE else ("above the aim" if r.grade <= max_grade else "TOO HARD")
         progress(f"reading level: grade {r.grade:4.1f} ({mark}) {r.url} ({r.words} words)")
@@ -340,11 +350,12 @@ def ease_page_es(url: str, markdown: str, terms: Iterable[str] = ()) -> PageGrad
 
 
 def spanish_gate(pages: dict[str, str], min_ease: float | None = None, progress: Callable[[str], None] = lambda _: None,
-                 terms: Iterable[str] = ()) -> list[PageGrade]:
+                 terms: Iterable[str] = (), memo: GradeMemo = computed) -> list[PageGrade]:
     """Reading ease of every Spanish page (url -> Markdown); raise BuildError if any is below ``min_ease``."""
     floor = MIN_EASE_ES if min_ease is None else float(min_ease)
     terms = list(terms)
-    results = [ease_page_es(url, md, terms) for url, md in pages.items()]
+    results = [memo(("ease-es", url, md, *terms), lambda u=url, m=md: ease_page_es(u, m, terms))
+               for url, md in pages.items()]
     for r in results:
         mark = "ok" if r.grade >= TARGET_EASE_ES else ("below the aim" if r.grade >= floor else "TOO HARD")
         progress(f"reading ease (Fernández-Huerta): {r.grade:5.1f} ({mark}) {r.url} ({r.words} words)")
@@ -361,9 +372,9 @@ def spanish_gate(pages: dict[str, str], min_ease: float | None = None, progress:
 
 
 def family_gate(pages: dict[str, str], templates: Path, max_grade: float | None = None,
-                progress: Callable[[str], None] = lambda _: None) -> list[PageGrade]:
+                progress: Callable[[str], None] = lambda _: None, memo: GradeMemo = computed) -> list[PageGrade]:
     """:func:`gate` with the glossary words of ``templates/families/glossary.yml`` (the pipeline's entry point)."""
     from .families import GLOSSARY_FILE, parse_glossary
 
     terms = [form for t in parse_glossary((templates / GLOSSARY_FILE).read_text(encoding="utf-8")) for form in t.forms]
-    return gate(pages, terms, MAX_GRADE if max_grade is None else float(max_grade), progress)
+    return gate(pages, terms, MAX_GRADE if max_grade is None else float(max_grade), progress, memo)
