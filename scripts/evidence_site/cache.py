@@ -35,10 +35,11 @@ T = TypeVar("T")
 # The live preview (preview.py) also keeps each study's current entries in memory, so an unchanged study is not
 # read back from disk after every save: (study id, kind) -> (entry path, value). The path holds the full key, so
 # a kept value is served only for the same key (and while its file is there). Validated studies (tables that the
-# summaries read) are not kept: a fresh copy is read each time. Values and figures are frozen dataclasses.
+# summaries read) and prepared views (which are not frozen) are not kept: a fresh copy is read each time. Values and
+# figures are frozen dataclasses.
 KEEP_IN_MEMORY = False
 IN_MEMORY: dict[tuple[str, str], tuple[Path, Any]] = {}
-NOT_IN_MEMORY = ("validated",)
+NOT_IN_MEMORY = ("validated", "view")
 
 
 def tree_hash(folder: Path, pattern: str = "*") -> str:

@@ -332,7 +332,8 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
 
         for study in studies:  # the only loop that reads a study's tables
             book.extend(cached.get(study, "values", lambda s=study: summarise(s)))
-            views[study.id] = aggregate_view(study) if study.kind == "aggregate" else view(study, book, words)
+            views[study.id] = cached.get(study, "view", lambda s=study: aggregate_view(s) if s.kind == "aggregate"
+                                         else view(s, book, words))  # reads only the study and its own values
             if study.kind == "records":
                 figures |= drawn(study, "figures",
                                  lambda s=study: study_figures(s, views[s.id], book, site["handout_url"]))
