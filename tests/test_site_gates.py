@@ -112,9 +112,9 @@ _PAGE = """<!doctype html>
 
 
 def test_a_broken_page_still_fails_every_gate_it_breaks(tmp_path: Path) -> None:
-    """A page with an image without alt, a third-party script, a broken link, invalid HTML and a line wider than
-    the window fails axe (light at both widths and dark), the third-party, links, HTML and layout gates (at both
-    widths); a clean page beside it passes those gates."""
+    """A page with an image without alt, text too faint to read, a third-party script, a broken link, invalid HTML
+    and a line wider than the window fails axe (light at both widths and, for the faint text, dark), the
+    third-party, links, HTML and layout gates (at both widths); a clean page beside it passes those gates."""
     site = tmp_path / "site"
     (site / "broken").mkdir(parents=True)
     (site / "index.html").write_text(_PAGE.format(title="Clean", head="", link="./", body="<p>Text.</p>"),
@@ -126,7 +126,8 @@ def test_a_broken_page_still_fails_every_gate_it_breaks(tmp_path: Path) -> None:
              '<div style="width: 1500px">A line wider than any window.</div>'
              '<div class="md-typeset__scrollwrap" style="overflow-x: auto; width: 200px"><table><tr><th>Label</th>'
              '<td style="min-width: 600px">a figure far to the right</td></tr></table></div>'
-             '<p style="width: 60px"><span class="nowrap">12/48 (25%, 95% CI 15–39%)</span></p>'),
+             '<p style="width: 60px"><span class="nowrap">12/48 (25%, 95% CI 15–39%)</span></p>'
+             '<p style="color: #d8d8d8; background: #ffffff">Text too faint to read in either scheme.</p>'),
         encoding="utf-8")
     settings = Settings(site_dir=site, report_path=tmp_path / "report.md", screenshots_dir=tmp_path / "shots")
     require_browser_tools(settings)
@@ -138,7 +139,8 @@ def test_a_broken_page_still_fails_every_gate_it_breaks(tmp_path: Path) -> None:
     assert [broken[name] for name in gates] == [False] * len(gates), broken
     assert [clean[name] for name in gates] == [True] * len(gates), clean
     axe = {name: results.pages[1].checks[name].details for name in gates[:3]}
-    assert all(any(line.startswith("image-alt") for line in lines) for lines in axe.values()), axe
+    assert all(any(line.startswith("image-alt") for line in axe[name]) for name in gates[:2]), axe
+    assert all(any(line.startswith("color-contrast") for line in lines) for lines in axe.values()), axe
     layout = results.pages[1].checks["layout 390"].details
     assert any("scrolls sideways" in line for line in layout), layout
     assert any("first column scrolls out of view" in line for line in layout), layout

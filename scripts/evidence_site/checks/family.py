@@ -204,36 +204,44 @@ _RESULTS = """() => [...document.querySelectorAll('.md-search-result__item > a')
   .map(a => new URL(a.href).pathname)"""
 
 
-# Counts the queries the page posts to Material's search worker and the worker's answers (the listener is added
-# to the worker on its first query after this runs, behind Material's own, so an answer is drawn before it counts).
+# Counts the queries the page posts to Material's search worker (messages of type 2, QUERY) and the worker's answers
+# (type 3, RESULT), from the first search on the page on, never reset: the worker answers in order, so once the
+# answers have caught up with the queries, the results drawn are those of the last query. (Counting from each word
+# instead let the answer to the query Material sends when the box is emptied pass for the word's own.) The listener
+# is added to the worker on its first query after this runs, behind Material's own, so an answer is drawn before
+# it counts.
 _COUNT_QUERIES = """() => {
-  if (window.__gateSearch) { window.__gateSearch.sent = window.__gateSearch.answered = 0; return }
+  if (window.__gateSearch) return;
   const counts = window.__gateSearch = {sent: 0, answered: 0, workers: new Set()};
   const post = Worker.prototype.postMessage;
   Worker.prototype.postMessage = function (...args) {
     if (!counts.workers.has(this)) {
       counts.workers.add(this);
-      this.addEventListener('message', () => { counts.answered++ });
+      this.addEventListener('message', event => { if (event.data && event.data.type === 3) counts.answered++ });
     }
-    counts.sent++;
+    if (args[0] && args[0].type === 2) { counts.sent++; counts.last = args[0].data }
     return post.apply(this, args);
   };
 }"""
-# Every query typed so far has been answered and drawn; then two frames for search-audience.js's reordering.
-_ANSWERED = "() => window.__gateSearch.sent > 0 && window.__gateSearch.answered >= window.__gateSearch.sent"
+# The word has been sent, and every query sent so far has been answered and drawn; then two frames for
+# search-audience.js's reordering.
+_ANSWERED = """word => { const c = window.__gateSearch;
+  return c.sent > 0 && String(c.last).trim() === word.trim() && c.answered >= c.sent }"""
 _FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
 def search(tab: Tab, word: str, timeout_ms: int = 10_000) -> list[str]:
-    """Type ``word`` into Material's search on the loaded page; the addresses of the results, in order, once the
-    search worker has answered every query typed (one per key)."""
+    """Enter ``word`` in Material's search on the loaded page; the addresses of the results, in order, once the
+    search worker has answered every query sent. The word goes in whole, then a key is pressed (Material searches
+    on each key released): one query, whose results are those of the word typed letter by letter."""
+    tab.evaluate(_COUNT_QUERIES)
     tab.evaluate("() => { const t = document.querySelector('[data-md-toggle=search]');"
                  " t.checked = true; t.dispatchEvent(new Event('change')) }")
     box = tab.locator("input.md-search__input")
     box.fill("")
-    tab.evaluate(_COUNT_QUERIES)
-    box.press_sequentially(word, delay=20)
-    tab.wait_for_function(_ANSWERED, timeout=timeout_ms)
+    box.fill(word)
+    box.press("End")
+    tab.wait_for_function(_ANSWERED, arg=word, timeout=timeout_ms)
     tab.evaluate(_FRAMES)
     return tab.evaluate(_RESULTS)
 

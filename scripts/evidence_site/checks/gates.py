@@ -6,7 +6,8 @@ Each page gets:
    settle -> first-visit bytes and every request made; axe, the layout (rules.LAYOUT_SCRIPT: nothing scrolls
    sideways, wide tables keep their labels in view) and a screenshot at phone width, then the window is widened
    for the same at desktop width (axe is injected once per page);
-   handouts are also printed here; then the dark scheme on reload (axe and a screenshot at phone width).
+   handouts are also printed here; then the dark scheme on reload (axe's colour rules and a screenshot at phone
+   width); last, from a family short version, search;
    Pages share no state here, so ``run`` shares them out between browsers side by side, each with its own
    local server (each counts only its own bytes);
 2. a visit in one long-lived "warm" context that has already loaded the home page (and the pages
@@ -35,14 +36,23 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext
     from playwright.sync_api import Page as Tab
 
-# Scroll down a screen at a time (at most 60 screens) so lazy content loads, then back to the top.
+# To the bottom and back, so whatever loads when it comes into view loads. A page with lazy-loading images or
+# frames is scrolled a screen at a time (at most 60 screens) instead, so each one is in view for a moment.
 _SCROLL = """async () => {
+  const pause = () => new Promise(r => setTimeout(r, 30));
+  if (!document.querySelector('[loading="lazy"]')) {
+    window.scrollTo(0, document.documentElement.scrollHeight);
+    await pause();
+  }
   for (let i = 0; i < 60 && window.scrollY + innerHeight < document.documentElement.scrollHeight; i++) {
     window.scrollBy(0, innerHeight);
-    await new Promise(r => setTimeout(r, 30));
+    await pause();
   }
   window.scrollTo(0, 0);
 }"""
+# In the dark scheme only colours change (Material's palette is a set of CSS colour variables), so axe runs the
+# rules that read colours: text contrast, and links told apart from the text around them.
+DARK_RULES = ("color-contrast", "link-in-text-block")
 _VEGA_GLOBALS = "() => typeof window.vega !== 'undefined' || typeof window.vegaEmbed !== 'undefined'"
 # Two animation frames for layout, then every running CSS transition or animation to its end (at most 2 s).
 _SETTLE = """async () => {
@@ -145,6 +155,7 @@ class BrowserGates:
                 if settings.screenshots:
                     shot.details.append(screenshot_name(page, first_vp, "dark"))
                     shot.figure = str(len(shot.details))
+            results.update(self._search(tab, page))  # last: what it opens and types is left on the page
         finally:
             with self._timed("context"):
                 context.close()
@@ -192,7 +203,7 @@ class BrowserGates:
                 f"with the system set to dark, the page shows the {scheme!r} scheme, expected 'slate'"])}
         with self._timed("axe inject"):
             tab.evaluate(self.axe.axe_script)
-        options = {"runOnly": {"type": "tag", "values": list(self.settings.axe_tags)}, "resultTypes": ["violations"]}
+        options = {"runOnly": {"type": "rule", "values": list(DARK_RULES)}, "resultTypes": ["violations"]}
         with self._timed("axe dark"):
             response = tab.evaluate("options => axe.run(document, options)", options)
         if self.settings.screenshots:
@@ -202,7 +213,7 @@ class BrowserGates:
 
     def _family_checks(self, tab: Tab, page: Page) -> dict[str, Check]:
         """At phone width, on a fresh load: the keyboard path to the content on every page; on family pages the
-        icon arrays' text equivalents, the previous/next links and (from the short version) search."""
+        icon arrays' text equivalents and the previous/next links."""
         settings = self.settings
         with self._timed("keyboard"):
             stops = fam.tab_stops(tab, settings.max_tabs_to_content + 12)
@@ -210,22 +221,28 @@ class BrowserGates:
         if not settings.is_family(page.url):
             return results
         results["icon text"] = fam.one_sentence_check(tab.evaluate(_CHARTS))
-        parts = [p for p in page.url.split("/") if p]
-        lang = parts[0] if parts and parts[0] in settings.translated_search_words else ""  # a translated twin
-        own = parts[1:] if lang else parts  # the address inside its own site
-        if len(own) >= 2:  # a study's family page (not the family index)
+        if len(self._own_address(page)[1]) >= 2:  # a study's family page (not the family index)
             results["pager"] = fam.pager_check(fam.pager_links(tab))
-        if len(own) == 2:  # the study's short version: search as a family would, in the page's language
-            words = settings.translated_search_words[lang] if lang else settings.family_search_words
-            if words:  # none: the engine's search is not the one the family ordering works in (Zensical)
-                with self._timed("search"):
-                    found = {word: fam.search(tab, word) for word in words}
-                made_up = [f"{lang}/" * bool(lang) + p for p in fam.made_up_prefixes(tab)]
-                results["search"] = fam.search_check(found, f"{lang}/" * bool(lang) + settings.family_prefix,
-                                                     settings.search_never, made_up)
-            with self._timed("search reload"):
-                tab.reload(wait_until="load")
         return results
+
+    def _own_address(self, page: Page) -> tuple[str, list[str]]:
+        """The page's translated site (``es``; "" for the English one) and its address inside that site, in parts."""
+        parts = [p for p in page.url.split("/") if p]
+        lang = parts[0] if parts and parts[0] in self.settings.translated_search_words else ""  # a translated twin
+        return lang, parts[1:] if lang else parts
+
+    def _search(self, tab: Tab, page: Page) -> dict[str, Check]:
+        """From a study's family short version, search as a family would, in the page's language."""
+        settings = self.settings
+        lang, own = self._own_address(page)
+        words = settings.translated_search_words[lang] if lang else settings.family_search_words
+        if not settings.is_family(page.url) or len(own) != 2 or not words:  # no words: the engine's search is not
+            return {}                                               # the one the family ordering works in (Zensical)
+        with self._timed("search"):
+            found = {word: fam.search(tab, word) for word in words}
+        made_up = [f"{lang}/" * bool(lang) + p for p in fam.made_up_prefixes(tab)]
+        return {"search": fam.search_check(found, f"{lang}/" * bool(lang) + settings.family_prefix,
+                                           settings.search_never, made_up)}
 
     def repeat_visit(self, page: Page) -> Check:
         """The bytes of a visit in the warm context, whose cache holds the theme and the pages visited before."""
