@@ -176,3 +176,15 @@ def test_mkdocs_with_the_last_builds_memo_builds_what_mkdocs_builds_and_never_se
     status, output = _mkdocs(config, memo)
     assert status != 0 and "no-such-page.md" in output, output
     assert memo.read_bytes() == before
+
+
+def test_no_conversion_is_reused_when_a_markdown_extension_reads_other_files() -> None:
+    """With pymdownx.snippets (or an include extension) a page's HTML depends on files other than its Markdown."""
+    from evidence_site.mkdocs_run import markdown_key
+
+    base = {"site_name": "x", "markdown_extensions": ["abbr", {"toc": {"permalink": False}}], "nav": [], "extra": {}}
+    assert markdown_key(base) is not None
+    assert markdown_key(base | {"nav": ["a.md"], "extra": {"data_fingerprint": "1"}}) == markdown_key(base)
+    assert markdown_key(base | {"site_name": "y"}) != markdown_key(base)
+    for reader in ("pymdownx.snippets", {"pymdownx.snippets": {"base_path": "."}}, "markdown_include.include"):
+        assert markdown_key(base | {"markdown_extensions": ["abbr", reader]}) is None, reader

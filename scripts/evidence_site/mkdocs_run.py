@@ -6,7 +6,8 @@ the same site (the memo FILE, one per site: the English one and each translated 
 
 - each page's Markdown converted to HTML, its table of contents and anchors (``preview.converting``: keyed by the
   page's path and Markdown, the list of files its links resolve against, and the config minus ``nav`` and
-  ``extra``, which conversion does not read; a conversion that logged a warning is not kept);
+  ``extra``, which conversion does not read; a conversion that logged a warning is not kept; none is reused
+  when a Markdown extension reads other files, such as pymdownx.snippets);
 - each page's search entries (``preview.indexing``: keyed by everything the search plugin reads of the page);
 - the theme's compiled templates (Jinja's bytecode cache, each template checked against its source).
 
@@ -28,12 +29,18 @@ from typing import Any
 MEMO_VERSION = 1  # bump when what the memo holds changes shape
 
 
-def markdown_key(config_text: str) -> str:
-    """What of a staged config Markdown conversion may read: every top-level setting but ``nav`` and ``extra``
-    (the footer's data fingerprint changes with every data change; conversion reads neither)."""
-    from .staged_yaml import load_config
+# Markdown extensions that read files besides the page (pymdownx.snippets, markdown-include, ...): a page's
+# conversion then depends on more than its Markdown, so with one of them no conversion is reused.
+READS_OTHER_FILES = ("snippets", "include")
 
-    staged = load_config(config_text)
+
+def markdown_key(staged: dict[str, Any]) -> str | None:
+    """What of a staged config Markdown conversion may read: every top-level setting but ``nav`` and ``extra``
+    (the footer's data fingerprint changes with every data change; conversion reads neither). None when an
+    extension reads other files (``READS_OTHER_FILES``): then no conversion is reused."""
+    names = [str(next(iter(e))) if isinstance(e, dict) else str(e) for e in staged.get("markdown_extensions") or []]
+    if any(word in name.lower() for name in names for word in READS_OTHER_FILES):
+        return None
     return repr(sorted((k, repr(v)) for k, v in staged.items() if k not in ("nav", "extra")))
 
 
@@ -88,11 +95,13 @@ def main(argv: list[str] | None = None) -> int:
     from mkdocs.__main__ import cli
 
     from .preview import converting, indexing
+    from .staged_yaml import load_config
 
     memo = load_memo(args.memo)
-    key = markdown_key(args.config_file.read_text(encoding="utf-8"))
+    key = markdown_key(load_config(args.config_file.read_text(encoding="utf-8")))
     status: Any = 0
-    with (compiled_theme(args.memo.parent / "theme"), converting(memo["converted"], key),
+    with (compiled_theme(args.memo.parent / "theme"),
+          converting(memo["converted"], key) if key is not None else contextlib.nullcontext(),
           indexing(memo["indexed"])):
         try:
             cli.main(["build", "--strict", "-f", str(args.config_file)], prog_name="mkdocs")

@@ -70,7 +70,7 @@ class Preview:
         self.converted: dict[str, dict[str, Any]] = {}  # a page's Markdown converted to HTML (``converting``)
         self.theme_files: dict[str, list[str]] = {}  # the theme's files, listed once per set of its own files
         self.theme_static: dict[tuple[str, ...], list[str]] = {}  # its static files among them (``build_site``)
-        self.markdown_key = ""  # what of the staged config Markdown conversion may read (all but nav and extra)
+        self.markdown_key: str | None = ""  # what of the staged config conversion reads (mkdocs_run.markdown_key)
         self.indexed: dict[str, list[dict[str, Any]]] = {}  # each page's search entries (``indexing``)
         self.memo = Memo()  # parsed YAML and CSV files and checked columns, by content (kept.py)
         self.saved_at: float | None = None  # when the first file event since the last rebuild came (``serve``)
@@ -79,6 +79,7 @@ class Preview:
         """Generate every page in memory; write into docs/ only what changed. Returns the docs/-relative paths
         written or removed (the staged config counts as ``mkdocs.yml``)."""
         from .engines import staged_config, write_config
+        from .mkdocs_run import markdown_key
         from .pipeline import generate, read_studies, site_inputs
         from .write import stage_docs, staging, swap_into_place
 
@@ -98,7 +99,7 @@ class Preview:
         text = self.where / "mkdocs.yml.new"
         staged = staged_config(self.config, self.where, self.docs, self.site_dir, generated.nav(), generated.footer())
         write_config(staged, text)
-        self.markdown_key = repr(sorted((k, repr(v)) for k, v in staged.items() if k not in ("nav", "extra")))
+        self.markdown_key = markdown_key(staged)
         if not self.staged.exists() or text.read_bytes() != self.staged.read_bytes():
             text.replace(self.staged)
             changed.append("mkdocs.yml")
@@ -157,7 +158,8 @@ class Preview:
             return env
 
         theme.get_env = get_env  # type: ignore[method-assign]
-        with converting(self.converted, self.markdown_key), indexing(self.indexed):
+        with (converting(self.converted, self.markdown_key) if self.markdown_key is not None
+              else contextlib.nullcontext(), indexing(self.indexed)):
             build(config, serve_url=serve_url)
 
     def rebuild(self, serve_url: str | None = None) -> bool:
