@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import textstat
-
 from .errors import BuildError
 from .kept import kept, same
 
@@ -110,10 +108,18 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for unit in text.split("\n") for s in _SENTENCE_END.split(unit) if s.strip()]
 
 
+def _textstat() -> Any:
+    """textstat, imported when a page is first graded (a build whose pages' grades all come from the cache,
+    cache.GradeCache, never imports it)."""
+    import textstat
+
+    return textstat
+
+
 def grade(text: str) -> float:
     """Flesch–Kincaid grade (textstat) of a text; 0 for a text with no words."""
     _use_syllable_table()
-    return float(textstat.flesch_kincaid_grade(text)) if text.strip() else 0.0
+    return float(_textstat().flesch_kincaid_grade(text)) if text.strip() else 0.0
 
 
 # --- Syllables looked up, not tabulated ---------------------------------------------------------------------------
@@ -293,7 +299,7 @@ def _grade_page(url: str, markdown: str, terms: Iterable[str] = ()) -> PageGrade
     text = prose(markdown, terms)
     parts = sentences(text)
     hardest = sorted(((grade(s), s) for s in parts), key=lambda x: -x[0])[:HARDEST]
-    return PageGrade(url, grade(" ".join(parts)), textstat.lexicon_count(text), tuple(hardest))
+    return PageGrade(url, grade(" ".join(parts)), _textstat().lexicon_count(text), tuple(hardest))
 
 
 def gate(pages: dict[str, str], terms: Iterable[str], max_grade: float = MAX_GRADE,
@@ -333,6 +339,7 @@ def ease_es(text: str) -> float:
     """Fernández-Huerta reading ease (textstat, Spanish) of a text; 100 for a text with no words."""
     if not text.strip():
         return 100.0
+    textstat = _textstat()
     textstat.set_lang("es")
     try:
         return float(textstat.fernandez_huerta(text))
@@ -346,7 +353,7 @@ def ease_page_es(url: str, markdown: str, terms: Iterable[str] = ()) -> PageGrad
                                                                                     STAND_IN_NUMBER_ES)
     parts = sentences(text)
     hardest = sorted(((ease_es(x), x) for x in parts), key=lambda x: x[0])[:HARDEST]
-    return PageGrade(url, ease_es(" ".join(parts)), textstat.lexicon_count(text), tuple(hardest))
+    return PageGrade(url, ease_es(" ".join(parts)), _textstat().lexicon_count(text), tuple(hardest))
 
 
 def spanish_gate(pages: dict[str, str], min_ease: float | None = None, progress: Callable[[str], None] = lambda _: None,
