@@ -84,6 +84,11 @@ def test_a_kept_staged_config_is_reused_only_for_the_same_inputs(tmp_path: Path)
     assert "2 May" in staged(nav, {"data_date": "2 May"})  # a changed footer value is never served the old text
     assert "families/index.md" in staged([*nav, {"For families": ["families/index.md"]}], {"data_date": "2 May"})
     assert len(list((cache / "engine-config").glob("mkdocs-*.yml"))) == 1  # only the newest is kept
+    latest = staged([*nav, {"For families": ["families/index.md"]}], {"data_date": "2 May"})
+    for damage in (lambda text: text[:len(text) // 2], lambda text: b""):  # a truncated or emptied kept file
+        kept = next((cache / "engine-config").glob("mkdocs-*.yml"))
+        kept.write_bytes(damage(kept.read_bytes()))
+        assert staged([*nav, {"For families": ["families/index.md"]}], {"data_date": "2 May"}) == latest
 
 
 def test_the_theme_files_no_page_loads_are_left_out(tmp_path: Path) -> None:

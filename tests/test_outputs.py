@@ -53,6 +53,23 @@ def test_a_shared_data_file_a_new_study_or_new_code_gives_a_new_key(project: Pat
     assert _key(project) != after_study
 
 
+def test_an_empty_study_folder_or_a_data_file_made_a_link_gives_a_new_key(project: Path, tmp_path: Path) -> None:
+    """A build from scratch refuses both (an empty study folder; a data file that is a symbolic link), so the
+    no-change shortcut must not reuse the last output for them (an outside tester)."""
+    before = _key(project)
+    empty = project / "data" / "studies" / "empty-study"
+    empty.mkdir()
+    assert _key(project) != before
+    empty.rmdir()
+    assert _key(project) == before
+    visits = project / "data" / "studies" / "alpha" / "visits.csv"
+    elsewhere = tmp_path / "elsewhere-visits.csv"
+    elsewhere.write_bytes(visits.read_bytes())
+    visits.unlink()
+    visits.symlink_to(elsewhere)  # the same bytes, through a link
+    assert _key(project) != before
+
+
 def _output(text: bytes) -> outputs.Output:
     return outputs.Output({"families/index.md": text}, [{"Home": "index.md"}], {"data_fingerprint": "f"},
                           {"values": []}, {}, 0, ("a conflict",))

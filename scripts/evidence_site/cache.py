@@ -43,10 +43,20 @@ NOT_IN_MEMORY = ("validated", "view")
 
 
 def tree_hash(folder: Path, pattern: str = "*") -> str:
-    """sha256 of every file under ``folder`` matching ``pattern`` (relative names and contents, sorted)."""
+    """sha256 of everything under ``folder`` matching ``pattern``, sorted by relative name: each file's name and
+    contents, each folder's name (an empty study folder is an input: the build refuses it) and each symbolic
+    link's name and target, marked as a link (the build refuses a linked data file that a plain file with the
+    same contents would pass)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(p for p in folder.rglob(pattern) if "__pycache__" not in p.parts):
+        name = path.relative_to(folder).as_posix().encode()
+        if path.is_symlink():
+            digest.update(b"link\0" + name + b"\0" + os.readlink(path).encode() + b"\0"
+                          + (path.read_bytes() if path.is_file() else b"") + b"\0")
+        elif path.is_dir():
+            digest.update(b"folder\0" + name + b"\0")
+        elif path.is_file():
+            digest.update(b"file\0" + name + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

@@ -121,7 +121,8 @@ def write_staged_config(config_file: Path, docs_dir: Path, site_dir: Path, nav: 
     """``write_config(staged_config(...), path)``, with ``path``'s folder as the staging folder. The text is
     kept in ``cache`` (``engine-config/``), keyed by a hash of everything it is made from (the project's config,
     its folder, the paths, the navigation, ``extra``, ``overrides`` and this module's code), so a build with
-    nothing to do reuses it without importing or running the YAML parser and emitter."""
+    nothing to do reuses it without importing or running the YAML parser and emitter. The kept file's name also
+    carries a hash of its text, checked before it is used: a truncated or emptied file is written again."""
     where = path.parent
     code = Path(__file__).read_bytes() + Path(__file__).with_name("staged_yaml.py").read_bytes()
     parts = [code, str(config_file.resolve()).encode(), config_file.read_bytes(),
@@ -129,20 +130,30 @@ def write_staged_config(config_file: Path, docs_dir: Path, site_dir: Path, nav: 
                          os.path.relpath(site_dir.resolve(), where.resolve()), nav, extra, overrides],
                         default=repr).encode()]
     key = hashlib.sha256(b"\0".join(parts)).hexdigest()[:24]
-    kept = cache / "engine-config" / f"{path.stem}-{key}.yml" if cache is not None else None
-    if kept is not None and kept.is_file():
-        path.write_bytes(kept.read_bytes())
-        return path
+    folder = cache / "engine-config" if cache is not None else None
+    if folder is not None:
+        for kept in folder.glob(f"{path.stem}-{key}-*.yml"):
+            with contextlib.suppress(OSError):
+                text = kept.read_bytes()
+                if kept.stem.rsplit("-", 1)[1] == _text_hash(text):
+                    path.write_bytes(text)
+                    return path
     write_config(staged_config(config_file, where, docs_dir, site_dir, nav, extra, overrides), path)
-    if kept is not None:
+    if folder is not None:
         with contextlib.suppress(OSError):  # a read-only build folder costs speed, never correctness
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            for old in kept.parent.glob(f"{path.stem}-*.yml"):
+            folder.mkdir(parents=True, exist_ok=True)
+            for old in folder.glob(f"{path.stem}-*.yml"):
                 old.unlink()
+            text = path.read_bytes()
+            kept = folder / f"{path.stem}-{key}-{_text_hash(text)}.yml"
             tmp = kept.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(path.read_bytes())
+            tmp.write_bytes(text)
             tmp.replace(kept)
     return path
+
+
+def _text_hash(text: bytes) -> str:
+    return hashlib.sha256(text).hexdigest()[:16]
 
 
 def engine_command(engine: str, config: Path, memo: Path | None = None) -> list[str]:
