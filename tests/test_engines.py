@@ -193,3 +193,18 @@ def test_no_conversion_is_reused_when_a_markdown_extension_reads_other_files() -
     assert markdown_key(base | {"site_name": "y"}) != markdown_key(base)
     for reader in ("pymdownx.snippets", {"pymdownx.snippets": {"base_path": "."}}, "markdown_include.include"):
         assert markdown_key(base | {"markdown_extensions": ["abbr", reader]}) is None, reader
+
+
+def test_env_tags_in_mkdocs_yml_are_written_back_for_the_engine_to_resolve() -> None:
+    """MkDocs' ``!ENV`` tag (``site_url: !ENV [VAR, default]``) reaches the staged config as ``!ENV`` (it was
+    written as ``!<ENV>``, which neither MkDocs nor the build could read back: an outside tester)."""
+    from evidence_site.staged_yaml import dump_config, load_config
+
+    text = "site_url: !ENV [SITE_URL, 'https://evidence.example.org/']\nsite_name: !ENV SITE_NAME\n"
+    written = dump_config(load_config(text))
+    assert "!ENV" in written and "!<ENV>" not in written, written
+    assert dump_config(load_config(written)) == written
+    from mkdocs.utils.yaml import get_yaml_loader
+
+    resolved = yaml.load(written, Loader=get_yaml_loader())
+    assert resolved["site_url"] == "https://evidence.example.org/"

@@ -32,7 +32,7 @@ def _keep_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> _Tagged:
     return _Tagged(suffix, value)
 
 
-_Loader.add_multi_constructor("!", _keep_tag)
+_Loader.add_multi_constructor("!", lambda loader, suffix, node: _keep_tag(loader, "!" + suffix, node))  # !ENV
 _Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: _keep_tag(
     loader, "tag:yaml.org,2002:python/" + suffix, node))
 
