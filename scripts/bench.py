@@ -111,13 +111,14 @@ def run_build(work: Path, engine: str) -> dict[str, float]:
         raise SystemExit(f"build failed in {work}:\n{output[-3000:]}")
     engine_runs = [float(m.group(2)) for m in ENGINE_LINE.finditer(output)]  # one per site (a translated twin too)
     engine_s = sum(engine_runs) if engine_runs else float("nan")
-    cache = re.search(r"cache: (\d+) entries reused, (\d+) computed", output)
+    cache = re.search(r"cache: (\d+) entries reused, (\d+) computed(?: \(([^)]*)\))?", output)
     reused, computed = (int(cache.group(1)), int(cache.group(2))) if cache else (-1, -1)
+    studies = len(cache.group(3).split(", ")) if cache and cache.group(3) else (0 if cache else -1)
     whole = re.search(r"no input changed since the last build: reused its (\d+) generated files", output)
     if whole:  # outputs.py: the last build's whole output reused, nothing generated
-        reused, computed = int(whole.group(1)), 0
+        reused, computed, studies = int(whole.group(1)), 0, 0
     return {"wall": wall, "engine": engine_s, "generation": wall - engine_s, "rss_mb": usage.ru_maxrss / 1024,
-            "reused": reused, "computed": computed}
+            "reused": reused, "computed": computed, "studies_computed": studies}
 
 
 def site_size(site: Path) -> dict[str, float]:
@@ -153,6 +154,7 @@ def summarise(runs: list[dict[str, float]]) -> dict[str, float | list[float]]:
         out[f"{key}_min"], out[f"{key}_max"] = min(values), max(values)
     out["ratio"] = out["generation"] / out["engine"] if out["engine"] else float("nan")
     out["computed"] = runs[-1]["computed"]
+    out["studies_computed"] = runs[-1]["studies_computed"]
     out["reused"] = runs[-1]["reused"]
     return out
 
@@ -192,7 +194,7 @@ def table(rows: list[dict]) -> str:
     body = "".join(
         f"| {r['studies']} | {r['patients']} | {r['mode']} | {r['wall']:.2f} ({r['wall_min']:.2f}–{r['wall_max']:.2f}) "
         f"| {r['generation']:.2f} | {r['engine']:.2f} | {r['ratio']:.2f}× | {r['rss_mb']:.0f} "
-        f"| {r['computed'] // 2 if r['computed'] >= 0 else '?'} studies "
+        f"| {r['studies_computed'] if r['studies_computed'] >= 0 else '?'} studies "
         f"| {r['pages']} | {r['site_bytes'] / 1e6:.1f} | {r['largest_page_bytes'] / 1e3:.0f} |\n" for r in rows)
     return head + body
 
