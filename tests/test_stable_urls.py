@@ -166,3 +166,35 @@ def test_a_redirect_to_a_missing_page_stops_the_build_before_anything_is_written
     assert "redirects.yml, line 3, field 'families/older/': The new address is not a page of the site" in text
     assert "families/old-name/" not in text and "Nothing was written" in text
     assert not (tmp_path / "site").exists()
+
+
+def test_a_hand_written_page_at_a_generated_pages_address_stops_the_build_before_anything_is_written(tmp_path):
+    """docs/families.md and the generated families/index.md would both be published at /families/ (MkDocs keeps one
+    of them without a word: an outside tester); the build names the page and writes nothing."""
+    import shutil
+
+    import pytest
+
+    from conftest import MINIMAL
+    from evidence_site.errors import BuildError
+    from evidence_site.pipeline import build_site
+    from evidence_site.urls import clashing_pages
+
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data / "studies" / "minimal")
+    docs = tmp_path / "docs"
+    shutil.copytree(paths.DOCS, docs, ignore=shutil.ignore_patterns(*paths.GENERATED_DOCS, "index.md"))
+    (docs / "families.md").write_text("# Our own page for families\n", encoding="utf-8")
+    (docs / "notes").mkdir()
+    (docs / "notes" / "index.md").write_text("# Notes\n", encoding="utf-8")
+    (docs / "notes.md").write_text("# Notes again\n", encoding="utf-8")
+    assert clashing_pages(["families/index.md", "families/minimal/index.md"], docs) == [
+        ("families.md", "families/index.md"), ("notes/index.md", "notes.md")]
+    with pytest.raises(BuildError) as err:
+        build_site(data / "studies", paths.TEMPLATES, docs, tmp_path / "site", paths.MKDOCS_YML, tmp_path / "build",
+                   progress=lambda _: None)
+    text = str(err.value)
+    assert "docs/families.md: The page would be published at /families/, where docs/families/index.md is published" \
+        in text, text
+    assert "docs/notes/index.md" in text and "Nothing was written" in text
+    assert not (tmp_path / "site").exists()

@@ -29,6 +29,7 @@ from .errors import BuildError, DataError, printable
 from .families import WORDS_FILE, template_yaml, worded_date
 from .figures import study_figures
 from .load import (
+    check_page_clashes,
     check_redirect_targets,
     check_trust,
     load_data_yaml,
@@ -63,7 +64,7 @@ from .render import (
 from .summarise import summarise
 from .svg_text import family_svg
 from .topics import aggregate_view, forest_figure, handout_figures, topic_views
-from .urls import handout_address, redirect_files, site_pages
+from .urls import clashing_pages, handout_address, redirect_files, site_pages
 from .validate import Shared, Study, StudyInfo, study_info, validate, validate_shared
 from .write import stage_docs, staging, swap_into_place
 
@@ -470,6 +471,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
 
     generated = generate(studies, templates, recording, site_context, cache=build / "cache", used=used,
                          defer_charts=True)  # the charts are finished while the engine builds the pages
+    check_page_clashes(clashing_pages(generated.files, docs))
     check_redirect_targets(studies_dir.parent / "redirects.yml", site_context["redirects"],
                            site_pages(generated.files, docs))
     twins = tuple(Twin(lang, generated.files_in(lang),

@@ -79,14 +79,17 @@ class Preview:
         """Generate every page in memory; write into docs/ only what changed. Returns the docs/-relative paths
         written or removed (the staged config counts as ``mkdocs.yml``)."""
         from .engines import staged_config, write_config
+        from .load import check_page_clashes
         from .mkdocs_run import markdown_key
         from .pipeline import generate, read_studies, site_inputs
+        from .urls import clashing_pages
         from .write import stage_docs, staging, swap_into_place
 
         cache = self.build_dir / "cache"
         with keeping(self.memo):
             generated = generate(read_studies(self.studies, cache=cache), self.templates, lambda _: None,
                                  site_inputs(self.config, self.studies.parent), cache=cache)
+        check_page_clashes(clashing_pages(generated.files, self.docs))  # as the build does
         if self.written is None:  # the first time: the all-or-nothing swap of `build.py pages`
             with staging(self.build_dir) as stage:
                 stage_docs(self.docs, generated.files, stage)

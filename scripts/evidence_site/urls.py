@@ -128,19 +128,40 @@ def redirect_loops(redirects: Mapping[str, str]) -> list[list[str]]:
     return loops
 
 
+def page_file(relative: str) -> str:
+    """The file MkDocs writes a docs/-relative file to: ``a/b.md`` -> ``a/b/index.html``, ``a/index.md`` ->
+    ``a/index.html``; any other file keeps its path."""
+    if not relative.endswith(".md"):
+        return relative
+    stem = relative[: -len(".md")]
+    return stem + ".html" if stem == "index" or stem.endswith("/index") else stem + "/index.html"
+
+
+def clashing_pages(generated: Iterable[str], docs: Path) -> list[tuple[str, str]]:
+    """(hand-written page, the page it clashes with) for each hand-written Markdown page in ``docs`` that MkDocs
+    would write to the same file as a generated page or another hand-written one (``families.md`` and the
+    generated ``families/index.md``): MkDocs keeps one of them without a word."""
+    from .write import is_generated
+
+    hand_written = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md") if p.is_file()) \
+        if docs.is_dir() else []
+    hand_written = [r for r in hand_written if not is_generated(r)]
+    owner = {page_file(r): r for r in generated if r.endswith(".md")}
+    clashes = []
+    for relative in hand_written:
+        other = owner.setdefault(page_file(relative), relative)
+        if other != relative:
+            clashes.append((relative, other))
+    return clashes
+
+
 def site_pages(generated: Iterable[str], docs: Path) -> set[str]:
     """The files the built site serves pages from (``served_file`` form, e.g. 'families/a/index.html'): the
     generated files (docs/-relative, translated twins under their language) and the hand-written ones in ``docs``."""
     from .write import is_generated
 
     hand_written = [p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()] if docs.is_dir() else []
-    pages = set()
-    for relative in [*generated, *(r for r in hand_written if not is_generated(r))]:
-        if relative.endswith(".md"):
-            stem = relative[: -len(".md")]
-            relative = stem + ".html" if stem == "index" or stem.endswith("/index") else stem + "/index.html"
-        pages.add(relative)
-    return pages
+    return {page_file(r) for r in [*generated, *(r for r in hand_written if not is_generated(r))]}
 
 
 def unserved_targets(redirects: Mapping[str, str], pages: set[str]) -> list[tuple[str, str]]:
