@@ -429,3 +429,25 @@ def test_ctrl_c_during_the_swap_waits_until_docs_and_site_are_both_the_new_build
     assert sent
     assert (docs / "families" / "a.md").read_text() == "new" and (site / "index.html").read_text() == "new"
     assert write.REPLACED[-1] == site
+
+
+def test_an_env_site_url_is_resolved_and_its_variable_is_an_input(project: Path, monkeypatch) -> None:
+    """``site_url: !ENV [NAME, default]`` (MkDocs' tag): the generator reads the address MkDocs will use (the
+    handouts print it; the Spanish site's address is built from it), and a changed variable gives a new key (an
+    outside tester: the address was read as empty, and a changed variable reused the last output)."""
+    from evidence_site.pipeline import site_inputs
+
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text("\n".join("site_url: !ENV [EVIDENCE_TEST_URL, 'https://evidence.example.org/']"
+                                if line.startswith("site_url:") else line for line in text.split("\n")),
+                      encoding="utf-8")
+    monkeypatch.delenv("EVIDENCE_TEST_URL", raising=False)
+    assert site_inputs(config, project / "data")["site_url"] == "https://evidence.example.org/"
+    unset = _key(project)
+    monkeypatch.setenv("EVIDENCE_TEST_URL", "https://ibd.kids-hospital.org/evidence/")
+    assert site_inputs(config, project / "data")["site_url"] == "https://ibd.kids-hospital.org/evidence/"
+    assert site_inputs(config, project / "data")["handout_url"].startswith("https://ibd.kids-hospital.org/")
+    assert _key(project) != unset
+    assert outputs.env_names("a: !ENV NAME\nb: !ENV [FIRST, 'SECOND', 'https://x.org/']\n") == ["FIRST", "NAME",
+                                                                                                 "SECOND"]

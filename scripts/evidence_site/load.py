@@ -40,7 +40,7 @@ from .errors import BuildError, DataError, Problem, summarise
 from .escape import safe_url
 from .kept import kept
 from .schema import AGGREGATE_TABLES, TABLES
-from .urls import check_redirects, normalise, page_file, redirect_loops, unserved_targets
+from .urls import check_redirects, normalise, redirect_loops, unserved_targets
 
 MAX_YAML_BYTES = 1_000_000  # study.yml of the demonstration study is about 20 KB
 MAX_YAML_DEPTH = 40  # the deepest real structure is about 5 levels
@@ -814,23 +814,6 @@ def check_redirect_targets(path: Path, redirects: dict[str, str], pages: set[str
                     hint="Check the new address against the built site (a study's id is its folder name); a "
                          "redirect to a missing page leaves printed handouts with a dead link."))
         for old, new in missing))
-
-
-def check_page_clashes(clashes: list[tuple[str, str]]) -> None:
-    """Raise BuildError naming each hand-written page that MkDocs would write over another page
-    (``urls.clashing_pages``: it would keep one of them without a word)."""
-    if not clashes:
-        return
-    raise BuildError(f"docs/: {len(clashes)} hand-written page(s) at an address another page has. Nothing was "
-                     "written.\n" + "\n".join(
-        str(Problem(f"docs/{page}", f"The page would be published at /{page_file(page).removesuffix('index.html')}, "
-                    f"where docs/{other} is published; the site would keep only one of them.",
-                    expected="a hand-written page at an address of its own (families/, clinicians/, reference/ and "
-                             "es/ hold the generated pages)",
-                    found=f"docs/{page} and docs/{other}",
-                    hint=f"Rename docs/{page} (for example to docs/about-{Path(page).name}) and link to it from the "
-                         "page that should lead there."))
-        for page, other in clashes))
 
 
 def _entry_lines(path: Path) -> dict[str, int]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import sys
 import threading
 import time
@@ -96,10 +97,25 @@ def inputs_key(studies_dir: Path, templates: Path, config: Path, data: Path = pa
     # A folder inside another one of the list is in that one's hash already (data/studies inside data/): hashing
     # it again read every study file twice.
     folders = {f: None for f in folders if not any(f != other and f.is_relative_to(other) for other in folders)}
-    parts = [code_version(), tree_hash(templates) if templates.is_dir() else "",
-             hashlib.sha256(config.read_bytes()).hexdigest() if config.is_file() else ""]
+    text = config.read_bytes() if config.is_file() else b""
+    parts = [code_version(), tree_hash(templates) if templates.is_dir() else "", hashlib.sha256(text).hexdigest(),
+             *(f"{name}={os.environ.get(name)!r}" for name in env_names(text.decode("utf-8", "replace")))]
     parts += [f"{folder}\0{tree_hash(folder) if folder.is_dir() else ''}" for folder in folders]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+_ENV_TAG = re.compile(r"!ENV\s+(\[[^\]]*\]|\S+)")
+
+
+def env_names(config_text: str) -> list[str]:
+    """The environment variables the config's ``!ENV`` tags name (``!ENV NAME``, ``!ENV [NAME, OTHER, default]``:
+    each item, the default too, which costs nothing), so that a changed variable (the site's address) is a changed
+    input."""
+    names = []
+    for found in _ENV_TAG.findall(config_text):
+        items = found.strip("[]").split(",") if found.startswith("[") else [found]
+        names += [item.strip().strip("'\"") for item in items]
+    return sorted({name for name in names if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)})
 
 
 def read(cache: Path, key: str) -> Output | None:
@@ -286,6 +302,11 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
         check_publication_address(output.site_url, config.name)
     progress(f"no input changed since the last build: reused its {len(output.files)} generated files "
              f"(build/cache/site-{key[:8]}…)")
+    from .urls import check_page_clashes, clashing_pages
+
+    # the hand-written docs/ are not among the inputs of generation: a page added there is checked here too
+    check_page_clashes(clashing_pages([*output.files, *(f"{twin.lang}/{path}" for twin in output.twins
+                                                         for path in twin.files)], docs))
     for notice in output.notices:
         progress(notice)
     for warning in output.warnings:

@@ -29,7 +29,6 @@ from .errors import BuildError, DataError, printable
 from .families import WORDS_FILE, template_yaml, worded_date
 from .figures import study_figures
 from .load import (
-    check_page_clashes,
     check_redirect_targets,
     check_trust,
     load_data_yaml,
@@ -64,7 +63,7 @@ from .render import (
 from .summarise import summarise
 from .svg_text import family_svg
 from .topics import aggregate_view, forest_figure, handout_figures, topic_views
-from .urls import clashing_pages, handout_address, redirect_files, site_pages
+from .urls import check_page_clashes, clashing_pages, handout_address, redirect_files, site_pages
 from .validate import Shared, Study, StudyInfo, study_info, validate, validate_shared
 from .write import stage_docs, staging, swap_into_place
 
@@ -201,10 +200,29 @@ def check_translations(translations: dict[str, Any]) -> dict[str, Any]:
 
 
 class _IgnoreTags(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where installed
-    """mkdocs.yml may hold !ENV or !!python tags; for the few plain keys read here they do not matter."""
+    """mkdocs.yml may hold !!python tags; for the few plain keys read here they do not matter. ``!ENV`` is
+    resolved (``_env_value``)."""
 
 
 _IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def _env_value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """MkDocs' ``!ENV`` tag, resolved as MkDocs resolves it: ``!ENV NAME`` is the variable's value (None when it
+    is not set); ``!ENV [NAME, OTHER, default]``, the first variable set, else the last item. A value is read
+    as YAML (``true`` is a boolean), as MkDocs reads it."""
+    if isinstance(node, yaml.ScalarNode):
+        names, default = [loader.construct_scalar(node)], None
+    else:
+        items = loader.construct_sequence(node)
+        names, default = (items[:-1], items[-1]) if len(items) > 1 else (items, None)
+    for name in names:
+        if str(name) in os.environ:
+            return yaml.safe_load(os.environ[str(name)])
+    return default
+
+
+_IgnoreTags.add_constructor("!ENV", _env_value)  # site_url: !ENV [SITE_URL, https://...] (the handouts print it)
 
 
 def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None = None,

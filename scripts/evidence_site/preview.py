@@ -79,10 +79,9 @@ class Preview:
         """Generate every page in memory; write into docs/ only what changed. Returns the docs/-relative paths
         written or removed (the staged config counts as ``mkdocs.yml``)."""
         from .engines import staged_config, write_config
-        from .load import check_page_clashes
         from .mkdocs_run import markdown_key
         from .pipeline import generate, read_studies, site_inputs
-        from .urls import clashing_pages
+        from .urls import check_page_clashes, clashing_pages
         from .write import stage_docs, staging, swap_into_place
 
         cache = self.build_dir / "cache"

@@ -129,12 +129,15 @@ def redirect_loops(redirects: Mapping[str, str]) -> list[list[str]]:
 
 
 def page_file(relative: str) -> str:
-    """The file MkDocs writes a docs/-relative file to: ``a/b.md`` -> ``a/b/index.html``, ``a/index.md`` ->
-    ``a/index.html``; any other file keeps its path."""
+    """The file MkDocs writes a docs/-relative file to: ``a/b.md`` -> ``a/b/index.html``, ``a/index.md`` (or
+    ``a/README.md``, which MkDocs takes for the folder's index) -> ``a/index.html``; any other file keeps its path."""
     if not relative.endswith(".md"):
         return relative
     stem = relative[: -len(".md")]
-    return stem + ".html" if stem == "index" or stem.endswith("/index") else stem + "/index.html"
+    folder, _, name = stem.rpartition("/")
+    if name in ("index", "README"):
+        return f"{folder}/index.html" if folder else "index.html"
+    return stem + "/index.html"
 
 
 def clashing_pages(generated: Iterable[str], docs: Path) -> list[tuple[str, str]]:
@@ -153,6 +156,32 @@ def clashing_pages(generated: Iterable[str], docs: Path) -> list[tuple[str, str]
         if other != relative:
             clashes.append((relative, other))
     return clashes
+
+
+def check_page_clashes(clashes: list[tuple[str, str]]) -> None:
+    """Raise BuildError naming each hand-written page that MkDocs would publish at another page's address
+    (``clashing_pages``: it would keep one of them without a word)."""
+    from .errors import BuildError, Problem
+    from .write import is_generated
+
+    if not clashes:
+        return
+    problems = []
+    for page, other in clashes:
+        address = "/" + page_file(page).removesuffix("index.html")
+        if is_generated(other):
+            expected = ("a hand-written page at an address of its own (families/, clinicians/, reference/ and es/ "
+                        "hold the generated pages)")
+            hint = (f"Rename docs/{page} (for example to docs/about-{Path(page).name}) and link to it from the page "
+                    "that should lead there.")
+        else:
+            expected = "one hand-written page for each address (a.md and a/index.md are both published at /a/)"
+            hint = f"Keep one of docs/{page} and docs/{other}: move the text of one into the other."
+        problems.append(str(Problem(f"docs/{page}", f"The page would be published at {address}, where docs/{other} "
+                                    "is published; the site would keep only one of them.", expected=expected,
+                                    found=f"docs/{page} and docs/{other}", hint=hint)))
+    raise BuildError(f"docs/: {len(clashes)} hand-written page(s) at an address another page has. Nothing was "
+                     "written.\n" + "\n".join(problems))
 
 
 def site_pages(generated: Iterable[str], docs: Path) -> set[str]:
