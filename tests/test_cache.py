@@ -38,9 +38,9 @@ def _fresh(root: Path):
 
 def test_no_change_recomputes_nothing_and_one_study_change_only_that_study(library: Path) -> None:
     first, log = _generate(library)
-    assert "0 entries reused, 6 computed" in log
+    assert "0 entries reused, 8 computed" in log
     again, log = _generate(library)
-    assert "6 entries reused, 0 computed" in log
+    assert "8 entries reused, 0 computed" in log
     assert again.files == first.files
     visits = library / "studies" / "beta" / "visits.csv"
     lines = visits.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -52,7 +52,7 @@ def test_no_change_recomputes_nothing_and_one_study_change_only_that_study(libra
     lines[row] = ",".join(cells)
     visits.write_text("".join(lines), encoding="utf-8")
     changed, log = _generate(library)
-    assert "3 entries reused, 3 computed (beta)" in log
+    assert "4 entries reused, 4 computed (beta)" in log
     assert changed.files != first.files
     assert changed.files == _fresh(library).files  # what the cache gave is what a build without it gives
     assert changed.book.records() == _fresh(library).book.records()
@@ -64,7 +64,7 @@ def test_a_changed_template_recomputes_and_changes_the_output(library: Path) -> 
     template.write_text(template.read_text(encoding="utf-8") + "\nA sentence added to the template.\n",
                         encoding="utf-8")
     changed, log = _generate(library)
-    assert "0 entries reused, 6 computed" in log
+    assert "0 entries reused, 8 computed" in log
     assert changed.files != first.files
     assert changed.files == _fresh(library).files
 
@@ -79,7 +79,7 @@ def test_a_changed_code_version_is_never_served_an_old_entry(library: Path, monk
     served, log = _generate(library, "code-1", monkeypatch)
     assert "STALE" in str(served.book.records())  # same key: the entry is used (this is what the cache is for)
     rebuilt, log = _generate(library, "code-2", monkeypatch)
-    assert "0 entries reused, 6 computed" in log
+    assert "0 entries reused, 8 computed" in log
     assert "STALE" not in str(rebuilt.book.records())
     assert rebuilt.files == _fresh(library).files
 
@@ -115,6 +115,33 @@ def test_validated_studies_come_from_the_cache_only_for_the_same_files(library: 
     visits.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(BuildError, match="crp_mg_l"):
         load_studies(library / "studies", data, cache=library / "cache")
+
+
+def test_a_cached_study_is_not_parsed_and_any_file_reading_may_read_is_part_of_its_key(
+        library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every file as the cached study's, the folder is not parsed at all; a table of the other kind added
+    (which reading reports), or a file replaced by a link, is read again and refused as a build from scratch is."""
+    from evidence_site import load, pipeline
+    from evidence_site.errors import BuildError
+
+    data = paths.DATA
+    first = pipeline.load_studies(library / "studies", data, cache=library / "cache")
+    reads: list[str] = []
+    real = load.read_study
+    monkeypatch.setattr(pipeline, "read_study", lambda folder: reads.append(folder.name) or real(folder))
+    again = pipeline.load_studies(library / "studies", data, cache=library / "cache")
+    assert reads == [] and [s.fingerprint for s in again] == [s.fingerprint for s in first]
+    results = library / "studies" / "beta" / "results.csv"
+    results.write_text("outcome\n", encoding="utf-8")
+    with pytest.raises(BuildError, match=r"results\.csv"):
+        pipeline.load_studies(library / "studies", data, cache=library / "cache")
+    assert reads == ["beta"]
+    results.unlink()
+    events = library / "studies" / "alpha" / "events.csv"
+    events.rename(library / "events.csv")
+    events.symlink_to(library / "events.csv")
+    with pytest.raises(BuildError, match="link"):
+        pipeline.load_studies(library / "studies", data, cache=library / "cache")
 
 
 # --- pruning after a successful build -----------------------------------------------------------------------
@@ -154,7 +181,8 @@ def test_a_successful_build_prunes_the_entries_it_did_not_use_and_keeps_the_curr
         library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lines = _build(library, monkeypatch)
     first = _entries(library)
-    assert {e.split("/")[0] for e in first} == {"alpha", "beta"} and len(first) == 8  # validated, values, view, figures
+    # each study's validated tables, values, view, figures and downloads
+    assert {e.split("/")[0] for e in first} == {"alpha", "beta"} and len(first) == 10
     assert "cache: pruned 0 unused entries (0.0 KB)" in lines
     stray = library / "build" / "cache" / "studies" / "alpha" / "charts-0123456789abcdef.pickle"  # a kind gone
     stray.write_bytes(b"an entry that an older version of the code stored")
@@ -162,11 +190,11 @@ def test_a_successful_build_prunes_the_entries_it_did_not_use_and_keeps_the_curr
     _change_one_value(library / "studies" / "alpha" / "visits.csv", "98.7")  # and a changed input
     lines = _build(library, monkeypatch)
     now = _entries(library)
-    assert {e.split("/")[0] for e in now} == {"alpha"} and len(now) == 4  # the current entries are kept
+    assert {e.split("/")[0] for e in now} == {"alpha"} and len(now) == 5  # the current entries are kept
     assert not (library / "build" / "cache" / "studies" / "beta").exists()
     assert not stray.exists() and not now & first  # every entry of the earlier inputs is gone
     pruned = next(line for line in lines if line.startswith("cache: pruned"))
-    assert pruned.startswith("cache: pruned 5 unused entries (")
+    assert pruned.startswith("cache: pruned 6 unused entries (")
     again = _build(library, monkeypatch)  # nothing changed: everything is used, nothing pruned
     assert _entries(library) == now and "cache: pruned 0 unused entries (0.0 KB)" in again
 

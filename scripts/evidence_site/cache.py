@@ -36,7 +36,7 @@ T = TypeVar("T")
 # read back from disk after every save: (study id, kind) -> (entry path, value). The path holds the full key, so
 # a kept value is served only for the same key (and while its file is there). Validated studies (tables that the
 # summaries read) and prepared views (which are not frozen) are not kept: a fresh copy is read each time. Values and
-# figures are frozen dataclasses.
+# figures are frozen dataclasses; downloads, bytes (their dict is only read).
 KEEP_IN_MEMORY = False
 IN_MEMORY: dict[tuple[str, str], tuple[Path, Any]] = {}
 NOT_IN_MEMORY = ("validated", "view")

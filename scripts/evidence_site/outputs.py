@@ -60,6 +60,30 @@ class Deferred:
         return self._made
 
 
+class Background:
+    """A value computed in a thread of its own while the build goes on (numbers.json, made while the engine's
+    process builds the pages: the build's own thread only waits for that process meanwhile)."""
+
+    def __init__(self, make: Callable[[], Any], name: str) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(make,), name=name, daemon=True)
+        self._thread.start()  # a daemon: a build stopped meanwhile does not wait for it to exit
+
+    def _run(self, make: Callable[[], Any]) -> None:
+        try:
+            self._value = make()
+        except BaseException as error:  # handed to the build's thread by result()
+            self._error = error
+
+    def result(self) -> Any:
+        """The value, once computed (raises what computing it raised)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 @dataclass(frozen=True)
 class Twin:
     """A translated twin of the family pages, built as its own site under site/<lang>/."""
@@ -164,7 +188,8 @@ def check_publication_address(site_url: str, config_name: str) -> None:
 
 
 def write_output(output: Output, docs: Path, site: Path, config: Path, build: Path, engine: str,
-                 current: Callable[[], bool] | None = None, late: Deferred | None = None) -> Output:
+                 current: Callable[[], bool] | None = None, late: Deferred | None = None,
+                 manifest: Background | None = None) -> Output:
     """Stage the hand-written and generated docs, build them with ``engine`` (the English site and each translated
     twin, side by side, each in its own engine process; a twin's site then goes under site/<lang>/), add
     numbers.json and the redirect pages, then swap docs/ and site/ into place; nothing changes there unless every
@@ -177,6 +202,7 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
     ``late``: files of ``output`` still being made (the charts: empty in ``output`` until then). The sites are
     built with them empty (an engine only copies a chart's file) while they are made; then each is written over
     its empty copy in the staged docs and in the site built from them (only where the engine put that copy).
+    ``manifest``: numbers.json, still being computed (it replaces ``output.manifest`` once the engines are done).
     Returns ``output`` with every file complete."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -198,6 +224,8 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
                 job.result()  # the first engine's failure, once every engine has stopped
         if late is not None:
             output = _with_late_files(output, late.files(), sites)
+        if manifest is not None:
+            output = replace(output, manifest=manifest.result())
         for twin, (_, folder, built) in zip(output.twins, sites[1:], strict=True):
             built.rename(_new_folder(stage / "site", twin.lang))
             folder.rename(_new_folder(stage / "docs", twin.lang))

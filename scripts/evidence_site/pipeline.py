@@ -37,11 +37,21 @@ from .load import (
     read_study,
     shared_digest,
     skipped_folders,
+    study_files_digest,
     study_folders,
 )
 from .manifest import NUMBERS_SCHEMA_VERSION, manifest_values
 from .numbers import NumberBook
-from .outputs import Deferred, Output, Twin, check_conflicts, check_publication_address, warn_stderr, write_output
+from .outputs import (
+    Background,
+    Deferred,
+    Output,
+    Twin,
+    check_conflicts,
+    check_publication_address,
+    warn_stderr,
+    write_output,
+)
 from .present import view
 from .readability import family_gate as reading_gate
 from .readability import spanish_gate
@@ -279,12 +289,13 @@ def read_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
 
 
 def read_one(folder: Path, shared: Shared, checked: StudyCache) -> Study:
-    """One study folder, read and validated (or its validated tables from ``checked``, the cache)."""
-    raw = read_study(folder)
-    if raw.problems:
-        return validate(raw, shared)  # raises DataError naming every problem
-    key = SimpleNamespace(id=raw.id, fingerprint=f"{raw.fingerprint}\0{shared.fingerprint}\0{folder.resolve()}")
-    return checked.get(key, "validated", lambda: validate(raw, shared))
+    """One study folder, read and validated (or its validated tables from ``checked``, the cache, keyed by the
+    bytes of every file the folder's reading may read: a study found there is not parsed at all)."""
+    files = study_files_digest(folder)
+    if files is None:  # a file that reading refuses, or a bad folder name: read_study says which
+        return validate(read_study(folder), shared)  # raises DataError naming every problem
+    key = SimpleNamespace(id=folder.name, fingerprint=f"{files}\0{shared.fingerprint}\0{folder.resolve()}")
+    return checked.get(key, "validated", lambda: validate(read_study(folder), shared))
 
 
 _SHARED: dict[tuple[str, str, str], Shared] = {}  # the live preview reads the same shared data after every save
@@ -341,6 +352,7 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
     views: dict[str, Any] = {}
     figures: dict[str, Figure] = {}
     infos: list[StudyInfo] = []
+    downloads: dict[str, dict[str, bytes]] = {}  # each records study's tables as CSV files
     with svg_cache.using(svg_cache.SvgCache(cache, cached.used)) as svgs:  # only a changed spec is converted
 
         def drawn(key: Any, what: str, compute: Callable[[], Any]) -> Any:
@@ -356,6 +368,8 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
             if study.kind == "records":
                 figures |= drawn(study, "figures",
                                  lambda s=study: study_figures(s, views[s.id], book, site["handout_url"]))
+                downloads[study.id] = cached.get(study, "downloads",  # from the study's own values and view
+                                                 lambda s=study: clinician_downloads(views[s.id], book))
             infos.append(study_info(study))
             del study  # its tables go before the next study is read
         progress(f"summarised {len(infos)} study(ies) into {len(book)} values")
@@ -404,9 +418,8 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
              for s in infos if s.synthetic for lang in envs}
     svg_files = {f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg": (key, fig) for key, fig in figures.items()}
     files |= dict.fromkeys(svg_files, b"")  # in their place; filled once drawn (last: the converter works meanwhile)
-    for info in infos:
-        if info.kind == "records":
-            files |= clinician_downloads(views[info.id], book)
+    for tables in downloads.values():
+        files |= tables
     progress(f"rendered {len(pages)} pages")
     lines, warnings = disclosure_lines(infos, book)
     for line in lines:
@@ -498,12 +511,14 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
                            templates, lang, max(s.spec.data_date for s in generated.studies))},
                        language_overrides(site_context, lang))
                   for lang in generated.languages())
-    output = Output(generated.files_in("en"), generated.nav(), generated.footer(), generated.manifest(),
+    manifest = Background(generated.manifest, "numbers")  # computed while the engine builds the pages
+    output = Output(generated.files_in("en"), generated.nav(), generated.footer(), {},
                     redirect_files(site_context["redirects"]), data_epoch(generated.studies),
                     tuple(generated.published_conflicts()), twins, site_context["site_url"],
                     tuple(line for line in said if line.startswith(REPEATED_NOTICES)), generated.warnings)
     check_conflicts(output.conflicts, strict_published, warn)
-    output = write_output(output, docs, site, config, build, engine, current, late=generated.charts)
+    output = write_output(output, docs, site, config, build, engine, current, late=generated.charts,
+                          manifest=manifest)
     if generated.charts is not None:
         generated.files |= generated.charts.files()
         generated.charts = None
