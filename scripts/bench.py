@@ -13,7 +13,7 @@ it as a child process:
 - change: one value changed in one study (a CRP result in the first study's visits.csv), then built.
 
 Measured per run: wall time, peak memory of the child process tree (RSS, from os.wait4), the engine's time
-(printed by the build), generation = wall - engine (the charts still being drawn when the engine starts overlap it),
+(printed by the build), generation = wall - engine (charts still being drawn, reading gates, numbers.json overlap it),
 pages, bytes of site/ and of the largest page.
 Median and spread (min-max) of --runs runs; results to build/bench.md and build/bench.json.
 Page growth: each page's HTML in a library of N studies against the same page at 1 study (a page of the first
@@ -353,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     text = (f"# Build benchmark ({args.engine}; {runs} run(s) each; median, min–max)\n\n"
             "Each run is `python scripts/build.py site` as a separate process in a copy of the project. "
             "generation = wall − engine (imports, validation, summaries, charts, pages, reading gate, writing, "
-            "start-up and shutdown; charts still being drawn when the engine starts overlap it). "
+            "start-up and shutdown; charts still being drawn, the reading gates and numbers.json overlap the "
+            "engine, so they count only where they outlast it). "
             "recomputed: studies whose summaries and charts were not in the cache.\n\n"
             + table(rows) + "\n" + costs(rows))
     (args.out / "bench.md").write_text(text, encoding="utf-8")

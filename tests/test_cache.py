@@ -144,6 +144,41 @@ def test_a_cached_study_is_not_parsed_and_any_file_reading_may_read_is_part_of_i
         pipeline.load_studies(library / "studies", data, cache=library / "cache")
 
 
+def test_a_file_saved_while_its_study_is_read_is_never_cached_under_the_older_bytes(
+        library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache is looked up with the files' bytes before the folder is read; a file saved in between is read
+    and validated as saved, and filed under the bytes read: put back as it was, it is read again."""
+    from evidence_site import load, pipeline
+
+    data = paths.DATA
+    visits = library / "studies" / "beta" / "visits.csv"
+    before = visits.read_text(encoding="utf-8")
+    lines = before.splitlines(keepends=True)
+    col = lines[0].split(",").index("crp_mg_l")
+    row = next(i for i in range(1, len(lines)) if lines[i].split(",")[col])
+    cells = lines[row].split(",")
+    cells[col] = "98.7"
+    edited = "".join([*lines[:row], ",".join(cells), *lines[row + 1:]])
+    real = load.read_study
+    reads: list[str] = []
+
+    def saved_meanwhile(folder: Path) -> object:
+        reads.append(folder.name)
+        if folder.name == "beta" and len(reads) <= 2:
+            visits.write_text(edited, encoding="utf-8")  # saved after the lookup, before the reading
+        return real(folder)
+
+    monkeypatch.setattr(pipeline, "read_study", saved_meanwhile)
+    first = {s.id: s for s in pipeline.load_studies(library / "studies", data, cache=library / "cache")}
+    assert 98.7 in set(first["beta"].visits["crp_mg_l"])  # what was read
+    visits.write_text(before, encoding="utf-8")  # the older bytes again
+    reads.clear()
+    monkeypatch.setattr(pipeline, "read_study", lambda folder: reads.append(folder.name) or real(folder))
+    again = {s.id: s for s in pipeline.load_studies(library / "studies", data, cache=library / "cache")}
+    assert reads == ["beta"]  # not served the edited study's tables under the older bytes' key
+    assert 98.7 not in set(again["beta"].visits["crp_mg_l"])
+
+
 # --- pruning after a successful build -----------------------------------------------------------------------
 
 def _build(library: Path, monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[str]:
@@ -151,9 +186,12 @@ def _build(library: Path, monkeypatch: pytest.MonkeyPatch, fail: bool = False) -
     from evidence_site import pipeline
     from evidence_site.errors import BuildError
 
-    def engine(*_args: object, **_kwargs: object) -> None:
+    def engine(output: object, *_args: object, checks: object = None, **_kwargs: object) -> object:
         if fail:
             raise BuildError("the engine failed")
+        if checks is not None:  # as write_output: the reading gates finished before anything is put in place
+            checks.result()  # type: ignore[attr-defined]
+        return output
 
     monkeypatch.setattr(pipeline, "write_output", engine)
     lines: list[str] = []
@@ -447,3 +485,29 @@ def test_the_build_reads_reading_grades_from_the_cache_and_they_are_what_a_build
     generate(studies, library / "templates", fresh.append, site_inputs())
     assert [x for x in after if x.startswith("reading")][:-1] == [x for x in fresh if x.startswith("reading")][:-1]
     assert [x for x in first if x.startswith("reading level")] != []
+
+
+@pytest.mark.parametrize("engine_fails", [False, True], ids=["engine-ok", "engine-failed-too"])
+def test_a_page_too_hard_to_read_stops_the_build_though_the_engine_ran_beside_the_gate(
+        library: Path, monkeypatch: pytest.MonkeyPatch, engine_fails: bool) -> None:
+    """The reading gates grade while the engine builds (pipeline.generate(defer_gates=True)): a failed gate still
+    stops the build before anything is put in place, and its message comes first when the engine failed too."""
+    from evidence_site import pipeline, write
+    from evidence_site.errors import BuildError
+
+    config = library / "mkdocs.yml"
+    config.write_text(paths.MKDOCS_YML.read_text(encoding="utf-8").replace(
+        "family_reading_grade_max: 8", "family_reading_grade_max: 1"), encoding="utf-8")
+    started: list[str] = []
+
+    def engine(*_args: object, **_kwargs: object) -> None:
+        started.append("engine")
+        if engine_fails:
+            raise BuildError("the engine failed")
+
+    monkeypatch.setattr(write, "mkdocs_build", engine)
+    with pytest.raises(BuildError, match="Family pages must read at grade 1 or lower"):
+        pipeline.build_site(library / "studies", paths.TEMPLATES, library / "docs", library / "site", config,
+                            library / "build", lambda _: None, warn=lambda _: None)
+    assert started == ["engine"]  # the gate was still grading when the engine started
+    assert not (library / "site").exists() and not (library / "docs").exists()  # nothing was put in place

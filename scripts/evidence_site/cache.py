@@ -123,24 +123,39 @@ class StudyCache:
         are stored once drawn)."""
         if self.root is None:
             return compute()
+        found = self.find(study, what)
+        if found is not None:
+            return found
         folder = self.root / "studies" / study.id
         path = folder / f"{what}-{self.key(study, what)}.pickle"
         self.used.add(path)
+        value = compute()
+        self.computed.append(f"{study.id} {what}")
+        if later:
+            self.later.append(lambda: self._store(folder, path, what, value))
+        else:
+            self._store(folder, path, what, value)
+        if KEEP_IN_MEMORY and what not in NOT_IN_MEMORY:
+            IN_MEMORY[(study.id, what)] = (path, value)
+        return value
+
+    def find(self, study: Any, what: str) -> Any | None:
+        """The cached ``what`` of ``study`` for the current key; None when there is none (nothing is computed)."""
+        if self.root is None:
+            return None
+        path = self.root / "studies" / study.id / f"{what}-{self.key(study, what)}.pickle"
         kept = IN_MEMORY.get((study.id, what)) if what not in NOT_IN_MEMORY else None
         if kept is not None and kept[0] == path and path.is_file():
-            self.reused.append(f"{study.id} {what}")
-            return kept[1]
-        try:
-            value = pickle.loads(path.read_bytes())
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
-            value = compute()
-            self.computed.append(f"{study.id} {what}")
-            if later:
-                self.later.append(lambda: self._store(folder, path, what, value))
-            else:
-                self._store(folder, path, what, value)
+            value = kept[1]
         else:
-            self.reused.append(f"{study.id} {what}")
+            try:
+                value = pickle.loads(path.read_bytes())
+            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+                return None
+        if value is None:  # no entry stores None (a value or figures of nothing is an empty container)
+            return None
+        self.used.add(path)
+        self.reused.append(f"{study.id} {what}")
         if KEEP_IN_MEMORY and what not in NOT_IN_MEMORY:
             IN_MEMORY[(study.id, what)] = (path, value)
         return value

@@ -62,6 +62,7 @@ class RawStudy:
     fingerprint: str
     problems: list[Problem] = field(default_factory=list)
     meta_text: dict[str, str] = field(default_factory=dict)  # study.yml's numbers and yes/no as written (yaml_texts)
+    files: str = ""  # files_digest of the bytes read (the cache's key of the validated study, pipeline.read_one)
 
 
 # --- files -------------------------------------------------------------------------------------------------------
@@ -557,24 +558,37 @@ def check_study_id(study_id: str) -> Problem | None:
                    hint="Rename the folder under data/studies/; the name becomes part of every page address.")
 
 
+# Every file reading a study folder may open (study.yml and the tables of either kind), in a fixed order.
+STUDY_FILES = (("study.yml", MAX_YAML_BYTES), *((t.file, MAX_CSV_BYTES) for t in (*TABLES, *AGGREGATE_TABLES)))
+
+
+def files_digest(contents: dict[str, bytes]) -> str:
+    """A hash of a study folder's files (``STUDY_FILES``) by name and bytes, a file not in ``contents`` marked as
+    absent: equal digests mean that reading the folder gives the same study."""
+    digest = hashlib.sha256(b"study-files\0")
+    for name, _ in STUDY_FILES:
+        data = contents.get(name)
+        digest.update(name.encode() + (b"\0absent\0" if data is None else b"\0%d\0" % len(data) + data))
+    return digest.hexdigest()
+
+
 def study_files_digest(folder: Path) -> str | None:
-    """A hash of every file :func:`read_study` may read in ``folder`` (study.yml and the tables of either kind,
-    each by name and bytes, an absent one marked as absent): equal digests mean that reading the folder again
-    gives the same study, so a build can take its validated tables from the cache without parsing a file.
+    """:func:`files_digest` of the folder's files as they are now, without parsing them: a build looks the
+    validated study up in the cache with it (pipeline.read_one), and reads the folder only when it is not there.
 
     None when a file is one that :func:`read_study` refuses (a link, a folder, a file too large) or the folder's
     name is not a study id: then only reading it says what is wrong."""
     if check_study_id(folder.name) is not None or folder.is_symlink():
         return None
-    digest = hashlib.sha256(b"study-files\0")
-    files = (("study.yml", MAX_YAML_BYTES), *((t.file, MAX_CSV_BYTES) for t in (*TABLES, *AGGREGATE_TABLES)))
-    for name, limit in files:
+    contents = {}
+    for name, limit in STUDY_FILES:
         try:
             data = read_regular_file(folder / name, name, limit)
         except Unreadable:
             return None
-        digest.update(name.encode() + (b"\0absent\0" if data is None else b"\0%d\0" % len(data) + data))
-    return digest.hexdigest()
+        if data is not None:
+            contents[name] = data
+    return files_digest(contents)
 
 
 def read_study(folder: Path) -> RawStudy:
@@ -591,6 +605,7 @@ def read_study(folder: Path) -> RawStudy:
                                               found="a symbolic link", hint="Copy the folder instead of linking it.")])
     problems: list[Problem] = []
     digest = hashlib.sha256()
+    read: dict[str, bytes] = {}  # the bytes of each file read (``files_digest``)
     meta: dict[str, Any] = {}
     meta_text: dict[str, str] = {}
     yml = folder / "study.yml"
@@ -604,6 +619,8 @@ def read_study(folder: Path) -> RawStudy:
             problems.append(Problem("study.yml", "The study description is missing.", expected=f"a file {yml}",
                                     found="no such file",
                                     hint="Copy study.yml from the demonstration study and edit it."))
+    if data is not None:
+        read["study.yml"] = data
     if data:
         digest.update(b"study.yml\0" + data)
         loaded, found = load_yaml(data, "study.yml", meta_text)
@@ -642,12 +659,15 @@ def read_study(folder: Path) -> RawStudy:
                                     expected=f"a file {table.file} in the study folder", found="no such file",
                                     hint=f"Every study of kind {kind!r} needs {table.file} ({table.grain})."))
             continue
+        read[table.file] = data
         digest.update(table.file.encode() + b"\0" + data)
         frame, found = read_csv_text(table.file, data)
         problems += found
         if frame is not None:
             tables[table.file] = frame
-    return RawStudy(folder.name, folder, meta, tables, digest.hexdigest()[:12], problems, meta_text)
+    # A table of the other kind is only looked for (there, it is a problem: such a study is never cached).
+    return RawStudy(folder.name, folder, meta, tables, digest.hexdigest()[:12], problems, meta_text,
+                    files_digest(read))
 
 
 def as_written(text: pd.DataFrame | None, row: Any, column: str) -> str:

@@ -189,7 +189,7 @@ def check_publication_address(site_url: str, config_name: str) -> None:
 
 def write_output(output: Output, docs: Path, site: Path, config: Path, build: Path, engine: str,
                  current: Callable[[], bool] | None = None, late: Deferred | None = None,
-                 manifest: Background | None = None) -> Output:
+                 manifest: Background | None = None, checks: Background | None = None) -> Output:
     """Stage the hand-written and generated docs, build them with ``engine`` (the English site and each translated
     twin, side by side, each in its own engine process; a twin's site then goes under site/<lang>/), add
     numbers.json and the redirect pages, then swap docs/ and site/ into place; nothing changes there unless every
@@ -203,6 +203,9 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
     built with them empty (an engine only copies a chart's file) while they are made; then each is written over
     its empty copy in the staged docs and in the site built from them (only where the engine put that copy).
     ``manifest``: numbers.json, still being computed (it replaces ``output.manifest`` once the engines are done).
+    ``checks``: checks of the generated pages still running (the reading gates): their failure stops the build
+    before anything is put in place, and comes first when an engine failed too (a build that waited for the
+    checks would have stopped there).
     Returns ``output`` with every file complete."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -220,8 +223,15 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
             running += [engines.submit(mkdocs_build, config, folder, built, twin.nav, output.footer | twin.extra,
                                        engine, twin.overrides, cache=build / "cache")
                         for twin, (_, folder, built) in zip(output.twins, sites[1:], strict=True)]
-            for job in running:
-                job.result()  # the first engine's failure, once every engine has stopped
+            try:
+                for job in running:
+                    job.result()  # the first engine's failure, once every engine has stopped
+            except BuildError:
+                if checks is not None:
+                    checks.result()
+                raise
+        if checks is not None:
+            checks.result()
         if late is not None:
             output = _with_late_files(output, late.files(), sites)
         if manifest is not None:

@@ -12,7 +12,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -98,6 +98,7 @@ class Generated:
     files: dict[str, bytes]  # docs/-relative path -> content
     warnings: tuple[str, ...] = ()  # what the disclosure audit reports loudly (protection switched off)
     charts: Deferred | None = None  # generate(defer_charts=True): the charts' files, still being drawn
+    gates: Background | None = None  # generate(defer_gates=True): the reading gates, still grading
 
     def nav(self) -> list[Any]:
         """MkDocs navigation: home, then each audience with one section per study, then reference pages."""
@@ -289,13 +290,21 @@ def read_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
 
 
 def read_one(folder: Path, shared: Shared, checked: StudyCache) -> Study:
-    """One study folder, read and validated (or its validated tables from ``checked``, the cache, keyed by the
-    bytes of every file the folder's reading may read: a study found there is not parsed at all)."""
-    files = study_files_digest(folder)
-    if files is None:  # a file that reading refuses, or a bad folder name: read_study says which
-        return validate(read_study(folder), shared)  # raises DataError naming every problem
-    key = SimpleNamespace(id=folder.name, fingerprint=f"{files}\0{shared.fingerprint}\0{folder.resolve()}")
-    return checked.get(key, "validated", lambda: validate(read_study(folder), shared))
+    """One study folder, read and validated, or its validated tables from ``checked`` (the cache), keyed by the
+    bytes of every file its reading may open: a study found there is not parsed at all."""
+    files = study_files_digest(folder)  # None: a file that reading refuses, or a bad folder name
+    found = checked.find(_study_key(folder, files, shared), "validated") if files is not None else None
+    if found is not None:
+        return found
+    raw = read_study(folder)
+    if raw.problems:
+        return validate(raw, shared)  # raises DataError naming every problem
+    # stored under the bytes read: a file saved since the lookup above is never filed under the older bytes
+    return checked.get(_study_key(folder, raw.files, shared), "validated", lambda: validate(raw, shared))
+
+
+def _study_key(folder: Path, files: str, shared: Shared) -> SimpleNamespace:
+    return SimpleNamespace(id=folder.name, fingerprint=f"{files}\0{shared.fingerprint}\0{folder.resolve()}")
 
 
 _SHARED: dict[tuple[str, str, str], Shared] = {}  # the live preview reads the same shared data after every save
@@ -328,7 +337,7 @@ def check_references(studies: list[StudyInfo]) -> None:
 
 def generate(studies: Iterable[Study], templates: Path, progress: Progress = lambda _: None,
              site: dict[str, Any] | None = None, cache: Path | None = None,
-             used: set[Path] | None = None, defer_charts: bool = False) -> Generated:
+             used: set[Path] | None = None, defer_charts: bool = False, defer_gates: bool = False) -> Generated:
     """Summaries, charts and pages for every study, in memory.
 
     One study at a time, its values are computed, its view prepared and its charts drawn: all that needs its
@@ -342,6 +351,9 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
     ``defer_charts``: return once the pages are rendered, with the charts' files still empty and
     ``Generated.charts`` to wait for them (the engine can build the pages while the converter process finishes
     drawing: a chart's file is only copied, never read, by the engine); otherwise every file is complete.
+    ``defer_gates``: the family pages' reading gates grade in a thread of their own (``Generated.gates``, whose
+    ``result()`` raises the gate's BuildError), so that they can run while the engine builds the pages; the
+    build waits for them before anything is put in place (outputs.write_output).
     """
     site = SITE_DEFAULTS | (site or {})
     if cache is not None:
@@ -428,12 +440,19 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
         warn_stderr(warning)
     # An unchanged page is not graded again: a grade depends on the page's text (its key), not on the templates.
     grades = GradeCache(cache, cache_module.code_version() if cache is not None else "", cached.used)
-    reading_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families"
-                  and p.lang == "en"}, templates, site["reading_grade_max"], progress, grades)
-    spanish_gate({p.url: files[p.md_path].decode("utf-8") for p in pages if p.lang == "es"},
-                 site["reading_ease_min"], progress, reading_terms(infos, templates), grades)
-    grades.store()
-    progress(grades.summary())
+    english = {p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families" and p.lang == "en"}
+    spanish = {p.url: files[p.md_path].decode("utf-8") for p in pages if p.lang == "es"}
+    terms = reading_terms(infos, templates)
+
+    def gates() -> None:
+        reading_gate(english, templates, site["reading_grade_max"], progress, grades)
+        spanish_gate(spanish, site["reading_ease_min"], progress, terms, grades)
+        grades.store()
+        progress(grades.summary())
+
+    checks = Background(gates, "reading gates") if defer_gates else None
+    if checks is None:
+        gates()
 
     def drawn() -> dict[str, bytes]:  # waits for the converter process (the cache entries are stored once drawn)
         charts = {path: family_svg(key, fig, alts, notes).encode("utf-8") for path, (key, fig) in svg_files.items()}
@@ -442,9 +461,9 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
         return charts
 
     if defer_charts:  # the files keep their empty places; the engine builds the pages meanwhile (outputs.py)
-        return Generated(infos, book, pages, files, tuple(warnings), Deferred(tuple(svg_files), drawn))
+        return Generated(infos, book, pages, files, tuple(warnings), Deferred(tuple(svg_files), drawn), checks)
     files |= drawn()
-    return Generated(infos, book, pages, files, tuple(warnings))
+    return Generated(infos, book, pages, files, tuple(warnings), gates=checks)
 
 
 def reading_terms(studies: list[StudyInfo], templates: Path, lang: str = "es") -> list[str]:
@@ -501,7 +520,28 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
         progress(line)
 
     generated = generate(studies, templates, recording, site_context, cache=build / "cache", used=used,
-                         defer_charts=True)  # the charts are finished while the engine builds the pages
+                         defer_charts=True, defer_gates=True)  # both finished while the engine builds the pages
+    try:
+        output = _built(generated, docs, site, config, build, engine, templates, studies_dir, site_context, said,
+                        strict_published, warn, current)
+    except BuildError:
+        if generated.gates is not None:  # a failed gate comes first, as in a build that waited for it; and
+            generated.gates.result()  # no gate's line is printed after the build has said it failed
+        raise
+    if generated.charts is not None:
+        generated.files |= generated.charts.files()
+        generated.charts = None
+    if keep is not None:
+        keep(output)
+    progress(pruned_summary(*prune(build / "cache", used)))  # only now: a failed build prunes nothing
+    progress(f"built {site} in {time.perf_counter() - started:.1f} s")
+    return generated
+
+
+def _built(generated: Generated, docs: Path, site: Path, config: Path, build: Path, engine: str, templates: Path,
+           studies_dir: Path, site_context: dict[str, Any], said: list[str], strict_published: bool,
+           warn: Progress, current: Callable[[], bool] | None) -> Output:
+    """``build_site`` once the pages are generated: checked, staged, built by the engine and put in place."""
     check_page_clashes(clashing_pages(generated.files, docs))
     check_redirect_targets(studies_dir.parent / "redirects.yml", site_context["redirects"],
                            site_pages(generated.files, docs))
@@ -514,19 +554,13 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
     manifest = Background(generated.manifest, "numbers")  # computed while the engine builds the pages
     output = Output(generated.files_in("en"), generated.nav(), generated.footer(), {},
                     redirect_files(site_context["redirects"]), data_epoch(generated.studies),
-                    tuple(generated.published_conflicts()), twins, site_context["site_url"],
-                    tuple(line for line in said if line.startswith(REPEATED_NOTICES)), generated.warnings)
+                    tuple(generated.published_conflicts()), twins, site_context["site_url"], (), generated.warnings)
     check_conflicts(output.conflicts, strict_published, warn)
     output = write_output(output, docs, site, config, build, engine, current, late=generated.charts,
-                          manifest=manifest)
-    if generated.charts is not None:
-        generated.files |= generated.charts.files()
-        generated.charts = None
-    if keep is not None:
-        keep(output)
-    progress(pruned_summary(*prune(build / "cache", used)))  # only now: a failed build prunes nothing
-    progress(f"built {site} in {time.perf_counter() - started:.1f} s")
-    return generated
+                          manifest=manifest, checks=generated.gates)
+    generated.gates = None
+    # with what the gates said, which a build that reuses this output says again
+    return replace(output, notices=tuple(line for line in said if line.startswith(REPEATED_NOTICES)))
 
 
 def language_words(site: dict[str, Any], lang: str) -> dict[str, Any]:
