@@ -71,7 +71,7 @@ def test_an_empty_study_folder_or_a_data_file_made_a_link_gives_a_new_key(projec
 
 
 def _output(text: bytes) -> outputs.Output:
-    return outputs.Output({"families/index.md": text}, [{"Home": "index.md"}], {"data_fingerprint": "f"},
+    return outputs.Output({"families/index.md": text}, [{"Home": "families/index.md"}], {"data_fingerprint": "f"},
                           {"values": []}, {}, 0, ("a conflict",))
 
 

@@ -827,6 +827,63 @@ def check_trust(trust: Any, path: Path) -> dict[str, Any]:
              "copy the https address of the form from the browser's address bar.")))
 
 
+ABOUT_PAGES_HINT = ("List hand-written pages of docs/ as `- title: <the menu's words>` and `page: <file>.md` "
+                    "(docs-relative, e.g. clinic/contact.md); the generated folders and index.md are not hand-written.")
+
+
+def check_about_pages(pages: Any, path: Path) -> list[tuple[str, str]]:
+    """data/site.yml ``about_pages``: hand-written pages of docs/ listed in the menu's "About this site" section,
+    after the generator's own pages, as ``(title, docs-relative path)``; raise BuildError naming the line of each
+    entry that is not a title and a Markdown file of docs/ outside the generated folders. Whether each file is
+    there is checked when the site is built (outputs.write_output)."""
+    from .write import is_generated
+
+    if pages is None:
+        return []
+    if not isinstance(pages, list):
+        problem = Problem("site.yml", "`about_pages` is not a list of pages.", row=_field_line(path, ("about_pages",)),
+                          column="about_pages", expected="a list of entries with `title` and `page`",
+                          found=type(pages).__name__, hint=ABOUT_PAGES_HINT)
+        raise BuildError(f"data/site.yml: 1 problem(s). Nothing was written.\n{problem}")
+    out: list[tuple[str, str]] = []
+    problems = []
+    for i, item in enumerate(pages):
+        title = item.get("title") if isinstance(item, dict) else None
+        page = item.get("page") if isinstance(item, dict) else None
+        parts = page.split("/") if isinstance(page, str) else []
+        if not isinstance(title, str) or not title.strip():
+            problem = "The entry has no title (the words the menu shows)."
+        elif not isinstance(page, str) or not page.endswith(".md") or "\\" in page or any(
+                not part or part.startswith(".") for part in parts):
+            problem = "The entry's page is not a Markdown file's docs-relative path."
+        elif is_generated(page):
+            problem = "The entry's page is where the generator writes its own pages."
+        elif page in (*(p for _, p in out), "privacy.md"):
+            problem = "The page is in the menu already (privacy.md always is)."
+        else:
+            out.append((" ".join(title.split()), page))
+            continue
+        problems.append(Problem("site.yml", problem, row=_item_line(path, "about_pages", i), column=f"about_pages[{i}]",
+                                expected="`title:` (text) and `page:` (a .md file of docs/)", found=repr(item)[:100],
+                                hint=ABOUT_PAGES_HINT))
+    if problems:
+        raise BuildError(f"data/site.yml: {len(problems)} problem(s). Nothing was written.\n"
+                         + "\n".join(str(p) for p in problems))
+    return out
+
+
+def _item_line(path: Path, key: str, index: int) -> int | None:
+    """The line (from 1) of item ``index`` of the list at ``key`` in the YAML file ``path``; None if not found."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeError, yaml.YAMLError):
+        return None
+    items = next((v for k, v in getattr(node, "value", []) if getattr(k, "value", None) == key), None)
+    if not isinstance(items, yaml.SequenceNode) or index >= len(items.value):
+        return None
+    return items.value[index].start_mark.line + 1
+
+
 def _field_line(path: Path, keys: tuple[str, ...]) -> int | None:
     """The line (from 1) of the value at ``keys`` in the YAML file ``path``, for messages; None if not found."""
     try:

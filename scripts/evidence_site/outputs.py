@@ -209,7 +209,10 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
     Returns ``output`` with every file complete."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from .urls import check_menu_pages
     from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
+
+    check_menu_pages(output.nav, output.files, docs)  # a listed hand-written page removed since (data/site.yml)
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", epoch if epoch.isdigit() else str(output.epoch)):

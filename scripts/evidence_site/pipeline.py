@@ -29,6 +29,7 @@ from .errors import BuildError, DataError, printable
 from .families import WORDS_FILE, template_yaml, worded_date
 from .figures import study_figures
 from .load import (
+    check_about_pages,
     check_redirect_targets,
     check_trust,
     load_data_yaml,
@@ -81,7 +82,8 @@ Progress = Callable[[str], None]
 GLOSSARY_TEMPLATE = "families/glossary.md.j2"
 # Lines of the build log about the pages themselves, which a build that reuses the last output prints again.
 REPEATED_NOTICES = ("privacy", "reading level", "reading ease")
-# Hand-written pages in docs/ that belong in the navigation (title, docs-relative path).
+# The generator's own hand-written page in docs/ (the privacy page explains its disclosure control, and withheld
+# figures link to it): always in the menu. A project's own pages are listed in data/site.yml ``about_pages``.
 HAND_WRITTEN_PAGES = (("Privacy and small numbers", "privacy.md"),)
 # The per-study cache's folder for the topic pages' charts, which come from every study of the library (a study
 # id is lower-case letters, digits and hyphens, so no study has this one).
@@ -100,8 +102,9 @@ class Generated:
     charts: Deferred | None = None  # generate(defer_charts=True): the charts' files, still being drawn
     gates: Background | None = None  # generate(defer_gates=True): the reading gates, still grading
 
-    def nav(self) -> list[Any]:
-        """MkDocs navigation: home, then each audience with one section per study, then reference pages."""
+    def nav(self, about_pages: Iterable[tuple[str, str]] = ()) -> list[Any]:
+        """MkDocs navigation: home, then each audience with one section per study, then reference pages (the
+        generated ones, the privacy page, then ``about_pages``: hand-written pages that data/site.yml lists)."""
         nav: list[Any] = [{p.title: p.md_path} for p in self.pages if p.md_path == "index.md"]
         english = [p for p in self.pages if p.lang == "en"]
         for audience in AUDIENCES:
@@ -113,7 +116,7 @@ class Generated:
                     {p.title: p.md_path} for p in english if p.audience == audience and p.study == study.id]})
             nav.append({f"For {audience}": section})
         reference = [{p.title: p.md_path} for p in self.pages if p.audience == "reference"]
-        reference += [{title: md} for title, md in HAND_WRITTEN_PAGES]
+        reference += [{escape.html_text(title): md} for title, md in (*HAND_WRITTEN_PAGES, *about_pages)]
         nav.append({"About this site": reference})
         return nav
 
@@ -167,7 +170,7 @@ class Generated:
 
 
 # Site-wide inputs when none are given (tests of single pages): no address, nothing released or moved.
-SITE_DEFAULTS: dict[str, Any] = {"site_url": "", "handout_url": "", "releases": [], "redirects": {},
+SITE_DEFAULTS: dict[str, Any] = {"site_url": "", "handout_url": "", "releases": [], "redirects": {}, "about_pages": [],
                                  "reading_grade_max": None,
                                  "translations": {}, "reading_ease_min": None, "palette": [],
                                  "home": {"heading": "Evidence", "intro": ""}}
@@ -182,6 +185,7 @@ def site_inputs(config: Path = paths.MKDOCS_YML, data: Path = paths.DATA) -> dic
             "releases": load_releases(data / "releases.yml"),
             "home": (words or {}).get("home") or SITE_DEFAULTS["home"],
             "trust": check_trust((words or {}).get("trust"), data / "site.yml"),
+            "about_pages": check_about_pages((words or {}).get("about_pages"), data / "site.yml"),
             "translations": check_translations((words or {}).get("translations") or {}),
             "redirects": load_redirects(data / "redirects.yml"),
             "reading_grade_max": (mkdocs.get("extra") or {}).get("family_reading_grade_max"),
@@ -552,7 +556,7 @@ def _built(generated: Generated, docs: Path, site: Path, config: Path, build: Pa
                        language_overrides(site_context, lang))
                   for lang in generated.languages())
     manifest = Background(generated.manifest, "numbers")  # computed while the engine builds the pages
-    output = Output(generated.files_in("en"), generated.nav(), generated.footer(), {},
+    output = Output(generated.files_in("en"), generated.nav(site_context["about_pages"]), generated.footer(), {},
                     redirect_files(site_context["redirects"]), data_epoch(generated.studies),
                     tuple(generated.published_conflicts()), twins, site_context["site_url"], (), generated.warnings)
     check_conflicts(output.conflicts, strict_published, warn)

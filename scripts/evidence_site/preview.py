@@ -86,8 +86,9 @@ class Preview:
 
         cache = self.build_dir / "cache"
         with keeping(self.memo):
-            generated = generate(read_studies(self.studies, cache=cache), self.templates, lambda _: None,
-                                 site_inputs(self.config, self.studies.parent), cache=cache)
+            site = site_inputs(self.config, self.studies.parent)
+            generated = generate(read_studies(self.studies, cache=cache), self.templates, lambda _: None, site,
+                                 cache=cache)
         check_page_clashes(clashing_pages(generated.files, self.docs))  # as the build does
         if self.written is None:  # the first time: the all-or-nothing swap of `build.py pages`
             with staging(self.build_dir) as stage:
@@ -99,7 +100,8 @@ class Preview:
         self.written = dict(generated.files)
         self.where.mkdir(parents=True, exist_ok=True)
         text = self.where / "mkdocs.yml.new"
-        staged = staged_config(self.config, self.where, self.docs, self.site_dir, generated.nav(), generated.footer())
+        staged = staged_config(self.config, self.where, self.docs, self.site_dir, generated.nav(site["about_pages"]),
+                               generated.footer())
         write_config(staged, text)
         self.markdown_key = markdown_key(staged)
         if not self.staged.exists() or text.read_bytes() != self.staged.read_bytes():

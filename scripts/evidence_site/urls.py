@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 HOME_SPELLINGS = {"", ".", "./", "/"}
@@ -182,6 +183,31 @@ def check_page_clashes(clashes: list[tuple[str, str]]) -> None:
                                     found=f"docs/{page} and docs/{other}", hint=hint)))
     raise BuildError(f"docs/: {len(clashes)} hand-written page(s) at an address another page has. Nothing was "
                      "written.\n" + "\n".join(problems))
+
+
+def nav_paths(nav: Any) -> list[str]:
+    """Every page a navigation (MkDocs' ``nav``: lists, ``{title: path or list}`` and bare paths) names."""
+    if isinstance(nav, str):
+        return [nav]
+    items = nav.values() if isinstance(nav, dict) else nav if isinstance(nav, list) else ()
+    return [path for item in items for path in nav_paths(item)]
+
+
+def check_menu_pages(nav: Any, generated: Iterable[str], docs: Path) -> None:
+    """Raise BuildError naming each page the menu lists that is neither generated nor a file of ``docs`` (a page
+    that data/site.yml ``about_pages`` lists and that was removed or misnamed): MkDocs would stop on it with its
+    own words."""
+    from .errors import BuildError, Problem
+
+    made = set(generated)
+    missing = [page for page in nav_paths(nav) if page not in made and not (docs / page).is_file()]
+    if missing:
+        raise BuildError(f"The menu lists {len(missing)} page(s) that docs/ does not have. Nothing was written.\n"
+                         + "\n".join(str(Problem(
+                             "data/site.yml", f"about_pages lists docs/{page}, which is not there.",
+                             column="about_pages", expected=f"a hand-written page docs/{page}", found="no such file",
+                             hint="Add the page under docs/, or correct or remove its entry in about_pages."))
+                                      for page in missing))
 
 
 def site_pages(generated: Iterable[str], docs: Path) -> set[str]:
