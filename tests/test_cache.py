@@ -74,14 +74,30 @@ def test_a_changed_code_version_is_never_served_an_old_entry(library: Path, monk
     # Poison the stored summaries: if the key ignored the code version, this stale value would be served.
     import pickle
     for path in (library / "cache" / "studies").rglob("values-*.pickle"):
-        values = pickle.loads(path.read_bytes())
-        path.write_bytes(pickle.dumps([v.__class__(**{**v.__dict__, "label": "STALE"}) for v in values]))
+        name, values = pickle.loads(path.read_bytes())
+        path.write_bytes(pickle.dumps((name, [v.__class__(**{**v.__dict__, "label": "STALE"}) for v in values])))
     served, log = _generate(library, "code-1", monkeypatch)
     assert "STALE" in str(served.book.records())  # same key: the entry is used (this is what the cache is for)
     rebuilt, log = _generate(library, "code-2", monkeypatch)
     assert "0 entries reused, 8 computed" in log
     assert "STALE" not in str(rebuilt.book.records())
     assert rebuilt.files == _fresh(library).files
+
+
+def test_an_entry_copied_or_restored_under_another_key_is_not_served(library: Path) -> None:
+    """Each entry holds the name it was stored under: the previous version's entry copied over the current one (a
+    backup restored, a folder synced) is not read as the current one (an outside tester got a stale page so)."""
+    _generate(library)
+    visits = library / "studies" / "beta" / "visits.csv"
+    before = visits.read_text(encoding="utf-8")
+    old = {p.name.split("-")[0]: p.read_bytes() for p in (library / "cache" / "studies" / "beta").glob("*.pickle")}
+    visits.write_text(before.replace("\n", "\n", 1) + "\n", encoding="utf-8")  # one more line break: a new key
+    changed, _ = _generate(library)
+    for path in (library / "cache" / "studies" / "beta").glob("*.pickle"):
+        path.write_bytes(old[path.name.split("-")[0]])  # the previous entries, under the current names
+    again, log = _generate(library)
+    assert "4 entries reused, 4 computed (beta)" in log
+    assert again.files == changed.files
 
 
 def test_code_version_covers_every_source_file(tmp_path: Path) -> None:

@@ -149,8 +149,10 @@ class StudyCache:
             value = kept[1]
         else:
             try:
-                value = pickle.loads(path.read_bytes())
+                name, value = pickle.loads(path.read_bytes())
             except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+                return None
+            if name != path.name:  # an entry stored under another key, copied or restored here: not this one's
                 return None
         if value is None:  # no entry stores None (a value or figures of nothing is an empty container)
             return None
@@ -172,7 +174,7 @@ class StudyCache:
             for old in folder.glob(f"{what}-*.pickle"):  # one entry per study and kind: the current one
                 old.unlink(missing_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.write_bytes(pickle.dumps((path.name, value), protocol=pickle.HIGHEST_PROTOCOL))
             tmp.replace(path)
         except OSError:
             pass  # a read-only build folder: still correct, just not faster
