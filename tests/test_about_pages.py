@@ -24,13 +24,13 @@ def _data(tmp_path: Path, about: str) -> Path:
 
 def test_a_page_listed_in_site_yml_is_in_the_menu_after_the_privacy_page_with_its_title_escaped(
         tmp_path: Path) -> None:
-    data = _data(tmp_path, "about_pages:\n  - title: Our <b>clinic</b>\n    page: clinic/contact.md\n"
+    data = _data(tmp_path, "about_pages:\n  - title: Our 'clinic' & \"team\"\n    page: clinic/contact.md\n"
                            "  - title: Who we are\n    page: who.md\n")
     about = site_inputs(paths.MKDOCS_YML, data)["about_pages"]
-    assert about == [("Our <b>clinic</b>", "clinic/contact.md"), ("Who we are", "who.md")]
+    assert about == [("Our 'clinic' & \"team\"", "clinic/contact.md"), ("Who we are", "who.md")]
     nav = Generated([], NumberBook(), [], {}).nav(about)
     assert nav[-1] == {"About this site": [{"Privacy and small numbers": "privacy.md"},
-                                           {"Our &lt;b&gt;clinic&lt;/b&gt;": "clinic/contact.md"},
+                                           {"Our &#x27;clinic&#x27; &amp; &quot;team&quot;": "clinic/contact.md"},
                                            {"Who we are": "who.md"}]}
 
 
@@ -48,8 +48,15 @@ def test_no_about_pages_leaves_the_menu_as_it_was(tmp_path: Path) -> None:
     ("  - title: Who\n    page: /etc/who.md\n", "not a Markdown file's docs-relative path"),
     ("  - title: Who\n    page: families/who.md\n", "where the generator writes its own pages"),
     ("  - title: Home\n    page: index.md\n", "where the generator writes its own pages"),
-    ("  - title: Privacy again\n    page: privacy.md\n", "in the menu already"),
-    ("  - Who we are\n", "has no title"),
+    ("  - title: Privacy again\n    page: privacy.md\n", "privacy.md is in the menu always"),
+    ("  - title: Twice\n    page: fine.md\n", "listed twice (also in about_pages[0])"),
+    ("  - Who we are\n", "is not a `title:` and a `page:`"),
+    ("  - Who we are: who.md\n", "has a field the menu does not know: Who we are"),
+    ("  - title: Who\n    path: who.md\n", "has a field the menu does not know: path"),
+    ("  - title: Who\n    titel: typo\n    page: who.md\n", "has a field the menu does not know: titel"),
+    ("  - title: 2026\n    page: who.md\n", "title is not text"),
+    ("  - title: Who\n", "has no page"),
+    ('  - title: "Contact</title><script>alert(1)</script>"\n    page: who.md\n', "The title has < or >"),
 ])
 def test_an_entry_that_is_not_a_title_and_a_hand_written_page_stops_the_build_naming_its_line(
         tmp_path: Path, entry: str, problem: str) -> None:
@@ -88,3 +95,15 @@ def test_a_listed_page_missing_from_docs_stops_the_build_before_the_engine_and_a
     (docs / "clinic" / "who.md").write_text("# Who we are", encoding="utf-8")
     outputs.write_output(output, docs, tmp_path / "site", tmp_path / "mkdocs.yml", tmp_path / "build", "mkdocs")
     assert (tmp_path / "site" / "clinic" / "who.md").read_text(encoding="utf-8") == "# Who we are"
+
+
+@pytest.mark.parametrize("name", ["Sitio</title><script>alert(1)</script>", 'Sitio" onload="alert(1)'])
+def test_a_translated_site_name_that_is_not_plain_words_stops_the_build(tmp_path: Path, name: str) -> None:
+    """The engine prints a translated site's name in every page's <title> without escaping it."""
+    data = _data(tmp_path, "")
+    text = (data / "site.yml").read_text(encoding="utf-8")
+    start = text.index("    site_name: ")
+    end = text.index("\n", start)
+    (data / "site.yml").write_text(text[:start] + f"    site_name: '{name}'" + text[end:], encoding="utf-8")
+    with pytest.raises(BuildError, match=r"translations\.es\.site_name: the translated site's name is not plain"):
+        site_inputs(paths.MKDOCS_YML, data)

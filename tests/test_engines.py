@@ -208,3 +208,21 @@ def test_env_tags_in_mkdocs_yml_are_written_back_for_the_engine_to_resolve() -> 
 
     resolved = yaml.load(written, Loader=get_yaml_loader())
     assert resolved["site_url"] == "https://evidence.example.org/"
+
+
+def test_a_page_title_from_data_never_closes_the_title_element(tmp_path: Path) -> None:
+    """Material prints a page's title through ``striptags``, which turns the menu's escaped &lt; back into <; the
+    theme override escapes it again (an outside reviewer's menu title opened a script in the page's <title>)."""
+    from evidence_site import escape
+    from evidence_site.write import mkdocs_build
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# Home\n", encoding="utf-8")
+    (docs / "evil.md").write_text("# A page\n\nText.\n", encoding="utf-8")
+    title = "Evil</title><script>alert(1)</script> & 'co'"
+    nav = [{"Home": "index.md"}, {escape.html_text(title): "evil.md"}]
+    mkdocs_build(paths.MKDOCS_YML, docs, tmp_path / "site", nav)
+    page = (tmp_path / "site" / "evil" / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page
+    assert "<title>Evil&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#39;co&#39; - " in page

@@ -827,6 +827,7 @@ def check_trust(trust: Any, path: Path) -> dict[str, Any]:
              "copy the https address of the form from the browser's address bar.")))
 
 
+MARKUP = re.compile(r"[<>]")  # in words the engine prints without escaping (a page's <title>)
 ABOUT_PAGES_HINT = ("List hand-written pages of docs/ as `- title: <the menu's words>` and `page: <file>.md` "
                     "(docs-relative, e.g. clinic/contact.md); the generated folders and index.md are not hand-written.")
 
@@ -846,26 +847,45 @@ def check_about_pages(pages: Any, path: Path) -> list[tuple[str, str]]:
                           found=type(pages).__name__, hint=ABOUT_PAGES_HINT)
         raise BuildError(f"data/site.yml: 1 problem(s). Nothing was written.\n{problem}")
     out: list[tuple[str, str]] = []
+    first: dict[str, int] = {}  # each page listed, to the index of its entry
     problems = []
     for i, item in enumerate(pages):
         title = item.get("title") if isinstance(item, dict) else None
         page = item.get("page") if isinstance(item, dict) else None
         parts = page.split("/") if isinstance(page, str) else []
-        if not isinstance(title, str) or not title.strip():
+        unknown = sorted(map(str, set(item) - {"title", "page"})) if isinstance(item, dict) else []
+        expected = "`title:` (text) and `page:` (a .md file of docs/)"
+        if not isinstance(item, dict):
+            problem = "The entry is not a `title:` and a `page:`."
+        elif unknown:
+            problem = f"The entry has a field the menu does not know: {', '.join(unknown)}."
+        elif title is None or (isinstance(title, str) and not title.strip()):
             problem = "The entry has no title (the words the menu shows)."
+        elif not isinstance(title, str):
+            problem = f"The entry's title is not text (found a {type(title).__name__}); put it in quotes."
+        elif MARKUP.search(title):
+            problem = "The title has < or >: the browser's tab would read them as HTML."
+            expected = "a title in plain words, without < or >"
+        elif page is None:
+            problem = "The entry has no page (`page:`, the file under docs/)."
         elif not isinstance(page, str) or not page.endswith(".md") or "\\" in page or any(
                 not part or part.startswith(".") for part in parts):
             problem = "The entry's page is not a Markdown file's docs-relative path."
         elif is_generated(page):
             problem = "The entry's page is where the generator writes its own pages."
-        elif page in (*(p for _, p in out), "privacy.md"):
-            problem = "The page is in the menu already (privacy.md always is)."
+            expected = "a page outside families/, clinicians/, reference/ and es/, and not index.md"
+        elif page == "privacy.md":
+            problem = "privacy.md is in the menu always; it need not be listed."
+            expected = "only your own pages"
+        elif page in first:
+            problem = f"The page is listed twice (also in about_pages[{first[page]}])."
+            expected = "each page once"
         else:
             out.append((" ".join(title.split()), page))
+            first[page] = i
             continue
         problems.append(Problem("site.yml", problem, row=_item_line(path, "about_pages", i), column=f"about_pages[{i}]",
-                                expected="`title:` (text) and `page:` (a .md file of docs/)", found=repr(item)[:100],
-                                hint=ABOUT_PAGES_HINT))
+                                expected=expected, found=repr(item)[:100], hint=ABOUT_PAGES_HINT))
     if problems:
         raise BuildError(f"data/site.yml: {len(problems)} problem(s). Nothing was written.\n"
                          + "\n".join(str(p) for p in problems))

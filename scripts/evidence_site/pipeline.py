@@ -194,8 +194,18 @@ def site_inputs(config: Path = paths.MKDOCS_YML, data: Path = paths.DATA) -> dic
 
 
 def check_translations(translations: dict[str, Any]) -> dict[str, Any]:
-    """data/site.yml ``translations``: a review is recorded with both who and when (a real date), or not at all."""
+    """data/site.yml ``translations``: a review is recorded with both who and when (a real date), or not at all;
+    a translated site's name and description, which the engine prints unescaped (in every page's <title> and a
+    <meta> attribute), are plain words."""
     for lang, words in translations.items():
+        for key in ("site_name", "site_description"):
+            text = (words or {}).get(key)
+            if text is not None and (not isinstance(text, str) or re.search(r'[<>"]', text)):
+                raise BuildError(f"data/site.yml, translations.{lang}.{key}: the translated site's "
+                                 f"{key.replace('site_', '')} is not plain words. Nothing was written.\n"
+                                 "    expected: text without <, > or \" (every page's title and description print "
+                                 f"it as it is)\n    found:    {str(text)[:100]!r}\n    hint:     Write it in plain "
+                                 "words; use ' for quotes.")
         review = (words or {}).get("review") or {}
         who, when = str(review.get("by") or "").strip(), str(review.get("date") or "").strip()
         problem = ""
