@@ -522,8 +522,11 @@ def test_a_page_too_hard_to_read_stops_the_build_though_the_engine_ran_beside_th
             raise BuildError("the engine failed")
 
     monkeypatch.setattr(write, "mkdocs_build", engine)
+    (library / "docs").mkdir()
+    (library / "docs" / "privacy.md").write_text("# Privacy\n", encoding="utf-8")  # in the menu: hand-written
     with pytest.raises(BuildError, match="Family pages must read at grade 1 or lower"):
         pipeline.build_site(library / "studies", paths.TEMPLATES, library / "docs", library / "site", config,
                             library / "build", lambda _: None, warn=lambda _: None)
     assert started == ["engine"]  # the gate was still grading when the engine started
-    assert not (library / "site").exists() and not (library / "docs").exists()  # nothing was put in place
+    assert not (library / "site").exists()  # nothing was put in place
+    assert [p.name for p in (library / "docs").iterdir()] == ["privacy.md"]
