@@ -216,7 +216,9 @@ def test_the_staging_folder_and_the_replaced_site_are_deleted(tmp_path: Path, fa
     except RuntimeError:
         assert fails
     assert _gone_within(stage)
-    assert list((tmp_path / "build").iterdir()) == []
+    # nothing left but, after a build, the note of what it put in docs/ (write.record_path)
+    note = write.record_path(tmp_path / "build", tmp_path / "docs").name
+    assert [p.name for p in (tmp_path / "build").iterdir()] == ([] if fails else [note])
     assert (site / ("old" if fails else "new") / "page.html").is_file()
 
 
@@ -451,3 +453,32 @@ def test_an_env_site_url_is_resolved_and_its_variable_is_an_input(project: Path,
     assert _key(project) != unset
     assert outputs.env_names("a: !ENV NAME\nb: !ENV [FIRST, 'SECOND', 'https://x.org/']\n") == ["FIRST", "NAME",
                                                                                                  "SECOND"]
+
+
+def test_a_file_someone_put_in_a_generated_folder_stops_the_build_instead_of_being_deleted(
+        tmp_path: Path, monkeypatch) -> None:
+    """Every build replaces docs/families/ (and the other generated parts) whole: a page a user put there would be
+    lost without a word (an outside reviewer's was). The generator notes what it put there (build/
+    generated-docs-*.txt) and stops on anything else; the message names the file; moved out, the build goes on."""
+    monkeypatch.setattr("evidence_site.write.mkdocs_build", _copying_engine)
+    docs, site, build = tmp_path / "docs", tmp_path / "site", tmp_path / "build"
+    docs.mkdir()
+
+    def publish(text: bytes) -> None:
+        outputs.write_output(_output(text), docs, site, tmp_path / "mkdocs.yml", build, "mkdocs")
+
+    publish(b"first")
+    from evidence_site.write import record_path
+    assert record_path(build, docs).read_text(encoding="utf-8") == "families/index.md\n"
+    assert record_path(build, tmp_path / "other-docs") != record_path(build, docs)  # one note per docs folder
+    mine = docs / "families" / "clinic-contact.md"
+    mine.write_text("# Our clinic\n", encoding="utf-8")
+    with pytest.raises(outputs.BuildError, match=r"docs/families/clinic-contact\.md: This file would be deleted"):
+        publish(b"second")
+    assert mine.read_text(encoding="utf-8") == "# Our clinic\n"  # kept, and nothing was replaced
+    assert (docs / "families" / "index.md").read_bytes() == b"first"
+    (docs / "clinic").mkdir()
+    mine.rename(docs / "clinic" / "contact.md")
+    publish(b"second")
+    assert (docs / "families" / "index.md").read_bytes() == b"second"
+    assert (docs / "clinic" / "contact.md").is_file()

@@ -82,7 +82,7 @@ class Preview:
         from .mkdocs_run import markdown_key
         from .pipeline import generate, read_studies, site_inputs
         from .urls import check_page_clashes, clashing_pages
-        from .write import stage_docs, staging, swap_into_place
+        from .write import record_generated, stage_docs, staging, swap_into_place
 
         cache = self.build_dir / "cache"
         with keeping(self.memo):
@@ -97,6 +97,7 @@ class Preview:
             changed = sorted(generated.files)
         else:
             changed = self._write_changed(generated.files)
+            record_generated(self.build_dir, self.docs, list(generated.files))  # a build then checks docs/ by it
         self.written = dict(generated.files)
         self.where.mkdir(parents=True, exist_ok=True)
         text = self.where / "mkdocs.yml.new"

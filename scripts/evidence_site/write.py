@@ -143,9 +143,63 @@ def write_files(root: Path, files: dict[str, str]) -> None:
 REPLACED: list[Path] = []
 
 
+# In build/: the docs/ files the generator last put in place (one docs-relative path a line; ``swap_into_place``
+# and the live preview write it), one note per docs folder (tests and `--docs` build other folders with the same
+# build/). A file in a generated folder that it does not list was put there by someone else.
+GENERATED_RECORD = "generated-docs-{}.txt"
+
+
+def record_path(build: Path, docs: Path) -> Path:
+    """The note of what the generator put in ``docs`` (``GENERATED_RECORD``, named by the folder's path)."""
+    import hashlib
+
+    return build / GENERATED_RECORD.format(hashlib.sha256(str(docs.resolve()).encode()).hexdigest()[:12])
+
+
+def generated_now(docs: Path) -> list[str]:
+    """The files now in the generated parts of ``docs`` (docs-relative, sorted)."""
+    found = [p.relative_to(docs).as_posix() for name in GENERATED_DOCS if (docs / name).is_dir()
+             for p in (docs / name).rglob("*") if p.is_file() or p.is_symlink()]
+    return sorted(found + [name for name in GENERATED_ROOT_FILES if (docs / name).is_file()])
+
+
+def record_generated(build: Path, docs: Path, files: list[str]) -> None:
+    """Note ``files`` as what the generator put in ``docs`` (``record_path``)."""
+    record = record_path(build, docs)
+    tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
+    tmp.write_text("".join(f"{name}\n" for name in sorted(files)), encoding="utf-8")
+    tmp.replace(record)
+
+
+def check_no_strays(docs: Path, build: Path) -> None:
+    """Raise BuildError naming each file in a generated part of ``docs`` that the generator did not put there (by
+    its record): every build replaces those parts whole, so the file would be deleted without a word (an outside
+    reviewer lost a page so). Without a record (a first build, or build/ removed) nothing can be told apart."""
+    from .errors import Problem
+
+    record = record_path(build, docs)
+    if not record.is_file():
+        return
+    known = set(record.read_text(encoding="utf-8").splitlines())
+    strays = [name for name in generated_now(docs) if name not in known]
+    if strays:
+        folders = ", ".join(f"docs/{name}/" for name in GENERATED_DOCS)
+        raise BuildError(f"docs/: {len(strays)} file(s) the generator did not write are in its own folders, which "
+                         "every build replaces whole. Nothing was written.\n" + "\n".join(str(Problem(
+                             f"docs/{name}", "This file would be deleted by the build.",
+                             expected=f"only generated pages in {folders} and docs/index.md",
+                             found=f"docs/{name}, which the last build did not write",
+                             hint=f"Move it out of those folders (for example to docs/clinic/{Path(name).name}; "
+                                  "data/site.yml about_pages puts a page in the menu). If it is an old generated "
+                                  f"file, delete it, or delete build/{record.name}.")) for name in strays))
+
+
 def swap_into_place(stage: Path, docs: Path, site: Path | None) -> None:
-    """Replace the generated parts of docs/ and (unless ``site`` is None) the whole of site/ with the staged ones.
+    """Replace the generated parts of docs/ and (unless ``site`` is None) the whole of site/ with the staged ones,
+    after checking that nobody else put a file there (``check_no_strays``), and note what is now there.
     Ctrl-C and SIGTERM wait until every rename is done: docs/ and site/ are never left from two builds."""
+    build = stage.parent  # ``staging``: a staging folder is made inside build/
+    check_no_strays(docs, build)
     trash = stage / "trash"  # what is replaced goes here, and is deleted with the staging folder (discard)
     trash.mkdir()
     with _interrupts_held():
@@ -160,6 +214,7 @@ def swap_into_place(stage: Path, docs: Path, site: Path | None) -> None:
                 site.rename(trash / "site")
             (stage / "site").rename(site)
         REPLACED.append(site or docs)
+        record_generated(build, docs, generated_now(docs))  # with them: an interrupt never leaves an older note
 
 
 @contextmanager
