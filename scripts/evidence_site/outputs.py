@@ -220,7 +220,10 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
         sites = [("", stage_docs(docs, output.files, stage), stage / "site")]
         sites += [(f"{twin.lang}/", stage_docs(docs, twin.files, stage / f"docs-{twin.lang}", only=paths.ASSETS),
                    stage / f"site-{twin.lang}") for twin in output.twins]
-        with ThreadPoolExecutor(len(sites)) as engines:  # each waits on its own engine process
+        # Each waits on its own engine process. Zensical keeps its build state in a .cache folder beside the config,
+        # which the sites' configs share (the staging folder): two Zensical builds at once raced there (a NotFound
+        # panic in CI), so its builds run one at a time.
+        with ThreadPoolExecutor(len(sites) if engine != "zensical" else 1) as engines:
             running = [engines.submit(mkdocs_build, config, sites[0][1], sites[0][2], output.nav, output.footer,
                                       engine, cache=build / "cache")]
             running += [engines.submit(mkdocs_build, config, folder, built, twin.nav, output.footer | twin.extra,
