@@ -191,7 +191,8 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
                  current: Callable[[], bool] | None = None, late: Deferred | None = None,
                  manifest: Background | None = None, checks: Background | None = None) -> Output:
     """Stage the hand-written and generated docs, build them with ``engine`` (the English site and each translated
-    twin, side by side, each in its own engine process; a twin's site then goes under site/<lang>/), add
+    twin, each in its own engine process, side by side with MkDocs, one at a time with Zensical; a twin's site then
+    goes under site/<lang>/), add
     numbers.json and the redirect pages, then swap docs/ and site/ into place; nothing changes there unless every
     step succeeds.
 
