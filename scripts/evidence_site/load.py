@@ -39,6 +39,7 @@ import yaml
 from .errors import BuildError, DataError, Problem, summarise
 from .escape import safe_url
 from .kept import kept
+from .paths import GENERATED_FOLDERS
 from .schema import AGGREGATE_TABLES, TABLES
 from .urls import check_redirects, normalise, redirect_loops, unserved_targets
 
@@ -873,7 +874,7 @@ def check_about_pages(pages: Any, path: Path) -> list[tuple[str, str]]:
             problem = "The entry's page is not a Markdown file's docs-relative path."
         elif is_generated(page):
             problem = "The entry's page is where the generator writes its own pages."
-            expected = "a page outside families/, clinicians/, reference/ and es/, and not index.md"
+            expected = f"a page outside {GENERATED_FOLDERS}, and not index.md"
         elif page == "privacy.md":
             problem = "privacy.md is in the menu always; it need not be listed."
             expected = "only your own pages"
@@ -884,7 +885,8 @@ def check_about_pages(pages: Any, path: Path) -> list[tuple[str, str]]:
             out.append((" ".join(title.split()), page))
             first[page] = i
             continue
-        problems.append(Problem("site.yml", problem, row=_item_line(path, "about_pages", i), column=f"about_pages[{i}]",
+        problems.append(Problem("site.yml", problem, row=_field_line(path, ("about_pages", i)),
+                                column=f"about_pages[{i}]",
                                 expected=expected, found=repr(item)[:100], hint=ABOUT_PAGES_HINT))
     if problems:
         raise BuildError(f"data/site.yml: {len(problems)} problem(s). Nothing was written.\n"
@@ -892,28 +894,20 @@ def check_about_pages(pages: Any, path: Path) -> list[tuple[str, str]]:
     return out
 
 
-def _item_line(path: Path, key: str, index: int) -> int | None:
-    """The line (from 1) of item ``index`` of the list at ``key`` in the YAML file ``path``; None if not found."""
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeError, yaml.YAMLError):
-        return None
-    items = next((v for k, v in getattr(node, "value", []) if getattr(k, "value", None) == key), None)
-    if not isinstance(items, yaml.SequenceNode) or index >= len(items.value):
-        return None
-    return items.value[index].start_mark.line + 1
-
-
-def _field_line(path: Path, keys: tuple[str, ...]) -> int | None:
-    """The line (from 1) of the value at ``keys`` in the YAML file ``path``, for messages; None if not found."""
+def _field_line(path: Path, keys: tuple[str | int, ...]) -> int | None:
+    """The line (from 1) of the value at ``keys`` (mapping keys; an int indexes a list) in the YAML file ``path``,
+    for messages; None if not found."""
     try:
         node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except (OSError, UnicodeError, yaml.YAMLError):
         return None
     for key in keys:
-        if not isinstance(node, yaml.MappingNode):
+        if isinstance(key, int):
+            node = node.value[key] if isinstance(node, yaml.SequenceNode) and key < len(node.value) else None
+        elif isinstance(node, yaml.MappingNode):
+            node = next((value for k, value in node.value if getattr(k, "value", None) == key), None)
+        else:
             return None
-        node = next((value for k, value in node.value if getattr(k, "value", None) == key), None)
     return node.start_mark.line + 1 if node is not None else None
 
 

@@ -17,6 +17,8 @@ MKDOCS_YML = ROOT / "mkdocs.yml"
 # Folders under docs/ that the generator owns. They are rebuilt as a whole on
 # every build and git-ignored; everything else under docs/ is hand-written.
 GENERATED_DOCS = ("families", "clinicians", "reference", "es")  # es: the Spanish twins (pages.yml `languages`)
+# the same, as messages name them: "families/, clinicians/, reference/ and es/"
+GENERATED_FOLDERS = ", ".join(f"{n}/" for n in GENERATED_DOCS[:-1]) + f" and {GENERATED_DOCS[-1]}/"
 ASSETS = "assets"  # hand-written files every site needs (stylesheets), copied into each translated site
 
 NUMBERS_JSON = "numbers.json"  # written at the root of site/

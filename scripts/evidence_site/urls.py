@@ -163,6 +163,7 @@ def check_page_clashes(clashes: list[tuple[str, str]]) -> None:
     """Raise BuildError naming each hand-written page that MkDocs would publish at another page's address
     (``clashing_pages``: it would keep one of them without a word)."""
     from .errors import BuildError, Problem
+    from .paths import GENERATED_FOLDERS
     from .write import is_generated
 
     if not clashes:
@@ -171,8 +172,7 @@ def check_page_clashes(clashes: list[tuple[str, str]]) -> None:
     for page, other in clashes:
         address = "/" + page_file(page).removesuffix("index.html")
         if is_generated(other):
-            expected = ("a hand-written page at an address of its own (families/, clinicians/, reference/ and es/ "
-                        "hold the generated pages)")
+            expected = f"a hand-written page at an address of its own ({GENERATED_FOLDERS} hold the generated pages)"
             hint = (f"Rename docs/{page} (for example to docs/about-{Path(page).name}) and link to it from the page "
                     "that should lead there.")
         else:
