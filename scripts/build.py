@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         help="`site`: stop when the data contradict a published figure (default: a warning on the page and in the log)")
     add("--id", default="", help="`new-study`: the new study's id (lower-case letters, digits and hyphens)")
     add("--kind", default="aggregate", choices=("aggregate", "records"), help="`new-study`: the kind of study")
+    add("--force", action="store_true",
+        help="`site`: run the engine even when docs/ and site/ are as the last build left them and no input changed")
     add("--publish", action="store_true",
         help="`site`: a build for publication; stops while site_url in mkdocs.yml is a placeholder")
     args = parser.parse_args(argv)

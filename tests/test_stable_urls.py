@@ -224,6 +224,9 @@ def test_a_clashing_hand_written_page_added_after_a_build_stops_the_next_build_t
     args = (data / "studies", paths.TEMPLATES, docs, tmp_path / "site", paths.MKDOCS_YML, tmp_path / "build")
     build(*args, progress=lines.append)
     before = (tmp_path / "site" / "families" / "index.html").read_bytes()
+    lines.clear()
+    build(*args, progress=lines.append)  # nothing changed at all: not even the engine runs (outputs.SiteRecord)
+    assert any("nothing to build" in line for line in lines) and not any("engine" in line for line in lines)
     (docs / "families.md").write_text("# Our own page for families\n", encoding="utf-8")
     lines.clear()
     with pytest.raises(BuildError, match=r"docs/families\.md: The page would be published at /families/"):

@@ -19,7 +19,7 @@ def site(args: argparse.Namespace) -> None:
 
     build(args.studies, args.templates, args.docs, args.site, progress=_progress,
           strict_published=getattr(args, "strict_published", False), engine=getattr(args, "engine", "mkdocs"),
-          publish=getattr(args, "publish", False))
+          publish=getattr(args, "publish", False), force=getattr(args, "force", False))
 
 
 def pages(args: argparse.Namespace) -> None:

@@ -177,6 +177,27 @@ def zensical_executable() -> str:
                      "into .venv-zensical), or set $ZENSICAL to its executable.")
 
 
+def engine_packages(engine: str) -> str:
+    """The packages installed where ``engine`` runs, as their metadata folders name them (name and version; sorted,
+    one a line): an upgraded theme, engine or Markdown extension can change the site built from the same pages.
+    Zensical's are those of the environment its executable is in (with the executable's size and time, for one
+    installed some other way)."""
+    if engine == "zensical":
+        executable = Path(zensical_executable()).resolve()
+        info = executable.stat()
+        roots = [*(executable.parent.parent / "lib").glob("python*/site-packages")]
+        head = [f"{executable} {info.st_size} {info.st_mtime_ns}"]
+    else:
+        roots, head = [Path(entry) for entry in sys.path if entry], [sys.executable]
+    names: set[str] = set()
+    for root in roots:
+        try:
+            names |= {n for n in os.listdir(root) if n.endswith((".dist-info", ".egg-info", ".egg-link", ".pth"))}
+        except OSError:
+            continue
+    return "\n".join([*head, *sorted(names)])
+
+
 def run_engine(engine: str, config: Path, site_dir: Path, memo: Path | None = None) -> float:
     """Build with ``engine`` as a separate process; raise BuildError on any warning. Returns the seconds taken.
     ``memo``: MkDocs' memo file for this site (``engine_command``)."""

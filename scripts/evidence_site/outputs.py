@@ -7,6 +7,10 @@ and goes straight to the engine: no study is read, nothing is computed, and pand
 imported. Any change to any input gives a new key, so a stale output is never read; the per-study cache
 (cache.py) then makes the full generation recompute only the studies that changed.
 
+When, besides, docs/ and site/ hold exactly what the last build put there (every file's name and bytes, the
+hand-written pages too), and the engine and the packages installed where it runs are those it built with, the
+engine is not run either: it would write the same site again (``SiteRecord``; ``build.py site --force`` runs it).
+
 This module imports only the standard library and the light modules of the package (no pandas).
 """
 
@@ -163,6 +167,68 @@ def store(cache: Path, key: str, output: Output) -> None:
         pass
 
 
+# In build/: what the last build put in a docs/ and site/ pair (``SiteRecord``), one file per pair (the tests build
+# other folders with the same build/).
+SITE_RECORD = "site-record-{}.json"
+
+
+@dataclass(frozen=True)
+class SiteRecord:
+    """What a build put in docs/ and site/, to tell whether the next one would write the same: ``stamp``, what
+    the engine's output depends on beyond docs/ (``engine_stamp``), and a hash of each folder's files (their
+    names and bytes; cache.tree_hash) as it was put in place."""
+
+    stamp: str
+    docs: str
+    site: str
+
+    @staticmethod
+    def path(build: Path, docs: Path, site: Path) -> Path:
+        folders = f"{docs.resolve()}\0{site.resolve()}".encode()
+        return build / SITE_RECORD.format(hashlib.sha256(folders).hexdigest()[:12])
+
+    @staticmethod
+    def of(stamp: str, docs: Path, site: Path) -> SiteRecord:
+        from .cache import tree_hash
+
+        return SiteRecord(stamp, tree_hash(docs), tree_hash(site))
+
+    def write(self, path: Path) -> None:
+        """Kept atomically; a read-only build folder only costs the next build its shortcut."""
+        import json
+
+        try:
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"stamp": self.stamp, "docs": self.docs, "site": self.site}), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass
+
+    @staticmethod
+    def matches(path: Path, stamp: str, docs: Path, site: Path) -> bool:
+        """Whether the record at ``path`` has ``stamp`` and docs/ and site/ still hold what it says, file for file."""
+        import json
+
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        if not isinstance(saved, dict) or saved.get("stamp") != stamp or not docs.is_dir() or not site.is_dir():
+            return False
+        now = SiteRecord.of(stamp, docs, site)
+        return saved.get("docs") == now.docs and saved.get("site") == now.site
+
+
+def engine_stamp(key: str, engine: str) -> str:
+    """What the engine's site depends on beyond the pages it is given: the generated output (``key``, the hash of
+    every input of generation), the engine, the packages installed where it runs, and $SOURCE_DATE_EPOCH (the
+    sitemap's date)."""
+    from .engines import engine_packages
+
+    parts = (key, engine, engine_packages(engine), os.environ.get("SOURCE_DATE_EPOCH", ""))
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
 def warn_stderr(message: str) -> None:
     print(f"[build] WARNING: {message}", file=sys.stderr, flush=True)
 
@@ -189,7 +255,8 @@ def check_publication_address(site_url: str, config_name: str) -> None:
 
 def write_output(output: Output, docs: Path, site: Path, config: Path, build: Path, engine: str,
                  current: Callable[[], bool] | None = None, late: Deferred | None = None,
-                 manifest: Background | None = None, checks: Background | None = None) -> Output:
+                 manifest: Background | None = None, checks: Background | None = None,
+                 stamp: str = "") -> Output:
     """Stage the hand-written and generated docs, build them with ``engine`` (the English site and each translated
     twin, each in its own engine process, side by side with MkDocs, one at a time with Zensical; a twin's site then
     goes under site/<lang>/), add
@@ -207,6 +274,8 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
     ``checks``: checks of the generated pages still running (the reading gates): their failure stops the build
     before anything is put in place, and comes first when an engine failed too (a build that waited for the
     checks would have stopped there).
+    ``stamp`` (``engine_stamp``): noted with a hash of the docs/ and site/ put in place (``SiteRecord``), so that
+    the next build with the same stamp and nothing changed in either folder need not run the engine.
     Returns ``output`` with every file complete."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -250,7 +319,13 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
         write_files(stage / "site", output.redirects)
         if current is not None and not current():
             raise BuildError(INPUTS_CHANGED)
+        record = SiteRecord.path(build, docs, site)
+        record.unlink(missing_ok=True)
+        # hashed as staged, which is what the swap puts in place (not afterwards: another build may swap meanwhile)
+        made = SiteRecord.of(stamp, stage / "docs", stage / "site") if stamp else None
         swap_into_place(stage, docs, site)
+        if made is not None:
+            made.write(record)
     return output
 
 
@@ -313,14 +388,17 @@ class _environment:
 def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, docs: Path = paths.DOCS,
           site: Path = paths.SITE, config: Path = paths.MKDOCS_YML, build_dir: Path = paths.BUILD,
           progress: Progress = print, strict_published: bool = False, warn: Progress = warn_stderr,
-          engine: str = "mkdocs", publish: bool = False) -> None:
+          engine: str = "mkdocs", publish: bool = False, force: bool = False) -> None:
     """``make site``: the last build's generated output when no input changed, else the full build (pipeline).
+    When, besides, docs/ and site/ are as the last build left them, built by the same engine, nothing is built
+    (``SiteRecord``) unless ``force``.
 
     ``publish``: a build for publication, which refuses a placeholder ``site_url``.
     """
     started = time.perf_counter()
     cache = build_dir / "cache"
     key = inputs_key(studies_dir, templates, config)
+    stamp = engine_stamp(key, engine)
 
     def current() -> bool:
         return inputs_key(studies_dir, templates, config) == key
@@ -341,7 +419,7 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
                 store(cache, key, out)
 
         build_site(studies_dir, templates, docs, site, config, build_dir, progress, strict_published, warn, engine,
-                   publish, keep=keep, current=current)
+                   publish, keep=keep, current=current, stamp=stamp)
         return
     if publish:
         check_publication_address(output.site_url, config.name)
@@ -357,6 +435,11 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
     for warning in output.warnings:
         warn(warning)
     check_conflicts(output.conflicts, strict_published, warn)
-    write_output(output, docs, site, config, build_dir, engine, current)
+    if not force and SiteRecord.matches(SiteRecord.path(build_dir, docs, site), stamp, docs, site):
+        progress(f"{docs} and {site} are as the last build left them, built by {engine} with the same packages: "
+                 f"nothing to build (build.py site --force builds them again); checked in "
+                 f"{time.perf_counter() - started:.1f} s")
+        return
+    write_output(output, docs, site, config, build_dir, engine, current, stamp=stamp)
     progress(f"built {site} in {time.perf_counter() - started:.1f} s")
 

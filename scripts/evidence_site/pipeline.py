@@ -510,7 +510,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
                progress: Progress = print, strict_published: bool = False, warn: Progress = warn_stderr,
                engine: str = "mkdocs", publish: bool = False,
                keep: Callable[[Output], object] | None = None,
-               current: Callable[[], bool] | None = None) -> Generated:
+               current: Callable[[], bool] | None = None, stamp: str = "") -> Generated:
     """The whole build. docs/ and site/ change only if every step succeeds.
 
     ``publish``: a build for publication, which refuses a placeholder ``site_url`` (handouts print it).
@@ -518,7 +518,8 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
     A published figure that the data do not reproduce is a warning (in the log and on the clinicians'
     overview page); with ``strict_published`` it stops the build. ``keep`` receives the generated output once
     the engine has built it (outputs.py keeps it for the next build with the same inputs); ``current`` says
-    whether the inputs are still those read (asked before docs/ and site/ are replaced: ``write_output``). Then
+    whether the inputs are still those read (asked before docs/ and site/ are replaced: ``write_output``), and
+    ``stamp`` is noted with what was put in place (outputs.SiteRecord). Then
     the per-study cache entries this build did not use are pruned (cache.py), and the build says how many.
     """
     started = time.perf_counter()
@@ -537,7 +538,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
                          defer_charts=True, defer_gates=True)  # both finished while the engine builds the pages
     try:
         output = _built(generated, docs, site, config, build, engine, templates, studies_dir, site_context, said,
-                        strict_published, warn, current)
+                        strict_published, warn, current, stamp)
     except BuildError:
         if generated.gates is not None:  # a failed gate comes first, as in a build that waited for it; and
             generated.gates.result()  # no gate's line is printed after the build has said it failed
@@ -554,7 +555,7 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
 
 def _built(generated: Generated, docs: Path, site: Path, config: Path, build: Path, engine: str, templates: Path,
            studies_dir: Path, site_context: dict[str, Any], said: list[str], strict_published: bool,
-           warn: Progress, current: Callable[[], bool] | None) -> Output:
+           warn: Progress, current: Callable[[], bool] | None, stamp: str) -> Output:
     """``build_site`` once the pages are generated: checked, staged, built by the engine and put in place."""
     check_page_clashes(clashing_pages(generated.files, docs))
     check_redirect_targets(studies_dir.parent / "redirects.yml", site_context["redirects"],
@@ -571,7 +572,7 @@ def _built(generated: Generated, docs: Path, site: Path, config: Path, build: Pa
                     tuple(generated.published_conflicts()), twins, site_context["site_url"], (), generated.warnings)
     check_conflicts(output.conflicts, strict_published, warn)
     output = write_output(output, docs, site, config, build, engine, current, late=generated.charts,
-                          manifest=manifest, checks=generated.gates)
+                          manifest=manifest, checks=generated.gates, stamp=stamp)
     generated.gates = None
     # with what the gates said, which a build that reuses this output says again
     return replace(output, notices=tuple(line for line in said if line.startswith(REPEATED_NOTICES)))

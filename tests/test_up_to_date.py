@@ -1,0 +1,148 @@
+"""A build with no input changed, and docs/ and site/ as the last build left them, runs no engine (outputs.SiteRecord);
+anything else that could change the site built (a byte of docs/ or site/, the engine, its packages, the build
+date) runs it again. The engine here copies the staged docs into the site, and counts its runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import MINIMAL
+from evidence_site import outputs, paths
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch) -> Path:
+    shutil.copytree(MINIMAL, tmp_path / "data" / "studies" / "alpha")
+    for name in ("vocab", "medicines"):
+        shutil.copytree(paths.DATA / name, tmp_path / "data" / name)
+    shutil.copytree(paths.TEMPLATES, tmp_path / "templates")
+    shutil.copy2(paths.MKDOCS_YML, tmp_path / "mkdocs.yml")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "privacy.md").write_text("# Privacy\n", encoding="utf-8")
+    monkeypatch.setattr("evidence_site.engines.engine_packages", lambda engine: f"{engine} 1.0")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    return tmp_path
+
+
+class Builds:
+    """``outputs.build`` of the project, with a pipeline that hands the real ``write_output`` a fixed page, and an
+    engine that copies the staged docs (``runs`` counts it)."""
+
+    def __init__(self, root: Path, monkeypatch) -> None:
+        self.root, self.runs, self.said = root, 0, []
+
+        def engine(config, docs: Path, site: Path, *args, **kwargs) -> None:
+            self.runs += 1
+            for path in docs.rglob("*"):
+                if path.is_file():
+                    (site / path.relative_to(docs)).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, site / path.relative_to(docs))
+
+        def build_site(studies, templates, docs, site, config, build, *args, keep=None, current=None, stamp="",
+                       engine="mkdocs", **kwargs) -> None:
+            output = outputs.Output({"families/index.md": b"# Families\n"}, [], {}, {"values": []}, {}, 0, ())
+            keep(outputs.write_output(output, docs, site, config, build, engine, current, stamp=stamp))
+
+        monkeypatch.setattr("evidence_site.write.mkdocs_build", engine)
+        monkeypatch.setattr("evidence_site.pipeline.build_site", build_site)
+
+    def __call__(self, **kwargs) -> None:
+        root = self.root
+        outputs.build(root / "data" / "studies", root / "templates", root / "docs", root / "site",
+                      root / "mkdocs.yml", root / "build", progress=self.said.append, warn=self.said.append, **kwargs)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_build_with_nothing_changed_runs_no_engine_and_touches_nothing(project: Path, monkeypatch) -> None:
+    build = Builds(project, monkeypatch)
+    build()
+    site, docs = _snapshot(project / "site"), _snapshot(project / "docs")
+    times = {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*")}
+    build.said.clear()
+    build()
+    assert build.runs == 1
+    assert any("as the last build left them" in line and "nothing to build" in line for line in build.said)
+    assert _snapshot(project / "site") == site and _snapshot(project / "docs") == docs
+    assert {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*")} == times
+    build(force=True)  # build.py site --force
+    assert build.runs == 2 and _snapshot(project / "site") == site
+
+
+def _edit_page(root: Path) -> None:  # the same size, an older time: only the bytes tell
+    page = root / "site" / "families" / "index.md"
+    info = page.stat()
+    page.write_bytes(page.read_bytes().replace(b"Families", b"Familiez"))
+    os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+CHANGES: dict[str, Callable[[Path], object]] = {
+    "a byte of a built page": _edit_page,
+    "a file added to site/": lambda root: (root / "site" / "extra.html").write_text("<p>x</p>", encoding="utf-8"),
+    "a file removed from site/": lambda root: (root / "site" / "privacy.md").unlink(),
+    "site/ removed": lambda root: shutil.rmtree(root / "site"),
+    "a hand-written page edited": lambda root: (root / "docs" / "privacy.md").write_text("# Private\n"),
+    "a hand-written page added": lambda root: (root / "docs" / "about.md").write_text("# About\n"),
+    "a generated page edited in docs/": lambda root: (root / "docs" / "families" / "index.md").write_text("# F\n"),
+    "the build's record removed": lambda root: [p.unlink() for p in (root / "build").glob("site-record-*.json")],
+    "the build's record emptied": lambda root: [p.write_text("") for p in (root / "build").glob("site-record-*")],
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_any_change_to_docs_or_site_runs_the_engine_again(project: Path, monkeypatch, change: str) -> None:
+    build = Builds(project, monkeypatch)
+    build()
+    built = _snapshot(project / "site")
+    CHANGES[change](project)
+    build()
+    assert build.runs == 2
+    expected = _snapshot(project / "docs")  # the engine copies docs/, hand-written pages as they are now
+    assert _snapshot(project / "site") == expected | {"numbers.json": built["numbers.json"]}
+    if "hand-written" not in change:
+        assert _snapshot(project / "site") == built
+    build()
+    assert build.runs == 2  # and the build after that has nothing to do
+
+
+def test_another_engine_other_packages_or_another_build_date_run_the_engine_again(project: Path,
+                                                                                  monkeypatch) -> None:
+    build = Builds(project, monkeypatch)
+    build()
+    build(engine="zensical")
+    assert build.runs == 2
+    build()  # back to MkDocs: the site is Zensical's
+    assert build.runs == 3
+    monkeypatch.setattr("evidence_site.engines.engine_packages", lambda engine: f"{engine} 1.1")  # an upgrade
+    build()
+    assert build.runs == 4
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the sitemap's date
+    build()
+    build()
+    assert build.runs == 5
+
+
+def test_a_changed_input_builds_again(project: Path, monkeypatch) -> None:
+    build = Builds(project, monkeypatch)
+    build()
+    visits = project / "data" / "studies" / "alpha" / "visits.csv"
+    visits.write_bytes(visits.read_bytes() + b"\n")
+    build()
+    assert build.runs == 2
+
+
+def test_the_engine_packages_name_every_installed_distribution_and_the_interpreter() -> None:
+    from evidence_site.engines import engine_packages
+
+    listed = engine_packages("mkdocs").splitlines()
+    assert listed[0] == sys.executable
+    assert any(line.startswith("mkdocs-") and line.endswith(".dist-info") for line in listed)
+    assert any(line.lower().startswith("mkdocs_material-") for line in listed)
