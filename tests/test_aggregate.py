@@ -428,3 +428,19 @@ def test_an_aggregate_study_table_stacks_on_a_phone_each_cell_under_its_column_n
             assert heads and rows
             for row in rows:
                 assert re.findall(r'<td data-label="([^"]*)"', row) == heads
+
+
+def test_a_study_folder_copied_with_its_source_is_named_in_a_warning(tmp_path: Path, capsys) -> None:
+    """A copied aggregate study keeps the first one's publication: the build still runs (two studies may come
+    from one publication) but says which studies give the same source. Different sources give no warning."""
+    source = paths.STUDIES / "bachand-collen-2026-ccc"
+    studies = tmp_path / "data" / "studies"
+    shutil.copytree(source, studies / "bachand-collen-2026-ccc")
+    shutil.copytree(paths.DATA / "medicines", tmp_path / "data" / "medicines")
+    load_studies(studies)
+    assert "same publication" not in capsys.readouterr().err
+    shutil.copytree(source, studies / "our-new-study")
+    load_studies(studies)
+    err = capsys.readouterr().err
+    assert ("2 studies give the same publication.url 'https://news.gastro.org/issues/2026/january/upadacitinib-in-"
+            "pediatric-ibd' as their source: bachand-collen-2026-ccc, our-new-study") in err

@@ -42,21 +42,25 @@ IN_MEMORY: dict[tuple[str, str], tuple[Path, Any]] = {}
 NOT_IN_MEMORY = ("validated", "view")
 
 
-def tree_hash(folder: Path, pattern: str = "*") -> str:
+def tree_hash(folder: Path, pattern: str = "*", modes: bool = False) -> str:
     """sha256 of everything under ``folder`` matching ``pattern``, sorted by relative name: each file's name and
-    contents, each folder's name (an empty study folder is an input: the build refuses it) and each symbolic
+    contents, each folder's name (an empty study folder is an input: the build refuses it), each symbolic
     link's name and target, marked as a link (the build refuses a linked data file that a plain file with the
-    same contents would pass)."""
+    same contents would pass), and the name of anything else (a named pipe, a socket: never read). ``modes``:
+    each file's and folder's permissions too (a published site readable by nobody else is another site)."""
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob(pattern) if "__pycache__" not in p.parts):
         name = path.relative_to(folder).as_posix().encode()
+        mode = f"{path.stat().st_mode & 0o7777:o}\0".encode() if modes and not path.is_symlink() else b""
         if path.is_symlink():
             digest.update(b"link\0" + name + b"\0" + os.readlink(path).encode() + b"\0"
                           + (path.read_bytes() if path.is_file() else b"") + b"\0")
         elif path.is_dir():
-            digest.update(b"folder\0" + name + b"\0")
+            digest.update(b"folder\0" + name + b"\0" + mode)
         elif path.is_file():
-            digest.update(b"file\0" + name + b"\0" + path.read_bytes() + b"\0")
+            digest.update(b"file\0" + name + b"\0" + mode + path.read_bytes() + b"\0")
+        else:
+            digest.update(b"special\0" + name + b"\0")
     return digest.hexdigest()
 
 

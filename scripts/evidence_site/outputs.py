@@ -16,6 +16,7 @@ This module imports only the standard library and the light modules of the packa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -176,7 +177,7 @@ SITE_RECORD = "site-record-{}.json"
 class SiteRecord:
     """What a build put in docs/ and site/, to tell whether the next one would write the same: ``stamp``, what
     the engine's output depends on beyond docs/ (``engine_stamp``), and a hash of each folder's files (their
-    names and bytes; cache.tree_hash) as it was put in place."""
+    names, bytes and permissions; a link or a named pipe marked as such: cache.tree_hash) as it was put in place."""
 
     stamp: str
     docs: str
@@ -191,7 +192,7 @@ class SiteRecord:
     def of(stamp: str, docs: Path, site: Path) -> SiteRecord:
         from .cache import tree_hash
 
-        return SiteRecord(stamp, tree_hash(docs), tree_hash(site))
+        return SiteRecord(stamp, tree_hash(docs, modes=True), tree_hash(site, modes=True))
 
     def write(self, path: Path) -> None:
         """Kept atomically; a read-only build folder only costs the next build its shortcut."""
@@ -221,11 +222,14 @@ class SiteRecord:
 
 def engine_stamp(key: str, engine: str) -> str:
     """What the engine's site depends on beyond the pages it is given: the generated output (``key``, the hash of
-    every input of generation), the engine, the packages installed where it runs, and $SOURCE_DATE_EPOCH (the
-    sitemap's date)."""
+    every input of generation), the engine, the packages installed where it runs (by name and version: a package
+    edited in place is not seen), $SOURCE_DATE_EPOCH (the sitemap's date) and the umask (the files'
+    permissions)."""
     from .engines import engine_packages
 
-    parts = (key, engine, engine_packages(engine), os.environ.get("SOURCE_DATE_EPOCH", ""))
+    umask = os.umask(0o022)
+    os.umask(umask)
+    parts = (key, engine, engine_packages(engine), os.environ.get("SOURCE_DATE_EPOCH", ""), f"{umask:o}")
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -320,7 +324,8 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
         if current is not None and not current():
             raise BuildError(INPUTS_CHANGED)
         record = SiteRecord.path(build, docs, site)
-        record.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a record that cannot be removed (a folder) is not a record of this site
+            record.unlink(missing_ok=True)
         # hashed as staged, which is what the swap puts in place (not afterwards: another build may swap meanwhile)
         made = SiteRecord.of(stamp, stage / "docs", stage / "site") if stamp else None
         swap_into_place(stage, docs, site)

@@ -298,6 +298,8 @@ def read_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
     if errors:
         raise BuildError("\n\n".join(errors))
     check_references(infos)
+    for line in shared_sources(infos):
+        warn_stderr(line)
     progress(f"validated {len(infos)} study(ies): " + ", ".join(
         f"{s.id} ({s.rows} {'reported figures' if s.kind == 'aggregate' else 'patients'}, {s.spec.status} data)"
         for s in infos))
@@ -347,6 +349,26 @@ def check_references(studies: list[StudyInfo]) -> None:
     if problems:
         raise BuildError("A study refers to a study that is not there. Nothing was written.\n  - "
                          + "\n  - ".join(problems))
+
+
+SOURCE_IDS = ("doi", "pmid", "registry_id", "url")  # the fields of an aggregate study's publication that name it
+
+
+def shared_sources(studies: list[StudyInfo]) -> list[str]:
+    """One warning per publication id (DOI, PMID, registry id or link) that more than one aggregate study gives as the
+    source of its figures: a study folder copied to start another keeps the first one's source, and every page of
+    the copy would cite it. Two studies drawn from one publication (two diseases reported apart) are allowed."""
+    named: dict[tuple[str, str], list[str]] = {}
+    for s in studies:
+        publication = getattr(s.spec, "publication", None) if s.kind == "aggregate" else None
+        for field in SOURCE_IDS:
+            value = str(getattr(publication, field, None) or "").strip().lower()
+            if value:
+                named.setdefault((field, value), []).append(s.folder.name)
+    return [f"{len(folders)} studies give the same publication.{field} {value!r} as their source: "
+            f"{', '.join(folders)}. Each page of these studies cites it; if one folder was copied from another, "
+            f"correct its study.yml `publication`." for (field, value), folders in sorted(named.items())
+            if len(folders) > 1]
 
 
 def generate(studies: Iterable[Study], templates: Path, progress: Progress = lambda _: None,
