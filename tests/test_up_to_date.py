@@ -35,7 +35,7 @@ class Builds:
     engine that copies the staged docs (``runs`` counts it)."""
 
     def __init__(self, root: Path, monkeypatch) -> None:
-        self.root, self.runs, self.said = root, 0, []
+        self.root, self.runs, self.generated, self.said = root, 0, 0, []
 
         def engine(config, docs: Path, site: Path, *args, **kwargs) -> None:
             self.runs += 1
@@ -46,6 +46,7 @@ class Builds:
 
         def build_site(studies, templates, docs, site, config, build, *args, keep=None, current=None, stamp="",
                        engine="mkdocs", **kwargs) -> None:
+            self.generated += 1
             output = outputs.Output({"families/index.md": b"# Families\n"}, [], {}, {"values": []}, {}, 0, ())
             keep(outputs.write_output(output, docs, site, config, build, engine, current, stamp=stamp))
 
@@ -175,3 +176,21 @@ def test_the_engine_packages_name_every_installed_distribution_and_the_interpret
     assert listed[0] == sys.executable
     assert any(line.startswith("mkdocs-") and line.endswith(".dist-info") for line in listed)
     assert any(line.lower().startswith("mkdocs_material-") for line in listed)
+
+
+def test_a_kept_output_whose_pages_cannot_be_read_is_generated_again(project: Path, monkeypatch) -> None:
+    """What a build reads of the kept output before it knows it must run the engine is apart from the pages
+    (outputs.Kept); pages that cannot be unpickled then mean a full build, not a failure."""
+    import dataclasses
+    import pickle
+
+    build = Builds(project, monkeypatch)
+    build()
+    (entry,) = (project / "build" / "cache").glob("site-*.pickle")
+    kept = pickle.loads(entry.read_bytes())
+    assert kept.paths == ("families/index.md",)
+    entry.write_bytes(pickle.dumps(dataclasses.replace(kept, body=b"not a pickle")))
+    build()  # nothing to build: the pages are not needed
+    assert (build.generated, build.runs) == (1, 1)
+    build(force=True)
+    assert (build.generated, build.runs) == (2, 2)

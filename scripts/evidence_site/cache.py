@@ -43,25 +43,52 @@ NOT_IN_MEMORY = ("validated", "view")
 
 
 def tree_hash(folder: Path, pattern: str = "*", modes: bool = False) -> str:
-    """sha256 of everything under ``folder`` matching ``pattern``, sorted by relative name: each file's name and
-    contents, each folder's name (an empty study folder is an input: the build refuses it), each symbolic
-    link's name and target, marked as a link (the build refuses a linked data file that a plain file with the
-    same contents would pass), and the name of anything else (a named pipe, a socket: never read). ``modes``:
-    each file's and folder's permissions too (a published site readable by nobody else is another site)."""
+    """sha256 of everything under ``folder`` whose name matches ``pattern`` (``__pycache__`` left out), sorted by
+    relative name: each file's name and contents, each folder's name (an empty study folder is an input: the
+    build refuses it), each symbolic link's name and target, marked as a link (the build refuses a linked data
+    file that a plain file with the same contents would pass; a linked folder is not entered), and the name of
+    anything else (a named pipe, a socket: never read). ``modes``: each file's and folder's permissions too (a
+    published site readable by nobody else is another site). One ``os.scandir`` per folder and one status call
+    per entry: a site of 50 studies has some 6,000 files and folders."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob(pattern) if "__pycache__" not in p.parts):
-        name = path.relative_to(folder).as_posix().encode()
-        mode = f"{path.stat().st_mode & 0o7777:o}\0".encode() if modes and not path.is_symlink() else b""
-        if path.is_symlink():
-            digest.update(b"link\0" + name + b"\0" + os.readlink(path).encode() + b"\0"
-                          + (path.read_bytes() if path.is_file() else b"") + b"\0")
-        elif path.is_dir():
-            digest.update(b"folder\0" + name + b"\0" + mode)
-        elif path.is_file():
-            digest.update(b"file\0" + name + b"\0" + mode + path.read_bytes() + b"\0")
+    for name, entry in _tree(folder, pattern):
+        key = name.encode()
+        if entry.is_symlink():
+            target = Path(entry.path)
+            digest.update(b"link\0" + key + b"\0" + os.readlink(target).encode() + b"\0"
+                          + (target.read_bytes() if target.is_file() else b"") + b"\0")
+            continue
+        mode = f"{entry.stat(follow_symlinks=False).st_mode & 0o7777:o}\0".encode() if modes else b""
+        if entry.is_dir(follow_symlinks=False):
+            digest.update(b"folder\0" + key + b"\0" + mode)
+        elif entry.is_file(follow_symlinks=False):
+            with open(entry.path, "rb") as file:
+                digest.update(b"file\0" + key + b"\0" + mode + file.read() + b"\0")
         else:
-            digest.update(b"special\0" + name + b"\0")
+            digest.update(b"special\0" + key + b"\0")
     return digest.hexdigest()
+
+
+def _tree(folder: Path, pattern: str) -> list[tuple[str, os.DirEntry[str]]]:
+    """Every entry under ``folder`` (linked folders not entered) whose name matches ``pattern``, by relative
+    name (``/`` between parts), sorted by name part by part."""
+    from fnmatch import fnmatchcase
+
+    found: list[tuple[str, os.DirEntry[str]]] = []
+    pending = [("", str(folder))]
+    while pending:
+        prefix, path = pending.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.name == "__pycache__":
+                    continue
+                name = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((name + "/", entry.path))
+                if pattern == "*" or fnmatchcase(entry.name, pattern):
+                    found.append((name, entry))
+    found.sort(key=lambda item: item[0].split("/"))
+    return found
 
 
 def code_version(package: Path = PACKAGE) -> str:

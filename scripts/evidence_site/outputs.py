@@ -147,12 +147,41 @@ def env_names(config_text: str) -> list[str]:
     return sorted({name for name in names if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)})
 
 
-def read(cache: Path, key: str) -> Output | None:
+@dataclass(frozen=True)
+class Kept:
+    """An output as kept for the next build: what that build reads before it knows whether the engine must run
+    (every generated docs/-relative path, a twin's under its language; the site's address; what generation said
+    and warned; the contradicted published figures), and the output itself, unpickled only then (its pages'
+    bytes are most of it: 25 MB at 50 studies)."""
+
+    paths: tuple[str, ...]
+    site_url: str
+    notices: tuple[str, ...]
+    warnings: tuple[str, ...]
+    conflicts: tuple[str, ...]
+    body: bytes  # the pickled Output
+
+    @staticmethod
+    def of(output: Output) -> Kept:
+        paths = (*output.files, *(f"{twin.lang}/{path}" for twin in output.twins for path in twin.files))
+        return Kept(paths, output.site_url, output.notices, output.warnings, output.conflicts,
+                    pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def output(self) -> Output | None:
+        """The output (None when it cannot be read)."""
+        try:
+            value = pickle.loads(self.body)
+        except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+        return value if isinstance(value, Output) else None
+
+
+def read(cache: Path, key: str) -> Kept | None:
     try:
         value = pickle.loads((cache / f"site-{key}.pickle").read_bytes())
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
         return None
-    return value if isinstance(value, Output) else None
+    return value if isinstance(value, Kept) else None
 
 
 def store(cache: Path, key: str, output: Output) -> None:
@@ -162,7 +191,7 @@ def store(cache: Path, key: str, output: Output) -> None:
         for old in cache.glob("site-*.pickle"):
             old.unlink(missing_ok=True)
         tmp = cache / f"site-{key}.{os.getpid()}.tmp"
-        tmp.write_bytes(pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(pickle.dumps(Kept.of(output), protocol=pickle.HIGHEST_PROTOCOL))
         tmp.replace(cache / f"site-{key}.pickle")
     except OSError:
         pass
@@ -216,7 +245,10 @@ class SiteRecord:
             return False
         if not isinstance(saved, dict) or saved.get("stamp") != stamp or not docs.is_dir() or not site.is_dir():
             return False
-        now = SiteRecord.of(stamp, docs, site)
+        try:
+            now = SiteRecord.of(stamp, docs, site)
+        except OSError:  # a file or folder nobody may read: not what the build left
+            return False
         return saved.get("docs") == now.docs and saved.get("site") == now.site
 
 
@@ -408,43 +440,55 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
     def current() -> bool:
         return inputs_key(studies_dir, templates, config) == key
 
-    output = read(cache, key)
-    if output is None:
-        from . import svg_cache
-        from .cache import jinja_folder
-
-        svg_cache.start()  # the charts' converter process starts while the pipeline's libraries are imported
-        svg_cache.precompile(templates, jinja_folder(cache))  # and compiles the page templates meanwhile
-        from .pipeline import build_site
-
-        def keep(out: Output) -> None:
-            # Kept only if no input changed while the build read them (checked again: the swap was just before):
-            # an edit during the build would otherwise be stored under the key of inputs it never saw.
-            if current():
-                store(cache, key, out)
-
-        build_site(studies_dir, templates, docs, site, config, build_dir, progress, strict_published, warn, engine,
-                   publish, keep=keep, current=current, stamp=stamp)
+    kept = read(cache, key)
+    if kept is None:
+        _generate_and_build(studies_dir, templates, docs, site, config, build_dir, progress, strict_published, warn,
+                            engine, publish, key, stamp, current)
         return
     if publish:
-        check_publication_address(output.site_url, config.name)
-    progress(f"no input changed since the last build: reused its {len(output.files)} generated files "
+        check_publication_address(kept.site_url, config.name)
+    progress(f"no input changed since the last build: reused its {len(kept.paths)} generated files "
              f"(build/cache/site-{key[:8]}…)")
     from .urls import check_page_clashes, clashing_pages
 
     # the hand-written docs/ are not among the inputs of generation: a page added there is checked here too
-    check_page_clashes(clashing_pages([*output.files, *(f"{twin.lang}/{path}" for twin in output.twins
-                                                         for path in twin.files)], docs))
-    for notice in output.notices:
+    check_page_clashes(clashing_pages(list(kept.paths), docs))
+    for notice in kept.notices:
         progress(notice)
-    for warning in output.warnings:
+    for warning in kept.warnings:
         warn(warning)
-    check_conflicts(output.conflicts, strict_published, warn)
+    check_conflicts(kept.conflicts, strict_published, warn)
     if not force and SiteRecord.matches(SiteRecord.path(build_dir, docs, site), stamp, docs, site):
         progress(f"{docs} and {site} are as the last build left them, built by {engine} with the same packages: "
                  f"nothing to build (build.py site --force builds them again); checked in "
                  f"{time.perf_counter() - started:.1f} s")
         return
+    output = kept.output()
+    if output is None:  # a damaged entry: generated again
+        _generate_and_build(studies_dir, templates, docs, site, config, build_dir, progress, strict_published, warn,
+                            engine, publish, key, stamp, current)
+        return
     write_output(output, docs, site, config, build_dir, engine, current, stamp=stamp)
     progress(f"built {site} in {time.perf_counter() - started:.1f} s")
 
+
+def _generate_and_build(studies_dir: Path, templates: Path, docs: Path, site: Path, config: Path, build_dir: Path,
+                        progress: Progress, strict_published: bool, warn: Progress, engine: str, publish: bool,
+                        key: str, stamp: str, current: Callable[[], bool]) -> None:
+    """The full build (pipeline.build_site), whose output is kept under ``key`` if no input changed meanwhile."""
+    from . import svg_cache
+    from .cache import jinja_folder
+
+    cache = build_dir / "cache"
+    svg_cache.start()  # the charts' converter process starts while the pipeline's libraries are imported
+    svg_cache.precompile(templates, jinja_folder(cache))  # and compiles the page templates meanwhile
+    from .pipeline import build_site
+
+    def keep(out: Output) -> None:
+        # Kept only if no input changed while the build read them (checked again: the swap was just before):
+        # an edit during the build would otherwise be stored under the key of inputs it never saw.
+        if current():
+            store(cache, key, out)
+
+    build_site(studies_dir, templates, docs, site, config, build_dir, progress, strict_published, warn, engine,
+               publish, keep=keep, current=current, stamp=stamp)
