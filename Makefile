@@ -27,8 +27,8 @@ $(STAMP): scripts/requirements.lock pyproject.toml
 	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-site: $(STAMP) $(if $(filter zensical,$(ENGINE)),$(ZSTAMP)) ## Generate pages, then build site/ (ENGINE=mkdocs|zensical, --strict; PUBLISH=1 refuses a placeholder site_url)
-	$(BUILD) site --engine $(ENGINE) $(if $(PUBLISH),--publish)
+site: $(STAMP) $(if $(filter zensical,$(ENGINE)),$(ZSTAMP)) ## Generate pages, then build site/ (ENGINE=mkdocs|zensical, --strict; PUBLISH=1 refuses a placeholder site_url; FORCE=1 runs the engine when nothing changed)
+	$(BUILD) site --engine $(ENGINE) $(if $(PUBLISH),--publish) $(if $(FORCE),--force)
 
 zensical: $(ZSTAMP) ## Install Zensical (the second engine) into .venv-zensical from its own lock
 
