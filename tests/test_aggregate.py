@@ -54,14 +54,16 @@ def test_dersimonian_laird_matches_statsmodels(counts) -> None:
 
 
 def _library(tmp_path: Path, overlap: bool) -> Path:
-    """Two copies of one published study under different ids: the same outcome, definition, population,
-    disease and time point, so they may be pooled unless they share patients."""
+    """Two copies of one published study under different ids and sources: the same outcome, definition,
+    population, disease and time point, so they may be pooled unless they share patients."""
     studies = tmp_path / "studies"
     for sid, scale in (("alpha-2025", 1), ("beta-2025", 2)):
         shutil.copytree(COHEN, studies / sid)
         meta = yaml.safe_load((studies / sid / "study.yml").read_text(encoding="utf-8"))
         meta["overlaps_with"] = ["alpha-2025", "beta-2025"] if overlap else []
         meta["publication"]["short"] = sid
+        if sid == "beta-2025":  # a source of its own: studies giving one source are never pooled
+            meta["publication"].update(doi=None, pmid=None, url="https://example.org/beta-2025")
         (studies / sid / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
         if scale == 2:
             frame = pd.read_csv(studies / sid / "results.csv", dtype=str, keep_default_na=False)
@@ -430,17 +432,25 @@ def test_an_aggregate_study_table_stacks_on_a_phone_each_cell_under_its_column_n
                 assert re.findall(r'<td data-label="([^"]*)"', row) == heads
 
 
-def test_a_study_folder_copied_with_its_source_is_named_in_a_warning(tmp_path: Path, capsys) -> None:
-    """A copied aggregate study keeps the first one's publication: the build still runs (two studies may come
-    from one publication) but says which studies give the same source. Different sources give no warning."""
+def test_a_study_folder_copied_with_its_source_is_never_pooled_with_it_and_is_named_in_a_warning(
+        tmp_path: Path) -> None:
+    """A copied aggregate study keeps the first one's publication: pooled with its original, the same patients
+    would count twice and the interval would narrow (an outside tester). The topic pages do not pool studies
+    with a source in common, and the build's warnings (kept with its output, so said again by a build that
+    reuses it) name them; different sources give no warning."""
     source = paths.STUDIES / "bachand-collen-2026-ccc"
     studies = tmp_path / "data" / "studies"
     shutil.copytree(source, studies / "bachand-collen-2026-ccc")
     shutil.copytree(paths.DATA / "medicines", tmp_path / "data" / "medicines")
-    load_studies(studies)
-    assert "same publication" not in capsys.readouterr().err
+    alone = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs())
+    assert not [w for w in alone.warnings if "same publication" in w]
     shutil.copytree(source, studies / "our-new-study")
-    load_studies(studies)
-    err = capsys.readouterr().err
-    assert ("2 studies give the same publication.url 'https://news.gastro.org/issues/2026/january/upadacitinib-in-"
-            "pediatric-ibd' as their source: bachand-collen-2026-ccc, our-new-study") in err
+    copied = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs())
+    assert [w for w in copied.warnings if "same publication" in w] == [
+        "2 studies give the same publication as their source (url 'https://news.gastro.org/issues/2026/january/"
+        "upadacitinib-in-pediatric-ibd'): bachand-collen-2026-ccc, our-new-study. Their figures are not pooled on "
+        "the topic pages, and each of their pages cites that source; if one folder was copied from another to start "
+        "a new study, correct its study.yml `publication`."]
+    assert not [v for v in copied.book if ".pooled" in v.id or v.id.startswith("topics.")], "pooled with itself"
+    topic = copied.files["clinicians/topics/upadacitinib/index.md"].decode("utf-8")
+    assert "Pooled (random effects)" not in topic and "give the same publication as their source" in topic

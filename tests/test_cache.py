@@ -72,16 +72,29 @@ def test_a_changed_template_recomputes_and_changes_the_output(library: Path) -> 
 def test_a_changed_code_version_is_never_served_an_old_entry(library: Path, monkeypatch) -> None:
     _generate(library, "code-1", monkeypatch)
     # Poison the stored summaries: if the key ignored the code version, this stale value would be served.
-    import pickle
+    from evidence_site.cache import seal, unseal
     for path in (library / "cache" / "studies").rglob("values-*.pickle"):
-        name, values = pickle.loads(path.read_bytes())
-        path.write_bytes(pickle.dumps((name, [v.__class__(**{**v.__dict__, "label": "STALE"}) for v in values])))
+        name, values = unseal(path.read_bytes())
+        path.write_bytes(seal((name, [v.__class__(**{**v.__dict__, "label": "STALE"}) for v in values])))
     served, log = _generate(library, "code-1", monkeypatch)
     assert "STALE" in str(served.book.records())  # same key: the entry is used (this is what the cache is for)
     rebuilt, log = _generate(library, "code-2", monkeypatch)
     assert "0 entries reused, 8 computed" in log
     assert "STALE" not in str(rebuilt.book.records())
     assert rebuilt.files == _fresh(library).files
+
+
+def test_an_entry_with_a_byte_changed_on_disk_is_never_served(library: Path) -> None:
+    """Every entry is sealed with the hash of its bytes (cache.seal): a figure changed inside a stored entry, the
+    same length (an outside tester changed 89/100 to 98/100 in a kept output), is not read: it is computed again."""
+    first, _ = _generate(library)
+    for path in (library / "cache" / "studies").rglob("*.pickle"):
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        path.write_bytes(bytes(data))
+    again, log = _generate(library)
+    assert "0 entries reused" in log
+    assert again.files == first.files == _fresh(library).files
 
 
 def test_an_entry_copied_or_restored_under_another_key_is_not_served(library: Path) -> None:
@@ -469,8 +482,7 @@ def test_the_build_reads_reading_grades_from_the_cache_and_they_are_what_a_build
     """A rebuild grades no family page again; the gate reads what is stored (a poisoned entry fails it); after a
     template change only the pages whose text changed are graded again, and the grades are those of a build
     without the cache."""
-    import pickle
-
+    from evidence_site.cache import seal, unseal
     from evidence_site.errors import BuildError
     from evidence_site.readability import PageGrade
 
@@ -485,12 +497,12 @@ def test_the_build_reads_reading_grades_from_the_cache_and_they_are_what_a_build
     assert next(line for line in again if line.startswith("reading gates:")).startswith(
         "reading gates: 0 page(s) graded, "), again
     stored = library / "cache" / "grades" / "grades.pickle"
-    grades = pickle.loads(stored.read_bytes())
+    grades = unseal(stored.read_bytes())
     assert grades and all(isinstance(g, PageGrade) for g in grades.values())
-    stored.write_bytes(pickle.dumps({k: PageGrade(g.url, 99.0, g.words, g.hardest) for k, g in grades.items()}))
+    stored.write_bytes(seal({k: PageGrade(g.url, 99.0, g.words, g.hardest) for k, g in grades.items()}))
     with pytest.raises(BuildError, match="grade 99"):
         build()
-    stored.write_bytes(pickle.dumps(grades))  # the true grades back (a template change keeps unchanged pages' keys)
+    stored.write_bytes(seal(grades))  # the true grades back (a template change keeps unchanged pages' keys)
     medicine = library / "templates" / "families" / "medicine.md.j2"
     medicine.write_text(medicine.read_text(encoding="utf-8") + "\nOne more short line.\n", encoding="utf-8")
     after = build()

@@ -141,6 +141,8 @@ def test_mkdocs_with_the_last_builds_memo_builds_what_mkdocs_builds_and_never_se
     import pickle
     import shutil
 
+    from evidence_site.cache import seal, unseal
+
     source = demo_build / "docs"
     shutil.copytree(source, tmp_path / "docs", ignore=lambda d, names: ["es"] if Path(d) == source else [])
     assert not (tmp_path / "docs" / "es").exists() and (tmp_path / "docs" / "families").is_dir()
@@ -158,18 +160,20 @@ def test_mkdocs_with_the_last_builds_memo_builds_what_mkdocs_builds_and_never_se
     plain = built(False)
     assert built(True) == plain  # an empty memo
     kept = memo.read_bytes()
-    converted = pickle.loads(kept)["converted"]
+    converted = unseal(kept)["converted"]
     assert len(converted) > 20
-    poisoned = pickle.loads(kept)
+    poisoned = unseal(kept)
     for entry in poisoned["converted"].values():
         entry["content"] = "<p>POISONED</p>"
-    memo.write_bytes(pickle.dumps(poisoned))
+    memo.write_bytes(pickle.dumps(poisoned))  # not sealed: its bytes are not those the engine stored
+    assert built(True) == plain
+    memo.write_bytes(seal(poisoned))
     assert b"POISONED" in built(True)["families/index.html"]  # the memo is what is served for an unchanged page
 
     page = tmp_path / "docs" / "families" / "index.md"
     page.write_text(page.read_text(encoding="utf-8") + "\nOne more line, added after the first build.\n",
                     encoding="utf-8")
-    memo.write_bytes(pickle.dumps(poisoned))
+    memo.write_bytes(seal(poisoned))
     edited = built(True)
     assert b"One more line, added after the first build." in edited["families/index.html"]
     assert b"POISONED" not in edited["families/index.html"]  # an edited page: converted again

@@ -182,15 +182,70 @@ def test_a_kept_output_whose_pages_cannot_be_read_is_generated_again(project: Pa
     """What a build reads of the kept output before it knows it must run the engine is apart from the pages
     (outputs.Kept); pages that cannot be unpickled then mean a full build, not a failure."""
     import dataclasses
-    import pickle
+
+    from evidence_site.cache import seal, unseal
 
     build = Builds(project, monkeypatch)
     build()
     (entry,) = (project / "build" / "cache").glob("site-*.pickle")
-    kept = pickle.loads(entry.read_bytes())
+    kept = unseal(entry.read_bytes())
     assert kept.paths == ("families/index.md",)
-    entry.write_bytes(pickle.dumps(dataclasses.replace(kept, body=b"not a pickle")))
+    entry.write_bytes(seal(dataclasses.replace(kept, body=b"not a pickle")))
     build()  # nothing to build: the pages are not needed
     assert (build.generated, build.runs) == (1, 1)
     build(force=True)
     assert (build.generated, build.runs) == (2, 2)
+
+
+@pytest.mark.parametrize("damage", ["a byte changed", "another build's entry"])
+def test_a_kept_output_with_a_byte_changed_or_from_another_build_is_never_published(project: Path, monkeypatch,
+                                                                                     damage: str) -> None:
+    """An outside tester changed 89/100 to 98/100 inside the kept output (same length), and copied the entry of a
+    build with other data under the current key's name: each was published. Now the entry is sealed with the hash
+    of its bytes and holds the key it was stored under (outputs.Kept): either is generated again."""
+    from evidence_site.cache import seal, unseal
+
+    build = Builds(project, monkeypatch)
+    build()
+    (entry,) = (project / "build" / "cache").glob("site-*.pickle")
+    if damage == "a byte changed":
+        data = bytearray(entry.read_bytes())
+        data[-40] ^= 0x01
+        entry.write_bytes(bytes(data))
+    else:
+        kept = unseal(entry.read_bytes())
+        entry.write_bytes(seal(type(kept)(**{**kept.__dict__, "key": "0" * 32})))
+    build(force=True)
+    assert (build.generated, build.runs) == (2, 2)
+
+
+@pytest.mark.parametrize("layout", ["the same folder", "site inside docs", "docs inside site"])
+def test_docs_and_site_that_overlap_are_refused_before_anything_is_written(tmp_path: Path, layout: str) -> None:
+    """An outside tester built with --site docs/site (a copy of the site nested in itself at every build) and
+    with one folder for both (the hand-written pages deleted)."""
+    docs, site = {"the same folder": (tmp_path / "x", tmp_path / "x"),
+                  "site inside docs": (tmp_path / "docs", tmp_path / "docs" / "site"),
+                  "docs inside site": (tmp_path / "site" / "docs", tmp_path / "site")}[layout]
+    docs.mkdir(parents=True)
+    (docs / "privacy.md").write_text("# Privacy\n", encoding="utf-8")
+    found = layout if layout == "the same folder" else "one inside the other"
+    with pytest.raises(outputs.BuildError, match=f"overlap.*\n.*\n    found:    {found}"):
+        outputs.build(tmp_path / "data" / "studies", tmp_path / "templates", docs, site, tmp_path / "mkdocs.yml",
+                      tmp_path / "build", progress=lambda _: None)
+    assert (docs / "privacy.md").read_text(encoding="utf-8") == "# Privacy\n"
+
+
+def test_names_with_a_line_break_or_bytes_that_are_not_utf8_are_hashed_and_recorded_whole(tmp_path: Path) -> None:
+    from evidence_site.cache import tree_hash
+    from evidence_site.write import check_no_strays, record_generated
+
+    (tmp_path / "a").mkdir()
+    before = tree_hash(tmp_path / "a", modes=True)
+    open(os.fsencode(tmp_path / "a") + b"/bad\xff\xfe.html", "wb").close()
+    assert tree_hash(tmp_path / "a", modes=True) != before  # no UnicodeEncodeError
+    docs, build = tmp_path / "docs", tmp_path / "build"
+    (docs / "families").mkdir(parents=True)
+    build.mkdir()
+    (docs / "families" / "new\nline.md").write_text("x", encoding="utf-8")
+    record_generated(build, docs, ["families/new\nline.md"])
+    check_no_strays(docs, build)  # the generator's own file, named whole in its record

@@ -42,6 +42,24 @@ IN_MEMORY: dict[tuple[str, str], tuple[Path, Any]] = {}
 NOT_IN_MEMORY = ("validated", "view")
 
 
+DIGEST = 32  # bytes of sha256 at the head of each sealed entry
+
+
+def seal(value: Any) -> bytes:
+    """``value`` pickled, behind the sha256 of the pickle: what every cache entry holds on disk, so that a
+    damaged entry (a byte changed on disk, or by hand) is never served (:func:`unseal`)."""
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return hashlib.sha256(data).digest() + data
+
+
+def unseal(sealed: bytes) -> Any:
+    """The value of a sealed entry; raises ValueError when its bytes are not those sealed (or pickle's errors)."""
+    data = sealed[DIGEST:]
+    if len(sealed) <= DIGEST or hashlib.sha256(data).digest() != sealed[:DIGEST]:
+        raise ValueError("a damaged cache entry")
+    return pickle.loads(data)
+
+
 def tree_hash(folder: Path, pattern: str = "*", modes: bool = False) -> str:
     """sha256 of everything under ``folder`` whose name matches ``pattern`` (``__pycache__`` left out), sorted by
     relative name: each file's name and contents, each folder's name (an empty study folder is an input: the
@@ -52,10 +70,10 @@ def tree_hash(folder: Path, pattern: str = "*", modes: bool = False) -> str:
     per entry: a site of 50 studies has some 6,000 files and folders."""
     digest = hashlib.sha256()
     for name, entry in _tree(folder, pattern):
-        key = name.encode()
+        key = os.fsencode(name)  # a name that is not UTF-8 is hashed as its bytes
         if entry.is_symlink():
             target = Path(entry.path)
-            digest.update(b"link\0" + key + b"\0" + os.readlink(target).encode() + b"\0"
+            digest.update(b"link\0" + key + b"\0" + os.fsencode(os.readlink(target)) + b"\0"
                           + (target.read_bytes() if target.is_file() else b"") + b"\0")
             continue
         mode = f"{entry.stat(follow_symlinks=False).st_mode & 0o7777:o}\0".encode() if modes else b""
@@ -180,7 +198,7 @@ class StudyCache:
             value = kept[1]
         else:
             try:
-                name, value = pickle.loads(path.read_bytes())
+                name, value = unseal(path.read_bytes())
             except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
                 return None
             if name != path.name:  # an entry stored under another key, copied or restored here: not this one's
@@ -205,7 +223,7 @@ class StudyCache:
             for old in folder.glob(f"{what}-*.pickle"):  # one entry per study and kind: the current one
                 old.unlink(missing_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps((path.name, value), protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.write_bytes(seal((path.name, value)))
             tmp.replace(path)
         except OSError:
             pass  # a read-only build folder: still correct, just not faster
@@ -240,7 +258,7 @@ class GradeCache:
             return
         used.add(self.path)
         try:
-            known = pickle.loads(self.path.read_bytes())
+            known = unseal(self.path.read_bytes())
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
             return
         if isinstance(known, dict):
@@ -268,7 +286,7 @@ class GradeCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(self.current, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.write_bytes(seal(self.current))
             tmp.replace(self.path)
         except OSError:
             pass  # a read-only build folder: still correct, just not faster

@@ -34,12 +34,16 @@ def validate(args: argparse.Namespace) -> None:
     published figure or certainty row naming an id the study does not compute, a withheld count that could be
     worked out) is reported here too, not first by the build. One study's tables at a time (``read_studies``):
     the problems of the studies' files are reported after those of the values computed before them."""
-    from .pipeline import read_studies
+    from .outputs import warn_stderr
+    from .pipeline import read_studies, shared_sources
     from .summarise import summarise
+    from .validate import study_info
 
     failed = []
+    infos = []
     try:
         for study in read_studies(args.studies):
+            infos.append(study_info(study))
             try:
                 summarise(study)
             except BuildError as exc:
@@ -52,6 +56,8 @@ def validate(args: argparse.Namespace) -> None:
                       f"{len(study.events)} events)")
     except BuildError as exc:  # the studies' files: every problem, once all are read
         failed.append(str(exc))
+    for warning in shared_sources(infos):  # as the build warns
+        warn_stderr(warning)
     if failed:
         raise BuildError("\n\n".join(failed))
 

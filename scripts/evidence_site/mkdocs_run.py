@@ -26,7 +26,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-MEMO_VERSION = 1  # bump when what the memo holds changes shape
+from .cache import seal, unseal
+
+MEMO_VERSION = 2  # bump when what the memo holds changes shape
 
 
 # Markdown extensions that read files besides the page (pymdownx.snippets, markdown-include, ...): a page's
@@ -48,7 +50,7 @@ def load_memo(path: Path) -> dict[str, Any]:
     """The memo of the last successful build of this site; empty when there is none or it cannot be read."""
     empty: dict[str, Any] = {"version": MEMO_VERSION, "converted": {}, "indexed": {}}
     try:
-        memo = pickle.loads(path.read_bytes())
+        memo = unseal(path.read_bytes())
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
         return empty
     if not isinstance(memo, dict) or memo.get("version") != MEMO_VERSION:
@@ -60,7 +62,7 @@ def store_memo(path: Path, memo: dict[str, Any]) -> None:
     with contextlib.suppress(OSError):  # a read-only build folder costs speed, never correctness
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(seal(memo))
         tmp.replace(path)
 
 

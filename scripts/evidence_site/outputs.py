@@ -154,6 +154,7 @@ class Kept:
     and warned; the contradicted published figures), and the output itself, unpickled only then (its pages'
     bytes are most of it: 25 MB at 50 studies)."""
 
+    key: str  # the inputs' key it was stored under: an entry copied from another build's is not served
     paths: tuple[str, ...]
     site_url: str
     notices: tuple[str, ...]
@@ -162,9 +163,9 @@ class Kept:
     body: bytes  # the pickled Output
 
     @staticmethod
-    def of(output: Output) -> Kept:
+    def of(key: str, output: Output) -> Kept:
         paths = (*output.files, *(f"{twin.lang}/{path}" for twin in output.twins for path in twin.files))
-        return Kept(paths, output.site_url, output.notices, output.warnings, output.conflicts,
+        return Kept(key, paths, output.site_url, output.notices, output.warnings, output.conflicts,
                     pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL))
 
     def output(self) -> Output | None:
@@ -177,21 +178,27 @@ class Kept:
 
 
 def read(cache: Path, key: str) -> Kept | None:
+    """The output kept under ``key``: None when there is none, when its bytes are not those stored (cache.seal)
+    or when it was stored under another key (an older build's entry copied over it)."""
+    from .cache import unseal
+
     try:
-        value = pickle.loads((cache / f"site-{key}.pickle").read_bytes())
+        value = unseal((cache / f"site-{key}.pickle").read_bytes())
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
         return None
-    return value if isinstance(value, Kept) else None
+    return value if isinstance(value, Kept) and value.key == key else None
 
 
 def store(cache: Path, key: str, output: Output) -> None:
     """Keep ``output`` as the one entry (older entries are removed); a read-only folder only costs speed."""
+    from .cache import seal
+
     try:
         cache.mkdir(parents=True, exist_ok=True)
         for old in cache.glob("site-*.pickle"):
             old.unlink(missing_ok=True)
         tmp = cache / f"site-{key}.{os.getpid()}.tmp"
-        tmp.write_bytes(pickle.dumps(Kept.of(output), protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(seal(Kept.of(key, output)))
         tmp.replace(cache / f"site-{key}.pickle")
     except OSError:
         pass
@@ -227,12 +234,13 @@ class SiteRecord:
         """Kept atomically; a read-only build folder only costs the next build its shortcut."""
         import json
 
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         try:
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
             tmp.write_text(json.dumps({"stamp": self.stamp, "docs": self.docs, "site": self.site}), encoding="utf-8")
             tmp.replace(path)
         except OSError:
-            pass
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
 
     @staticmethod
     def matches(path: Path, stamp: str, docs: Path, site: Path) -> bool:
@@ -318,6 +326,7 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
     from .urls import check_menu_pages
     from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
 
+    check_apart(docs, site)
     check_menu_pages(output.nav, output.files, docs)  # a listed hand-written page removed since (data/site.yml)
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
@@ -364,6 +373,17 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
         if made is not None:
             made.write(record)
     return output
+
+
+def check_apart(docs: Path, site: Path) -> None:
+    """docs/ and site/ are two folders, neither inside the other: every build replaces site/ whole (with the
+    hand-written pages inside it, or inside another copy of the site every time), and MkDocs refuses either."""
+    a, b = docs.resolve(), site.resolve()
+    if a == b or a.is_relative_to(b) or b.is_relative_to(a):
+        raise BuildError(f"The docs folder {docs} and the site folder {site} overlap. Nothing was written.\n"
+                         "    expected: two separate folders (the site is replaced whole by every build)\n"
+                         f"    found:    {'the same folder' if a == b else 'one inside the other'}\n"
+                         "    hint:     Give --site a folder outside --docs (by default, site/ beside docs/).")
 
 
 def _new_folder(root: Path, name: str) -> Path:
@@ -433,6 +453,7 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
     ``publish``: a build for publication, which refuses a placeholder ``site_url``.
     """
     started = time.perf_counter()
+    check_apart(docs, site)
     cache = build_dir / "cache"
     key = inputs_key(studies_dir, templates, config)
     stamp = engine_stamp(key, engine)

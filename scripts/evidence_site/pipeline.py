@@ -98,7 +98,7 @@ class Generated:
     book: NumberBook
     pages: list[Page]
     files: dict[str, bytes]  # docs/-relative path -> content
-    warnings: tuple[str, ...] = ()  # what the disclosure audit reports loudly (protection switched off)
+    warnings: tuple[str, ...] = ()  # what is reported loudly (protection switched off, two studies with one source)
     charts: Deferred | None = None  # generate(defer_charts=True): the charts' files, still being drawn
     gates: Background | None = None  # generate(defer_gates=True): the reading gates, still grading
 
@@ -298,8 +298,6 @@ def read_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
     if errors:
         raise BuildError("\n\n".join(errors))
     check_references(infos)
-    for line in shared_sources(infos):
-        warn_stderr(line)
     progress(f"validated {len(infos)} study(ies): " + ", ".join(
         f"{s.id} ({s.rows} {'reported figures' if s.kind == 'aggregate' else 'patients'}, {s.spec.status} data)"
         for s in infos))
@@ -351,24 +349,26 @@ def check_references(studies: list[StudyInfo]) -> None:
                          + "\n  - ".join(problems))
 
 
-SOURCE_IDS = ("doi", "pmid", "registry_id", "url")  # the fields of an aggregate study's publication that name it
-
-
 def shared_sources(studies: list[StudyInfo]) -> list[str]:
-    """One warning per publication id (DOI, PMID, registry id or link) that more than one aggregate study gives as the
-    source of its figures: a study folder copied to start another keeps the first one's source, and every page of
-    the copy would cite it. Two studies drawn from one publication (two diseases reported apart) are allowed."""
-    named: dict[tuple[str, str], list[str]] = {}
-    for s in studies:
-        publication = getattr(s.spec, "publication", None) if s.kind == "aggregate" else None
-        for field in SOURCE_IDS:
-            value = str(getattr(publication, field, None) or "").strip().lower()
-            if value:
-                named.setdefault((field, value), []).append(s.folder.name)
-    return [f"{len(folders)} studies give the same publication.{field} {value!r} as their source: "
-            f"{', '.join(folders)}. Each page of these studies cites it; if one folder was copied from another, "
-            f"correct its study.yml `publication`." for (field, value), folders in sorted(named.items())
-            if len(folders) > 1]
+    """One warning per group of aggregate studies that give the same publication (a DOI, PMID, registry id or
+    link in common) as the source of their figures: a study folder copied to start another keeps the first
+    one's source, and every page of the copy would cite it. Such studies are never pooled (topics.compare). Two
+    studies drawn from one publication (two diseases reported apart) are allowed."""
+    sources = {s.folder.name: s.spec.publication.ids() for s in studies if s.kind == "aggregate"}
+    groups: list[set[str]] = []
+    for name, ids in sources.items():
+        joined = [g for g in groups if any(ids & sources[other] for other in g)]
+        for g in joined:
+            groups.remove(g)
+        groups.append(set().union({name}, *joined))
+    lines = []
+    for group in sorted(sorted(g) for g in groups if len(g) > 1):
+        shared = sorted(set.intersection(*(sources[name] for name in group)) or set.union(*(sources[n] for n in group)))
+        named = "; ".join(f"{field} {value!r}" for field, value in shared)
+        lines.append(f"{len(group)} studies give the same publication as their source ({named}): {', '.join(group)}. "
+                     "Their figures are not pooled on the topic pages, and each of their pages cites that source; if "
+                     "one folder was copied from another to start a new study, correct its study.yml `publication`.")
+    return lines
 
 
 def generate(studies: Iterable[Study], templates: Path, progress: Progress = lambda _: None,
@@ -470,6 +470,7 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
         files |= tables
     progress(f"rendered {len(pages)} pages")
     lines, warnings = disclosure_lines(infos, book)
+    warnings += shared_sources(infos)
     for line in lines:
         progress(line)
     for warning in warnings:

@@ -349,6 +349,8 @@ class StudySpec:
 
 # --- aggregate study: figures reported by a publication ---------------------------------------------------------
 
+SOURCE_IDS = ("doi", "pmid", "registry_id", "url")  # the fields of a publication that name it (Publication.ids)
+
 @dataclass(frozen=True, kw_only=True)
 class Publication:
     """The source of an aggregate study's figures."""
@@ -369,6 +371,12 @@ class Publication:
                                 "its date and address.", default=None)
     confirmed: str = f("Where the figures were confirmed, e.g. the abstract on PubMed (primary) or a news "
                        "report (secondary).")
+
+    def ids(self) -> set[tuple[str, str]]:
+        """What names this publication: its DOI, PMID, registry id and link (field, lower-cased value). Two studies
+        sharing one report the same patients, or one study folder was copied from the other."""
+        return {(name, str(value).strip().lower()) for name in SOURCE_IDS
+                if (value := getattr(self, name)) is not None and str(value).strip()}
 
 
 @dataclass(frozen=True, kw_only=True)

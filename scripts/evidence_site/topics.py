@@ -233,6 +233,16 @@ def comparable_key(sv: AggregateView, row: Row) -> tuple:
     return (row.key, row.definition.strip().lower(), row.population, row.disease, row.week)
 
 
+def same_source(studies: list[AggregateView]) -> bool:
+    """Whether two different studies give the same publication (a DOI, PMID, registry id or link in common)."""
+    seen: dict[tuple[str, str], str] = {}
+    for sv in studies:
+        for source in sv.spec.publication.ids():
+            if seen.setdefault(source, sv.id) != sv.id:
+                return True
+    return False
+
+
 def compare(key: str, rows: list[tuple[AggregateView, Row]], medicine: str,
             lookup: Callable[[str], Value]) -> tuple[Comparison, list[Value]]:
     """Pool where the rows allow it, else say why not. Returns the comparison and any pooled values.
@@ -254,6 +264,10 @@ def compare(key: str, rows: list[tuple[AggregateView, Row]], medicine: str,
         if overlap:
             comparison.reason = ("Not pooled: the studies that report it alike may share patients (the same "
                                  "research network), so their results are not independent.")
+            return comparison, []
+        if same_source([sv for sv, _ in bucket]):
+            comparison.reason = ("Not pooled: two of the studies that report it alike give the same publication as "
+                                 "their source, so they may be the same patients reported twice.")
             return comparison, []
         if not all(row.has_interval for _, row in bucket):
             comparison.reason = "Not pooled: a study gives only a percentage, without a count and denominator."
@@ -312,7 +326,8 @@ def topic_views(studies: list, views: dict[str, Any], book: NumberBook) -> tuple
         profiles = [Profile(sv, sv.spec.condition,
                             tuple(sorted({r.week for r in sv.family_rows if r.week is not None})),
                             tuple(sorted({r.population for r in sv.family_rows}))) for sv in real if sv.family_rows]
-        overlap = any(other in {sv.id for sv in real} for sv in real for other in sv.spec.overlaps_with)
+        overlap = (any(other in {sv.id for sv in real} for sv in real for other in sv.spec.overlaps_with)
+                   or same_source(real))
         topics[med] = TopicView(med, names, real, examples, comparisons, diseases, weeks, level,
                                 profiles=profiles, overlap=overlap, drug=medicine)
     return topics, new

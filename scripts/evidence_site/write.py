@@ -164,11 +164,22 @@ def generated_now(docs: Path) -> list[str]:
 
 
 def record_generated(build: Path, docs: Path, files: list[str]) -> None:
-    """Note ``files`` as what the generator put in ``docs`` (``record_path``)."""
+    """Note ``files`` as what the generator put in ``docs`` (``record_path``): a JSON list, so that a name with a
+    line break (or bytes that are not UTF-8) is noted whole."""
     record = record_path(build, docs)
     tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
-    tmp.write_text("".join(f"{name}\n" for name in sorted(files)), encoding="utf-8")
+    tmp.write_text(json.dumps(sorted(files)), encoding="utf-8")
     tmp.replace(record)
+
+
+def recorded(record: Path) -> set[str]:
+    """The names a record of ``record_generated`` holds (one written by an older version: one name a line)."""
+    text = record.read_text(encoding="utf-8")
+    try:
+        names = json.loads(text)
+    except ValueError:
+        return set(text.splitlines())
+    return {str(name) for name in names} if isinstance(names, list) else set()
 
 
 def check_no_strays(docs: Path, build: Path) -> None:
@@ -180,7 +191,7 @@ def check_no_strays(docs: Path, build: Path) -> None:
     record = record_path(build, docs)
     if not record.is_file():
         return
-    known = set(record.read_text(encoding="utf-8").splitlines())
+    known = recorded(record)
     strays = [name for name in generated_now(docs) if name not in known]
     if strays:
         folders = ", ".join(f"docs/{name}/" for name in GENERATED_DOCS)
