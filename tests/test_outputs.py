@@ -469,7 +469,7 @@ def test_a_file_someone_put_in_a_generated_folder_stops_the_build_instead_of_bei
 
     publish(b"first")
     from evidence_site.write import record_path
-    assert record_path(build, docs).read_text(encoding="utf-8") == "families/index.md\n"
+    assert record_path(build, docs).read_text(encoding="utf-8") == '["families/index.md"]'  # a JSON list
     assert record_path(build, tmp_path / "other-docs") != record_path(build, docs)  # one note per docs folder
     mine = docs / "families" / "clinic-contact.md"
     mine.write_text("# Our clinic\n", encoding="utf-8")

@@ -92,7 +92,8 @@ def test_after_a_changed_value_a_new_study_and_a_changed_template_the_preview_eq
     assert 'href="clinicians/beta/' in (preview.site_dir / "index.html").read_text(encoding="utf-8")
     # the note of what the generator put in docs/ follows (a build after the preview stops only on others' files)
     from evidence_site.write import generated_now, record_path
-    recorded = record_path(preview.build_dir, preview.docs).read_text(encoding="utf-8").splitlines()
+    from evidence_site.write import recorded as names_in
+    recorded = sorted(names_in(record_path(preview.build_dir, preview.docs)))
     assert "clinicians/beta/index.md" in recorded and recorded == generated_now(preview.docs)
     _same_as_fresh(project, preview, "fresh-2")
 

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 FOLDER = "svg"  # under build/cache/
 SUFFIX = ".svg"
+SEAL = b"\n<!-- sha256 "  # each entry ends with the hash of the SVG before it (``sealed``): a damaged one is not read
 # A cache with a folder converts in the converter process; False (or EVIDENCE_CHART_PROCESS=0 in the environment,
 # to compare the two): in the build process, as the tests that count conversions need.
 BACKGROUND = os.environ.get("EVIDENCE_CHART_PROCESS", "1") != "0"
@@ -107,8 +108,8 @@ class SvgCache:
         self.used.add(path)
         self.names.append(path.name)
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            text = path.read_bytes().decode("utf-8")
-            if text.rstrip().endswith("</svg>"):  # entries are written whole (renamed into place)
+            text = unsealed(path.read_bytes())
+            if text is not None:
                 self.reused += 1
                 return path, text
         return path, None
@@ -136,7 +137,7 @@ class SvgCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(text.encode("utf-8"))
+            tmp.write_bytes(sealed(text))
             tmp.replace(path)
         except OSError:
             pass  # a read-only build folder: still correct, just not faster
@@ -144,6 +145,21 @@ class SvgCache:
 
     def summary(self) -> str:
         return f"charts: {self.converted} converted, {self.reused} from the cache"
+
+
+def sealed(svg: str) -> bytes:
+    """An entry's bytes: the SVG, then a comment with its sha256 (a number changed in a chart on disk shows)."""
+    data = svg.encode("utf-8")
+    return data + SEAL + hashlib.sha256(data).hexdigest().encode() + b" -->\n"
+
+
+def unsealed(entry: bytes) -> str | None:
+    """The SVG of an entry whose bytes are those :func:`sealed` wrote; None for any other (damaged, cut short, or
+    written by hand)."""
+    data, seal, tail = entry.rpartition(SEAL)
+    if not seal or tail != hashlib.sha256(data).hexdigest().encode() + b" -->\n":
+        return None
+    return data.decode("utf-8")
 
 
 class Pending:
