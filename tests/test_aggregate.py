@@ -454,3 +454,23 @@ def test_a_study_folder_copied_with_its_source_is_never_pooled_with_it_and_is_na
     assert not [v for v in copied.book if ".pooled" in v.id or v.id.startswith("topics.")], "pooled with itself"
     topic = copied.files["clinicians/topics/upadacitinib/index.md"].decode("utf-8")
     assert "Pooled (random effects)" not in topic and "give the same publication as their source" in topic
+
+
+def test_a_copied_study_whose_source_was_changed_but_not_its_figures_is_not_pooled_with_its_original(
+        tmp_path: Path) -> None:
+    """An outside tester followed the warning's hint and changed only the copy's DOI, PMID and link: the identical
+    figures were then pooled (one study's patients counted twice, a narrower interval). Studies that report the
+    very same figures are not pooled either, and the build names them."""
+    studies = _library(tmp_path, overlap=False)
+    shutil.rmtree(studies / "beta-2025")
+    shutil.copytree(studies / "alpha-2025", studies / "beta-2025")
+    meta = yaml.safe_load((studies / "beta-2025" / "study.yml").read_text(encoding="utf-8"))
+    meta["publication"].update(doi=None, pmid=None, url="https://example.org/another-source")
+    (studies / "beta-2025" / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    generated = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs())
+    assert not [v for v in generated.book if ".pooled_" in v.id]
+    assert "report the very same figures" in generated.files["clinicians/topics/upadacitinib/index.md"].decode()
+    assert [w for w in generated.warnings if "very same figures" in w] == [
+        "2 studies report the very same figures: alpha-2025, beta-2025. Their figures are not pooled on the topic "
+        "pages; if one folder was copied from another to start a new study, enter the new study's own figures in "
+        "its results.csv."]

@@ -235,6 +235,17 @@ def test_docs_and_site_that_overlap_are_refused_before_anything_is_written(tmp_p
     assert (docs / "privacy.md").read_text(encoding="utf-8") == "# Privacy\n"
 
 
+@pytest.mark.parametrize("site", ["data/studies", "data", "templates", "build", "build/out", "data/studies/alpha"])
+def test_a_site_folder_over_an_input_folder_is_refused_before_anything_is_deleted(project: Path, site: str) -> None:
+    """An outside tester built with --site data/studies: every study folder was replaced by the site."""
+    (project / "build").mkdir(exist_ok=True)
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    with pytest.raises(outputs.BuildError, match=r"input folder .* overlap"):
+        outputs.build(project / "data" / "studies", project / "templates", project / "docs", project / site,
+                      project / "mkdocs.yml", project / "build", progress=lambda _: None)
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
+
+
 def test_names_with_a_line_break_or_bytes_that_are_not_utf8_are_hashed_and_recorded_whole(tmp_path: Path) -> None:
     from evidence_site.cache import tree_hash
     from evidence_site.write import check_no_strays, record_generated

@@ -375,15 +375,28 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
     return output
 
 
-def check_apart(docs: Path, site: Path) -> None:
-    """docs/ and site/ are two folders, neither inside the other: every build replaces site/ whole (with the
-    hand-written pages inside it, or inside another copy of the site every time), and MkDocs refuses either."""
-    a, b = docs.resolve(), site.resolve()
-    if a == b or a.is_relative_to(b) or b.is_relative_to(a):
-        raise BuildError(f"The docs folder {docs} and the site folder {site} overlap. Nothing was written.\n"
-                         "    expected: two separate folders (the site is replaced whole by every build)\n"
-                         f"    found:    {'the same folder' if a == b else 'one inside the other'}\n"
-                         "    hint:     Give --site a folder outside --docs (by default, site/ beside docs/).")
+def check_apart(docs: Path, site: Path, inputs: tuple[Path, ...] = ()) -> None:
+    """docs/ and site/ are two folders, neither inside the other nor overlapping an input folder (``inputs``: the
+    data, the studies, the templates, build/, the generator's own code): every build replaces site/ whole and the
+    generated parts of docs/, which would delete what is there (an outside tester lost the study folders to
+    ``--site data/studies``), and MkDocs refuses a site inside its docs."""
+    def overlap(a: Path, b: Path) -> str:
+        a, b = a.resolve(), b.resolve()
+        return "the same folder" if a == b else "one inside the other" if a.is_relative_to(b) or b.is_relative_to(a) \
+            else ""
+
+    pairs = [("docs folder", docs, "site folder", site)]
+    pairs += [(f"{name} folder", folder, "input folder", other) for name, folder in (("site", site), ("docs", docs))
+              for other in inputs]
+    for name, folder, other_name, other in pairs:
+        how = overlap(folder, other)
+        if how:
+            raise BuildError(f"The {name} {folder} and the {other_name} {other} overlap. Nothing was written.\n"
+                             "    expected: separate folders (a build replaces the site whole, and the generated "
+                             "parts of docs)\n"
+                             f"    found:    {how}\n"
+                             "    hint:     Give --site and --docs folders of their own (by default, site/ and docs/ "
+                             "beside data/), outside data/, templates/, build/ and scripts/.")
 
 
 def _new_folder(root: Path, name: str) -> Path:
@@ -453,7 +466,9 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
     ``publish``: a build for publication, which refuses a placeholder ``site_url``.
     """
     started = time.perf_counter()
-    check_apart(docs, site)
+    from .engines import PACKAGE_ROOT
+
+    check_apart(docs, site, (studies_dir, studies_dir.parent, templates, build_dir, PACKAGE_ROOT))
     cache = build_dir / "cache"
     key = inputs_key(studies_dir, templates, config)
     stamp = engine_stamp(key, engine)

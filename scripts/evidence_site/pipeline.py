@@ -73,7 +73,7 @@ from .render import (
 )
 from .summarise import summarise
 from .svg_text import family_svg
-from .topics import aggregate_view, forest_figure, handout_figures, topic_views
+from .topics import aggregate_view, figure_copies, forest_figure, handout_figures, topic_views
 from .urls import check_page_clashes, clashing_pages, handout_address, redirect_files, site_pages
 from .validate import Shared, Study, StudyInfo, study_info, validate, validate_shared
 from .write import stage_docs, staging, swap_into_place
@@ -422,6 +422,7 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
             del study  # its tables go before the next study is read
         progress(f"summarised {len(infos)} study(ies) into {len(book)} values")
         topics, pooled = topic_views(infos, views, book)
+        copies = figure_copies([views[s.id] for s in infos if s.kind == "aggregate"], lambda i: book[i])
         book.extend(pooled)
         plan = template_yaml((templates / "pages.yml").read_text(encoding="utf-8"))
         pages = language_pages(infos, plan, topics, page_plan(infos, plan, topics))
@@ -470,7 +471,10 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
         files |= tables
     progress(f"rendered {len(pages)} pages")
     lines, warnings = disclosure_lines(infos, book)
-    warnings += shared_sources(infos)
+    warnings += shared_sources(infos) + [
+        f"{len(ids)} studies report the very same figures: {', '.join(sorted(ids))}. Their figures are not pooled on "
+        "the topic pages; if one folder was copied from another to start a new study, enter the new study's own "
+        "figures in its results.csv." for ids in copies]
     for line in lines:
         progress(line)
     for warning in warnings:

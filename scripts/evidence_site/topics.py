@@ -233,14 +233,33 @@ def comparable_key(sv: AggregateView, row: Row) -> tuple:
     return (row.key, row.definition.strip().lower(), row.population, row.disease, row.week)
 
 
-def same_source(studies: list[AggregateView]) -> bool:
-    """Whether two different studies give the same publication (a DOI, PMID, registry id or link in common)."""
+def same_source(studies: list[AggregateView], lookup: Callable[[str], Value] | None = None) -> bool:
+    """Whether two different studies give the same publication (a DOI, PMID, registry id or link in common) or,
+    with ``lookup`` (the number book), report the very same figures (:func:`figure_copies`)."""
     seen: dict[tuple[str, str], str] = {}
     for sv in studies:
         for source in sv.spec.publication.ids():
             if seen.setdefault(source, sv.id) != sv.id:
                 return True
-    return False
+    return lookup is not None and bool(figure_copies(studies, lookup))
+
+
+def figure_copies(studies: list[AggregateView], lookup: Callable[[str], Value]) -> list[list[str]]:
+    """Groups of studies (ids) that report the very same figures: every row's id, value, count, denominator and
+    interval equal, at least two rows each. A study folder copied to start another, whose source was changed but
+    not its figures (an outside tester), would otherwise be pooled with its original."""
+    by_figures: dict[tuple, list[str]] = {}
+    for sv in studies:
+        rows = [*sv.baseline, *sv.outcomes, *sv.adverse]
+        if len(rows) < 2:
+            continue
+        figures = tuple(sorted((r.id.split(".", 1)[-1], repr(_figure(lookup(r.id)))) for r in rows))
+        by_figures.setdefault(figures, []).append(sv.id)
+    return [ids for ids in by_figures.values() if len(ids) > 1]
+
+
+def _figure(v: Value) -> tuple[Any, ...]:
+    return v.value, v.numerator, v.denominator, v.ci_low, v.ci_high, v.population, v.timepoint_weeks
 
 
 def compare(key: str, rows: list[tuple[AggregateView, Row]], medicine: str,
@@ -265,9 +284,10 @@ def compare(key: str, rows: list[tuple[AggregateView, Row]], medicine: str,
             comparison.reason = ("Not pooled: the studies that report it alike may share patients (the same "
                                  "research network), so their results are not independent.")
             return comparison, []
-        if same_source([sv for sv, _ in bucket]):
+        if same_source([sv for sv, _ in bucket], lookup):
             comparison.reason = ("Not pooled: two of the studies that report it alike give the same publication as "
-                                 "their source, so they may be the same patients reported twice.")
+                                 "their source, or report the very same figures, so they may be the same patients "
+                                 "reported twice.")
             return comparison, []
         if not all(row.has_interval for _, row in bucket):
             comparison.reason = "Not pooled: a study gives only a percentage, without a count and denominator."
@@ -327,7 +347,7 @@ def topic_views(studies: list, views: dict[str, Any], book: NumberBook) -> tuple
                             tuple(sorted({r.week for r in sv.family_rows if r.week is not None})),
                             tuple(sorted({r.population for r in sv.family_rows}))) for sv in real if sv.family_rows]
         overlap = (any(other in {sv.id for sv in real} for sv in real for other in sv.spec.overlaps_with)
-                   or same_source(real))
+                   or same_source(real, lambda i: book[i]))
         topics[med] = TopicView(med, names, real, examples, comparisons, diseases, weeks, level,
                                 profiles=profiles, overlap=overlap, drug=medicine)
     return topics, new
