@@ -375,28 +375,30 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
     return output
 
 
-def check_apart(docs: Path, site: Path, inputs: tuple[Path, ...] = ()) -> None:
-    """docs/ and site/ are two folders, neither inside the other nor overlapping an input folder (``inputs``: the
-    data, the studies, the templates, build/, the generator's own code): every build replaces site/ whole and the
-    generated parts of docs/, which would delete what is there (an outside tester lost the study folders to
-    ``--site data/studies``), and MkDocs refuses a site inside its docs."""
-    def overlap(a: Path, b: Path) -> str:
+def check_apart(docs: Path, site: Path, inputs: tuple[Path, ...] = (), holders: tuple[Path, ...] = ()) -> None:
+    """docs/ and site/ are two folders, neither inside the other, neither overlapping an input folder (``inputs``:
+    the studies, the templates, build/, the generator's own code) nor being or holding a folder that holds inputs
+    (``holders``: the data folder, beside the studies; a site inside it is allowed). Every build replaces site/
+    whole and the generated parts of docs/, which would delete what is there (an outside tester lost the study
+    folders to ``--site data/studies``), and MkDocs refuses a site inside its docs."""
+    def overlap(a: Path, b: Path, inside_allowed: bool = False) -> str:
         a, b = a.resolve(), b.resolve()
-        return "the same folder" if a == b else "one inside the other" if a.is_relative_to(b) or b.is_relative_to(a) \
-            else ""
+        if a == b:
+            return "the same folder"
+        return "one inside the other" if b.is_relative_to(a) or (a.is_relative_to(b) and not inside_allowed) else ""
 
-    pairs = [("docs folder", docs, "site folder", site)]
-    pairs += [(f"{name} folder", folder, "input folder", other) for name, folder in (("site", site), ("docs", docs))
-              for other in inputs]
-    for name, folder, other_name, other in pairs:
-        how = overlap(folder, other)
+    pairs = [("docs folder", docs, "site folder", site, False)]
+    pairs += [(f"{name} folder", folder, "input folder", other, other in holders)
+              for name, folder in (("site", site), ("docs", docs)) for other in (*inputs, *holders)]
+    for name, folder, other_name, other, inside_allowed in pairs:
+        how = overlap(folder, other, inside_allowed)
         if how:
             raise BuildError(f"The {name} {folder} and the {other_name} {other} overlap. Nothing was written.\n"
                              "    expected: separate folders (a build replaces the site whole, and the generated "
                              "parts of docs)\n"
                              f"    found:    {how}\n"
                              "    hint:     Give --site and --docs folders of their own (by default, site/ and docs/ "
-                             "beside data/), outside data/, templates/, build/ and scripts/.")
+                             "beside data/), outside data/studies/, templates/, build/ and scripts/.")
 
 
 def _new_folder(root: Path, name: str) -> Path:
@@ -468,7 +470,7 @@ def build(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLATES, 
     started = time.perf_counter()
     from .engines import PACKAGE_ROOT
 
-    check_apart(docs, site, (studies_dir, studies_dir.parent, templates, build_dir, PACKAGE_ROOT))
+    check_apart(docs, site, (studies_dir, templates, build_dir, PACKAGE_ROOT), (studies_dir.parent,))
     cache = build_dir / "cache"
     key = inputs_key(studies_dir, templates, config)
     stamp = engine_stamp(key, engine)
