@@ -120,6 +120,18 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+METADATA_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")  # what an installed package leaves
+
+
+def metadata_names(folder: str | Path) -> list[str]:
+    """The names of the installed packages' metadata entries in one folder of an import path (``METADATA_SUFFIXES``;
+    none when the folder cannot be listed). ``""`` is the current folder, as on ``sys.path``."""
+    try:
+        return [name for name in os.listdir(folder or ".") if name.endswith(METADATA_SUFFIXES)]
+    except OSError:
+        return []
+
+
 def library_versions(names: tuple[str, ...]) -> dict[str, str]:
     """Each installed library's version ("?" when it is not installed), as ``importlib.metadata.version`` gives
     it: from the first metadata folder named ``<name>-<version>.dist-info`` along ``sys.path``. The folder names
@@ -128,11 +140,7 @@ def library_versions(names: tuple[str, ...]) -> dict[str, str]:
     wanted = {_normal(name): name for name in names}
     found: dict[str, str] = {}
     for entry in sys.path:
-        try:
-            listing = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for item in listing:
+        for item in metadata_names(entry):
             if item.endswith(".dist-info") and "-" in item:
                 dist, version = item[:-len(".dist-info")].split("-", 1)
                 name = wanted.get(_normal(dist))

@@ -35,7 +35,7 @@ def validate(args: argparse.Namespace) -> None:
     worked out) is reported here too, not first by the build. One study's tables at a time (``read_studies``):
     the problems of the studies' files are reported after those of the values computed before them."""
     from .outputs import warn_stderr
-    from .pipeline import read_studies, shared_sources
+    from .pipeline import copied_studies, read_studies
     from .summarise import summarise
     from .validate import study_info
 
@@ -56,7 +56,7 @@ def validate(args: argparse.Namespace) -> None:
                       f"{len(study.events)} events)")
     except BuildError as exc:  # the studies' files: every problem, once all are read
         failed.append(str(exc))
-    for warning in shared_sources(infos):  # as the build warns
+    for warning in copied_studies(infos):  # as the build warns
         warn_stderr(warning)
     if failed:
         raise BuildError("\n\n".join(failed))

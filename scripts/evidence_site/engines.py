@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .cache import metadata_names
 from .errors import BuildError
 from .paths import ROOT
 
@@ -189,12 +190,7 @@ def engine_packages(engine: str) -> str:
         head = [f"{executable} {info.st_size} {info.st_mtime_ns}"]
     else:
         roots, head = [Path(entry) for entry in sys.path if entry], [sys.executable]
-    names: set[str] = set()
-    for root in roots:
-        try:
-            names |= {n for n in os.listdir(root) if n.endswith((".dist-info", ".egg-info", ".egg-link", ".pth"))}
-        except OSError:
-            continue
+    names = {name for root in roots for name in metadata_names(root)}
     return "\n".join([*head, *sorted(names)])
 
 

@@ -98,7 +98,7 @@ class Generated:
     book: NumberBook
     pages: list[Page]
     files: dict[str, bytes]  # docs/-relative path -> content
-    warnings: tuple[str, ...] = ()  # what is reported loudly (protection switched off, two studies with one source)
+    warnings: tuple[str, ...] = ()  # what is reported loudly (protection switched off, copied studies)
     charts: Deferred | None = None  # generate(defer_charts=True): the charts' files, still being drawn
     gates: Background | None = None  # generate(defer_gates=True): the reading gates, still grading
 
@@ -349,11 +349,13 @@ def check_references(studies: list[StudyInfo]) -> None:
                          + "\n  - ".join(problems))
 
 
-def shared_sources(studies: list[StudyInfo]) -> list[str]:
-    """One warning per group of aggregate studies that give the same publication (a DOI, PMID, registry id or
-    link in common) as the source of their figures: a study folder copied to start another keeps the first
-    one's source, and every page of the copy would cite it. Such studies are never pooled (topics.compare). Two
-    studies drawn from one publication (two diseases reported apart) are allowed."""
+def copied_studies(studies: list[StudyInfo], same_figures: Iterable[set[str]] = ()) -> list[str]:
+    """One warning per group of aggregate studies that look copied from one another: those that give the same
+    publication (a DOI, PMID, registry id or link in common) as the source of their figures (a study folder copied
+    to start another keeps the first one's source, and every page of the copy would cite it), then each group in
+    ``same_figures`` (topics.figure_copies: the very same figures, a copy whose source alone was corrected). Such
+    studies are never pooled (topics.compare). Two studies drawn from one publication (two diseases reported
+    apart) are allowed."""
     sources = {s.folder.name: s.spec.publication.ids() for s in studies if s.kind == "aggregate"}
     groups: list[set[str]] = []
     for name, ids in sources.items():
@@ -368,6 +370,9 @@ def shared_sources(studies: list[StudyInfo]) -> list[str]:
         lines.append(f"{len(group)} studies give the same publication as their source ({named}): {', '.join(group)}. "
                      "Their figures are not pooled on the topic pages, and each of their pages cites that source; if "
                      "one folder was copied from another to start a new study, correct its study.yml `publication`.")
+    lines += [f"{len(ids)} studies report the very same figures: {', '.join(sorted(ids))}. Their figures are not "
+              "pooled on the topic pages; if one folder was copied from another to start a new study, enter the new "
+              "study's own figures in its results.csv." for ids in same_figures]
     return lines
 
 
@@ -471,10 +476,7 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
         files |= tables
     progress(f"rendered {len(pages)} pages")
     lines, warnings = disclosure_lines(infos, book)
-    warnings += shared_sources(infos) + [
-        f"{len(ids)} studies report the very same figures: {', '.join(sorted(ids))}. Their figures are not pooled on "
-        "the topic pages; if one folder was copied from another to start a new study, enter the new study's own "
-        "figures in its results.csv." for ids in copies]
+    warnings += copied_studies(infos, copies)
     for line in lines:
         progress(line)
     for warning in warnings:
