@@ -73,4 +73,4 @@ diff: $(STAMP) ## What changed vs BASE=<git ref> (default HEAD): writes build/nu
 	$(PY) scripts/numbers_diff.py --base "$(or $(BASE),HEAD)"
 
 clean: ## Remove build output (site/, build/, generated docs/), keep .venv
-	rm -rf site build docs/families docs/clinicians docs/reference
+	rm -rf site build docs/families docs/clinicians docs/reference docs/es docs/index.md

@@ -106,3 +106,14 @@ def test_pull_requests_get_the_diff_report_as_job_summary():
     assert "build/numbers-diff.md" in diff_step["run"] and "$GITHUB_STEP_SUMMARY" in diff_step["run"]
     checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0, "the base branch must be fetched to build it"
+
+
+def test_make_clean_removes_every_generated_path_that_git_ignores():
+    """Everything a build writes into the project (listed in .gitignore as build output) goes with `make clean`,
+    and nothing else: docs/es/ and docs/index.md were once left behind."""
+    ignored = (paths.ROOT / ".gitignore").read_text(encoding="utf-8").split("# Build output", 1)[1].splitlines()
+    generated = {line.strip().strip("/") for line in ignored
+                 if line.startswith("/") and not line.startswith("/.venv")}
+    recipe = MAKEFILE.read_text(encoding="utf-8").split("\nclean:", 1)[1].split("\n")[1].split()
+    assert recipe[:2] == ["rm", "-rf"]
+    assert set(recipe[2:]) == generated
