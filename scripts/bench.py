@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import itertools
 import json
 import os
 import queue
@@ -232,11 +233,35 @@ def costs(rows: list[dict]) -> str:
                              + (f"{len(above)} page(s) above {PAGE_GROWTH_MAX}×: {', '.join(above[:8])}"
                                 + (", …" if len(above) > 8 else "") if above
                                 else f"no page above {PAGE_GROWTH_MAX}×"))
+    lines += added_costs([r for (_, p), r in sorted(cold.items()) if p == 48])
     for (s, p), r in sorted(cold.items()):
         if s == 1:
             lines.append(f"- 1 study of {p} patients, cold: generation {r['generation']:.2f} s "
                          f"({1000 * r['generation'] / p:.1f} ms per patient)")
     return "\n".join(lines) + "\n"
+
+
+def added_costs(cold: list[dict]) -> list[str]:
+    """What each study added to a cold build costs, between consecutive library sizes (``cold``: the cold rows of
+    48-patient libraries, smallest first): seconds of generation per added study and milliseconds of engine per
+    added page. The per-study and per-page figures above divide the whole build, fixed costs included (imports,
+    start-up, the shared pages), so they fall as the library grows; these say whether the cost of one more study
+    stays flat (target: within ±30% of each other)."""
+    per_study, per_page, lines = [], [], []
+    for a, b in itertools.pairwise(cold):
+        per_study.append((b["generation"] - a["generation"]) / (b["studies"] - a["studies"]))
+        line = (f"- from {a['studies']} to {b['studies']} studies, cold: each added study {per_study[-1]:.2f} s "
+                "of generation")
+        if b["pages"] > a["pages"]:
+            per_page.append(1000 * (b["engine"] - a["engine"]) / (b["pages"] - a["pages"]))
+            line += f", each added page {per_page[-1]:.0f} ms of engine"
+        lines.append(line)
+    for name, values in (("generation per added study", per_study), ("engine per added page", per_page)):
+        if len(values) > 1 and min(values) > 0:
+            mean = statistics.fmean(values)
+            lines.append(f"  - {name}: at most {100 * max(abs(v / mean - 1) for v in values):.0f}% from their "
+                         "mean (target: within 30%)")
+    return lines
 
 
 def _fetch(url: str) -> bytes | None:

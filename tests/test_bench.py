@@ -35,3 +35,22 @@ def test_page_growth_compares_each_page_with_the_same_page_at_one_study() -> Non
              "families/other-study/index.html": 900}  # a page with no counterpart is not compared
     growth, page, above = bench.page_growth(one, fifty)
     assert (growth, page, above) == (1.5, "families/index.html", ["families/index.html 1.50x"])
+
+
+def test_added_costs_are_per_added_study_and_page_not_averages_over_the_whole_build() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench", paths.ROOT / "scripts" / "bench.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    cold = [{"studies": 1, "generation": 3.0, "engine": 2.0, "pages": 40},   # 3 s of fixed costs and 1 s a study:
+            {"studies": 10, "generation": 12.0, "engine": 5.0, "pages": 160},  # the average per study falls from
+            {"studies": 50, "generation": 60.0, "engine": 17.0, "pages": 560}]  # 3 s to 1.2 s, the added cost not
+    lines = bench.added_costs(cold)
+    assert lines[0] == ("- from 1 to 10 studies, cold: each added study 1.00 s of generation, each added page 25 ms "
+                        "of engine")
+    assert lines[1] == ("- from 10 to 50 studies, cold: each added study 1.20 s of generation, each added page 30 ms "
+                        "of engine")
+    assert lines[2] == "  - generation per added study: at most 9% from their mean (target: within 30%)"
+    assert lines[3] == "  - engine per added page: at most 9% from their mean (target: within 30%)"
