@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -237,6 +238,35 @@ def test_staging_writes_generated_files_in_place_and_refuses_any_path_leading_ou
     with pytest.raises(BuildError, match=r"Refused to write|outside its own folders"):
         stage_docs(tmp_path / "docs", {"families/s/a.md": b"a", bad: b"x"}, tmp_path / "stage2")
     assert not (tmp_path / "outside.md").exists() and not (tmp_path / "y.md").exists()
+
+
+HAND_WRITTEN_FAULTS = {
+    "a named pipe": (lambda docs: os.mkfifo(docs / "notes" / "pipe.md"), r"docs/notes/pipe.md: .*named pipe"),
+    "a link to nothing": (lambda docs: (docs / "notes" / "gone.md").symlink_to(docs / "nowhere.md"),
+                          r"docs/notes/gone.md: .*No such file"),
+    "a name that is not UTF-8": (lambda docs: (docs / "notes" / os.fsdecode(b"caf\xe9.md")).write_bytes(b"# x\n"),
+                                 r"docs/notes/caf\\xe9.md: its name is not UTF-8 text"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(HAND_WRITTEN_FAULTS))
+def test_a_hand_written_entry_that_cannot_be_copied_is_named_not_blamed_on_the_data(tmp_path: Path,
+                                                                                     fault: str) -> None:
+    from evidence_site.errors import BuildError
+    from evidence_site.write import stage_docs
+
+    docs = tmp_path / "docs"
+    (docs / "notes").mkdir(parents=True)
+    (docs / "privacy.md").write_text("hand-written", encoding="utf-8")
+    make, named = HAND_WRITTEN_FAULTS[fault]
+    make(docs)
+    with pytest.raises(BuildError) as refused:
+        stage_docs(docs, {"families/s/a.md": b"a"}, tmp_path / "stage")
+    message = str(refused.value)
+    assert re.search(named, message), message
+    assert "hand-written entry in the docs folder" in message and "Nothing was written" in message
+    assert "in the data" not in message
+    message.encode("utf-8")  # printable as it is: a name that is not UTF-8 is shown with its bytes escaped
 
 
 def test_redirect_pages_are_written_in_place_never_over_a_built_page_nor_outside(tmp_path: Path) -> None:

@@ -57,9 +57,9 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "")
     English hand-written pages); its docs folder is then ``stage`` itself."""
     target = stage if only else stage / "docs"
     if only:
-        shutil.copytree(docs / only, target / only) if (docs / only).is_dir() else target.mkdir(parents=True)
+        _copy_hand_written(docs, docs / only, target / only) if (docs / only).is_dir() else target.mkdir(parents=True)
     elif docs.is_dir():
-        shutil.copytree(docs, target, ignore=lambda d, names: [n for n in names if Path(d) == docs and is_generated(n)])
+        _copy_hand_written(docs, docs, target)
     else:
         target.mkdir(parents=True)
     # Folders already made and checked (docs-relative -> resolved path): resolved once per folder, not per file.
@@ -78,6 +78,40 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "")
             # among them would show here)
         (checked[folder] / name).write_bytes(data)
     return target
+
+
+def _copy_hand_written(docs: Path, source: Path, target: Path) -> None:
+    """Copy the hand-written ``source`` (``docs`` or a folder of it; the generated folders left out) to ``target``.
+    A name that is not UTF-8, or an entry that cannot be copied (a named pipe, a socket, an unreadable file, a link
+    to nothing), is refused here, named, rather than by the engine or as an unexpected error."""
+    def checked(folder: str, names: list[str]) -> list[str]:
+        for name in names:
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                _refuse_hand_written(docs, [(Path(folder) / name, "its name is not UTF-8 text")],
+                                     "Rename it with UTF-8 text (the site's addresses are made from names)")
+        return [n for n in names if Path(folder) == docs and is_generated(n)]
+
+    try:
+        shutil.copytree(source, target, ignore=checked)
+    except shutil.Error as exc:
+        _refuse_hand_written(docs, [(Path(src), str(why)) for src, _, why in exc.args[0]],
+                             "The docs folder holds only plain files and folders: put a copy of the file in its "
+                             "place, make it readable, or remove it")
+
+
+def _refuse_hand_written(docs: Path, entries: list[tuple[Path, str]], hint: str) -> None:
+    def shown(text: str) -> str:  # a name that is not UTF-8 printed with its bytes escaped, not crashing the print
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+    named = "\n".join(f"  - {docs.name}/{shown(str(path.relative_to(docs)))}: {shown(why)}"
+                      for path, why in entries[:10])
+    raise BuildError("A hand-written entry in the docs folder cannot be copied into the site. Nothing was written "
+                     f"to docs/ or site/.\n{named}\n"
+                     "    expected: plain files and folders, readable, with UTF-8 names\n"
+                     f"    found:    {len(entries)} entry(ies) that are not\n"
+                     f"    hint:     {hint}.")
 
 
 def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any],
