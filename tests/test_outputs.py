@@ -244,6 +244,8 @@ HAND_WRITTEN_FAULTS = {
     "a named pipe": (lambda docs: os.mkfifo(docs / "notes" / "pipe.md"), r"docs/notes/pipe.md: .*named pipe"),
     "a link to nothing": (lambda docs: (docs / "notes" / "gone.md").symlink_to(docs / "nowhere.md"),
                           r"docs/notes/gone.md: .*No such file"),
+    "a link to its own folder": (lambda docs: (docs / "notes" / "loop").symlink_to(docs / "notes"),
+                                 r"docs/notes/loop/loop/.* … .*/loop: .*Too many levels of symbolic links"),
     "a name that is not UTF-8": (lambda docs: (docs / "notes" / os.fsdecode(b"caf\xe9.md")).write_bytes(b"# x\n"),
                                  r"docs/notes/caf\\xe9.md: its name is not UTF-8 text"),
 }
@@ -267,6 +269,7 @@ def test_a_hand_written_entry_that_cannot_be_copied_is_named_not_blamed_on_the_d
     assert "hand-written entry in the docs folder" in message and "Nothing was written" in message
     assert "in the data" not in message
     message.encode("utf-8")  # printable as it is: a name that is not UTF-8 is shown with its bytes escaped
+    assert max(len(line) for line in message.splitlines()) < 400  # a path through a looping link is cut short
 
 
 def test_redirect_pages_are_written_in_place_never_over_a_built_page_nor_outside(tmp_path: Path) -> None:

@@ -102,8 +102,9 @@ def _copy_hand_written(docs: Path, source: Path, target: Path) -> None:
 
 
 def _refuse_hand_written(docs: Path, entries: list[tuple[Path, str]], hint: str) -> None:
-    def shown(text: str) -> str:  # a name that is not UTF-8 printed with its bytes escaped, not crashing the print
-        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    def shown(text: str) -> str:  # a name that is not UTF-8 printed with its bytes escaped, not crashing the print;
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")  # a path through a looping link cut short
+        return text if len(text) <= 160 else f"{text[:100]} … {text[-50:]}"
 
     named = "\n".join(f"  - {docs.name}/{shown(str(path.relative_to(docs)))}: {shown(why)}"
                       for path, why in entries[:10])
