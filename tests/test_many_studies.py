@@ -42,7 +42,12 @@ def test_index_pages_list_real_studies_first_and_a_few_made_up_ones_each_marked_
     every = generated.files["families/studies.md"].decode()
     heading = every.index("## Made-up examples")
     assert every.index(f"({REAL}/index.md)") < heading < every.index(f"({MADE_UP[0]}/index.md)")
-    assert "Page 1 of 3: **page 1**, [page 2](studies-2.md), [page 3](studies-3.md)." in every
+    assert ('<nav class="list-parts" aria-label="Pages of this list" markdown>\nPage 1 of 3: <strong '
+            'aria-current="page">page&nbsp;1</strong>, [page&nbsp;2](studies-2.md), [page&nbsp;3](studies-3.md).\n'
+            '</nav>') in every  # above the list, a landmark; the current part marked; "page 2" never broken
+    assert every.count('aria-label="Pages of this list"') == 1  # below the list, the same links, not a landmark
+    assert every.count("Page 1 of 3:") == 2
+    assert "Here is every study on this site, on 3 pages." in every  # not "here is every study" on each part
     assert grade_page("families/studies/", every).grade <= MAX_GRADE
     for audience in ("families", "clinicians"):  # every study on exactly one part; no part longer than two
         parts = [generated.files[f"{audience}/studies{suffix}.md"].decode() for suffix in ("", "-2", "-3")]
