@@ -72,5 +72,6 @@ new-study: $(STAMP) ## Start a study: ID=<id> KIND=aggregate|records copies a co
 diff: $(STAMP) ## What changed vs BASE=<git ref> (default HEAD): writes build/numbers-diff.md
 	$(PY) scripts/numbers_diff.py --base "$(or $(BASE),HEAD)"
 
-clean: ## Remove build output (site/, build/, generated docs/), keep .venv
+clean: ## Remove build output (site/, build/, generated docs/, Python's compiled code), keep .venv
 	rm -rf site build docs/families docs/clinicians docs/reference docs/es docs/index.md
+	find scripts tests -name __pycache__ -type d -prune -exec rm -rf {} +

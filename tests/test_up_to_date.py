@@ -117,7 +117,7 @@ def test_any_change_to_docs_or_site_runs_the_engine_again(project: Path, monkeyp
     built = _snapshot(project / "site")
     CHANGES[change](project)
     if "pipe" in change and "docs" in change:  # it cannot be staged: the build stops, as one from scratch would
-        with pytest.raises(outputs.BuildError, match=r"docs/pipe\.css: .* is a named pipe"):
+        with pytest.raises(outputs.BuildError, match=r"docs/pipe\.css: a named pipe"):
             build()
         (project / "docs" / "pipe.css").unlink()
         build()  # docs/ and site/ are again as the last good build left them

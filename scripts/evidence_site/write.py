@@ -7,9 +7,11 @@ leaves the last good docs/ and site/ exactly as they were.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -81,38 +83,96 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "")
 
 
 def _copy_hand_written(docs: Path, source: Path, target: Path) -> None:
-    """Copy the hand-written ``source`` (``docs`` or a folder of it; the generated folders left out) to ``target``.
-    A name that is not UTF-8, or an entry that cannot be copied (a named pipe, a socket, an unreadable file, a link
-    to nothing), is refused here, named, rather than by the engine or as an unexpected error."""
-    def checked(folder: str, names: list[str]) -> list[str]:
-        for name in names:
-            try:
-                name.encode("utf-8")
-            except UnicodeEncodeError:
-                _refuse_hand_written(docs, [(Path(folder) / name, "its name is not UTF-8 text")],
-                                     "Rename it with UTF-8 text (the site's addresses are made from names)")
-        return [n for n in names if Path(folder) == docs and is_generated(n)]
-
-    try:
-        shutil.copytree(source, target, ignore=checked)
+    """Copy the hand-written ``source`` (``docs`` or a folder of it; the generated folders left out) to ``target``,
+    once every entry has been checked (``hand_written_problems``): what cannot be copied as a plain file or folder
+    is refused here, every such entry named at once, rather than by the engine, as an unexpected error, or by a
+    copy that never ends (a link to a device, links leading back into docs/)."""
+    problems = hand_written_problems(docs, source)
+    if problems:
+        _refuse_hand_written(docs, problems)
+    try:  # what changed since the check (a file replaced meanwhile) is still refused, not reported as a bug
+        shutil.copytree(source, target, ignore=lambda d, names: [n for n in names if Path(d) == docs
+                                                                  and is_generated(n)])
     except shutil.Error as exc:
-        _refuse_hand_written(docs, [(Path(src), str(why)) for src, _, why in exc.args[0]],
-                             "The docs folder holds only plain files and folders: put a copy of the file in its "
-                             "place, make it readable, or remove it")
+        _refuse_hand_written(docs, [(Path(src), str(why)) for src, _, why in exc.args[0]])
 
 
-def _refuse_hand_written(docs: Path, entries: list[tuple[Path, str]], hint: str) -> None:
+# What a hand-written entry that is not a plain file or folder is, by its file type.
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+            (stat.S_ISBLK, "a device"))
+
+
+def hand_written_problems(docs: Path, source: Path) -> list[tuple[Path, str]]:
+    """Each entry under ``source`` (the generated parts of ``docs`` left out) that a copy into the site cannot
+    take as a plain file or folder, with why: a name that is not UTF-8, a link to nothing or to itself, a named
+    pipe, socket or device (also through a link), a file or folder that cannot be read, and a link to a folder
+    already copied (a loop back into docs/, which a copy would follow for ever). Links to plain files and folders
+    are followed: their contents are copied."""
+    problems: list[tuple[Path, str]] = []
+    seen: set[str] = set()  # real paths of the folders walked
+    folders = [source]
+    while folders:
+        folder = folders.pop()
+        real = os.path.realpath(folder)
+        if real in seen:
+            problems.append((folder, "a link to a folder that is already copied (it leads back into docs/, or "
+                             "another link leads there too)"))
+            continue
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append((folder, f"a folder that cannot be read ({exc.strerror})"))
+            continue
+        for entry in entries:
+            path = folder / entry.name
+            if folder == docs and is_generated(entry.name):
+                continue
+            try:
+                entry.name.encode("utf-8")
+            except UnicodeEncodeError:
+                problems.append((path, "its name is not UTF-8 text (rename it: the site's addresses are made from "
+                                 "names)"))
+                continue
+            try:
+                info = os.stat(path)  # through a link
+            except OSError as exc:
+                target = f" ({os.readlink(path)})" if entry.is_symlink() else ""
+                what = ("a link to nothing" if exc.errno == errno.ENOENT and entry.is_symlink()
+                        else "a link that leads to itself" if exc.errno == errno.ELOOP
+                        else f"cannot be read ({exc.strerror})")
+                problems.append((path, what + target))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                folders.append(path)
+            elif not stat.S_ISREG(info.st_mode):
+                kind = next((name for test, name in _SPECIAL if test(info.st_mode)), "not a plain file")
+                problems.append((path, kind + (f" (through a link to {os.readlink(path)})" if entry.is_symlink()
+                                               else "")))
+            else:
+                try:
+                    with open(path, "rb"):
+                        pass
+                except OSError as exc:
+                    problems.append((path, f"a file that cannot be read ({exc.strerror})"))
+    return sorted(problems, key=lambda p: str(p[0]))
+
+
+def _refuse_hand_written(docs: Path, entries: list[tuple[Path, str]]) -> None:
     def shown(text: str) -> str:  # a name that is not UTF-8 printed with its bytes escaped, not crashing the print;
         text = os.fsencode(text).decode("utf-8", "backslashreplace")  # a path through a looping link cut short
         return text if len(text) <= 160 else f"{text[:100]} … {text[-50:]}"
 
     named = "\n".join(f"  - {docs.name}/{shown(str(path.relative_to(docs)))}: {shown(why)}"
-                      for path, why in entries[:10])
+                      for path, why in entries[:20])
+    more = f"\n  - and {len(entries) - 20} more" if len(entries) > 20 else ""
     raise BuildError("A hand-written entry in the docs folder cannot be copied into the site. Nothing was written "
-                     f"to docs/ or site/.\n{named}\n"
-                     "    expected: plain files and folders, readable, with UTF-8 names\n"
-                     f"    found:    {len(entries)} entry(ies) that are not\n"
-                     f"    hint:     {hint}.")
+                     f"to docs/ or site/.\n{named}{more}\n"
+                     "    expected: plain files and folders, readable, with UTF-8 names, and links only to those\n"
+                     f"    found:    {len(entries)} {'entry' if len(entries) == 1 else 'entries'} that are not "
+                     "(listed above)\n"
+                     "    hint:     The docs folder holds only plain files and folders: put a copy of the file in "
+                     "its place, make it readable, rename it, or remove it.")
 
 
 def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any],
@@ -194,7 +254,7 @@ def record_path(build: Path, docs: Path) -> Path:
 def generated_now(docs: Path) -> list[str]:
     """The files now in the generated parts of ``docs`` (docs-relative, sorted)."""
     found = [p.relative_to(docs).as_posix() for name in GENERATED_DOCS if (docs / name).is_dir()
-             for p in (docs / name).rglob("*") if p.is_file() or p.is_symlink()]
+             for p in (docs / name).rglob("*") if p.is_symlink() or not p.is_dir()]  # a named pipe too
     return sorted(found + [name for name in GENERATED_ROOT_FILES if (docs / name).is_file()])
 
 
@@ -223,6 +283,22 @@ def check_no_strays(docs: Path, build: Path) -> None:
     reviewer lost a page so). Without a record (a first build, or build/ removed) nothing can be told apart."""
     from .errors import Problem
 
+    def foreign(name: str) -> bool:  # a link, or a file where a folder goes (or the other way round)
+        path = docs / name
+        plain = path.is_dir() if name in GENERATED_DOCS else path.is_file()
+        return path.is_symlink() or (path.exists() and not plain)
+
+    odd = [name for name in (*GENERATED_DOCS, *GENERATED_ROOT_FILES) if foreign(name)]
+    if odd:
+        raise BuildError(f"docs/: {len(odd)} of the generator's own folders or files is not what it writes. Nothing "
+                         "was written.\n" + "\n".join(str(Problem(
+                             f"docs/{name}", "The build replaces this whole with the generated pages.",
+                             expected="a folder the generator fills" if name in GENERATED_DOCS
+                             else "a file the generator writes",
+                             found=f"a link to {os.readlink(docs / name)}" if (docs / name).is_symlink()
+                             else "something else of that name",
+                             hint=f"Remove docs/{name} (the build makes it again); keep your own pages elsewhere in "
+                                  "docs/.")) for name in odd))
     record = record_path(build, docs)
     if not record.is_file():
         return
