@@ -249,6 +249,11 @@ HAND_WRITTEN_FAULTS = {
     "a link to a device": (lambda docs: (docs / "notes" / "null.bin").symlink_to("/dev/null"),  # not /dev/zero:
                            # a copy of it never ends (an outside tester filled a disk)
                            r"docs/notes/null.bin: a device \(through a link to /dev/null\)"),
+    "a link into /proc": (lambda docs: (docs / "notes" / "status.txt").symlink_to("/proc/self/status"),
+                          r"docs/notes/status.txt: a link into /proc, the running system's own files"),
+    "a file too large for a host": (lambda docs: ((docs / "notes" / "huge.bin").touch(),  # sparse: no disk used
+                                                  os.truncate(docs / "notes" / "huge.bin", 100 * 2**20 + 1)),
+                                    r"docs/notes/huge.bin: a file of 100 MiB \(at most 100 MiB"),
     "a link to itself": (lambda docs: (docs / "notes" / "self.md").symlink_to("self.md"),
                          r"docs/notes/self.md: a link that leads to itself"),
     "a name that is not UTF-8": (lambda docs: (docs / "notes" / os.fsdecode(b"caf\xe9.md")).write_bytes(b"# x\n"),

@@ -97,6 +97,12 @@ def _copy_hand_written(docs: Path, source: Path, target: Path) -> None:
         _refuse_hand_written(docs, [(Path(src), str(why)) for src, _, why in exc.args[0]])
 
 
+# The largest hand-written file copied into the site: GitHub Pages and most hosts refuse a file of more than
+# 100 MiB, and a link to a file of the running system (/proc/kcore) can claim terabytes.
+MAX_HAND_WRITTEN_BYTES = 100 * 1024 * 1024
+# Folders of the running system, not of files: what a link there leads to can change or never end when read.
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
+
 # What a hand-written entry that is not a plain file or folder is, by its file type.
 _SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
             (stat.S_ISBLK, "a device"))
@@ -143,12 +149,20 @@ def hand_written_problems(docs: Path, source: Path) -> list[tuple[Path, str]]:
                         else f"cannot be read ({exc.strerror})")
                 problems.append((path, what + target))
                 continue
-            if stat.S_ISDIR(info.st_mode):
+            real_path = os.path.realpath(path)
+            system = next((f for f in SYSTEM_FOLDERS if real_path == f or real_path.startswith(f + "/")), None)
+            if system is not None and (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+                problems.append((path, f"a link into {system}, the running system's own files (they change, or "
+                                 "never end, when read)"))
+            elif stat.S_ISDIR(info.st_mode):
                 folders.append(path)
             elif not stat.S_ISREG(info.st_mode):
                 kind = next((name for test, name in _SPECIAL if test(info.st_mode)), "not a plain file")
                 problems.append((path, kind + (f" (through a link to {os.readlink(path)})" if entry.is_symlink()
                                                else "")))
+            elif info.st_size > MAX_HAND_WRITTEN_BYTES:
+                problems.append((path, f"a file of {info.st_size / 2**20:,.0f} MiB (at most "
+                                 f"{MAX_HAND_WRITTEN_BYTES // 2**20} MiB: most hosts refuse more)"))
             else:
                 try:
                     with open(path, "rb"):
