@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -548,3 +551,35 @@ def test_a_page_too_hard_to_read_stops_the_build_though_the_engine_ran_beside_th
     assert started == ["engine"]  # the gate was still grading when the engine started
     assert not (library / "site").exists()  # nothing was put in place
     assert [p.name for p in (library / "docs").iterdir()] == ["privacy.md"]
+
+
+def test_a_huge_file_is_hashed_by_its_size_and_time_without_being_read(tmp_path: Path, monkeypatch) -> None:
+    """A 100 GB sparse file in docs/ made the build run out of memory while hashing docs/ (outside tester)."""
+    import builtins
+
+    from evidence_site import cache
+
+    big = tmp_path / "big.bin"
+    big.touch()
+    os.truncate(big, cache.HASHED_WHOLE_MAX + 1)  # sparse: no disk used
+    real_open = builtins.open
+
+    def guarded(path, *args, **kwargs):
+        assert os.fspath(path) != str(big), "the huge file was read"
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded)
+    first = cache.tree_hash(tmp_path)
+    os.utime(big, ns=(1, 2))
+    assert cache.tree_hash(tmp_path) != first  # its time (or size) changed: another hash
+
+
+def test_a_link_into_proc_is_hashed_without_reading_what_it_leads_to(tmp_path: Path) -> None:
+    """/proc/self/pagemap is a 'plain file' that never ends: hashing what a link to it leads to never finished."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "pagemap.bin").symlink_to("/proc/self/pagemap")
+    code = ("from pathlib import Path; from evidence_site.cache import tree_hash; "
+            f"print(tree_hash(Path({str(tmp_path / 'docs')!r})))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20,
+                          env=os.environ | {"PYTHONPATH": str(paths.ROOT / "scripts")})
+    assert done.returncode == 0 and len(done.stdout.strip()) == 64, done.stderr

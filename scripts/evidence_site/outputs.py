@@ -324,16 +324,18 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
     from concurrent.futures import ThreadPoolExecutor
 
     from .urls import check_menu_pages
-    from .write import mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
+    from .write import check_docs, mkdocs_build, stage_docs, staging, swap_into_place, write_files, write_json
 
     check_apart(docs, site)
     check_menu_pages(output.nav, output.files, docs)  # a listed hand-written page removed since (data/site.yml)
+    check_docs(docs, build, (site, build))  # before the engines run: every problem of docs/ in one message
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     with staging(build) as stage, _environment("SOURCE_DATE_EPOCH", epoch if epoch.isdigit() else str(output.epoch)):
         # (docs-relative prefix of its files, staged docs folder, the site the engine builds from it)
-        sites = [("", stage_docs(docs, output.files, stage), stage / "site")]
-        sites += [(f"{twin.lang}/", stage_docs(docs, twin.files, stage / f"docs-{twin.lang}", only=paths.ASSETS),
+        sites = [("", stage_docs(docs, output.files, stage, apart=(site, build)), stage / "site")]
+        sites += [(f"{twin.lang}/", stage_docs(docs, twin.files, stage / f"docs-{twin.lang}", only=paths.ASSETS,
+                                               apart=(site, build)),
                    stage / f"site-{twin.lang}") for twin in output.twins]
         # Each waits on its own engine process. Zensical keeps its build state in a .cache folder beside the config,
         # which the sites' configs share (the staging folder): two Zensical builds at once raced there (a NotFound

@@ -22,6 +22,8 @@ GENERATED_FOLDERS = ", ".join(f"{n}/" for n in GENERATED_DOCS[:-1]) + f" and {GE
 ASSETS = "assets"  # hand-written files every site needs (stylesheets), copied into each translated site
 
 NUMBERS_JSON = "numbers.json"  # written at the root of site/
+# Folders of the running system, not of files: what a link there leads to can change, or never end, when read.
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
 
 
 def study_dir(study_id: str, studies: Path = STUDIES) -> Path:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BuildError
-from .paths import GENERATED_DOCS
+from .paths import GENERATED_DOCS, NUMBERS_JSON, SYSTEM_FOLDERS
 
 GENERATED_ROOT_FILES = ("index.md",)  # generated files at the top of docs/
 
@@ -52,16 +52,19 @@ def plain(root: Path, relative: str) -> None:
                          "Nothing was written.")
 
 
-def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "") -> Path:
+def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "",
+               apart: tuple[Path, ...] = ()) -> Path:
     """Copy the hand-written docs and add the generated files into ``stage/docs``.
 
     ``only`` names the one hand-written folder to copy (a translated site takes the stylesheets, not the
-    English hand-written pages); its docs folder is then ``stage`` itself."""
+    English hand-written pages); its docs folder is then ``stage`` itself. ``apart``: the site and build folders,
+    which no link in docs/ may lead into (``hand_written_problems``)."""
     target = stage if only else stage / "docs"
     if only:
-        _copy_hand_written(docs, docs / only, target / only) if (docs / only).is_dir() else target.mkdir(parents=True)
+        _copy_hand_written(docs, docs / only, target / only, apart) if (docs / only).is_dir() \
+            else target.mkdir(parents=True)
     elif docs.is_dir():
-        _copy_hand_written(docs, docs, target)
+        _copy_hand_written(docs, docs, target, apart)
     else:
         target.mkdir(parents=True)
     # Folders already made and checked (docs-relative -> resolved path): resolved once per folder, not per file.
@@ -82,12 +85,12 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "")
     return target
 
 
-def _copy_hand_written(docs: Path, source: Path, target: Path) -> None:
+def _copy_hand_written(docs: Path, source: Path, target: Path, apart: tuple[Path, ...] = ()) -> None:
     """Copy the hand-written ``source`` (``docs`` or a folder of it; the generated folders left out) to ``target``,
     once every entry has been checked (``hand_written_problems``): what cannot be copied as a plain file or folder
     is refused here, every such entry named at once, rather than by the engine, as an unexpected error, or by a
     copy that never ends (a link to a device, links leading back into docs/)."""
-    problems = hand_written_problems(docs, source)
+    problems = hand_written_problems(docs, source, apart)
     if problems:
         _refuse_hand_written(docs, problems)
     try:  # what changed since the check (a file replaced meanwhile) is still refused, not reported as a bug
@@ -100,29 +103,52 @@ def _copy_hand_written(docs: Path, source: Path, target: Path) -> None:
 # The largest hand-written file copied into the site: GitHub Pages and most hosts refuse a file of more than
 # 100 MiB, and a link to a file of the running system (/proc/kcore) can claim terabytes.
 MAX_HAND_WRITTEN_BYTES = 100 * 1024 * 1024
-# Folders of the running system, not of files: what a link there leads to can change or never end when read.
-SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
+# All the hand-written files together: GitHub Pages refuses a site of more than 1 GB (the check stops there).
+MAX_HAND_WRITTEN_TOTAL = 1024 * 1024 * 1024
+# What the engine or the build writes into the site itself (docs/-relative): a hand-written file at one of these
+# addresses would be replaced without a word.
+SITE_OWN_FILES = (NUMBERS_JSON, "sitemap.xml", "sitemap.xml.gz", "404.html", "search/search_index.json")
 
 # What a hand-written entry that is not a plain file or folder is, by its file type.
 _SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
             (stat.S_ISBLK, "a device"))
 
 
-def hand_written_problems(docs: Path, source: Path) -> list[tuple[Path, str]]:
+def hand_written_problems(docs: Path, source: Path, apart: tuple[Path, ...] = ()) -> list[tuple[Path, str]]:
     """Each entry under ``source`` (the generated parts of ``docs`` left out) that a copy into the site cannot
     take as a plain file or folder, with why: a name that is not UTF-8, a link to nothing or to itself, a named
-    pipe, socket or device (also through a link), a file or folder that cannot be read, and a link to a folder
-    already copied (a loop back into docs/, which a copy would follow for ever). Links to plain files and folders
-    are followed: their contents are copied."""
+    pipe, socket or device (also through a link), a link into the running system's folders (/proc: its files never
+    end or change), a file or folder that cannot be read, a file over ``MAX_HAND_WRITTEN_BYTES``, a file at an
+    address the site writes itself (``SITE_OWN_FILES``), a link to a folder that holds docs/ or leads into or holds
+    one of the ``apart`` folders (site/, build/: a copy would copy itself, growing at every build), a link to a
+    folder already copied (a loop back into docs/), and more than ``MAX_HAND_WRITTEN_TOTAL`` in all. Links to
+    other plain files and folders are followed: their contents are copied."""
     problems: list[tuple[Path, str]] = []
+    if source == docs:
+        problems += [(docs / name, f"the site's own {name} goes at that address (the build or the engine writes it)")
+                     for name in SITE_OWN_FILES if os.path.lexists(docs / name)]
+    inside_docs = os.path.realpath(docs)
+    outputs = [os.path.realpath(a) for a in apart]
+
+    def within(path: str, folder: str) -> bool:
+        return path == folder or path.startswith(folder.rstrip("/") + "/")
+
     seen: set[str] = set()  # real paths of the folders walked
+    total = 0
     folders = [source]
     while folders:
         folder = folders.pop()
         real = os.path.realpath(folder)
+        if folder != source and within(inside_docs, real):
+            problems.append((folder, "a link to a folder that holds docs/ itself (a copy would copy itself)"))
+            continue
+        if any(within(real, out) or within(out, real) for out in outputs):
+            problems.append((folder, "a link into the build's own output, or a folder that holds it (site/, "
+                             "build/: a copy would grow at every build)"))
+            continue
         if real in seen:
-            problems.append((folder, "a link to a folder that is already copied (it leads back into docs/, or "
-                             "another link leads there too)"))
+            problems.append((folder, "a link to a folder copied already by another way (a loop back into docs/, "
+                             "or two links to one folder)"))
             continue
         seen.add(real)
         try:
@@ -150,7 +176,7 @@ def hand_written_problems(docs: Path, source: Path) -> list[tuple[Path, str]]:
                 problems.append((path, what + target))
                 continue
             real_path = os.path.realpath(path)
-            system = next((f for f in SYSTEM_FOLDERS if real_path == f or real_path.startswith(f + "/")), None)
+            system = next((f for f in SYSTEM_FOLDERS if within(real_path, f)), None)
             if system is not None and (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
                 problems.append((path, f"a link into {system}, the running system's own files (they change, or "
                                  "never end, when read)"))
@@ -164,6 +190,11 @@ def hand_written_problems(docs: Path, source: Path) -> list[tuple[Path, str]]:
                 problems.append((path, f"a file of {info.st_size / 2**20:,.0f} MiB (at most "
                                  f"{MAX_HAND_WRITTEN_BYTES // 2**20} MiB: most hosts refuse more)"))
             else:
+                total += info.st_size
+                if total > MAX_HAND_WRITTEN_TOTAL:
+                    problems.append((source, f"more than {MAX_HAND_WRITTEN_TOTAL // 2**30} GiB of hand-written "
+                                     "files in all (GitHub Pages refuses a larger site); the check stopped there"))
+                    return sorted(problems, key=lambda p: str(p[0]))
                 try:
                     with open(path, "rb"):
                         pass
@@ -183,8 +214,8 @@ def _refuse_hand_written(docs: Path, entries: list[tuple[Path, str]]) -> None:
     raise BuildError("A hand-written entry in the docs folder cannot be copied into the site. Nothing was written "
                      f"to docs/ or site/.\n{named}{more}\n"
                      "    expected: plain files and folders, readable, with UTF-8 names, and links only to those\n"
-                     f"    found:    {len(entries)} {'entry' if len(entries) == 1 else 'entries'} that are not "
-                     "(listed above)\n"
+                     f"    found:    {'1 entry that is' if len(entries) == 1 else f'{len(entries)} entries that are'} "
+                     "not (listed above)\n"
                      "    hint:     The docs folder holds only plain files and folders: put a copy of the file in "
                      "its place, make it readable, rename it, or remove it.")
 
@@ -328,6 +359,26 @@ def check_no_strays(docs: Path, build: Path) -> None:
                              hint=f"Move it out of those folders (for example to docs/clinic/{Path(name).name}; "
                                   "data/site.yml about_pages puts a page in the menu). If it is an old generated "
                                   f"file, delete it, or delete build/{record.name}.")) for name in strays))
+
+
+def check_docs(docs: Path, build: Path, apart: tuple[Path, ...] = ()) -> None:
+    """Every check of docs/ a build makes before staging it, with all their problems in one message (an outside
+    tester needed three builds to see them one kind at a time): the generator's own folders (``check_no_strays``)
+    and the hand-written entries (``hand_written_problems``; ``apart``: site/ and build/). Staging and the swap
+    check again, for what changed meanwhile."""
+    messages = []
+    try:
+        check_no_strays(docs, build)
+    except BuildError as exc:
+        messages.append(str(exc))
+    problems = hand_written_problems(docs, docs, apart) if docs.is_dir() else []
+    if problems:
+        try:
+            _refuse_hand_written(docs, problems)
+        except BuildError as exc:
+            messages.append(str(exc))
+    if messages:
+        raise BuildError("\n\n".join(messages))
 
 
 def swap_into_place(stage: Path, docs: Path, site: Path | None) -> None:
