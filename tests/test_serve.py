@@ -282,3 +282,17 @@ def test_ctrl_c_during_a_build_says_so_changes_nothing_and_prints_no_traceback(t
     assert "Interrupted: `site` stopped." in err and "as the last finished build left them" in err, err
     assert "Traceback" not in err and "Exception ignored" not in err, err
     assert not (work / "site").exists()
+
+
+def test_a_hand_written_entry_that_cannot_be_copied_is_refused_while_serving(project: Path) -> None:
+    """The preview's MkDocs reads docs/ itself: a link to a device put there while serving would be copied for
+    ever (a link to /dev/zero filled a disk in a build). It is named, and the preview keeps what it served."""
+    preview = _preview(project)
+    said: list[str] = []
+    preview.progress = said.append
+    assert preview.rebuild() is True
+    served = _pages(preview)
+    (project / "docs" / "null.css").symlink_to("/dev/null")
+    assert preview.rebuild() is False
+    assert any("docs/null.css: a device (through a link to /dev/null)" in line for line in said), said
+    assert _pages(preview) == served

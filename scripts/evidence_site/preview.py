@@ -82,7 +82,7 @@ class Preview:
         from .mkdocs_run import markdown_key
         from .pipeline import generate, read_studies, site_inputs
         from .urls import check_page_clashes, clashing_pages
-        from .write import record_generated, stage_docs, staging, swap_into_place
+        from .write import check_hand_written, record_generated, stage_docs, staging, swap_into_place
 
         cache = self.build_dir / "cache"
         with keeping(self.memo):
@@ -90,6 +90,7 @@ class Preview:
             generated = generate(read_studies(self.studies, cache=cache), self.templates, lambda _: None, site,
                                  cache=cache)
         check_page_clashes(clashing_pages(generated.files, self.docs))  # as the build does
+        check_hand_written(self.docs, (self.build_dir,))  # MkDocs copies docs/ itself: no endless copy either
         if self.written is None:  # the first time: the all-or-nothing swap of `build.py pages`
             with staging(self.build_dir) as stage:
                 stage_docs(self.docs, generated.files, stage)

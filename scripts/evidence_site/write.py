@@ -371,14 +371,20 @@ def check_docs(docs: Path, build: Path, apart: tuple[Path, ...] = ()) -> None:
         check_no_strays(docs, build)
     except BuildError as exc:
         messages.append(str(exc))
-    problems = hand_written_problems(docs, docs, apart) if docs.is_dir() else []
-    if problems:
-        try:
-            _refuse_hand_written(docs, problems)
-        except BuildError as exc:
-            messages.append(str(exc))
+    try:
+        check_hand_written(docs, apart)
+    except BuildError as exc:
+        messages.append(str(exc))
     if messages:
         raise BuildError("\n\n".join(messages))
+
+
+def check_hand_written(docs: Path, apart: tuple[Path, ...] = ()) -> None:
+    """Raise BuildError naming every hand-written entry of ``docs`` that cannot be copied into the site
+    (``hand_written_problems``; the live preview checks so before MkDocs reads docs/ itself)."""
+    problems = hand_written_problems(docs, docs, apart) if docs.is_dir() else []
+    if problems:
+        _refuse_hand_written(docs, problems)
 
 
 def swap_into_place(stage: Path, docs: Path, site: Path | None) -> None:
