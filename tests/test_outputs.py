@@ -689,4 +689,3 @@ def test_every_problem_of_docs_comes_in_one_message_before_the_engine_runs(tmp_p
     assert "docs/families/mine.md: This file would be deleted" in message
     assert "docs/pipe.css: a named pipe" in message and "docs/sitemap.xml: the site's own sitemap.xml" in message
     assert len(runs) == 1  # the first build's engine only
-
