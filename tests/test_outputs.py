@@ -283,6 +283,20 @@ def test_a_hand_written_entry_that_cannot_be_copied_is_named_not_blamed_on_the_d
     assert not (tmp_path / "stage").exists()  # refused before anything is copied (a copy through a loop never ends)
 
 
+def _few_listings(monkeypatch, why: str, most: int = 20) -> None:
+    """Fail once a folder has been listed ``most`` times: a check that followed links into a loop or a whole
+    disk fails fast instead of hanging the suite."""
+    listed = []
+    real_scandir = os.scandir
+
+    def scandir(path):
+        listed.append(path)
+        assert len(listed) < most, why
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
 def test_links_leading_back_into_docs_are_refused_after_one_visit_of_each_folder(tmp_path: Path,
                                                                                  monkeypatch) -> None:
     """Two links to docs/ inside it: a copy that follows them doubles at each level and never ends (an outside
@@ -294,15 +308,7 @@ def test_links_leading_back_into_docs_are_refused_after_one_visit_of_each_folder
     (docs / "notes").mkdir(parents=True)
     for name in ("up1", "up2"):
         (docs / "notes" / name).symlink_to("..")
-    listed = []
-    real_scandir = os.scandir
-
-    def scandir(path):
-        listed.append(path)
-        assert len(listed) < 20, "the check follows links back into docs/"
-        return real_scandir(path)
-
-    monkeypatch.setattr(write.os, "scandir", scandir)
+    _few_listings(monkeypatch, "the check follows links back into docs/")
     problems = write.hand_written_problems(docs, docs)
     assert [(p.relative_to(docs).as_posix(), why.split(" (")[0]) for p, why in problems] == [
         ("notes/up1", "a link to a folder that holds docs/ itself"),
@@ -632,15 +638,7 @@ def test_links_into_the_site_or_build_folder_or_holding_docs_are_refused_before_
     (docs / "assets" / "bld").symlink_to(build / "cache")
     (docs / "assets" / "project").symlink_to(tmp_path)
     (docs / "assets" / "slash").symlink_to("/")
-    listed = []
-    real_scandir = os.scandir
-
-    def scandir(path):
-        listed.append(path)
-        assert len(listed) < 20, "the check walks what the links lead to"
-        return real_scandir(path)
-
-    monkeypatch.setattr(write.os, "scandir", scandir)
+    _few_listings(monkeypatch, "the check walks what the links lead to")
     found = {p.name: why for p, why in write.hand_written_problems(docs, docs, (site, build))}
     assert found["st"].startswith("a link into the build's own output")
     assert found["bld"].startswith("a link into the build's own output")
