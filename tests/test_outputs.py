@@ -687,3 +687,30 @@ def test_every_problem_of_docs_comes_in_one_message_before_the_engine_runs(tmp_p
     assert "docs/families/mine.md: This file would be deleted" in message
     assert "docs/pipe.css: a named pipe" in message and "docs/sitemap.xml: the site's own sitemap.xml" in message
     assert len(runs) == 1  # the first build's engine only
+
+
+@pytest.mark.parametrize("late", ["a link to a device", "a file over the limit", "two links back to docs/"])
+def test_what_changes_between_the_check_and_the_copy_is_refused_by_the_copy(tmp_path: Path, monkeypatch,
+                                                                           late: str) -> None:
+    """An outside tester replaced a checked file by a link to /dev/zero while the build ran: the copy then read it
+    for ever (2 GB a second). Here the check is made to pass, as if the entry had changed just after it."""
+    from evidence_site import write
+    from evidence_site.errors import BuildError
+
+    docs = tmp_path / "docs"
+    (docs / "notes").mkdir(parents=True)
+    if late == "a link to a device":
+        (docs / "notes" / "late.bin").symlink_to("/dev/null")
+    elif late == "a file over the limit":
+        (docs / "notes" / "late.bin").touch()
+        os.truncate(docs / "notes" / "late.bin", write.MAX_HAND_WRITTEN_BYTES + 1)  # sparse
+    else:
+        for name in ("up1", "up2"):
+            (docs / "notes" / name).symlink_to("..")
+    monkeypatch.setattr(write, "hand_written_problems", lambda *args: [])
+    _few_listings(monkeypatch, "the copy follows links back into docs/", most=40)
+    with pytest.raises(BuildError, match=r"A hand-written entry in the docs folder cannot be copied") as refused:
+        write.stage_docs(docs, {}, tmp_path / "stage")
+    said = {"a link to a device": "not a plain file when copied", "a file over the limit": "more than 100 MiB when "
+            "copied", "two links back to docs/": "a link to a folder that changed while it was copied"}[late]
+    assert said in str(refused.value)

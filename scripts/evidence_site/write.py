@@ -93,11 +93,49 @@ def _copy_hand_written(docs: Path, source: Path, target: Path, apart: tuple[Path
     problems = hand_written_problems(docs, source, apart)
     if problems:
         _refuse_hand_written(docs, problems)
-    try:  # what changed since the check (a file replaced meanwhile) is still refused, not reported as a bug
-        shutil.copytree(source, target, ignore=lambda d, names: [n for n in names if Path(d) == docs
-                                                                  and is_generated(n)])
+    # What changes between the check and the copy (a file replaced by a link to /dev/zero meanwhile: an outside
+    # tester's race filled 2 GB a second) is refused by the copy itself: each folder is entered once, never one
+    # that holds docs/ or lies in or holds site/ or build/, and each file is copied only if it is a plain file
+    # when opened, and only up to the size limit.
+    inside_docs, outputs = os.path.realpath(docs), [os.path.realpath(a) for a in apart]
+    entered: set[str] = set()
+
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        real = os.path.realpath(folder)
+        if real in entered or (Path(folder) != source and _within(inside_docs, real)) \
+                or any(_within(real, out) or _within(out, real) for out in outputs):
+            _refuse_hand_written(docs, [(Path(folder), "a link to a folder that changed while it was copied (it "
+                                         "now leads back into docs/ or to the build's own output)")])
+        entered.add(real)
+        return [n for n in names if Path(folder) == docs and is_generated(n)]
+
+    try:
+        shutil.copytree(source, target, ignore=ignore, copy_function=_copy_plain_file)
     except shutil.Error as exc:
         _refuse_hand_written(docs, [(Path(src), str(why)) for src, _, why in exc.args[0]])
+
+
+def _within(path: str, folder: str) -> bool:
+    """Whether the real path ``path`` is ``folder`` or inside it."""
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _copy_plain_file(source: str, target: str) -> str:
+    """``shutil.copy2`` for a file that must be plain when opened (never blocks on a named pipe: opened without
+    waiting) and at most ``MAX_HAND_WRITTEN_BYTES`` long as read (a /proc file claims a size of 0)."""
+    fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+    with open(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"not a plain file when copied: {source}")
+        with open(target, "wb") as out:
+            copied = 0
+            for chunk in iter(lambda: file.read(1 << 20), b""):
+                copied += len(chunk)
+                if copied > MAX_HAND_WRITTEN_BYTES:
+                    raise OSError(f"more than {MAX_HAND_WRITTEN_BYTES // 2**20} MiB when copied: {source}")
+                out.write(chunk)
+    shutil.copystat(source, target)
+    return target
 
 
 # The largest hand-written file copied into the site: GitHub Pages and most hosts refuse a file of more than
@@ -130,19 +168,16 @@ def hand_written_problems(docs: Path, source: Path, apart: tuple[Path, ...] = ()
     inside_docs = os.path.realpath(docs)
     outputs = [os.path.realpath(a) for a in apart]
 
-    def within(path: str, folder: str) -> bool:
-        return path == folder or path.startswith(folder.rstrip("/") + "/")
-
     seen: set[str] = set()  # real paths of the folders walked
     total = 0
     folders = [source]
     while folders:
         folder = folders.pop()
         real = os.path.realpath(folder)
-        if folder != source and within(inside_docs, real):
+        if folder != source and _within(inside_docs, real):
             problems.append((folder, "a link to a folder that holds docs/ itself (a copy would copy itself)"))
             continue
-        if any(within(real, out) or within(out, real) for out in outputs):
+        if any(_within(real, out) or _within(out, real) for out in outputs):
             problems.append((folder, "a link into the build's own output, or a folder that holds it (site/, "
                              "build/: a copy would grow at every build)"))
             continue
@@ -176,7 +211,7 @@ def hand_written_problems(docs: Path, source: Path, apart: tuple[Path, ...] = ()
                 problems.append((path, what + target))
                 continue
             real_path = os.path.realpath(path)
-            system = next((f for f in SYSTEM_FOLDERS if within(real_path, f)), None)
+            system = next((f for f in SYSTEM_FOLDERS if _within(real_path, f)), None)
             if system is not None and (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
                 problems.append((path, f"a link into {system}, the running system's own files (they change, or "
                                  "never end, when read)"))
@@ -210,7 +245,7 @@ def _refuse_hand_written(docs: Path, entries: list[tuple[Path, str]]) -> None:
 
     named = "\n".join(f"  - {docs.name}/{shown(str(path.relative_to(docs)))}: {shown(why)}"
                       for path, why in entries[:20])
-    more = f"\n  - and {len(entries) - 20} more" if len(entries) > 20 else ""
+    more = f"\n  - and {len(entries) - 20} more (the first 20 are listed)" if len(entries) > 20 else ""
     raise BuildError("A hand-written entry in the docs folder cannot be copied into the site. Nothing was written "
                      f"to docs/ or site/.\n{named}{more}\n"
                      "    expected: plain files and folders, readable, with UTF-8 names, and links only to those\n"
