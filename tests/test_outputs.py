@@ -302,14 +302,14 @@ def test_links_leading_back_into_docs_are_refused_after_one_visit_of_each_folder
     """Two links to docs/ inside it: a copy that follows them doubles at each level and never ends (an outside
     tester's filled 1.7 GB in 90 s). The check visits each real folder once; here it may list a folder at most a
     few times, so that a check that followed the links fails fast instead of hanging the suite."""
-    from evidence_site import write
+    from evidence_site import hand_written
 
     docs = tmp_path / "docs"
     (docs / "notes").mkdir(parents=True)
     for name in ("up1", "up2"):
         (docs / "notes" / name).symlink_to("..")
     _few_listings(monkeypatch, "the check follows links back into docs/")
-    problems = write.hand_written_problems(docs, docs)
+    problems = hand_written.hand_written_problems(docs, docs)
     assert [(p.relative_to(docs).as_posix(), why.split(" (")[0]) for p, why in problems] == [
         ("notes/up1", "a link to a folder that holds docs/ itself"),
         ("notes/up2", "a link to a folder that holds docs/ itself")]
@@ -629,7 +629,7 @@ def test_links_into_the_site_or_build_folder_or_holding_docs_are_refused_before_
                                                                                         monkeypatch) -> None:
     """A link to site/ inside docs/ copied the site into itself, doubling it at every build; a link to the project
     (which holds docs/) or to / walked everything under it. Each is refused at once, after a few folders."""
-    from evidence_site import write
+    from evidence_site import hand_written
 
     docs, site, build = tmp_path / "docs", tmp_path / "site", tmp_path / "build"
     for folder in (docs / "assets", site / "assets", build / "cache"):
@@ -639,7 +639,7 @@ def test_links_into_the_site_or_build_folder_or_holding_docs_are_refused_before_
     (docs / "assets" / "project").symlink_to(tmp_path)
     (docs / "assets" / "slash").symlink_to("/")
     _few_listings(monkeypatch, "the check walks what the links lead to")
-    found = {p.name: why for p, why in write.hand_written_problems(docs, docs, (site, build))}
+    found = {p.name: why for p, why in hand_written.hand_written_problems(docs, docs, (site, build))}
     assert found["st"].startswith("a link into the build's own output")
     assert found["bld"].startswith("a link into the build's own output")
     assert found["project"].startswith("a link to a folder that holds docs/ itself")
@@ -647,26 +647,26 @@ def test_links_into_the_site_or_build_folder_or_holding_docs_are_refused_before_
 
 
 def test_a_hand_written_file_at_an_address_the_site_writes_itself_is_refused(tmp_path: Path) -> None:
-    from evidence_site import write
+    from evidence_site import hand_written
 
     docs = tmp_path / "docs"
     (docs / "search").mkdir(parents=True)
     for name in ("sitemap.xml", "404.html", "search/search_index.json", "numbers.json"):
         (docs / name).write_text("mine", encoding="utf-8")
-    found = {p.relative_to(docs).as_posix(): why for p, why in write.hand_written_problems(docs, docs)}
+    found = {p.relative_to(docs).as_posix(): why for p, why in hand_written.hand_written_problems(docs, docs)}
     assert sorted(found) == ["404.html", "numbers.json", "search/search_index.json", "sitemap.xml"]
     assert found["sitemap.xml"] == "the site's own sitemap.xml goes at that address (the build or the engine writes it)"
 
 
 def test_hand_written_files_over_the_site_limit_in_all_are_refused(tmp_path: Path, monkeypatch) -> None:
-    from evidence_site import write
+    from evidence_site import hand_written
 
-    monkeypatch.setattr(write, "MAX_HAND_WRITTEN_TOTAL", 10)
+    monkeypatch.setattr(hand_written, "MAX_HAND_WRITTEN_TOTAL", 10)
     docs = tmp_path / "docs"
     docs.mkdir()
     for name in ("a.css", "b.css"):
         (docs / name).write_bytes(b"12345678")
-    (why,) = [why for _, why in write.hand_written_problems(docs, docs)]
+    (why,) = [why for _, why in hand_written.hand_written_problems(docs, docs)]
     assert "of hand-written files in all (GitHub Pages refuses a larger site)" in why
 
 
@@ -694,7 +694,7 @@ def test_what_changes_between_the_check_and_the_copy_is_refused_by_the_copy(tmp_
                                                                            late: str) -> None:
     """An outside tester replaced a checked file by a link to /dev/zero while the build ran: the copy then read it
     for ever (2 GB a second). Here the check is made to pass, as if the entry had changed just after it."""
-    from evidence_site import write
+    from evidence_site import hand_written, write
     from evidence_site.errors import BuildError
 
     docs = tmp_path / "docs"
@@ -703,11 +703,11 @@ def test_what_changes_between_the_check_and_the_copy_is_refused_by_the_copy(tmp_
         (docs / "notes" / "late.bin").symlink_to("/dev/null")
     elif late == "a file over the limit":
         (docs / "notes" / "late.bin").touch()
-        os.truncate(docs / "notes" / "late.bin", write.MAX_HAND_WRITTEN_BYTES + 1)  # sparse
+        os.truncate(docs / "notes" / "late.bin", hand_written.MAX_HAND_WRITTEN_BYTES + 1)  # sparse
     else:
         for name in ("up1", "up2"):
             (docs / "notes" / name).symlink_to("..")
-    monkeypatch.setattr(write, "hand_written_problems", lambda *args: [])
+    monkeypatch.setattr(hand_written, "hand_written_problems", lambda *args: [])
     _few_listings(monkeypatch, "the copy follows links back into docs/", most=40)
     with pytest.raises(BuildError, match=r"A hand-written entry in the docs folder cannot be copied") as refused:
         write.stage_docs(docs, {}, tmp_path / "stage")

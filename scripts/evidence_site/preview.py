@@ -79,10 +79,11 @@ class Preview:
         """Generate every page in memory; write into docs/ only what changed. Returns the docs/-relative paths
         written or removed (the staged config counts as ``mkdocs.yml``)."""
         from .engines import staged_config, write_config
+        from .hand_written import check_hand_written
         from .mkdocs_run import markdown_key
         from .pipeline import generate, read_studies, site_inputs
         from .urls import check_page_clashes, clashing_pages
-        from .write import check_hand_written, record_generated, stage_docs, staging, swap_into_place
+        from .write import record_generated, stage_docs, staging, swap_into_place
 
         cache = self.build_dir / "cache"
         with keeping(self.memo):

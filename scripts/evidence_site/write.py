@@ -7,11 +7,9 @@ leaves the last good docs/ and site/ exactly as they were.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
-import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -20,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BuildError
-from .paths import GENERATED_DOCS, NUMBERS_JSON, SYSTEM_FOLDERS
+from .paths import GENERATED_DOCS
 
 GENERATED_ROOT_FILES = ("index.md",)  # generated files at the top of docs/
 
@@ -58,13 +56,15 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "",
 
     ``only`` names the one hand-written folder to copy (a translated site takes the stylesheets, not the
     English hand-written pages); its docs folder is then ``stage`` itself. ``apart``: the site and build folders,
-    which no link in docs/ may lead into (``hand_written_problems``)."""
+    which no link in docs/ may lead into (``hand_written.hand_written_problems``)."""
+    from .hand_written import copy_hand_written
+
     target = stage if only else stage / "docs"
     if only:
-        _copy_hand_written(docs, docs / only, target / only, apart) if (docs / only).is_dir() \
+        copy_hand_written(docs, docs / only, target / only, apart) if (docs / only).is_dir() \
             else target.mkdir(parents=True)
     elif docs.is_dir():
-        _copy_hand_written(docs, docs, target, apart)
+        copy_hand_written(docs, docs, target, apart)
     else:
         target.mkdir(parents=True)
     # Folders already made and checked (docs-relative -> resolved path): resolved once per folder, not per file.
@@ -83,176 +83,6 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "",
             # among them would show here)
         (checked[folder] / name).write_bytes(data)
     return target
-
-
-def _copy_hand_written(docs: Path, source: Path, target: Path, apart: tuple[Path, ...] = ()) -> None:
-    """Copy the hand-written ``source`` (``docs`` or a folder of it; the generated folders left out) to ``target``,
-    once every entry has been checked (``hand_written_problems``): what cannot be copied as a plain file or folder
-    is refused here, every such entry named at once, rather than by the engine, as an unexpected error, or by a
-    copy that never ends (a link to a device, links leading back into docs/)."""
-    problems = hand_written_problems(docs, source, apart)
-    if problems:
-        _refuse_hand_written(docs, problems)
-    # What changes between the check and the copy (a file replaced by a link to /dev/zero meanwhile: an outside
-    # tester's race filled 2 GB a second) is refused by the copy itself: each folder is entered once, never one
-    # that holds docs/ or lies in or holds site/ or build/, and each file is copied only if it is a plain file
-    # when opened, and only up to the size limit.
-    inside_docs, outputs = os.path.realpath(docs), [os.path.realpath(a) for a in apart]
-    entered: set[str] = set()
-
-    def ignore(folder: str, names: list[str]) -> list[str]:
-        real = os.path.realpath(folder)
-        if real in entered or (Path(folder) != source and _within(inside_docs, real)) \
-                or any(_within(real, out) or _within(out, real) for out in outputs):
-            _refuse_hand_written(docs, [(Path(folder), "a link to a folder that changed while it was copied (it "
-                                         "now leads back into docs/ or to the build's own output)")])
-        entered.add(real)
-        return [n for n in names if Path(folder) == docs and is_generated(n)]
-
-    try:
-        shutil.copytree(source, target, ignore=ignore, copy_function=_copy_plain_file)
-    except shutil.Error as exc:
-        _refuse_hand_written(docs, [(Path(src), str(why)) for src, _, why in exc.args[0]])
-
-
-def _within(path: str, folder: str) -> bool:
-    """Whether the real path ``path`` is ``folder`` or inside it."""
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-
-def _copy_plain_file(source: str, target: str) -> str:
-    """``shutil.copy2`` for a file that must be plain when opened (never blocks on a named pipe: opened without
-    waiting) and at most ``MAX_HAND_WRITTEN_BYTES`` long as read (a /proc file claims a size of 0)."""
-    fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
-    with open(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"not a plain file when copied: {source}")
-        with open(target, "wb") as out:
-            copied = 0
-            for chunk in iter(lambda: file.read(1 << 20), b""):
-                copied += len(chunk)
-                if copied > MAX_HAND_WRITTEN_BYTES:
-                    raise OSError(f"more than {MAX_HAND_WRITTEN_BYTES // 2**20} MiB when copied: {source}")
-                out.write(chunk)
-    shutil.copystat(source, target)
-    return target
-
-
-# The largest hand-written file copied into the site: GitHub Pages and most hosts refuse a file of more than
-# 100 MiB, and a link to a file of the running system (/proc/kcore) can claim terabytes.
-MAX_HAND_WRITTEN_BYTES = 100 * 1024 * 1024
-# All the hand-written files together: GitHub Pages refuses a site of more than 1 GB (the check stops there).
-MAX_HAND_WRITTEN_TOTAL = 1024 * 1024 * 1024
-# What the engine or the build writes into the site itself (docs/-relative): a hand-written file at one of these
-# addresses would be replaced without a word.
-SITE_OWN_FILES = (NUMBERS_JSON, "sitemap.xml", "sitemap.xml.gz", "404.html", "search/search_index.json")
-
-# What a hand-written entry that is not a plain file or folder is, by its file type.
-_SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
-            (stat.S_ISBLK, "a device"))
-
-
-def hand_written_problems(docs: Path, source: Path, apart: tuple[Path, ...] = ()) -> list[tuple[Path, str]]:
-    """Each entry under ``source`` (the generated parts of ``docs`` left out) that a copy into the site cannot
-    take as a plain file or folder, with why: a name that is not UTF-8, a link to nothing or to itself, a named
-    pipe, socket or device (also through a link), a link into the running system's folders (/proc: its files never
-    end or change), a file or folder that cannot be read, a file over ``MAX_HAND_WRITTEN_BYTES``, a file at an
-    address the site writes itself (``SITE_OWN_FILES``), a link to a folder that holds docs/ or leads into or holds
-    one of the ``apart`` folders (site/, build/: a copy would copy itself, growing at every build), a link to a
-    folder already copied (a loop back into docs/), and more than ``MAX_HAND_WRITTEN_TOTAL`` in all. Links to
-    other plain files and folders are followed: their contents are copied."""
-    problems: list[tuple[Path, str]] = []
-    if source == docs:
-        problems += [(docs / name, f"the site's own {name} goes at that address (the build or the engine writes it)")
-                     for name in SITE_OWN_FILES if os.path.lexists(docs / name)]
-    inside_docs = os.path.realpath(docs)
-    outputs = [os.path.realpath(a) for a in apart]
-
-    seen: set[str] = set()  # real paths of the folders walked
-    total = 0
-    folders = [source]
-    while folders:
-        folder = folders.pop()
-        real = os.path.realpath(folder)
-        if folder != source and _within(inside_docs, real):
-            problems.append((folder, "a link to a folder that holds docs/ itself (a copy would copy itself)"))
-            continue
-        if any(_within(real, out) or _within(out, real) for out in outputs):
-            problems.append((folder, "a link into the build's own output, or a folder that holds it (site/, "
-                             "build/: a copy would grow at every build)"))
-            continue
-        if real in seen:
-            problems.append((folder, "a link to a folder copied already by another way (a loop back into docs/, "
-                             "or two links to one folder)"))
-            continue
-        seen.add(real)
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError as exc:
-            problems.append((folder, f"a folder that cannot be read ({exc.strerror})"))
-            continue
-        for entry in entries:
-            path = folder / entry.name
-            if folder == docs and is_generated(entry.name):
-                continue
-            try:
-                entry.name.encode("utf-8")
-            except UnicodeEncodeError:
-                problems.append((path, "its name is not UTF-8 text (rename it: the site's addresses are made from "
-                                 "names)"))
-                continue
-            try:
-                info = os.stat(path)  # through a link
-            except OSError as exc:
-                target = f" ({os.readlink(path)})" if entry.is_symlink() else ""
-                what = ("a link to nothing" if exc.errno == errno.ENOENT and entry.is_symlink()
-                        else "a link that leads to itself" if exc.errno == errno.ELOOP
-                        else f"cannot be read ({exc.strerror})")
-                problems.append((path, what + target))
-                continue
-            real_path = os.path.realpath(path)
-            system = next((f for f in SYSTEM_FOLDERS if _within(real_path, f)), None)
-            if system is not None and (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
-                problems.append((path, f"a link into {system}, the running system's own files (they change, or "
-                                 "never end, when read)"))
-            elif stat.S_ISDIR(info.st_mode):
-                folders.append(path)
-            elif not stat.S_ISREG(info.st_mode):
-                kind = next((name for test, name in _SPECIAL if test(info.st_mode)), "not a plain file")
-                problems.append((path, kind + (f" (through a link to {os.readlink(path)})" if entry.is_symlink()
-                                               else "")))
-            elif info.st_size > MAX_HAND_WRITTEN_BYTES:
-                problems.append((path, f"a file of {info.st_size / 2**20:,.0f} MiB (at most "
-                                 f"{MAX_HAND_WRITTEN_BYTES // 2**20} MiB: most hosts refuse more)"))
-            else:
-                total += info.st_size
-                if total > MAX_HAND_WRITTEN_TOTAL:
-                    problems.append((source, f"more than {MAX_HAND_WRITTEN_TOTAL // 2**30} GiB of hand-written "
-                                     "files in all (GitHub Pages refuses a larger site); the check stopped there"))
-                    return sorted(problems, key=lambda p: str(p[0]))
-                try:
-                    with open(path, "rb"):
-                        pass
-                except OSError as exc:
-                    problems.append((path, f"a file that cannot be read ({exc.strerror})"))
-    return sorted(problems, key=lambda p: str(p[0]))
-
-
-def _refuse_hand_written(docs: Path, entries: list[tuple[Path, str]]) -> None:
-    def shown(text: str) -> str:  # a name that is not UTF-8 printed with its bytes escaped, not crashing the print;
-        text = os.fsencode(text).decode("utf-8", "backslashreplace")  # a path through a looping link cut short
-        return text if len(text) <= 160 else f"{text[:100]} … {text[-50:]}"
-
-    named = "\n".join(f"  - {docs.name}/{shown(str(path.relative_to(docs)))}: {shown(why)}"
-                      for path, why in entries[:20])
-    more = f"\n  - and {len(entries) - 20} more (the first 20 are listed)" if len(entries) > 20 else ""
-    raise BuildError("A hand-written entry in the docs folder cannot be copied into the site. Nothing was written "
-                     f"to docs/ or site/.\n{named}{more}\n"
-                     "    expected: plain files and folders, readable, with UTF-8 names, and links only to those\n"
-                     f"    found:    {'1 entry that is' if len(entries) == 1 else f'{len(entries)} entries that are'} "
-                     "not (listed above)\n"
-                     "    hint:     The docs folder holds only plain files and folders: put a copy of the file in "
-                     "its place, make it readable, rename it, or remove it.")
 
 
 def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any],
@@ -399,8 +229,10 @@ def check_no_strays(docs: Path, build: Path) -> None:
 def check_docs(docs: Path, build: Path, apart: tuple[Path, ...] = ()) -> None:
     """Every check of docs/ a build makes before staging it, with all their problems in one message (an outside
     tester needed three builds to see them one kind at a time): the generator's own folders (``check_no_strays``)
-    and the hand-written entries (``hand_written_problems``; ``apart``: site/ and build/). Staging and the swap
+    and the hand-written entries (``hand_written.py``; ``apart``: site/ and build/). Staging and the swap
     check again, for what changed meanwhile."""
+    from .hand_written import check_hand_written
+
     messages = []
     try:
         check_no_strays(docs, build)
@@ -412,14 +244,6 @@ def check_docs(docs: Path, build: Path, apart: tuple[Path, ...] = ()) -> None:
         messages.append(str(exc))
     if messages:
         raise BuildError("\n\n".join(messages))
-
-
-def check_hand_written(docs: Path, apart: tuple[Path, ...] = ()) -> None:
-    """Raise BuildError naming every hand-written entry of ``docs`` that cannot be copied into the site
-    (``hand_written_problems``; the live preview checks so before MkDocs reads docs/ itself)."""
-    problems = hand_written_problems(docs, docs, apart) if docs.is_dir() else []
-    if problems:
-        _refuse_hand_written(docs, problems)
 
 
 def swap_into_place(stage: Path, docs: Path, site: Path | None) -> None:
