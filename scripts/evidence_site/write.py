@@ -1,4 +1,5 @@
-"""The only module that writes: stage everything, build with MkDocs, then swap into place.
+"""Stage everything, build with MkDocs, then swap into place (the hand-written part of docs/ is checked and
+copied by hand_written.py).
 
 Nothing under docs/ or site/ changes until the whole site has been generated
 and MkDocs has built it without a warning (strict). A failure at any step
