@@ -341,7 +341,8 @@ def test_a_changed_spec_or_vl_convert_version_is_never_served_an_old_svg(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import vl_convert
 
-    from evidence_site.svg_cache import SvgCache, sealed, spec_key
+    from evidence_site.cache import seal
+    from evidence_site.svg_cache import SvgCache, spec_key
 
     spec = {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
     drawn = SvgCache(tmp_path).svg(spec)
@@ -349,7 +350,7 @@ def test_a_changed_spec_or_vl_convert_version_is_never_served_an_old_svg(
     (entry,) = (tmp_path / "svg").glob("*.svg")
     entry.write_text(drawn.replace("</svg>", "<!-- STALE --></svg>"), encoding="utf-8")  # not sealed: not read
     assert SvgCache(tmp_path).svg(spec) == drawn
-    entry.write_bytes(sealed(drawn.replace("</svg>", "<!-- STALE --></svg>")))  # poison the entry, sealed
+    entry.write_bytes(seal(drawn.replace("</svg>", "<!-- STALE --></svg>")))  # poison the entry, sealed
     assert "STALE" in SvgCache(tmp_path).svg(spec)  # the same spec: the entry is served (what the cache is for)
     data = bytearray(entry.read_bytes())
     data[len(data) // 3] ^= 0x01  # a byte changed on disk: drawn again

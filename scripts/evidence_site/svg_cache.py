@@ -24,6 +24,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,10 +32,11 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .cache import seal, unseal
+
 T = TypeVar("T")
 FOLDER = "svg"  # under build/cache/
 SUFFIX = ".svg"
-SEAL = b"\n<!-- sha256 "  # each entry ends with the hash of the SVG before it (``sealed``): a damaged one is not read
 # A cache with a folder converts in the converter process; False (or EVIDENCE_CHART_PROCESS=0 in the environment,
 # to compare the two): in the build process, as the tests that count conversions need.
 BACKGROUND = os.environ.get("EVIDENCE_CHART_PROCESS", "1") != "0"
@@ -107,9 +109,9 @@ class SvgCache:
         path = self.folder / f"{spec_key(spec, vl_convert.__version__)}{SUFFIX}"
         self.used.add(path)
         self.names.append(path.name)
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            text = unsealed(path.read_bytes())
-            if text is not None:
+        with contextlib.suppress(OSError, ValueError, EOFError, pickle.UnpicklingError):
+            text = unseal(path.read_bytes())  # sealed as every cache entry is: a damaged one is not read
+            if isinstance(text, str):
                 self.reused += 1
                 return path, text
         return path, None
@@ -137,7 +139,7 @@ class SvgCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(sealed(text))
+            tmp.write_bytes(seal(text))
             tmp.replace(path)
         except OSError:
             pass  # a read-only build folder: still correct, just not faster
@@ -145,21 +147,6 @@ class SvgCache:
 
     def summary(self) -> str:
         return f"charts: {self.converted} converted, {self.reused} from the cache"
-
-
-def sealed(svg: str) -> bytes:
-    """An entry's bytes: the SVG, then a comment with its sha256 (a number changed in a chart on disk shows)."""
-    data = svg.encode("utf-8")
-    return data + SEAL + hashlib.sha256(data).hexdigest().encode() + b" -->\n"
-
-
-def unsealed(entry: bytes) -> str | None:
-    """The SVG of an entry whose bytes are those :func:`sealed` wrote; None for any other (damaged, cut short, or
-    written by hand)."""
-    data, seal, tail = entry.rpartition(SEAL)
-    if not seal or tail != hashlib.sha256(data).hexdigest().encode() + b" -->\n":
-        return None
-    return data.decode("utf-8")
 
 
 class Pending:
