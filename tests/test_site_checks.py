@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from evidence_site.checks.rules import (
     vega_check,
     weight_check,
 )
-from evidence_site.checks.serve import StaticServer, Transfer, gzip_bytes
+from evidence_site.checks.serve import StaticServer, Transfer, TransferLog, gzip_bytes
 from evidence_site.checks.settings import Settings
 from evidence_site.checks.vnu import parse_messages
 
@@ -190,6 +191,26 @@ def test_server_revalidates_with_etag_and_counts_a_304_without_body(tmp_path: Pa
     assert [t.status for t in transfers] == [200, 304, 404, 404]
     assert transfers[1].bytes < 300 and missing.status == 404 and outside.status == 404
 
+
+
+def test_server_logs_requests_made_one_after_another_in_that_order_even_when_logging_is_slow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.js").write_text("let x = 1;", encoding="utf-8")
+    add = TransferLog.add
+
+    def slow_add(self: TransferLog, transfer: Transfer) -> int:
+        if transfer.path == "/a.js":
+            time.sleep(0.2)  # the thread that served a.js is slow to log it
+        return add(self, transfer)
+
+    monkeypatch.setattr(TransferLog, "add", slow_add)
+    with StaticServer(tmp_path) as server:
+        _get(server, "/a.js")
+        _get(server, "/nope/")
+        assert server.log.wait_idle(quiet=0.05)
+        transfers = server.log.since(0)
+    assert [t.path for t in transfers] == ["/a.js", "/nope/"]
 
 # --- pages and links ----------------------------------------------------------------------------------------
 

@@ -70,10 +70,23 @@ class TransferLog:
             self._in_flight += 1
             self._last_activity = time.monotonic()
 
-    def add(self, transfer: Transfer) -> None:
-        """A response was sent."""
+    def add(self, transfer: Transfer) -> int:
+        """A response is about to be sent: logged before its first byte leaves, so responses to requests a
+        client makes one after another are logged in that order (the client cannot send the next request
+        before it has this response). Returns its place, for ``cut``."""
         with self._lock:
             self._items.append(transfer)
+            self._last_activity = time.monotonic()
+            return len(self._items) - 1
+
+    def cut(self, place: int) -> None:
+        """The response logged at ``place`` was cut off: the client closed the connection before its end."""
+        with self._lock:
+            self._items[place] = Transfer(self._items[place].path, 499, 0, False)
+
+    def finished(self) -> None:
+        """A request is done with: its response sent, or the connection lost."""
+        with self._lock:
             self._in_flight -= 1
             self._last_activity = time.monotonic()
 
@@ -129,14 +142,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.log.started()
-        self._logged = False
+        self._place: int | None = None
         try:
             self._serve()
         except OSError:  # the browser closed the connection mid-response
             self.close_connection = True
+            if self._place is not None:
+                self.log.cut(self._place)
         finally:
-            if not self._logged:
+            if self._place is None:
                 self.log.add(Transfer(urlsplit(self.path).path, 499, 0, False))
+            self.log.finished()
 
     def _serve(self) -> None:
         file = self._file()
@@ -166,12 +182,11 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         head = sum(len(line) for line in self._headers_buffer) + 2  # + the blank line
+        sent, gzipped = head + len(body) * (status != 304), "Content-Encoding" in (headers or {})
+        self._place = self.log.add(Transfer(urlsplit(self.path).path, status, sent, gzipped))
         self.end_headers()
         if status != 304:
             self.wfile.write(body)
-        self._logged = True
-        self.log.add(Transfer(urlsplit(self.path).path, status, head + len(body) * (status != 304),
-                              "Content-Encoding" in (headers or {})))
 
 
 class StaticServer:
