@@ -714,3 +714,24 @@ def test_what_changes_between_the_check_and_the_copy_is_refused_by_the_copy(tmp_
     said = {"a link to a device": "not a plain file when copied", "a file over the limit": "more than 100 MiB when "
             "copied", "two links back to docs/": "a link to a folder that changed while it was copied"}[late]
     assert said in str(refused.value)
+
+
+def test_hand_written_files_lists_plain_and_linked_files_outside_the_generated_folders(tmp_path: Path) -> None:
+    from evidence_site.write import generated_now, hand_written_files
+
+    docs = tmp_path / "docs"
+    for name in ("clinic/a.md", "clinic/deep/b.md", "clinic/c.png", "top.md", "families/x/index.md", "index.md"):
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_text("x", encoding="utf-8")
+    (docs / "clinic" / "linked.md").symlink_to(docs / "top.md")
+    (docs / "clinic" / "dead.md").symlink_to(tmp_path / "nowhere.md")
+    os.mkfifo(docs / "clinic" / "pipe.md")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "o.md").write_text("x", encoding="utf-8")
+    (docs / "clinic" / "folder-link").symlink_to(tmp_path / "outside")  # listed, not entered (as rglob did)
+    (docs / "families" / "link.md").symlink_to(docs / "top.md")
+    assert hand_written_files(docs, ".md") == ["clinic/a.md", "clinic/deep/b.md", "clinic/linked.md", "top.md"]
+    assert hand_written_files(docs) == ["clinic/a.md", "clinic/c.png", "clinic/deep/b.md", "clinic/linked.md",
+                                        "top.md"]
+    assert generated_now(docs) == ["families/link.md", "families/x/index.md", "index.md"]
+    assert hand_written_files(tmp_path / "missing") == []

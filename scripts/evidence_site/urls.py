@@ -145,11 +145,9 @@ def clashing_pages(generated: Iterable[str], docs: Path) -> list[tuple[str, str]
     """(hand-written page, the page it clashes with) for each hand-written Markdown page in ``docs`` that MkDocs
     would write to the same file as a generated page or another hand-written one (``families.md`` and the
     generated ``families/index.md``): MkDocs keeps one of them without a word."""
-    from .write import is_generated
+    from .write import hand_written_files
 
-    hand_written = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md") if p.is_file()) \
-        if docs.is_dir() else []
-    hand_written = [r for r in hand_written if not is_generated(r)]
+    hand_written = hand_written_files(docs, ".md")
     owner = {page_file(r): r for r in generated if r.endswith(".md")}
     clashes = []
     for relative in hand_written:
@@ -213,10 +211,9 @@ def check_menu_pages(nav: Any, generated: Iterable[str], docs: Path) -> None:
 def site_pages(generated: Iterable[str], docs: Path) -> set[str]:
     """The files the built site serves pages from (``served_file`` form, e.g. 'families/a/index.html'): the
     generated files (docs/-relative, translated twins under their language) and the hand-written ones in ``docs``."""
-    from .write import is_generated
+    from .write import hand_written_files
 
-    hand_written = [p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()] if docs.is_dir() else []
-    return {page_file(r) for r in [*generated, *(r for r in hand_written if not is_generated(r))]}
+    return {page_file(r) for r in [*generated, *hand_written_files(docs)]}
 
 
 def unserved_targets(redirects: Mapping[str, str], pages: set[str]) -> list[tuple[str, str]]:

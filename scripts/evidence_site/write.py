@@ -162,10 +162,40 @@ def record_path(build: Path, docs: Path) -> Path:
     return build / GENERATED_RECORD.format(hashlib.sha256(str(docs.resolve()).encode()).hexdigest()[:12])
 
 
+def entries_under(folder: Path, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(``prefix`` + folder-relative path, entry) for everything under ``folder`` but its folders, which are
+    entered (a link to a folder is listed, not entered). One listing per folder and no stat of a plain entry
+    (the file system's entry type): the generated folders hold hundreds of files per study."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                yield from entries_under(Path(entry.path), f"{prefix}{entry.name}/")
+            else:
+                yield prefix + entry.name, entry
+
+
+def hand_written_files(docs: Path, suffix: str = "") -> list[str]:
+    """The hand-written files of ``docs`` whose name ends with ``suffix`` (docs-relative, sorted), without
+    entering the generated folders: a link to a file counts, a named pipe or a dead link does not."""
+    if not docs.is_dir():
+        return []
+    found = []
+    with os.scandir(docs) as entries:
+        for entry in entries:
+            if is_generated(entry.name):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                found += [name for name, inner in entries_under(Path(entry.path), f"{entry.name}/")
+                          if name.endswith(suffix) and inner.is_file()]
+            elif entry.name.endswith(suffix) and entry.is_file():
+                found.append(entry.name)
+    return sorted(found)
+
+
 def generated_now(docs: Path) -> list[str]:
-    """The files now in the generated parts of ``docs`` (docs-relative, sorted)."""
-    found = [p.relative_to(docs).as_posix() for name in GENERATED_DOCS if (docs / name).is_dir()
-             for p in (docs / name).rglob("*") if p.is_symlink() or not p.is_dir()]  # a named pipe too
+    """The files now in the generated parts of ``docs`` (docs-relative, sorted): links and named pipes too."""
+    found = [name for top in GENERATED_DOCS if (docs / top).is_dir() and not (docs / top).is_symlink()
+             for name, _ in entries_under(docs / top, f"{top}/")]
     return sorted(found + [name for name in GENERATED_ROOT_FILES if (docs / name).is_file()])
 
 
