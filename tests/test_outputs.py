@@ -258,6 +258,19 @@ HAND_WRITTEN_FAULTS = {
                          r"docs/notes/self.md: a link that leads to itself"),
     "a name that is not UTF-8": (lambda docs: (docs / "notes" / os.fsdecode(b"caf\xe9.md")).write_bytes(b"# x\n"),
                                  r"docs/notes/caf\\xe9.md: its name is not UTF-8 text"),
+    "a name with #": (lambda docs: (docs / "notes" / "week#8.md").write_text("# x\n", encoding="utf-8"),
+                      r"docs/notes/week#8.md: its name has a character a web address cannot carry"),
+    "a name with ?": (lambda docs: (docs / "notes" / "why?.md").write_text("# x\n", encoding="utf-8"),
+                      r"docs/notes/why\?.md: its name has a character a web address cannot carry"),
+    "a name with a line break": (lambda docs: (docs / "notes" / "a\nb.md").write_text("# x\n", encoding="utf-8"),
+                                 r"docs/notes/a\\x0ab.md: its name has a character a web address cannot carry"),
+    "two names alike but for case": (lambda docs: [(docs / "notes" / n).write_text("# x\n", encoding="utf-8")
+                                                   for n in ("Visit.md", "visit.md")],
+                                     r"docs/notes/visit.md: its name differs only in case from Visit.md beside it"),
+    "a generated folder's name but for case": (lambda docs: (docs / "Families").mkdir(),
+                                               r"docs/Families: its name differs only in case from families beside"),
+    "the site's own file's name but for case": (lambda docs: (docs / "Numbers.json").write_text("{}"),
+                                                r"docs/Numbers.json: its name differs only in case from numbers.json"),
 }
 
 

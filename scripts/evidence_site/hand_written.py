@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
 
 from .errors import BuildError
-from .paths import NUMBERS_JSON, system_folder
-from .write import is_generated
+from .paths import GENERATED_DOCS, NUMBERS_JSON, system_folder
+from .write import GENERATED_ROOT_FILES, is_generated
 
 
 def copy_hand_written(docs: Path, source: Path, target: Path, apart: tuple[Path, ...] = ()) -> None:
@@ -82,6 +83,13 @@ MAX_HAND_WRITTEN_TOTAL = 1024 * 1024 * 1024
 # addresses would be replaced without a word.
 SITE_OWN_FILES = (NUMBERS_JSON, "sitemap.xml", "sitemap.xml.gz", "404.html", "search/search_index.json")
 
+# Characters a web address cannot carry as written: a page or file with one in its name is published at an address
+# a link reaches only percent-encoded (# starts the part of a page, ? its query; a line break ends a link).
+UNSAFE_IN_NAMES = re.compile(r"[#?\x00-\x1f\x7f]")
+# The names at the top of docs/ the site uses itself: a hand-written name differing from one only in case is
+# published beside it, and on a host that ignores case (Windows, macOS, some storage services) one replaces the other.
+RESERVED_TOP_NAMES = (*GENERATED_DOCS, *GENERATED_ROOT_FILES, *sorted({f.split("/")[0] for f in SITE_OWN_FILES}))
+
 # What a hand-written entry that is not a plain file or folder is, by its file type.
 _SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
             (stat.S_ISBLK, "a device"))
@@ -126,6 +134,7 @@ def hand_written_problems(docs: Path, source: Path, apart: tuple[Path, ...] = ()
         except OSError as exc:
             problems.append((folder, f"a folder that cannot be read ({exc.strerror})"))
             continue
+        by_case = {name.casefold(): name for name in RESERVED_TOP_NAMES} if folder == docs else {}
         for entry in entries:
             path = folder / entry.name
             if folder == docs and is_generated(entry.name):
@@ -135,6 +144,15 @@ def hand_written_problems(docs: Path, source: Path, apart: tuple[Path, ...] = ()
             except UnicodeEncodeError:
                 problems.append((path, "its name is not UTF-8 text (rename it: the site's addresses are made from "
                                  "names)"))
+                continue
+            if UNSAFE_IN_NAMES.search(entry.name):
+                problems.append((path, "its name has a character a web address cannot carry as written (#, ?, a "
+                                 "line break or another control character): rename it"))
+                continue
+            same = by_case.setdefault(entry.name.casefold(), entry.name)
+            if same != entry.name:
+                problems.append((path, f"its name differs only in case from {same} beside it: on a host that "
+                                 "ignores case (Windows, macOS, some storage services) one replaces the other"))
                 continue
             try:
                 info = os.stat(path)  # through a link
@@ -176,6 +194,7 @@ def hand_written_problems(docs: Path, source: Path, apart: tuple[Path, ...] = ()
 def refuse(docs: Path, entries: list[tuple[Path, str]]) -> None:
     def shown(text: str) -> str:  # a name that is not UTF-8 printed with its bytes escaped, not crashing the print;
         text = os.fsencode(text).decode("utf-8", "backslashreplace")  # a path through a looping link cut short
+        text = re.sub(r"[\x00-\x1f\x7f]", lambda c: f"\\x{ord(c.group()):02x}", text)  # a line break shown, not made
         return text if len(text) <= 160 else f"{text[:100]} … {text[-50:]}"
 
     named = "\n".join(f"  - {docs.name}/{shown(str(path.relative_to(docs)))}: {shown(why)}"
@@ -183,7 +202,8 @@ def refuse(docs: Path, entries: list[tuple[Path, str]]) -> None:
     more = f"\n  - and {len(entries) - 20} more (the first 20 are listed)" if len(entries) > 20 else ""
     raise BuildError("A hand-written entry in the docs folder cannot be copied into the site. Nothing was written "
                      f"to docs/ or site/.\n{named}{more}\n"
-                     "    expected: plain files and folders, readable, with UTF-8 names, and links only to those\n"
+                     "    expected: plain files and folders, readable, with UTF-8 names a web address can carry (no "
+                     "two alike but for case), and links only to those\n"
                      f"    found:    {'1 entry that is' if len(entries) == 1 else f'{len(entries)} entries that are'} "
                      "not (listed above)\n"
                      "    hint:     The docs folder holds only plain files and folders: put a copy of the file in "
