@@ -210,3 +210,45 @@ def test_the_spanish_reading_gate_passes_plain_spanish_and_stops_a_hard_page() -
     with pytest.raises(BuildError, match="Fernández-Huerta"):
         readability.spanish_gate({"es/a/": easy, "es/b/": hard}, 60)
     assert readability.grade("The cat sat on the mat.") < 2  # English grading is left in English afterwards
+
+
+def _without_spanish(value: object) -> object:
+    """A study.yml's content with every Spanish field left out (a study written in English only)."""
+    if isinstance(value, dict):
+        return {k: _without_spanish(v) for k, v in value.items() if not str(k).endswith("_es")}
+    if isinstance(value, list):
+        return [_without_spanish(v) for v in value]
+    return value
+
+
+def test_a_study_in_english_only_is_named_on_the_spanish_topic_page_not_shown_without_its_words(
+        tmp_path: Path) -> None:
+    studies = tmp_path / "studies"
+    shutil.copytree(paths.STUDIES, studies)
+    folder = studies / "english-only-2026"
+    shutil.copytree(paths.STUDIES / "cohen-2025-apt-cd", folder)
+    meta = _without_spanish(yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8")))
+    assert isinstance(meta, dict)
+    meta["short_title"] = "English only, 100 children"
+    meta["publication"] |= {"title": "A study written up in English only", "short": "Englishonly and others, 2026",
+                            "year": 2026}
+    for name in ("doi", "pmid"):
+        meta["publication"].pop(name, None)
+    (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    results = (folder / "results.csv").read_text(encoding="utf-8").replace(  # a figure among those still on it
+        "outcome,clinical_response,all_started,all,8,75,100,75,derived",
+        "outcome,clinical_response,on_treatment,all,8,60,80,75,reported")
+    (folder / "results.csv").write_text(results, encoding="utf-8")
+    files = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files
+    spanish = files["es/families/topics/upadacitinib/index.md"].decode()
+    handout = files["es/families/topics/upadacitinib/handout.md"].decode()
+    english = files["families/topics/upadacitinib/index.md"].decode()
+    assert "English only, 100 children" not in spanish and "Englishonly" not in spanish + handout
+    assert not re.search(r"^#+\s*$", spanish, re.MULTILINE)  # no heading left without its words
+    assert "Hay 1 estudio sobre upadacitinib que por ahora solo se describe en inglés" in spanish
+    assert 'href="../../../../families/topics/upadacitinib/" hreflang="en"' in spanish
+    assert "English only, 100 children" in english
+    # both denominators for a figure that counts only the children still taking the medicine
+    assert ("(60 of the 80 children still taking it). About 2 out of every 10 children still taking it were not. "
+            "Children who had stopped taking it are not counted here: of all 100 children who started, 60 were "
+            "still taking it and") in english

@@ -440,7 +440,8 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
         for lang, med in sorted({(p.lang, p.topic) for p in pages if p.topic and p.audience == "families"}):
             folder = ("" if lang == "en" else f"{lang}/") + f"families/topics/{med}/"  # a medicine's handout
             handout = drawn(library, f"handout-{lang}-{med}",
-                            lambda m=med, f=folder: handout_figures(topics[m], book, site["handout_url"], f))
+                            lambda m=med, f=folder, lg=lang: handout_figures(topics[m], book, site["handout_url"], f,
+                                                                             lg))
             figures |= {folder + fig.name: fig for fig in handout}
     progress(f"drew {len(figures)} charts; {cached.summary()}; {svgs.summary()}")
     compiled = None  # Jinja's compiled templates: one folder per code version, kept while this code builds

@@ -73,6 +73,9 @@ class Row:
     plain_not: str = ""  # words for the other side (empty: "were not")
     plain_not_es: str = ""  # the same in Spanish (empty: "no")
     derived: bool = False  # the count is worked out here from a published percentage of a stated N
+    # the value id of how many children started, when the figure counts only those still on treatment and its group
+    # is the whole study (n in study.yml): the family pages then give both denominators
+    started_id: str | None = None
 
     @property
     def when(self) -> str:
@@ -161,7 +164,8 @@ def aggregate_view(study: AggregateStudy) -> AggregateView:
                   m.families and bool(m.plain) and r["section"] != "baseline", m.plain, headline=m.headline,
                   family_note=m.family_note, family_note_es=m.family_note_es, plain_es=m.plain_es,
                   diseases_es=diseases_es(study, r["group"]), plain_not=m.plain_not, plain_not_es=m.plain_not_es,
-                  derived=r["count_basis"] == "derived")
+                  derived=r["count_basis"] == "derived",
+                  started_id=sv.n_id if r["population"] == "on_treatment" and r["group"] == "all" else None)
         {"baseline": sv.baseline, "outcome": sv.outcomes, "adverse_event": sv.adverse}[r["section"]].append(row)
     return sv
 
@@ -206,6 +210,20 @@ class TopicView:
     drug: Any = None  # the medicine's data (spec.Medicine): names, facts, warning signs
     overlap: bool = False  # some patients may be in more than one study
 
+    def profiles_in(self, lang: str) -> list[Profile]:
+        """The profiles of the studies that have family pages in ``lang`` (English: all; another language: those
+        whose study.yml gives ``family_about_<lang>``, and with it every word of that language)."""
+        return [p for p in self.profiles if in_language(p.study, lang)]
+
+    def studies_in(self, lang: str) -> list[AggregateView]:
+        """The real studies (with results or not) that have family pages in ``lang``."""
+        return [sv for sv in self.studies if in_language(sv, lang)]
+
+    def only_in_english(self, lang: str) -> list[AggregateView]:
+        """The real studies that have no family pages in ``lang``: a page in that language names how many, and
+        links to the English page, rather than show them without their words."""
+        return [sv for sv in self.studies if not in_language(sv, lang)]
+
     @property
     def unshown(self) -> list[AggregateView]:
         """The real studies with no family figure (still running, or results not shown to families yet)."""
@@ -227,6 +245,12 @@ class TopicView:
     @property
     def counted(self) -> list[str]:
         return sorted({c for p in self.profiles for c in p.counted})
+
+
+def in_language(study: AggregateView, lang: str) -> bool:
+    """Whether ``study`` has family pages in ``lang`` (English always; another language with the study.yml's
+    ``family_about_<lang>``)."""
+    return lang == "en" or bool(getattr(study.spec, f"family_about_{lang}", ""))
 
 
 def comparable_key(sv: AggregateView, row: Row) -> tuple:
@@ -402,11 +426,14 @@ def forest_chart(frame: pd.DataFrame, panels: list[str], title: str) -> Spec:
                 "spacing": 10, "title": title_lines(title)}, data)
 
 
-def handout_figures(topic: TopicView, book: NumberBook, site_url: str, page_url: str) -> list[Figure]:
-    """A medicine's handout: an icon array (10 child figures) for each study's headline figure that can be shown
-    out of 10, and, when the site's address is known, the QR code of ``page_url`` (the topic page, in the
-    handout's language). The alt text of each picture is the template's, in the page's language."""
-    figures = [icon_figure(row.icons, book[row.id], row.label) for p in topic.profiles for row in p.study.headline_rows
+def handout_figures(topic: TopicView, book: NumberBook, site_url: str, page_url: str,
+                    lang: str = "en") -> list[Figure]:
+    """A medicine's handout in ``lang``: an icon array (10 child figures) for the headline figure of each study
+    with family pages in that language that can be shown out of 10, and, when the site's address is known, the QR
+    code of ``page_url`` (the topic page, in the handout's language). The alt text of each picture is the
+    template's, in the page's language."""
+    figures = [icon_figure(row.icons, book[row.id], row.label) for p in topic.profiles_in(lang)
+               for row in p.study.headline_rows
                if book[row.id].estimable and fmt.out_of_ten(book[row.id]) is not None]
     if site_url:
         figures.append(page_qr(page_address(site_url, page_url)))
