@@ -204,3 +204,30 @@ def test_a_not_rated_row_reads_the_same_on_the_page_and_in_its_csv_from_one_sour
     assert sum(r["certainty"] == fmt.NOT_RATED and r["reasons"] == fmt.NOT_RATED_WHY for r in rows) == unrated
     templates = "".join(p.read_text(encoding="utf-8") for p in paths.TEMPLATES.rglob("*.j2"))
     assert "no published figure to rate" not in templates
+
+
+def test_a_study_with_no_published_figure_says_so_instead_of_an_empty_table_or_a_real_study_it_matches(
+        tmp_path) -> None:
+    """Outside research coordinator: a clinic's own made-up study with no published figure was told its
+    figures were 'already published (by the real study this example is built to match)', above an empty table."""
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "studies" / "minimal"
+    shutil.copytree(FIXTURES / "studies" / "minimal", folder)
+    spec = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
+    spec.pop("published")
+    spec["min_cell"], spec["disclosure"] = 3, {"protection": "on"}  # the pages carry the key to withheld figures
+    (folder / "study.yml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    files = generate(load_studies(tmp_path / "studies"), paths.TEMPLATES, site=site_inputs()).files
+    published = files["clinicians/minimal/published.md"].decode("utf-8")
+    assert "No figure of this study has been published (study.yml lists none)" in published
+    assert "| Published figure |" not in published
+    pages = [v.decode("utf-8") for k, v in files.items() if k.startswith("clinicians/minimal/")]
+    keyed = [p for p in pages if "Reading withheld figures (privacy)" in p]
+    assert keyed, "no page carries the key to withheld figures"
+    for text in keyed:
+        assert "already published" not in text
+        assert "The numbers still on treatment at each visit are shown as they are." in text
