@@ -211,6 +211,18 @@ class Outcome:
                        "taking the medicine and among all who started (endoscopy rules: among those scoped and "
                        "among all who started).", default=False)
 
+    def reads(self) -> tuple[tuple[str, str, str], ...]:
+        """(file, column, field of the outcome that makes it read it) for each optional or nullable table column
+        ``summarise/outcomes.py`` reads to evaluate this rule itself (an all_of's parts read their own). A column
+        with no value at all would count every patient as not achieving it (``validate.check_outcome_columns``)."""
+        if self.rule in ("score_below", "score_at_most", "fall_from_baseline"):
+            return (("visits.csv", "activity_index", "rule"), ("visits.csv", "activity_score", "rule"))
+        if self.rule in ("lab_below", "lab_at_most"):
+            return (("visits.csv", self.lab, "lab"),) if self.lab else ()
+        if self.rule == "endoscopy_at_most":
+            return (("events.csv", "endoscopy_index", "rule"), ("events.csv", "endoscopy_score", "rule"))
+        return (("visits.csv", "steroids", "steroid_free"),) if self.steroid_free else ()
+
 
 PROTECTION_OFF = "off-for-synthetic-test-data-only"
 

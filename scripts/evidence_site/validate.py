@@ -248,6 +248,9 @@ def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
         if file in typed_tables:
             problems += check_score_ranges(file, typed_tables[file], index_col, score_col,
                                            getattr(vocab, section), raw.tables[file])
+    # Reported last: an unfilled column leaves the typed tables usable, so the checks below (run only while no
+    # problem is found) still run and every problem is listed at once.
+    unfilled = check_outcome_columns(spec, raw.tables) if spec is not None else []
     if not problems and spec is not None:
         problems += check_links(typed_tables, spec, raw.tables)
     if not problems and spec is not None:
@@ -257,6 +260,7 @@ def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
     if not problems and spec is not None:  # logic across tables (crosschecks.RULES), on typed and linked tables
         problems += crosschecks.check_tables(typed_tables["patients.csv"], typed_tables["visits.csv"],
                                              typed_tables["events.csv"], raw.tables["patients.csv"])
+    problems += unfilled
     if problems or spec is None:
         raise DataError(raw.id, problems)
     # The fingerprint covers the study's files and the shared data it is read with (vocabulary, medicines).
@@ -769,7 +773,44 @@ CROSS_TABLE_RULES = (
     "No date in the tables is after the study's `data_date`.",
     "dose_change rows give new_dose; surgery rows give surgery_type; adverse_event rows give ae_type; "
     "discontinuation rows give a reason.",
+    "A column an outcome of `study.yml` reads has a value in at least one row (`activity_index` and "
+    "`activity_score` for score and fall rules, the `lab` column for lab rules, `steroids` for `steroid_free`, "
+    "`endoscopy_index` and `endoscopy_score` in events.csv for endoscopy rules): a column left out, or empty in "
+    "every row, stops the build, as it would count every child as not achieving the outcome. A partly filled "
+    "column is accepted (a child not assessed at a visit).",
 )
+
+
+def check_outcome_columns(spec: StudySpec, text: dict[str, pd.DataFrame]) -> list[Problem]:
+    """A column an outcome reads (``Outcome.reads``) with no value in any row, or not in its file at all: one
+    problem per outcome and column. Every child would count as not achieving the outcome among all who started
+    (a confident 0 of N for a column nobody filled). ``text`` holds the tables as read; a partly filled column
+    passes (a child not assessed)."""
+    problems = []
+    for key, o in spec.outcomes.items():
+        for file, column, field in o.reads():
+            if file not in text:
+                continue  # the missing file is a problem of its own
+            table, headers = next(t for t in TABLES if t.file == file), list(text[file].columns)
+            if column not in headers:
+                if column in _misspelt_headers(table, headers).values():
+                    continue  # said once, with the misspelt header (check_table)
+                found = f"no {column} column"
+            else:
+                cells = text[file].loc[:, [column]].fillna("").apply(lambda c: c.str.strip().str.lower())
+                if not cells.isin(MISSING_MARKERS).all(axis=None):
+                    continue
+                found = "the column is empty in every row"
+            path = f"outcomes.{key}.{field}"
+            remove = (f"remove `steroid_free: true` from outcomes.{key} in study.yml" if field == "steroid_free"
+                      else f"remove the outcome {key!r} from study.yml (and the places that name it)")
+            problems.append(Problem(
+                file, f"The outcome {key!r} in study.yml ({path}) reads this column, but no row has a value in it.",
+                column=column, expected=f"values in {column} (outcome {key} reads it)", found=found,
+                hint=f"Fill the column from the records ({table.column(column).expected}; a cell may stay empty "
+                     f"for a child not assessed), or {remove}. Left unfilled, every child would count as not "
+                     "achieving the outcome."))
+    return problems
 
 
 def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str, pd.DataFrame] | None = None
