@@ -313,3 +313,99 @@ def test_an_unnamed_or_overlong_column_is_named_as_a_spreadsheet_heads_it() -> N
     assert (problems[0].column, problems[0].message) == ("B (no header)", "Column B has no name.")
     _, problems = read_csv_text("x.csv", b"a,b\n1,2\n3," + b"x" * 200_000 + b"\n")
     assert (problems[0].row, problems[0].column) == (3, "b") and "200,000 characters" in problems[0].found
+
+
+def _minimal_with(tmp_path: Path, file: str, edit) -> Path:
+    """The minimal study with one table rewritten: ``edit(header, rows)`` returns the new header and rows."""
+    import csv
+    import shutil
+
+    folder = tmp_path / "studies" / "unfilled"
+    shutil.copytree(MINIMAL, folder)
+    with (folder / file).open(encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    header, rows = edit(header, rows)
+    with (folder / file).open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows([header, *rows])
+    return folder
+
+
+def _without(column: str):
+    def edit(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+        i = header.index(column)
+        return header[:i] + header[i + 1:], [r[:i] + r[i + 1:] for r in rows]
+    return edit
+
+
+def _emptied(*columns: str, keep: int = 0):
+    """Every cell of ``columns`` emptied (an NA placeholder in one of them), but for the first ``keep`` rows."""
+    def edit(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+        for n, row in enumerate(rows[keep:]):
+            for column in columns:
+                row[header.index(column)] = "NA" if n == 1 else ""
+        return header, rows
+    return edit
+
+
+def _no_endoscopies(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    return header, [r for r in rows if r[header.index("event_type")] != "endoscopy"]
+
+
+STEROID_HINT = ("Fill the column from the records (yes or no; a cell may stay empty for a child not assessed), or "
+                "remove `steroid_free: true` from outcomes.sf_remission in study.yml.")
+
+
+@pytest.mark.parametrize("file, edit, expected", [
+    ("visits.csv", _without("steroids"), [(
+        "visits.csv, column 'steroids': The outcome 'sf_remission' in study.yml (outcomes.sf_remission.steroid_free) "
+        "reads this column, but no row has a value in it.",
+        "values in steroids (outcome sf_remission reads it)", "no steroids column", STEROID_HINT)]),
+    ("visits.csv", _emptied("steroids"), [(
+        "visits.csv, column 'steroids': The outcome 'sf_remission' in study.yml (outcomes.sf_remission.steroid_free) "
+        "reads this column, but no row has a value in it.",
+        "values in steroids (outcome sf_remission reads it)", "the column is empty in every row", STEROID_HINT)]),
+    ("visits.csv", _emptied("crp_mg_l"), [(
+        "visits.csv, column 'crp_mg_l': The outcome 'crp_normal' in study.yml (outcomes.crp_normal.lab) reads this "
+        "column, but no row has a value in it.",
+        "values in crp_mg_l (outcome crp_normal reads it)", "the column is empty in every row",
+        "Fill the column from the records (a number from 0 to 500; a cell may stay empty for a child not assessed), "
+        "or remove the outcome 'crp_normal' from study.yml (and the places that name it).")]),
+    ("events.csv", _no_endoscopies, [(
+        f"events.csv, column '{column}': The outcome 'endoscopic_remission' in study.yml "
+        "(outcomes.endoscopic_remission.rule) reads this column, but no row has a value in it.",
+        f"values in {column} (outcome endoscopic_remission reads it)", "the column is empty in every row",
+        "Fill the column from the records") for column in ("endoscopy_index", "endoscopy_score")]),
+])
+def test_a_column_an_outcome_reads_with_no_value_at_all_stops_the_build(file: str, edit, expected: list,
+                                                                        tmp_path: Path) -> None:
+    """A steroid-free outcome over a steroids column nobody filled printed '0/16 (0%; 95% CI 0-19%)': among all who
+    started, a child not assessed counts as not achieving it (outside tester). One problem per outcome and column,
+    with nothing else wrong with the study."""
+    with pytest.raises(DataError) as caught:
+        load_study(_minimal_with(tmp_path, file, edit))
+    problems = caught.value.problems
+    assert len(problems) == len(expected), str(caught.value)
+    for problem, (first_line, wanted, found, hint) in zip(problems, expected, strict=True):
+        assert str(problem).splitlines()[0] == first_line
+        assert (problem.expected, problem.found) == (wanted, found)
+        assert problem.hint.startswith(hint) and "every child would count as not achieving" in problem.hint
+    assert "Nothing was written" in str(caught.value)
+
+
+def _one_endoscopy(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """One endoscopy row left (a baseline scope): the endoscopy columns are empty in every other row."""
+    scopes = [r for r in rows if r[header.index("event_type")] == "endoscopy"]
+    return header, [scopes[0], *(r for r in rows if r not in scopes)]
+
+
+@pytest.mark.parametrize("file, edit, column", [
+    ("visits.csv", _emptied("steroids", "crp_mg_l", "calprotectin_ug_g", "activity_index", "activity_score", keep=1),
+     "steroids"),
+    ("events.csv", _one_endoscopy, "endoscopy_score"),
+])
+def test_a_partly_filled_column_an_outcome_reads_still_validates(file: str, edit, column: str,
+                                                                  tmp_path: Path) -> None:
+    """A child not assessed at a visit is normal: only a column with no value in any row is refused."""
+    study = load_study(_minimal_with(tmp_path, file, edit))
+    frame = study.visits if file == "visits.csv" else study.events
+    assert frame[column].notna().sum() == 1
