@@ -13,7 +13,7 @@ from . import typed
 from .load import MAX_CELL_CHARS
 from .schema import AGGREGATE_TABLES, MISSING_MARKERS, TABLES
 from .spec import RULES, AggregateSpec, Medicine, StudySpec, Vocabulary
-from .validate import AGGREGATE_RULES, CROSS_TABLE_RULES
+from .validate import AGGREGATE_RULES, CROSS_TABLE_RULES, FALSE_WORDS, MAX_PER_COLUMN, TRUE_WORDS
 
 
 def data_format_docs() -> dict[str, Any]:
@@ -21,6 +21,9 @@ def data_format_docs() -> dict[str, Any]:
         "tables": TABLES,
         "missing_markers": MISSING_MARKERS,
         "max_cell_chars": MAX_CELL_CHARS,
+        "yes_words": sorted(TRUE_WORDS - {"yes"}),  # read as yes beside "yes" itself
+        "no_words": sorted(FALSE_WORDS - {"no"}),
+        "max_per_column": MAX_PER_COLUMN,
         "study_fields": list(typed.describe(StudySpec)),
         "medicine_fields": list(typed.describe(Medicine)),
         "vocab_fields": list(typed.describe(Vocabulary)),

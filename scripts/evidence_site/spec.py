@@ -241,7 +241,9 @@ class Disclosure:
         rules=("protection_interval_range",))
     small_group_below: int = f(
         "In a group of fewer patients than this, none-or-all figures are withheld, every withheld figure reads "
-        "only \"suppressed (small group)\", and a subgroup shows its figures among all who started only.",
+        "only \"suppressed (small group)\", and a subgroup shows its figures among all who started only. The "
+        "number still on treatment at each visit is shown as it is, in a small group too (the privacy page says "
+        "why).",
         default=10, rules=("protection_interval_range",))
     order_statistics_min_n: int = f(
         "Medians and quartiles of fewer values than this are withheld (they would be individual patients' "
@@ -367,8 +369,9 @@ SOURCE_IDS = ("doi", "pmid", "registry_id", "url")  # the fields of a publicatio
 class Publication:
     """The source of an aggregate study's figures."""
 
-    kind: SourceKind = f("journal_article, conference_abstract or registry (a conference abstract is flagged "
-                         "to families as not yet checked by other experts).")
+    kind: SourceKind = f("What sort of source it is, one of the values listed (most often journal_article, "
+                         "conference_abstract or registry); a conference abstract is flagged to families as not yet "
+                         "checked by other experts.")
     authors: str = f("Authors as printed in the reference.")
     short: str = f("Author and year for source marks, e.g. Cohen and others, 2025.")
     short_es: str = f("The same for the Spanish pages, e.g. Cohen y otros, 2025.", default="")
