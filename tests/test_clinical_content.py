@@ -53,11 +53,11 @@ def test_boxed_warning_names_its_scope_and_never_limits_it_to_older_adults(built
 def test_every_emergency_sign_is_in_the_emergency_box(built: Path, slug: str) -> None:
     text = md(built, "families", slug)
     found = boxes(text)
-    assert found.get("Call the emergency number now if you have") == MEDICINE["emergency_signs"], slug
+    assert found.get("Call the emergency number now for any of these") == MEDICINE["emergency_signs"], slug
     for sign in MEDICINE["emergency_signs"]:
         assert unlink(text).count(sign) == 1, (slug, sign)  # nowhere else, so never under "call the care team"
     if slug in ("safety", "handout"):
-        assert found.get("Call your care team the same day if you have") == MEDICINE["same_day_signs"]
+        assert found.get("Call your care team the same day for any of these") == MEDICINE["same_day_signs"]
 
 
 def test_the_emergency_box_comes_first_on_the_safety_page(built: Path) -> None:

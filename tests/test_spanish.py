@@ -248,7 +248,8 @@ def test_a_study_in_english_only_is_named_on_the_spanish_topic_page_not_shown_wi
     assert "Hay 1 estudio sobre upadacitinib que por ahora solo se describe en inglés" in spanish
     assert 'href="../../../../families/topics/upadacitinib/" hreflang="en"' in spanish
     assert "English only, 100 children" in english
+    assert "Hay 1 estudio sobre upadacitinib que por ahora solo se describe en inglés" in handout
     # both denominators for a figure that counts only the children still taking the medicine
     assert ("(60 of the 80 children still taking it). About 2 out of every 10 children still taking it were not. "
-            "Children who had stopped taking it are not counted here: of all 100 children who started, 60 were "
-            "still taking it and") in english
+            "Children who had stopped taking it are not counted here. Counting every child who started (worked out "
+            "by us from the report's numbers): of all 100 children who started, 60 were still taking it and") in english

@@ -76,6 +76,7 @@ class Row:
     # the value id of how many children started, when the figure counts only those still on treatment and its group
     # is the whole study (n in study.yml): the family pages then give both denominators
     started_id: str | None = None
+    group: str = "all"  # results.csv `group`: all, a diagnosis code or a subgroup key
 
     @property
     def when(self) -> str:
@@ -112,9 +113,11 @@ class AggregateView:
 
     @property
     def headline_rows(self) -> list[Row]:
-        """The figure for the home page: the one marked `headline`, else the first family outcome."""
+        """The figure for the home page and the handouts: the one marked `headline` (of the whole study when the
+        measure is also given by group: one main finding per study), else the first family outcome."""
         rows = self.family_rows
-        return [r for r in rows if r.headline] or rows[:1]
+        marked = [r for r in rows if r.headline]
+        return [r for r in marked if r.group == "all"] or marked or rows[:1]
 
 
 def source_mark(study: AggregateStudy) -> str:
@@ -165,7 +168,8 @@ def aggregate_view(study: AggregateStudy) -> AggregateView:
                   family_note=m.family_note, family_note_es=m.family_note_es, plain_es=m.plain_es,
                   diseases_es=diseases_es(study, r["group"]), plain_not=m.plain_not, plain_not_es=m.plain_not_es,
                   derived=r["count_basis"] == "derived",
-                  started_id=sv.n_id if r["population"] == "on_treatment" and r["group"] == "all" else None)
+                  started_id=sv.n_id if r["population"] == "on_treatment" and r["group"] == "all" else None,
+                  group=r["group"])
         {"baseline": sv.baseline, "outcome": sv.outcomes, "adverse_event": sv.adverse}[r["section"]].append(row)
     return sv
 
