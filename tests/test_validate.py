@@ -409,3 +409,41 @@ def test_a_partly_filled_column_an_outcome_reads_still_validates(file: str, edit
     study = load_study(_minimal_with(tmp_path, file, edit))
     frame = study.visits if file == "visits.csv" else study.events
     assert frame[column].notna().sum() == 1
+
+
+def _minimal_with_a_copied_child(tmp_path: Path, one_value_differs: bool = False) -> Path:
+    """The minimal study with P2's rows in the three files copied under a new id, P002 (a copy given a new id)."""
+    import shutil
+
+    folder = tmp_path / "studies" / "minimal"
+    shutil.copytree(MINIMAL, folder)
+    for name in ("patients.csv", "visits.csv", "events.csv"):
+        lines = (folder / name).read_text(encoding="utf-8").splitlines()
+        copies = [line.replace("P2,", "P002,", 1) for line in lines[1:] if line.split(",")[1 if name == "events.csv"
+                                                                                       else 0] == "P2"]
+        if name == "events.csv":  # each event keeps an id of its own
+            copies = [f"C{i}{line[line.index(','):]}" for i, line in enumerate(copies)]
+        if name == "patients.csv" and one_value_differs:  # a second child: diagnosed a year later
+            cells = copies[0].split(",")
+            cells[3] = str(int(cells[3]) + 1)
+            copies[0] = ",".join(cells)
+        (folder / name).write_text("\n".join(lines + copies) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_a_child_copied_under_a_new_id_stops_the_build_naming_both(tmp_path: Path) -> None:
+    """An outside tester copied a child's rows under a new id (C06 as C006): validation passed and the study
+    counted a 17th child."""
+    with pytest.raises(DataError) as caught:
+        load_study(_minimal_with_a_copied_child(tmp_path))
+    [problem] = caught.value.problems
+    text = str(problem)
+    assert text.startswith("patients.csv, row ") and "column 'patient_id'" in text
+    assert "are those of P2 (row 3) in every column but the id" in text
+    assert (problem.expected, problem.found) == ("each child once", "P002, the same as P2 in every other column")
+    assert problem.hint.startswith("If P002 is a copy of P2, delete its rows in the three files")
+
+
+def test_a_child_like_another_but_for_one_value_validates(tmp_path: Path) -> None:
+    study = load_study(_minimal_with_a_copied_child(tmp_path, one_value_differs=True))
+    assert "P002" in set(study.patients["patient_id"])

@@ -260,6 +260,8 @@ def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
     if not problems and spec is not None:  # logic across tables (crosschecks.RULES), on typed and linked tables
         problems += crosschecks.check_tables(typed_tables["patients.csv"], typed_tables["visits.csv"],
                                              typed_tables["events.csv"], raw.tables["patients.csv"])
+    if not problems and spec is not None:
+        problems += check_copied_patients(raw.tables)
     problems += unfilled
     if problems or spec is None:
         raise DataError(raw.id, problems)
@@ -773,12 +775,46 @@ CROSS_TABLE_RULES = (
     "No date in the tables is after the study's `data_date`.",
     "dose_change rows give new_dose; surgery rows give surgery_type; adverse_event rows give ae_type; "
     "discontinuation rows give a reason.",
+    "No child appears twice under two ids: a patient whose rows in patients.csv, visits.csv and events.csv are those "
+    "of another in every column but the ids stops the build (a copied row given a new id).",
     "A column an outcome of `study.yml` reads has a value in at least one row (`activity_index` and "
     "`activity_score` for score and fall rules, the `lab` column for lab rules, `steroids` for `steroid_free`, "
     "`endoscopy_index` and `endoscopy_score` in events.csv for endoscopy rules): a column left out, or empty in "
     "every row, stops the build, as it would count every child as not achieving the outcome. A partly filled "
     "column is accepted (a child not assessed at a visit).",
 )
+
+
+def check_copied_patients(text: dict[str, pd.DataFrame]) -> list[Problem]:
+    """A patient whose rows in patients.csv, visits.csv and events.csv are those of an earlier patient in every
+    column but the ids: one child entered twice, a copied row given a new id (an outside tester's C06 copied as
+    C006 was counted as a 17th child). Two children never share every date and value. ``text``: the tables as
+    read (their index is the file's row number)."""
+    def rows_of(file: str, ids: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+        table = text[file].fillna("").astype(str).apply(lambda c: c.str.strip())
+        columns = [c for c in table.columns if c not in ids]
+        return {str(pid): tuple(sorted(map(tuple, group[columns].to_numpy().tolist())))
+                for pid, group in table.groupby("patient_id", sort=False)}
+
+    patients = text["patients.csv"].fillna("").astype(str).apply(lambda c: c.str.strip())
+    visits, events = rows_of("visits.csv", ("patient_id",)), rows_of("events.csv", ("patient_id", "event_id"))
+    columns = [c for c in patients.columns if c != "patient_id"]
+    first: dict[tuple, tuple[str, int]] = {}
+    problems = []
+    for row, record in patients.iterrows():
+        pid = record["patient_id"]
+        key = (tuple(record[columns]), visits.get(pid, ()), events.get(pid, ()))
+        if key not in first:
+            first[key] = (pid, int(row))
+            continue
+        earlier, earlier_row = first[key]
+        problems.append(Problem(
+            "patients.csv", f"This child's rows in patients.csv, visits.csv and events.csv are those of {earlier} "
+            f"(row {earlier_row}) in every column but the id.", row=int(row), column="patient_id",
+            expected="each child once", found=f"{pid}, the same as {earlier} in every other column",
+            hint=f"If {pid} is a copy of {earlier}, delete its rows in the three files; if they are two children, "
+                 "correct the copied values from the records (two children never share every date and value)."))
+    return problems[:MAX_PER_COLUMN]
 
 
 def check_outcome_columns(spec: StudySpec, text: dict[str, pd.DataFrame]) -> list[Problem]:
