@@ -223,3 +223,12 @@ def test_a_template_left_unclosed_is_named_with_its_line_and_a_hint_about_closin
     message = str(raised.value)
     assert f"templates/families/overview.md.j2, line {number + 1}:" in message, message
     assert "Close every {{ with }}" in message and "numbers.json" not in message, message
+
+
+def test_a_link_to_an_address_that_is_not_https_is_shown_as_typed_address_and_all() -> None:
+    """An outside research coordinator's `[plain](http://...)` printed only "plain": the address was lost without a
+    word. It is shown as typed now, and is still no link."""
+    rendered = markdown.markdown(escape.inline_markdown("see [plain](http://example.org/x) now"),
+                                 extensions=EXTENSIONS)
+    assert "<a" not in rendered
+    assert html.unescape(re.sub(r"<[^>]+>", "", rendered)) == "see [plain](http://example.org/x) now"

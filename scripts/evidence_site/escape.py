@@ -30,8 +30,9 @@ from markupsafe import Markup
 
 MARKDOWN_SUBSET = ("Free-text fields (population, design, limitations, assumptions, citations, `drug.about` texts "
                    "and release summaries) are shown as plain text, with three exceptions: `*emphasis*`, "
-                   "`**strong**` and `[a link](https://...)`. Links must start with `https://`. Anything else "
-                   "(HTML, images, headings, other link types) is shown exactly as typed, never interpreted.")
+                   "`**strong**` and `[a link](https://...)`. Links must start with `https://`: a link to any "
+                   "other address (http:, javascript:, a file) is shown exactly as typed, address and all, and so is "
+                   "anything else (HTML, images, headings), never interpreted.")
 
 # What gives text a meaning in Markdown (with this site's extensions: attr_list, abbr, footnotes, tables,
 # admonition, def_list, md_in_html) or in HTML, written as character references so that it reads as typed:
@@ -134,7 +135,8 @@ _INLINE = re.compile(r"\[(?P<label>[^\[\]\n]{1,300})\]\((?P<url>[^()\s]{1,2000})
 def inline_markdown(value: Any, mailto: bool = False) -> Md:
     """A free-text field in the documented subset (:data:`MARKDOWN_SUBSET`); the rest escaped as :func:`text`.
 
-    A link whose address is not https: (or mailto: when allowed) keeps its label and loses the link.
+    A link whose address is not https: (or mailto: when allowed) is shown as typed, its address in view (it lost
+    its address without a word: an outside tester's http: link printed only its label).
     """
     source = _one_line(str(value)).strip()
     out, last = [], 0
@@ -146,7 +148,7 @@ def inline_markdown(value: Any, mailto: bool = False) -> Md:
         if m.group("label") is not None:
             target = safe_url(m.group("url"), mailto)
             label = _escape(m.group("label"))
-            out.append(f"[{label}]({target})" if target else label)
+            out.append(f"[{label}]({target})" if target else _escape(m.group(0)))
         elif m.group("strong") is not None:
             out.append(f"**{_escape(m.group('strong'))}**")
         else:
