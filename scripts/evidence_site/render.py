@@ -29,6 +29,7 @@ from .jinja_env import environment as environment  # the page environment (jinja
 from .numbers import NumberBook, Value
 from .present import StudyView
 from .schema import SCHEMA_VERSION
+from .topics import in_language
 from .validate import Study
 
 AUDIENCES = ("families", "clinicians")
@@ -79,7 +80,7 @@ def language_pages(studies: list[Study], plan: dict[str, Any], topics: dict[str,
                                 f"{lang}/{url}", entry["title"].format(**names), "families", topic=med,
                                 lang=lang, twin=url))
         for study in studies:
-            if not getattr(study.spec, f"family_about_{lang}", ""):
+            if not in_language(study, lang):
                 continue
             for entry in section.get("study_pages_by_kind", {}).get(getattr(study, "kind", "records"), []):
                 slug = entry["slug"]

@@ -251,9 +251,9 @@ class TopicView:
         return sorted({c for p in self.profiles for c in p.counted})
 
 
-def in_language(study: AggregateView, lang: str) -> bool:
-    """Whether ``study`` has family pages in ``lang`` (English always; another language with the study.yml's
-    ``family_about_<lang>``)."""
+def in_language(study: Any, lang: str) -> bool:
+    """Whether ``study`` (a study, its view or its info: anything with its ``spec``) has family pages in ``lang``
+    (English always; another language with the study.yml's ``family_about_<lang>``)."""
     return lang == "en" or bool(getattr(study.spec, f"family_about_{lang}", ""))
 
 
