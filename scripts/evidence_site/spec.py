@@ -201,7 +201,8 @@ class Outcome:
         "endoscopy_at_most: which repeat endoscopies count: any after the first dose, or only those while "
         "still on treatment.", default="any")
     plain: str = f("Family words for achieving it, read after 'were' ('children were ...'), e.g. 'in remission "
-                   "without steroids', 'back to a normal stool test'.", default="", rules=("plain_after_were",))
+                   "without steroids', 'back to a normal stool test'; without the time, which the page adds ('after "
+                   "8 weeks').", default="", rules=("plain_after_were",))
     family_caveat: str = f("A plain sentence families read with this result, e.g. what the source does not say.",
                            default="")
     families_by: Literal["diagnosis", "all"] = f(
@@ -401,7 +402,8 @@ class Measure:
     label: str = f("Clinician wording, e.g. Corticosteroid-free clinical remission.")
     definition: str = f("Definition as the source gives it (say when the source does not state it).")
     plain: str = f("Family words for having it, read after 'were' ('children were ...'), e.g. 'in remission "
-                   "without steroids', 'still without an operation' (empty: not shown to families).", default="",
+                   "without steroids', 'still without an operation'; without the time, which the page adds ('after "
+                   "8 weeks') (empty: not shown to families).", default="",
                    rules=("plain_after_were",))
     plain_es: str = f("The same in Spanish, as a plural predicate with its verb, e.g. 'estaban en remisión sin "
                       "corticoides' (Spanish family pages; needed when `families` is true and the study has "
