@@ -17,7 +17,7 @@ import stat
 from pathlib import Path
 
 from .errors import BuildError
-from .paths import GENERATED_DOCS, NUMBERS_JSON, system_folder
+from .paths import GENERATED_DOCS, NUMBERS_JSON, system_folder, within
 from .write import GENERATED_ROOT_FILES, is_generated
 
 
@@ -38,8 +38,7 @@ def copy_hand_written(docs: Path, source: Path, target: Path, apart: tuple[Path,
 
     def ignore(folder: str, names: list[str]) -> list[str]:
         real = os.path.realpath(folder)
-        if real in entered or (Path(folder) != source and _within(inside_docs, real)) \
-                or any(_within(real, out) or _within(out, real) for out in outputs):
+        if real in entered or _folder_refused(real, inside_docs, outputs, Path(folder) == source):
             refuse(docs, [(Path(folder), "a link to a folder that changed while it was copied (it "
                                          "now leads back into docs/ or to the build's own output)")])
         entered.add(real)
@@ -51,9 +50,15 @@ def copy_hand_written(docs: Path, source: Path, target: Path, apart: tuple[Path,
         refuse(docs, [(Path(src), str(why)) for src, _, why in exc.args[0]])
 
 
-def _within(path: str, folder: str) -> bool:
-    """Whether the real path ``path`` is ``folder`` or inside it."""
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
+def _folder_refused(real: str, inside_docs: str, outputs: list[str], is_source: bool) -> str | None:
+    """Why a folder at the real path ``real`` may not be copied (it holds docs/ itself, unless it is the folder
+    being copied; it lies in or holds one of the build's ``outputs``), or None."""
+    if not is_source and within(inside_docs, real):
+        return "a link to a folder that holds docs/ itself (a copy would copy itself)"
+    if any(within(real, out) or within(out, real) for out in outputs):
+        return ("a link into the build's own output, or a folder that holds it (site/, build/: a copy would grow at "
+                "every build)")
+    return None
 
 
 def _copy_plain_file(source: str, target: str) -> str:
@@ -117,12 +122,9 @@ def hand_written_problems(docs: Path, source: Path, apart: tuple[Path, ...] = ()
     while folders:
         folder = folders.pop()
         real = os.path.realpath(folder)
-        if folder != source and _within(inside_docs, real):
-            problems.append((folder, "a link to a folder that holds docs/ itself (a copy would copy itself)"))
-            continue
-        if any(_within(real, out) or _within(out, real) for out in outputs):
-            problems.append((folder, "a link into the build's own output, or a folder that holds it (site/, "
-                             "build/: a copy would grow at every build)"))
+        refused = _folder_refused(real, inside_docs, outputs, folder == source)
+        if refused:
+            problems.append((folder, refused))
             continue
         if real in seen:
             problems.append((folder, "a link to a folder copied already by another way (a loop back into docs/, "

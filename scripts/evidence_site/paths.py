@@ -26,9 +26,14 @@ NUMBERS_JSON = "numbers.json"  # written at the root of site/
 SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
 
 
+def within(real: str, folder: str) -> bool:
+    """Whether the real (resolved) path ``real`` is ``folder`` or lies in it."""
+    return real == folder or real.startswith(folder.rstrip("/") + "/")
+
+
 def system_folder(real: str) -> str | None:
     """The folder of ``SYSTEM_FOLDERS`` that the real (resolved) path ``real`` is or lies in; None if none."""
-    return next((f for f in SYSTEM_FOLDERS if real == f or real.startswith(f + "/")), None)
+    return next((f for f in SYSTEM_FOLDERS if within(real, f)), None)
 
 
 def study_dir(study_id: str, studies: Path = STUDIES) -> Path:

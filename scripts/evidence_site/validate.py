@@ -568,10 +568,20 @@ def _copied_column(checked: tuple[pd.Series, list[Problem]]) -> tuple[pd.Series,
     return checked[0].copy(), list(checked[1])
 
 
+def missing_cells(cells: pd.Series) -> pd.Series:
+    """Which cells (as read) count as missing: empty, or a placeholder of ``MISSING_MARKERS``."""
+    return cells.fillna("").str.strip().str.lower().isin(MISSING_MARKERS)
+
+
+def _stripped(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as read, every cell text without surrounding spaces (empty cells empty)."""
+    return frame.fillna("").astype(str).apply(lambda c: c.str.strip())
+
+
 def _check_column(file: str, column: Column, cells: pd.Series, choices: tuple[str, ...] = ()
                   ) -> tuple[pd.Series, list[Problem]]:
     text = cells.fillna("").str.strip()
-    missing = text.str.lower().isin(MISSING_MARKERS)
+    missing = missing_cells(cells)
     parsed, bad = _parse(column, text.where(~missing, ""), choices)
     bad &= ~missing
     problems = []
@@ -791,12 +801,12 @@ def check_copied_patients(text: dict[str, pd.DataFrame]) -> list[Problem]:
     C006 was counted as a 17th child). Two children never share every date and value. ``text``: the tables as
     read (their index is the file's row number)."""
     def rows_of(file: str, ids: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
-        table = text[file].fillna("").astype(str).apply(lambda c: c.str.strip())
+        table = _stripped(text[file])
         columns = [c for c in table.columns if c not in ids]
         return {str(pid): tuple(sorted(map(tuple, group[columns].to_numpy().tolist())))
                 for pid, group in table.groupby("patient_id", sort=False)}
 
-    patients = text["patients.csv"].fillna("").astype(str).apply(lambda c: c.str.strip())
+    patients = _stripped(text["patients.csv"])
     visits, events = rows_of("visits.csv", ("patient_id",)), rows_of("events.csv", ("patient_id", "event_id"))
     columns = [c for c in patients.columns if c != "patient_id"]
     first: dict[tuple, tuple[str, int]] = {}
@@ -833,8 +843,7 @@ def check_outcome_columns(spec: StudySpec, text: dict[str, pd.DataFrame]) -> lis
                     continue  # said once, with the misspelt header (check_table)
                 found = f"no {column} column"
             else:
-                cells = text[file].loc[:, [column]].fillna("").apply(lambda c: c.str.strip().str.lower())
-                if not cells.isin(MISSING_MARKERS).all(axis=None):
+                if not text[file].loc[:, [column]].apply(missing_cells).all(axis=None):
                     continue
                 found = "the column is empty in every row"
             path = f"outcomes.{key}.{field}"
