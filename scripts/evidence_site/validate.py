@@ -843,7 +843,7 @@ def check_outcome_columns(spec: StudySpec, text: dict[str, pd.DataFrame]) -> lis
                     continue  # said once, with the misspelt header (check_table)
                 found = f"no {column} column"
             else:
-                if not text[file].loc[:, [column]].apply(missing_cells).all(axis=None):
+                if not all(missing_cells(cells).all() for _, cells in text[file].loc[:, [column]].items()):
                     continue
                 found = "the column is empty in every row"
             path = f"outcomes.{key}.{field}"
