@@ -33,16 +33,15 @@ def scale_study(source: Path, out: Path, patients: int, seed: int) -> None:
     drawn = rng.sample(ids, patients) if patients <= len(ids) else [rng.choice(ids) for _ in range(patients)]
     width = max(5, len(str(patients)))
     new_ids = [f"S{i + 1:0{width}d}" for i in range(patients)]
-    by_patient = {name: dict(tuple(frame.groupby("patient_id", sort=False))) for name, frame in read.items()}
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source / "study.yml", out / "study.yml")
     for name in ("patients", "visits", "events"):
-        parts = []
-        for old, new in zip(drawn, new_ids, strict=True):
-            rows = by_patient[name].get(old)
-            if rows is not None:
-                parts.append(rows.assign(patient_id=new))
-        frame = pd.concat(parts, ignore_index=True) if parts else read[name].iloc[0:0]
+        frame = read[name]
+        # each drawn patient's rows, in the source's order, by position (one take, not a frame per patient)
+        rows_of = {pid: list(rows) for pid, rows in frame.groupby("patient_id", sort=False).indices.items()}
+        taken = [(rows_of.get(old, []), new) for old, new in zip(drawn, new_ids, strict=True)]
+        frame = frame.take([i for rows, _ in taken for i in rows]).reset_index(drop=True)
+        frame["patient_id"] = [new for rows, new in taken for _ in rows]
         if name == "events":
             frame = frame.assign(event_id=[f"E{i + 1:07d}" for i in range(len(frame))])
         frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")

@@ -54,3 +54,27 @@ def test_added_costs_are_per_added_study_and_page_not_averages_over_the_whole_bu
                         "of engine")
     assert lines[2] == "  - generation per added study: at most 9% from their mean (target: within 30%)"
     assert lines[3] == "  - engine per added page: at most 9% from their mean (target: within 30%)"
+
+
+def test_a_scaled_cohort_carries_each_drawn_patients_rows_under_one_new_id_in_every_table(tmp_path: Path) -> None:
+    import pandas as pd
+
+    source = paths.STUDIES / "example-clinic-records"
+    subprocess.run([sys.executable, str(paths.ROOT / "scripts" / "make_scaled_cohort.py"), "--patients", "60",
+                    "--out", str(tmp_path)], check=True, capture_output=True)
+    read = {folder: {name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+                     for name in ("patients", "visits", "events")} for folder in (source, tmp_path / source.name)}
+    old, new = read[source], read[tmp_path / source.name]
+    assert len(new["patients"]) == 60 and new["patients"]["patient_id"].is_unique
+    # each new patient is one source patient: the same patients row, and the same visits and events rows in order
+    columns = [c for c in old["patients"].columns if c != "patient_id"]
+    for _, patient in new["patients"].iterrows():
+        matches = old["patients"][(old["patients"][columns] == patient[columns]).all(axis=1)]
+        assert len(matches) >= 1, patient["patient_id"]
+        source_ids = set(matches["patient_id"])
+        for name, drop in (("visits", ["patient_id"]), ("events", ["patient_id", "event_id"])):
+            mine = new[name][new[name]["patient_id"] == patient["patient_id"]].drop(columns=drop)
+            assert any(mine.reset_index(drop=True).equals(old[name][old[name]["patient_id"] == sid]
+                                                          .drop(columns=drop).reset_index(drop=True))
+                       for sid in source_ids), (name, patient["patient_id"])
+    assert list(new["events"]["event_id"]) == [f"E{i + 1:07d}" for i in range(len(new["events"]))]
