@@ -216,10 +216,16 @@ def faulty_study(fault: str, tmp_path: Path) -> Path:
 
 
 def _wide_header(path: Path, g: dict) -> bytes:
+    """``columns`` extra columns headed ``name`` (``{i}``: the column's number), empty in every row, after the
+    file's own columns or, with ``first: true``, before them."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    extra = [f"extra_{i}" for i in range(g.get("columns", 20000))]
-    return ("\n".join([",".join([lines[0], *extra])] + [",".join([line, *[""] * len(extra)]) for line in lines[1:]])
-            + "\n").encode("utf-8")
+    extra = [g.get("name", "extra_{i}").format(i=i) for i in range(g.get("columns", 20000))]
+    blank = [""] * len(extra)
+    if g.get("first"):
+        rows = [",".join([*extra, lines[0]])] + [",".join([*blank, line]) for line in lines[1:]]
+    else:
+        rows = [",".join([lines[0], *extra])] + [",".join([line, *blank]) for line in lines[1:]]
+    return ("\n".join(rows) + "\n").encode("utf-8")
 
 
 def _long_cell(path: Path, g: dict) -> bytes:

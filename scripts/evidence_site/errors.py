@@ -44,12 +44,16 @@ class Problem:
         return text
 
 
-def summarise(problems: list[Problem], noun: str, shown: int = SHOWN) -> list[Problem]:
-    """The first ``shown`` problems of one kind, then one line counting the rest ("and 19,990 more <noun>")."""
-    if len(problems) <= shown:
+def summarise(problems: list[Problem], noun: str, shown: int = SHOWN, total: int | None = None) -> list[Problem]:
+    """The first ``shown`` problems of one kind, then one line counting the rest ("and 19,990 more <noun>").
+
+    ``total``: how many problems of this kind there are, when only the first were made (each may cost a search
+    for the nearest known name: 20,000 of them cost minutes, and only ``shown`` are printed)."""
+    total = len(problems) if total is None else total
+    if total <= shown:
         return problems
     first = problems[0]
-    rest = len(problems) - shown
+    rest = total - shown
     return [*problems[:shown], Problem(
         first.file, f"... and {rest:,} more {noun}.", column=first.column, expected=first.expected,
         found=f"{rest:,} more like the ones above",

@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .errors import BuildError, DataError, Problem, summarise
+from .errors import SHOWN, BuildError, DataError, Problem, summarise
 from .escape import safe_url
 from .kept import kept
 from .paths import GENERATED_FOLDERS
@@ -501,7 +501,10 @@ def _read_csv_text(name: str, data: bytes) -> tuple[pd.DataFrame | None, list[Pr
                 found=f"one cell spanning {swallowed.count(chr(10)) + 1} lines that look like rows",
                 hint="Close the quote, or remove it; a quote mark inside a cell is written twice (\"\")."))
             break
-    keep = [i for i, h in enumerate(header) if h and h not in header[:i]]
+    first_of = {}  # each header's first column (a repeated header is reported by _header_problems)
+    for i, h in enumerate(header):
+        first_of.setdefault(h, i)
+    keep = [i for i, h in enumerate(header) if h and first_of[h] == i]
     body = [(n, [r[i] for i in keep]) for n, r in numbered[1:] if len(r) == len(header)]
     columns = [header[i] for i in keep]
     frame = pd.DataFrame([r for _, r in body], columns=columns, dtype="string") if body else pd.DataFrame(
@@ -520,21 +523,23 @@ def _header_problems(name: str, header: list[str]) -> list[Problem]:
             expected="a name for every column", found=f"{trailing} unnamed column(s) at the end",
             hint="Every line ends with an extra comma: delete the empty last column(s) in the spreadsheet "
                  "(select them, Delete Columns) and save again."))
-    for i, h in enumerate(header[: len(header) - trailing]):
-        if not h:
-            problems.append(Problem(name, f"Column {spreadsheet_column(i)} has no name.",
-                                    column=_column_name(header, i),
-                                    expected="a name for every column", found="an empty header cell",
-                                    hint="Name the column as on the Data format page, or delete it."))
+    unnamed = [i for i, h in enumerate(header[: len(header) - trailing]) if not h]
+    problems += summarise([Problem(name, f"Column {spreadsheet_column(i)} has no name.", column=_column_name(header, i),
+                                   expected="a name for every column", found="an empty header cell",
+                                   hint="Name the column as on the Data format page, or delete it.")
+                           for i in unnamed[:SHOWN]], "columns with no name", total=len(unnamed))
     first: dict[str, int] = {}
+    repeated = []
     for i, h in enumerate(header):
         if h and h in first:
-            problems.append(Problem(
-                name, f"The column {h!r} appears more than once (columns {spreadsheet_column(first[h])} and "
-                      f"{spreadsheet_column(i)}).", column=h,
-                expected="each column once", found=f"a second column headed {h!r}",
-                hint="Delete the copy, or rename it if it holds something else."))
+            repeated.append((first[h], i))
         first.setdefault(h, i)
+    problems += summarise([Problem(
+        name, f"The column {header[i]!r} appears more than once (columns {spreadsheet_column(j)} and "
+              f"{spreadsheet_column(i)}).", column=header[i],
+        expected="each column once", found=f"a second column headed {header[i]!r}",
+        hint="Delete the copy, or rename it if it holds something else.") for j, i in repeated[:SHOWN]],
+        "repeated columns", total=len(repeated))
     return problems
 
 

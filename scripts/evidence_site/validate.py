@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from . import crosschecks, typed
-from .errors import DataError, Problem, printable, summarise
+from .errors import SHOWN, DataError, Problem, printable, summarise
 from .fmt import MADE_UP, round_half_up
 from .kept import CELL_BYTES, kept, series_key
 from .load import RawShared, RawStudy, as_written
@@ -497,8 +497,9 @@ def check_table(table: Table, raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.
     """
     names = set(table.column_names)
     misspelt = _misspelt_headers(table, list(raw.columns))
-    problems = summarise([_unknown_column(table, col, misspelt.get(col), names)
-                          for col in raw.columns if col not in names], "unknown columns")
+    unknown = [col for col in raw.columns if col not in names]
+    problems = summarise([_unknown_column(table, col, misspelt.get(col), names) for col in unknown[:SHOWN]],
+                         "unknown columns", total=len(unknown))
     if raw.empty and table.file in TABLES_WITH_ROWS:
         problems.append(Problem(table.file, "The table has no rows.", expected=f"{table.grain}, below the header",
                                 found="only the header row",
