@@ -804,17 +804,20 @@ def check_copied_patients(text: dict[str, pd.DataFrame]) -> list[Problem]:
     def rows_of(file: str, ids: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
         table = _stripped(text[file])
         columns = [c for c in table.columns if c not in ids]
-        return {str(pid): tuple(sorted(map(tuple, group[columns].to_numpy().tolist())))
-                for pid, group in table.groupby("patient_id", sort=False)}
+        rows: dict[str, list[tuple[str, ...]]] = {}
+        for pid, cells in zip(table["patient_id"].tolist(), table[columns].itertuples(index=False, name=None),
+                              strict=True):
+            rows.setdefault(pid, []).append(cells)
+        return {pid: tuple(sorted(cells)) for pid, cells in rows.items()}
 
     patients = _stripped(text["patients.csv"])
     visits, events = rows_of("visits.csv", ("patient_id",)), rows_of("events.csv", ("patient_id", "event_id"))
     columns = [c for c in patients.columns if c != "patient_id"]
     first: dict[tuple, tuple[str, int]] = {}
     problems = []
-    for row, record in patients.iterrows():
-        pid = record["patient_id"]
-        key = (tuple(record[columns]), visits.get(pid, ()), events.get(pid, ()))
+    for row, pid, cells in zip(patients.index, patients["patient_id"].tolist(),
+                               patients[columns].itertuples(index=False, name=None), strict=True):
+        key = (cells, visits.get(pid, ()), events.get(pid, ()))
         if key not in first:
             first[key] = (pid, int(row))
             continue
