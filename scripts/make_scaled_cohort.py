@@ -4,8 +4,11 @@ Usage: python scripts/make_scaled_cohort.py --patients N [--studies K] [--seed S
 
 Patients are drawn from the source study (default: the demonstration cohort), seeded, and
 given new ids (S00001, ...) that are consistent across patients.csv, visits.csv and events.csv; each patient's
-visits and events come with them. ``--studies K`` writes K study folders (``<source-id>-s01`` ...), each a
-different draw. The same arguments always give byte-identical files. The data are as synthetic as the source.
+visits and events come with them. Above the source's size a patient is drawn more than once: its k-th copy has every
+date moved k days earlier (weeks, values and the intervals between dates unchanged), as no two children share every
+date and value (the build refuses a copied child). ``--studies K`` writes K study folders (``<source-id>-s01``
+...), each a different draw. The same arguments always give byte-identical files. The data are as synthetic as
+the source.
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from evidence_site import schema
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = ROOT / "data" / "studies" / "example-clinic-records"
+# each table's date columns, from the data contract
+DATE_COLUMNS = {t.file.removesuffix(".csv"): [c.name for c in t.columns if c.type == "date"] for t in schema.TABLES}
 
 
 def scale_study(source: Path, out: Path, patients: int, seed: int) -> None:
@@ -33,15 +40,25 @@ def scale_study(source: Path, out: Path, patients: int, seed: int) -> None:
     drawn = rng.sample(ids, patients) if patients <= len(ids) else [rng.choice(ids) for _ in range(patients)]
     width = max(5, len(str(patients)))
     new_ids = [f"S{i + 1:0{width}d}" for i in range(patients)]
+    seen: dict[str, int] = {}
+    copy = []  # how many times each drawn patient was drawn before: its dates move that many days earlier
+    for old in drawn:
+        copy.append(seen.get(old, 0))
+        seen[old] = copy[-1] + 1
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source / "study.yml", out / "study.yml")
     for name in ("patients", "visits", "events"):
         frame = read[name]
         # each drawn patient's rows, in the source's order, by position (one take, not a frame per patient)
         rows_of = {pid: list(rows) for pid, rows in frame.groupby("patient_id", sort=False).indices.items()}
-        taken = [(rows_of.get(old, []), new) for old, new in zip(drawn, new_ids, strict=True)]
-        frame = frame.take([i for rows, _ in taken for i in rows]).reset_index(drop=True)
-        frame["patient_id"] = [new for rows, new in taken for _ in rows]
+        taken = [(rows_of.get(old, []), new, k) for old, new, k in zip(drawn, new_ids, copy, strict=True)]
+        frame = frame.take([i for rows, _, _ in taken for i in rows]).reset_index(drop=True)
+        frame["patient_id"] = [new for rows, new, _ in taken for _ in rows]
+        if any(copy):
+            earlier = pd.to_timedelta([k for rows, _, k in taken for _ in rows], unit="D")
+            for column in DATE_COLUMNS[name]:
+                dates = pd.to_datetime(frame[column].where(frame[column] != ""), format="%Y-%m-%d")
+                frame[column] = (dates - earlier).dt.strftime("%Y-%m-%d").fillna("")
         if name == "events":
             frame = frame.assign(event_id=[f"E{i + 1:07d}" for i in range(len(frame))])
         frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")

@@ -56,25 +56,49 @@ def test_added_costs_are_per_added_study_and_page_not_averages_over_the_whole_bu
     assert lines[3] == "  - engine per added page: at most 9% from their mean (target: within 30%)"
 
 
-def test_a_scaled_cohort_carries_each_drawn_patients_rows_under_one_new_id_in_every_table(tmp_path: Path) -> None:
+def test_a_scaled_cohort_carries_each_drawn_patients_rows_under_one_new_id_and_validates(tmp_path: Path) -> None:
+    """Each new patient is one source patient under a new id in every table; a patient drawn again has every date
+    moved the same number of days earlier (so no child is a copy of another, which the build refuses)."""
     import pandas as pd
 
+    from conftest import load_study
+
     source = paths.STUDIES / "example-clinic-records"
-    subprocess.run([sys.executable, str(paths.ROOT / "scripts" / "make_scaled_cohort.py"), "--patients", "60",
+    subprocess.run([sys.executable, str(paths.ROOT / "scripts" / "make_scaled_cohort.py"), "--patients", "100",
                     "--out", str(tmp_path)], check=True, capture_output=True)
-    read = {folder: {name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
-                     for name in ("patients", "visits", "events")} for folder in (source, tmp_path / source.name)}
-    old, new = read[source], read[tmp_path / source.name]
-    assert len(new["patients"]) == 60 and new["patients"]["patient_id"].is_unique
-    # each new patient is one source patient: the same patients row, and the same visits and events rows in order
-    columns = [c for c in old["patients"].columns if c != "patient_id"]
-    for _, patient in new["patients"].iterrows():
-        matches = old["patients"][(old["patients"][columns] == patient[columns]).all(axis=1)]
-        assert len(matches) >= 1, patient["patient_id"]
-        source_ids = set(matches["patient_id"])
-        for name, drop in (("visits", ["patient_id"]), ("events", ["patient_id", "event_id"])):
-            mine = new[name][new[name]["patient_id"] == patient["patient_id"]].drop(columns=drop)
-            assert any(mine.reset_index(drop=True).equals(old[name][old[name]["patient_id"] == sid]
-                                                          .drop(columns=drop).reset_index(drop=True))
-                       for sid in source_ids), (name, patient["patient_id"])
+    made = tmp_path / source.name
+    assert len(load_study(made).patients) == 100  # valid: no copied child, no date after the data date
+    dates = {"patients": ["start_date"], "visits": ["visit_date"], "events": ["event_date"]}
+    ids = {"patients": ["patient_id"], "visits": ["patient_id"], "events": ["patient_id", "event_id"]}
+    read = {folder: {name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False) for name in dates}
+            for folder in (source, made)}
+    old, new = read[source], read[made]
+    assert new["patients"]["patient_id"].is_unique
     assert list(new["events"]["event_id"]) == [f"E{i + 1:07d}" for i in range(len(new["events"]))]
+
+    Rows = list[tuple[list[tuple], list[pd.Timestamp]]]  # per table: cells but ids and dates, and dates
+
+    def by_patient(frames: dict[str, pd.DataFrame]) -> dict[str, Rows]:
+        """Each patient's rows in the three tables: the cells but ids and dates, and the dates."""
+        out: dict[str, Rows] = {}
+        for name in dates:
+            frame = frames[name]
+            groups = dict(tuple(frame.groupby("patient_id", sort=False)))
+            for pid in frames["patients"]["patient_id"]:
+                rows = groups.get(pid, frame.iloc[0:0])
+                cells = list(rows.drop(columns=ids[name] + dates[name]).itertuples(index=False, name=None))
+                out.setdefault(pid, []).append((cells, [pd.Timestamp(d) for c in dates[name] for d in rows[c] if d]))
+        return out
+
+    def moved_together(mine: Rows, theirs: Rows) -> bool:
+        """The same cells in every table, and every date moved by one number of days, zero or earlier."""
+        if not all(m[0] == t[0] and len(m[1]) == len(t[1]) for m, t in zip(mine, theirs, strict=True)):
+            return False
+        shifts = {(a - b).days for m, t in zip(mine, theirs, strict=True) for a, b in zip(m[1], t[1], strict=True)}
+        return len(shifts) == 1 and shifts.pop() <= 0
+
+    old_rows = by_patient(old)
+    for pid, mine in by_patient(new).items():
+        assert any(moved_together(mine, theirs) for theirs in old_rows.values()), \
+            f"{pid} is no source patient with its dates moved together"
+    assert len(new["patients"]) > len(old["patients"])  # so some were drawn twice, and validated above
