@@ -221,10 +221,9 @@ def _without_spanish(value: object) -> object:
     return value
 
 
-def test_a_study_in_english_only_is_named_on_the_spanish_topic_page_not_shown_without_its_words(
-        tmp_path: Path) -> None:
-    studies = tmp_path / "studies"
-    shutil.copytree(paths.STUDIES, studies)
+def _english_only_copy(studies: Path, week: int | None = None) -> Path:
+    """A copy of a bundled study under another id, with every Spanish field left out (``week``: its clinical
+    response figure moved to that week)."""
     folder = studies / "english-only-2026"
     shutil.copytree(paths.STUDIES / "cohen-2025-apt-cd", folder)
     meta = _without_spanish(yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8")))
@@ -235,6 +234,58 @@ def test_a_study_in_english_only_is_named_on_the_spanish_topic_page_not_shown_wi
     for name in ("doi", "pmid"):
         meta["publication"].pop(name, None)
     (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    if week is not None:
+        results = (folder / "results.csv").read_text(encoding="utf-8")
+        assert "outcome,clinical_response,all_started,all,8," in results
+        (folder / "results.csv").write_text(results.replace("outcome,clinical_response,all_started,all,8,",
+                                                            f"outcome,clinical_response,all_started,all,{week},"),
+                                            encoding="utf-8")
+    return folder
+
+
+def test_what_the_spanish_topic_page_says_of_all_its_studies_is_said_of_the_studies_it_shows(tmp_path: Path) -> None:
+    """The time frame of the studies (and how sure they let anyone be) on a Spanish page are those of the studies
+    it shows: a study in English only, with a figure at week 156, moved the English time frame, not this one."""
+    studies = tmp_path / "studies"
+    shutil.copytree(paths.STUDIES, studies)
+    before = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files
+    _english_only_copy(studies, week=156)
+    after = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files
+    for page in ("families/topics/upadacitinib/index.md", "families/topics/upadacitinib/handout.md"):
+        assert "156 weeks" in after[page].decode() and "156 weeks" not in before[page].decode(), page
+    for page in ("es/families/topics/upadacitinib/index.md", "es/families/topics/upadacitinib/handout.md"):
+        def frame(files: dict[str, bytes], page: str = page) -> list[str]:
+            return re.findall(r"Los estudios miraron cómo estaban[^.]*\.", files[page].decode())
+        assert frame(after) == frame(before) and frame(after), page
+        assert "156 semanas" not in after[page].decode(), page
+
+
+def test_a_topic_in_one_language_is_as_sure_as_its_own_studies_and_names_overlap_only_among_them() -> None:
+    from types import SimpleNamespace
+
+    from evidence_site.topics import Profile, TopicView
+
+    def study(sid: str, level: str, spanish: bool) -> SimpleNamespace:
+        return SimpleNamespace(id=sid, level=level, spec=SimpleNamespace(family_about_es="Sí." if spanish else ""))
+
+    a, b, c = study("a", "low", True), study("b", "moderate", True), study("c", "very_low", False)
+    topic = TopicView("med", {}, [a, b, c], [], [], [], [], "very_low",
+                      profiles=[Profile(s, "CD", (8,), ("all_started",)) for s in (a, b, c)], overlap=True,
+                      overlapping=(frozenset({"a", "c"}),))
+    spanish = topic.in_language("es")
+    assert [s.id for s in spanish.studies] == ["a", "b"] and [p.study.id for p in spanish.profiles] == ["a", "b"]
+    assert spanish.level == "low" and not spanish.overlap  # c, in English only, was the very low one and the pair
+    assert [s.id for s in spanish.only_in_english("es")] == ["c"]
+    assert topic.in_language("en") is topic
+    both = TopicView("med", {}, [a, b], [], [], [], [], "low", overlap=True, overlapping=(frozenset({"a", "b"}),))
+    assert both.in_language("es").overlap
+
+
+def test_a_study_in_english_only_is_named_on_the_spanish_topic_page_not_shown_without_its_words(
+        tmp_path: Path) -> None:
+    studies = tmp_path / "studies"
+    shutil.copytree(paths.STUDIES, studies)
+    folder = _english_only_copy(studies)
     results = (folder / "results.csv").read_text(encoding="utf-8").replace(  # a figure among those still on it
         "outcome,clinical_response,all_started,all,8,75,100,75,derived",
         "outcome,clinical_response,on_treatment,all,8,60,80,75,reported")

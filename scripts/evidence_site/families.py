@@ -148,6 +148,7 @@ CERTAINTY: dict[str, Certainty] = {
     "low": Certainty("low", "may", "New studies could change this a lot."),
     "very_low": Certainty("very_low", "very uncertain", "The real answer could be quite different."),
 }
+LEVELS = ("very_low", "low", "moderate", "high")  # lowest first: the evidence together is as sure as its lowest
 
 
 def certainty(level: str) -> Certainty:

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import ids
 from .disclosure.policy import Policy
-from .families import certainty, claim
+from .families import LEVELS, certainty, claim
 from .numbers import NumberBook
 from .spec import CertaintyRow, Citation, Medicine, Outcome, StudySpec
 from .summarise.baseline import baseline_frame
@@ -338,9 +338,6 @@ def limitation_rows(study: Study) -> list[dict[str, str]]:
 
 # Family findings ------------------------------------------------------------------------------------------------
 
-ORDER = ("very_low", "low", "moderate", "high")
-
-
 def rating_for(spec: StudySpec, *value_ids: str) -> str | None:
     """The certainty level of the row that rates any of ``value_ids`` (as its value or also), if any."""
     for r in rated_rows(spec):
@@ -356,7 +353,7 @@ def lowest_rating(spec: StudySpec) -> str:
     levels = [certainty(r.rating).level for r in rated]
     if not levels or (spec.certainty is not None and len(rated) < len(spec.certainty.outcomes)):
         return "very_low"
-    return min(levels, key=ORDER.index)
+    return min(levels, key=LEVELS.index)
 
 
 def claim_sentence(level: str, words: dict[str, str], sv: StudyView, **extra: str) -> str:

@@ -10,7 +10,7 @@ patients; every other outcome carries the reason it is not pooled.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -30,7 +30,7 @@ from .charts import (
     title_lines,
     wrap_label,
 )
-from .families import certainty
+from .families import LEVELS, certainty
 from .handout import page_address, page_qr
 from .numbers import NumberBook, Value
 from .pooling import METHOD, dersimonian_laird
@@ -213,6 +213,19 @@ class TopicView:
     profiles: list[Profile] = field(default_factory=list)  # studies with family figures
     drug: Any = None  # the medicine's data (spec.Medicine): names, facts, warning signs
     overlap: bool = False  # some patients may be in more than one study
+    overlapping: tuple[frozenset[str], ...] = ()  # the pairs of studies (ids) whose patients may be the same
+    language_of: TopicView | None = None  # the whole topic, for its view in one language (``in_language``)
+
+    def in_language(self, lang: str) -> TopicView:
+        """The topic as a page in ``lang`` tells it: only the studies with family pages in that language, and what
+        is said of them all (how sure, the time frames, whether children may be in two) worked out from those alone
+        (English: the topic itself). The others are named apart (``only_in_english``), from the whole topic."""
+        if lang == "en":
+            return self
+        studies = self.studies_in(lang)
+        shown = {sv.id for sv in studies}
+        return replace(self, studies=studies, profiles=self.profiles_in(lang), level=lowest_level(studies),
+                       overlap=any(pair <= shown for pair in self.overlapping), language_of=self)
 
     def profiles_in(self, lang: str) -> list[Profile]:
         """The profiles of the studies that have family pages in ``lang`` (English: all; another language: those
@@ -226,7 +239,8 @@ class TopicView:
     def only_in_english(self, lang: str) -> list[AggregateView]:
         """The real studies that have no family pages in ``lang``: a page in that language names how many, and
         links to the English page, rather than show them without their words."""
-        return [sv for sv in self.studies if not in_language(sv, lang)]
+        whole = self.language_of or self
+        return [sv for sv in whole.studies if not in_language(sv, lang)]
 
     @property
     def unshown(self) -> list[AggregateView]:
@@ -259,6 +273,22 @@ def in_language(study: Any, lang: str) -> bool:
 
 def comparable_key(sv: AggregateView, row: Row) -> tuple:
     return (row.key, row.definition.strip().lower(), row.population, row.disease, row.week)
+
+
+def lowest_level(studies: list[AggregateView]) -> str:
+    """How sure the studies together let anyone be: the lowest certainty among them (very low when none)."""
+    return min((sv.level for sv in studies), key=LEVELS.index, default="very_low")
+
+
+def overlapping_pairs(studies: list[AggregateView], lookup: Callable[[str], Value]) -> tuple[frozenset[str], ...]:
+    """The pairs of studies (ids) whose patients may be the same children: one names the other in
+    ``overlaps_with``, or both give the same publication, or both report the very same figures (``same_source``)."""
+    ids = {sv.id for sv in studies}
+    pairs = {frozenset((sv.id, other)) for sv in studies for other in sv.spec.overlaps_with
+             if other in ids and other != sv.id}
+    pairs |= {frozenset((a.id, b.id)) for i, a in enumerate(studies) for b in studies[i + 1:]
+              if a.id != b.id and same_source([a, b], lookup)}
+    return tuple(sorted(pairs, key=sorted))
 
 
 def same_source(studies: list[AggregateView], lookup: Callable[[str], Value] | None = None) -> bool:
@@ -368,16 +398,15 @@ def topic_views(studies: list, views: dict[str, Any], book: NumberBook) -> tuple
         medicine = real[0].medicine if real else examples[0].medicine
         diseases = sorted({sv.spec.condition for sv in real if not sv.spec.ongoing})
         weeks = sorted({r.when for sv in real for r in sv.outcomes})
-        level = min((sv.level for sv in real), key=["very_low", "low", "moderate", "high"].index, default="very_low")
+        level = lowest_level(real)
         names = {"medicine": medicine.name, "Medicine": medicine.name[:1].upper() + medicine.name[1:],
                  "brand": medicine.brand}
         profiles = [Profile(sv, sv.spec.condition,
                             tuple(sorted({r.week for r in sv.family_rows if r.week is not None})),
                             tuple(sorted({r.population for r in sv.family_rows}))) for sv in real if sv.family_rows]
-        overlap = (any(other in {sv.id for sv in real} for sv in real for other in sv.spec.overlaps_with)
-                   or same_source(real, lambda i: book[i]))
+        overlapping = overlapping_pairs(real, lambda i: book[i])
         topics[med] = TopicView(med, names, real, examples, comparisons, diseases, weeks, level,
-                                profiles=profiles, overlap=overlap, drug=medicine)
+                                profiles=profiles, overlap=bool(overlapping), drug=medicine, overlapping=overlapping)
     return topics, new
 
 
