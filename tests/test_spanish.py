@@ -245,19 +245,19 @@ def _english_only_copy(studies: Path, week: int | None = None) -> Path:
 
 def test_what_the_spanish_topic_page_says_of_all_its_studies_is_said_of_the_studies_it_shows(tmp_path: Path) -> None:
     """The time frame of the studies (and how sure they let anyone be) on a Spanish page are those of the studies
-    it shows: a study in English only, with a figure at week 156, moved the English time frame, not this one."""
+    it shows: a study in English only, with a figure at 3 years (week 156), moved the English time frame, not this one."""
     studies = tmp_path / "studies"
     shutil.copytree(paths.STUDIES, studies)
     before = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files
     _english_only_copy(studies, week=156)
     after = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files
     for page in ("families/topics/upadacitinib/index.md", "families/topics/upadacitinib/handout.md"):
-        assert "156 weeks" in after[page].decode() and "156 weeks" not in before[page].decode(), page
+        assert "3 years" in after[page].decode() and "3 years" not in before[page].decode(), page
     for page in ("es/families/topics/upadacitinib/index.md", "es/families/topics/upadacitinib/handout.md"):
         def frame(files: dict[str, bytes], page: str = page) -> list[str]:
             return re.findall(r"Los estudios miraron cómo estaban[^.]*\.", files[page].decode())
         assert frame(after) == frame(before) and frame(after), page
-        assert "156 semanas" not in after[page].decode(), page
+        assert "3 años" not in after[page].decode(), page
 
 
 def test_a_topic_in_one_language_is_as_sure_as_its_own_studies_and_names_overlap_only_among_them() -> None:
@@ -304,3 +304,14 @@ def test_a_study_in_english_only_is_named_on_the_spanish_topic_page_not_shown_wi
     assert ("(60 of the 80 children still taking it). About 2 out of every 10 children still taking it were not. "
             "Children who had stopped taking it are not counted here. Counting every child who started (worked out "
             "by us from the report's numbers): of all 100 children who started, 60 were still taking it and") in english
+
+
+def test_a_time_frame_of_whole_years_beyond_two_reads_in_years_in_both_languages() -> None:
+    import jinja2
+
+    env = jinja2.Environment()
+    families.install_words(env, yaml.safe_load((paths.TEMPLATES / "es" / "words.yml").read_text(encoding="utf-8")))
+    spanish = env.filters["time_frame"]
+    cases = {8: ("8 weeks", "8 semanas"), 52: ("one year", "un año"), 104: ("two years", "dos años"),
+             156: ("3 years", "3 años"), 260: ("5 years", "5 años"), 150: ("150 weeks", "150 semanas")}
+    assert {w: (fmt.time_frame(w), spanish(w)) for w in cases} == cases

@@ -107,8 +107,10 @@ def install_words(env: jinja2.Environment, words: dict[str, Any]) -> None:
         return str(words["frequency"][case]).format(n=n, of=DENOMINATOR)
 
     def time_frame(weeks: int) -> str:
-        named = words.get("time_frames") or {}
-        return str(named[weeks]) if weeks in named else str(words["weeks"]).format(n=weeks)
+        named, years = words.get("time_frames") or {}, fmt.whole_years(weeks)
+        if weeks in named:
+            return str(named[weeks])
+        return str(words["years"]).format(n=years) if years else str(words["weeks"]).format(n=weeks)
 
     env.filters.update(freq=lambda v: worded(v, False), freq_not=lambda v: worded(v, True), time_frame=time_frame,
                        long_date=lambda day: worded_date(day, words))

@@ -193,9 +193,16 @@ def value_as_published(v: Value, precision: str) -> str:
 
 
 def time_frame(weeks: int) -> str:
-    """Weeks in family words: 52 -> 'one year', 26 -> 'six months', 8 -> '8 weeks'."""
+    """Weeks in family words: 52 -> 'one year', 26 -> 'six months', 156 -> '3 years', 8 -> '8 weeks'."""
     words = {52: "one year", 26: "six months", 104: "two years", 12: "three months"}
-    return words.get(weeks, f"{weeks} weeks")
+    years = whole_years(weeks)
+    return words.get(weeks, f"{years} years" if years else f"{weeks} weeks")
+
+
+def whole_years(weeks: int) -> int | None:
+    """Weeks that are a whole number of years beyond the two that have words of their own (156 -> 3), else None:
+    a family reads '3 years', not '156 weeks'."""
+    return weeks // 52 if weeks > 104 and weeks % 52 == 0 else None
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
