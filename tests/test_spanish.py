@@ -245,7 +245,8 @@ def _english_only_copy(studies: Path, week: int | None = None) -> Path:
 
 def test_what_the_spanish_topic_page_says_of_all_its_studies_is_said_of_the_studies_it_shows(tmp_path: Path) -> None:
     """The time frame of the studies (and how sure they let anyone be) on a Spanish page are those of the studies
-    it shows: a study in English only, with a figure at 3 years (week 156), moved the English time frame, not this one."""
+    it shows: a study in English only, with a figure at 3 years (week 156), moved the English time frame, not this
+    one."""
     studies = tmp_path / "studies"
     shutil.copytree(paths.STUDIES, studies)
     before = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files

@@ -18,6 +18,7 @@ from .escape import safe_url
 from .load import as_written
 
 BASELINE_WINDOW_DAYS = 30  # a week-0 (baseline) visit may be this many days before the first dose
+WEEK_SLACK = 1.0  # weeks a date may stray beyond its week's window (an event's week, a visit's nearest time point)
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 RULES = (
@@ -27,6 +28,10 @@ RULES = (
     "build, rather than being left out of change-from-baseline results without a word.",
     f"A visit or event after week 0 is dated on or after the patient's `start_date`; the week-0 visit may be up "
     f"to {BASELINE_WINDOW_DAYS} days before it (a baseline assessment before the first dose).",
+    "A visit's date falls at its week: counted from the patient's `start_date`, it is nearer its week than the "
+    f"time points before and after it, give or take {WEEK_SLACK:g} week (a visit takes the nearest scheduled week). "
+    f"An event's date is within {WEEK_SLACK:g} week of its week. A date with its day and month swapped, or a week "
+    "copied from another row, would otherwise count a child's result at the wrong time point.",
     "`age_at_start_years` is not below `age_at_diagnosis_years`.",
     "A patient has at most one `discontinuation` event.",
     "Links in `study.yml` (a citation's `url`) start with `https://`; citation keys are letters, digits, `-` and "
@@ -35,9 +40,10 @@ RULES = (
 
 
 def check_tables(patients: pd.DataFrame, visits: pd.DataFrame, events: pd.DataFrame,
-                 patients_text: pd.DataFrame | None = None) -> list[Problem]:
+                 patients_text: pd.DataFrame | None = None, timepoints: list[int] | None = None) -> list[Problem]:
     """The rules of :data:`RULES` that involve the tables; the frames are typed (see validate.check_table), and
-    ``patients_text`` is patients.csv as read, so that a "found" quotes the cell as the file writes it."""
+    ``patients_text`` is patients.csv as read, so that a "found" quotes the cell as the file writes it.
+    ``timepoints``: the study's assessment weeks (a visit's date is checked against its week's window)."""
     problems = list(_case_twins(patients))
     if problems:
         return problems  # the other rules match rows by patient id
@@ -47,8 +53,54 @@ def check_tables(patients: pd.DataFrame, visits: pd.DataFrame, events: pd.DataFr
                           "visits dated before the first dose")
     problems += summarise(list(_before_start(patients, events, "events.csv", "event_date")),
                           "events dated before the first dose")
+    if not problems:  # a date before the first dose is said once, above
+        problems += summarise(list(_off_their_week(patients, visits, "visits.csv", "visit_date", timepoints)),
+                              "visits whose date is not at their week")
+        problems += summarise(list(_off_their_week(patients, events, "events.csv", "event_date", None)),
+                              "events whose date is not at their week")
     problems += summarise(list(_discontinuations(events)), "second discontinuations")
     return problems
+
+
+def _week_windows(timepoints: list[int]) -> dict[int, tuple[float, float]]:
+    """Each time point's window, in weeks since the first dose: nearer it than the time points beside it, give or
+    take WEEK_SLACK (the baseline's lower end is the baseline window, checked by ``_before_start``)."""
+    weeks = sorted(timepoints)
+    out = {}
+    for i, week in enumerate(weeks):
+        low = (weeks[i - 1] + week) / 2 - WEEK_SLACK if i else float("-inf")
+        high = (week + weeks[i + 1]) / 2 if i + 1 < len(weeks) else week + (week - weeks[i - 1]) / 2 if i else week
+        out[week] = (low, high + WEEK_SLACK)
+    return out
+
+
+def _off_their_week(patients: pd.DataFrame, frame: pd.DataFrame, file: str, date_col: str,
+                    timepoints: list[int] | None) -> Iterator[Problem]:
+    """Rows whose date, in weeks since the patient's start_date, is outside their week's window: a visit's time
+    point's (``timepoints``), an event's week give or take WEEK_SLACK (``timepoints`` None)."""
+    start = frame["patient_id"].map(patients.set_index("patient_id")["start_date"])
+    since = (frame[date_col] - start).dt.days / 7
+    if timepoints is None:
+        low, high = frame["week"] - WEEK_SLACK, frame["week"] + WEEK_SLACK
+    else:
+        windows = _week_windows(timepoints)
+        low = frame["week"].map(lambda w: windows.get(w, (float("-inf"), float("inf")))[0])
+        high = frame["week"].map(lambda w: windows.get(w, (float("-inf"), float("inf")))[1])
+    low = low.where(frame["week"] != 0, float("-inf"))  # a baseline's earliest date is _before_start's
+    off = ((since < low) | (since > high)).fillna(False)
+    for row in frame.index[off]:
+        week, first = frame.at[row, "week"], start[row]
+        lo, hi = max(low[row], -BASELINE_WINDOW_DAYS / 7), high[row]
+        earliest, latest = first + pd.Timedelta(days=round(lo * 7)), first + pd.Timedelta(days=round(hi * 7))
+        what = "visit" if timepoints is not None else "event"
+        yield Problem(file, f"The {what}'s date is not at its week.", row=int(row), column=date_col,
+                      expected=f"a date from {earliest:%Y-%m-%d} to {latest:%Y-%m-%d} (week {week:g} after "
+                               f"start_date {first:%Y-%m-%d} in patients.csv"
+                               + (", nearer it than the time points beside it)" if what == "visit" else ")"),
+                      found=f"{frame.at[row, date_col]:%Y-%m-%d}, {since[row]:.1f} weeks after start_date",
+                      hint="Check the date for its day and month swapped (2023-03-04 for 2023-04-03) or a wrong year, "
+                           "then the week and the patient's start_date"
+                           + ("; a visit takes the nearest scheduled week." if what == "visit" else "."))
 
 
 def _case_twins(patients: pd.DataFrame) -> Iterator[Problem]:

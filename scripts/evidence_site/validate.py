@@ -259,7 +259,8 @@ def validate(raw: RawStudy, shared: Shared) -> Study | AggregateStudy:
                                                    getattr(vocab, section), typed_tables["patients.csv"])
     if not problems and spec is not None:  # logic across tables (crosschecks.RULES), on typed and linked tables
         problems += crosschecks.check_tables(typed_tables["patients.csv"], typed_tables["visits.csv"],
-                                             typed_tables["events.csv"], raw.tables["patients.csv"])
+                                             typed_tables["events.csv"], raw.tables["patients.csv"],
+                                             spec.timepoints_weeks)
     if not problems and spec is not None:
         problems += check_copied_patients(raw.tables)
     problems += unfilled
