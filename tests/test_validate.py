@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import BAD, MINIMAL, faulty_study, load_study
+from evidence_site import paths
 from evidence_site.errors import DataError
 from evidence_site.load import read_csv_text
 
@@ -447,3 +450,32 @@ def test_a_child_copied_under_a_new_id_stops_the_build_naming_both(tmp_path: Pat
 def test_a_child_like_another_but_for_one_value_validates(tmp_path: Path) -> None:
     study = load_study(_minimal_with_a_copied_child(tmp_path, one_value_differs=True))
     assert "P002" in set(study.patients["patient_id"])
+
+
+def test_every_capped_check_counts_the_rest_and_the_total_counts_every_problem(tmp_path: Path) -> None:
+    """An outside tester's 2,000 duplicate ids, visits at week 9 and children missing from patients.csv each showed
+    five problems and nothing more, and the header counted the five: the rest are counted, as the Data format page
+    says, and the header's total is every problem."""
+    folder = tmp_path / "studies" / "demo"
+    shutil.copytree(paths.STUDIES / "example-clinic-records", folder)
+    visits = (folder / "visits.csv").read_text(encoding="utf-8").splitlines()
+    moved = [re.sub(r"^(P\d+),8,", r"\1,9,", line) for line in visits]
+    (folder / "visits.csv").write_text("\n".join(moved) + "\n", encoding="utf-8")
+    at_week_9 = sum(",9," in line for line in moved)
+    assert at_week_9 > 20
+    with pytest.raises(DataError) as caught:
+        load_study(folder)
+    text = str(caught.value)
+    assert f"{at_week_9:,} problem(s) in the data" in text.splitlines()[0]
+    assert text.count("The week is not one of the study's time points.") == 5
+    assert f"... and {at_week_9 - 5:,} more visits at a week that is not a time point." in text
+
+    patients = (folder / "patients.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "visits.csv").write_text("\n".join(visits) + "\n", encoding="utf-8")
+    (folder / "patients.csv").write_text("\n".join(patients[:2] + [patients[1]] * 12 + patients[2:]) + "\n",
+                                         encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_study(folder)
+    text = str(caught.value)
+    assert "12 problem(s) in the data" in text.splitlines()[0]
+    assert text.count("Duplicate row.") == 5 and "... and 7 more duplicate rows." in text

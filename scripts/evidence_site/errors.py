@@ -26,6 +26,7 @@ class Problem:
     hint: str = ""
     row: int | None = None  # 1-based line number in the file, the header being line 1
     column: str | None = None
+    counts: int = 1  # how many problems this one stands for (a line counting the rest of a kind: that many)
 
     def __str__(self) -> str:
         where = printable(self.file, 120)
@@ -50,14 +51,20 @@ def summarise(problems: list[Problem], noun: str, shown: int = SHOWN, total: int
     ``total``: how many problems of this kind there are, when only the first were made (each may cost a search
     for the nearest known name: 20,000 of them cost minutes, and only ``shown`` are printed)."""
     total = len(problems) if total is None else total
-    if total <= shown:
-        return problems
-    first = problems[0]
-    rest = total - shown
-    return [*problems[:shown], Problem(
+    return problems[:shown] + rest_counted(total, noun, problems[:1], shown)
+
+
+def rest_counted(total: int, noun: str, like: list[Problem], shown: int = SHOWN) -> list[Problem]:
+    """After the problems of the first ``shown`` of ``total`` rows of one kind, one line counting the rest, worded
+    from the first of them (``like``); nothing when there is no rest. A check that finds 2,000 bad rows says so."""
+    if total <= shown or not like:
+        return []
+    first, rest = like[0], total - shown
+    return [Problem(
         first.file, f"... and {rest:,} more {noun}.", column=first.column, expected=first.expected,
         found=f"{rest:,} more like the ones above",
-        hint="Fix the ones above (often one cause explains them all), then validate again to see the rest.")]
+        hint="Fix the ones above (often one cause explains them all), then validate again to see the rest.",
+        counts=rest)]
 
 
 class BuildError(Exception):
@@ -70,7 +77,8 @@ class DataError(BuildError):
     def __init__(self, study: str, problems: list[Problem], where: str = "") -> None:
         self.study = study
         self.problems = problems
-        lines = [f"{where or f'Study {printable(study, 100)!r}'}: {len(problems)} problem(s) in the data. Nothing was "
+        total = sum(p.counts for p in problems)
+        lines = [f"{where or f'Study {printable(study, 100)!r}'}: {total:,} problem(s) in the data. Nothing was "
                  "written."]
         lines += [f"{i}. {p}" for i, p in enumerate(problems, 1)]
         super().__init__("\n".join(lines))

@@ -483,13 +483,13 @@ def _read_csv_text(name: str, data: bytes) -> tuple[pd.DataFrame | None, list[Pr
     if problem:
         return None, [problem]
     header = [h.strip() for h in raw_header]
-    problems = _header_problems(name, header) + (_nul_cells(name, numbered) if "\0" in text else [])
+    problems = _header_problems(name, header, numbered[1:]) + (_nul_cells(name, numbered) if "\0" in text else [])
     ragged = []
     for number, row in numbered[1:]:
         if len(row) != len(header):
             ragged.append(Problem(
-                name, "The row has the wrong number of cells.", row=number, expected=f"{len(header)} cells",
-                found=f"{len(row)} cells", hint="Look for a stray comma, or a decimal comma in an unquoted number."))
+                name, "The row has the wrong number of cells.", row=number, expected=f"{len(header):,} cells",
+                found=f"{len(row):,} cells", hint="Look for a stray comma, or a decimal comma in an unquoted number."))
     problems += summarise(ragged, "rows with the wrong number of cells")
     for number, row in numbered[1:]:
         swallowed = next((c for c in row if "\n" in c and any(line.count(",") >= len(header) - 1
@@ -513,16 +513,25 @@ def _read_csv_text(name: str, data: bytes) -> tuple[pd.DataFrame | None, list[Pr
     return frame, problems
 
 
-def _header_problems(name: str, header: list[str]) -> list[Problem]:
+def _header_problems(name: str, header: list[str], body: list[tuple[int, list[str]]]) -> list[Problem]:
+    """Header cells with no name (at the end, or among the others) and names given twice; ``body``: the rows below
+    (numbered), to tell empty unnamed columns at the end from ones that hold values."""
     problems = []
     trailing = len(header) - len(list(_rstrip_empty(header)))
     if trailing:
+        start = len(header) - trailing
+        filled = sum(any(cell.strip() for cell in row[start:]) for _, row in body)
         problems.append(Problem(
-            name, "The header row ends with an empty column.",
-            column=f"{spreadsheet_column(len(header) - trailing)} (an empty column after the last header)",
-            expected="a name for every column", found=f"{trailing} unnamed column(s) at the end",
+            name, "The header row ends with an empty column." if not filled else
+            "The header row ends with columns that have no name, and rows have values in them.",
+            column=f"{spreadsheet_column(start)} (an empty column after the last header)",
+            expected="a name for every column",
+            found=f"{trailing:,} unnamed column(s) at the end" + (f", with values in {filled:,} row(s)" if filled
+                                                                  else ""),
             hint="Every line ends with an extra comma: delete the empty last column(s) in the spreadsheet "
-                 "(select them, Delete Columns) and save again."))
+                 "(select them, Delete Columns) and save again." if not filled else
+                 "Name each column as on the Data format page, or delete the columns if the study does not use "
+                 "them (select them, Delete Columns) and save again."))
     unnamed = [i for i, h in enumerate(header[: len(header) - trailing]) if not h]
     problems += summarise([Problem(name, f"Column {spreadsheet_column(i)} has no name.", column=_column_name(header, i),
                                    expected="a name for every column", found="an empty header cell",

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from . import crosschecks, typed
-from .errors import SHOWN, DataError, Problem, printable, summarise
+from .errors import SHOWN, DataError, Problem, printable, rest_counted, summarise
 from .fmt import MADE_UP, round_half_up
 from .kept import CELL_BYTES, kept, series_key
 from .load import RawShared, RawStudy, as_written
@@ -498,6 +498,14 @@ def check_table(table: Table, raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.
     """
     names = set(table.column_names)
     misspelt = _misspelt_headers(table, list(raw.columns))
+    if len(raw.columns) > 1 and not misspelt and not names & set(raw.columns):
+        return pd.DataFrame(index=raw.index), [Problem(
+            table.file, "The file has no header row: its first row names none of the table's columns.",
+            expected=f"a first row naming the columns ({', '.join(table.column_names[:4])}, ...)",
+            found=f"a first row of {len(raw.columns):,} cells, none of them a column name (a row of data, or "
+                  "empty cells)",
+            hint="Put the header row first, as on the Data format page; if the first row of the file is empty, "
+                 "delete it, and if the header was deleted, add it back.")]
     unknown = [col for col in raw.columns if col not in names]
     problems = summarise([_unknown_column(table, col, misspelt.get(col), names) for col in unknown[:SHOWN]],
                          "unknown columns", total=len(unknown))
@@ -524,11 +532,12 @@ def check_table(table: Table, raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.
         problems += found
     if not problems and table.key:
         dup = typed_frame.duplicated(list(table.key), keep="first")
-        for row in typed_frame.index[dup][:MAX_PER_COLUMN]:
+        for row in (bad := typed_frame.index[dup])[:MAX_PER_COLUMN]:
             key = ", ".join(f"{k}={typed_frame.at[row, k]}" for k in table.key)
             problems.append(Problem(table.file, "Duplicate row.", row=int(row), column=table.key[-1],
                                     expected=f"one row per {' and '.join(table.key)}", found=f"a second row with {key}",
                                     hint="Delete the repeated row, or correct its key."))
+        problems += rest_counted(len(bad), "duplicate rows", problems[-1:], MAX_PER_COLUMN)
     return typed_frame, problems
 
 
@@ -548,14 +557,25 @@ def _misspelt_headers(table: Table, headers: list[str]) -> dict[str, str]:
 
 def _unknown_column(table: Table, header: str, meant: str | None, names: set[str]) -> Problem:
     """A header that is not a column of the contract: one problem, naming the column it misspells if any."""
+    invisible = _invisible(header)
+    found = repr(header) if invisible or not header.isprintable() else header  # escaped: it looks like the name
+    pasted = (f"The header holds an invisible character ({', '.join(invisible[:3])}): clear the header cell and "
+              "type the name again. ") if invisible else ""
     if meant:
         column = next(c for c in table.columns if c.name == meant)
         return Problem(table.file, f"The column {header!r} is not known; did you mean {meant!r}?", column=header,
-                       expected=f"a column headed {meant!r}: {column.description}", found=header,
-                       hint=f"Correct the header to {meant!r}; no column {meant!r} was found in the file.")
+                       expected=f"a column headed {meant!r}: {column.description}", found=found,
+                       hint=f"{pasted}Correct the header to {meant!r}; no column {meant!r} was found in the file.")
+    if header.casefold() in {n.casefold() for n in names}:
+        same = next(n for n in names if n.casefold() == header.casefold())
+        return Problem(table.file, f"Unknown column {header!r}.", column=header,
+                       expected="only the columns of the data contract, each once", found=found,
+                       hint=f"{pasted}A column {same!r} is in the file already: delete this one if it is a copy, or "
+                            "rename it if it holds something else (names are lower case).")
     return Problem(table.file, f"Unknown column {header!r}.", column=header,
-                   expected="only the columns of the data contract", found=header,
-                   hint=closest(header, list(names)) or "Remove the column; the Data format page lists every column.")
+                   expected="only the columns of the data contract", found=found,
+                   hint=pasted + (closest(header, list(names))
+                                  or "Remove the column; the Data format page lists every column."))
 
 
 def check_column(file: str, column: Column, cells: pd.Series, choices: tuple[str, ...] = ()
@@ -713,10 +733,10 @@ def _not_a_date(text: str) -> bool:
 def _cap(problems: list[Problem]) -> list[Problem]:
     if len(problems) <= MAX_PER_COLUMN:
         return problems
-    first = problems[0]
-    more = Problem(first.file, f"... and {len(problems) - MAX_PER_COLUMN} more rows with the same kind of problem.",
+    first, rest = problems[0], len(problems) - MAX_PER_COLUMN
+    more = Problem(first.file, f"... and {rest:,} more rows with the same kind of problem.",
                    column=first.column, hint="Fix the rows above, then run `python scripts/build.py validate` "
-                                             "again to see the rest.")
+                                             "again to see the rest.", counts=rest)
     return [*problems[:MAX_PER_COLUMN], more]
 
 
@@ -728,10 +748,11 @@ def check_score_ranges(file: str, frame: pd.DataFrame, index_col: str, score_col
     if index_col not in frame.columns or score_col not in frame.columns:
         return problems
     has_score = frame[score_col].notna()
-    for row in frame.index[has_score & frame[index_col].isna()][:MAX_PER_COLUMN]:
+    for row in (bad := frame.index[has_score & frame[index_col].isna()])[:MAX_PER_COLUMN]:
         problems.append(Problem(file, "A score is given without its index.", row=int(row), column=index_col,
                                 expected="one of " + ", ".join(indices), found="an empty cell",
                                 hint=f"Name the index the score in {score_col!r} was measured on."))
+    problems += rest_counted(len(bad), "scores without their index", problems[-1:], MAX_PER_COLUMN)
     for name, ix in indices.items():
         rows = frame.index[(frame[index_col] == name).fillna(False)
                            & ((frame[score_col] < ix.min) | (frame[score_col] > ix.max)).fillna(False)]
@@ -829,7 +850,7 @@ def check_copied_patients(text: dict[str, pd.DataFrame]) -> list[Problem]:
             expected="each child once", found=f"{pid}, the same as {earlier} in every other column",
             hint=f"If {pid} is a copy of {earlier}, delete its rows in the three files; if they are two children, "
                  "correct the copied values from the records (two children never share every date and value)."))
-    return problems[:MAX_PER_COLUMN]
+    return summarise(problems, "children copied under another id", MAX_PER_COLUMN)
 
 
 def check_outcome_columns(spec: StudySpec, text: dict[str, pd.DataFrame]) -> list[Problem]:
@@ -872,51 +893,58 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
     patients, visits, events = tables["patients.csv"], tables["visits.csv"], tables["events.csv"]
     known = set(patients["patient_id"])
     for file, frame in (("visits.csv", visits), ("events.csv", events)):
-        for row in frame.index[~frame["patient_id"].isin(known)][:MAX_PER_COLUMN]:
+        for row in (bad := frame.index[~frame["patient_id"].isin(known)])[:MAX_PER_COLUMN]:
             problems.append(Problem(file, "The patient is not in patients.csv.", row=int(row), column="patient_id",
                                     expected=f"an id listed in {PATIENTS.file}",
                                     found=repr(frame.at[row, "patient_id"]),
                                     hint="Add the patient to patients.csv, or correct the id."))
+        problems += rest_counted(len(bad), "rows for patients not in patients.csv", problems[-1:], MAX_PER_COLUMN)
     # rule: patients_diagnosis_declared
-    for row in patients.index[~patients["diagnosis"].isin(spec.diagnoses)][:MAX_PER_COLUMN]:
+    for row in (bad := patients.index[~patients["diagnosis"].isin(spec.diagnoses)])[:MAX_PER_COLUMN]:
         problems.append(Problem("patients.csv", "The diagnosis is not one of the study's diagnoses.", row=int(row),
                                 column="diagnosis", expected="one of " + ", ".join(spec.diagnoses),
                                 found=repr(patients.at[row, "diagnosis"]),
                                 hint="Add the code to `diagnoses` in study.yml, or correct the cell."))
+    problems += rest_counted(len(bad), "patients with a diagnosis not in study.yml", problems[-1:], MAX_PER_COLUMN)
     weeks = set(spec.timepoints_weeks)
-    for row in visits.index[~visits["week"].isin(weeks)][:MAX_PER_COLUMN]:
+    for row in (bad := visits.index[~visits["week"].isin(weeks)])[:MAX_PER_COLUMN]:
         problems.append(Problem("visits.csv", "The week is not one of the study's time points.", row=int(row),
                                 column="week", expected="one of " + ", ".join(map(str, sorted(weeks))),
                                 found=as_written(text.get("visits.csv"), row, "week") or str(visits.at[row, "week"]),
                                 hint="Use the nearest scheduled assessment week."))
+    problems += rest_counted(len(bad), "visits at a week that is not a time point", problems[-1:], MAX_PER_COLUMN)
     end_week = patients.set_index("patient_id")["follow_up_end_week"].astype("Float64").fillna(
         float(spec.follow_up_weeks)).clip(upper=float(spec.follow_up_weeks))
     has_end = patients["follow_up_end_week"].notna()
     has_reason = patients["follow_up_end_reason"].notna()
-    for row in patients.index[has_end != has_reason][:MAX_PER_COLUMN]:
+    for row in (bad := patients.index[has_end != has_reason])[:MAX_PER_COLUMN]:
         column = "follow_up_end_reason" if has_end[row] else "follow_up_end_week"
         problems.append(Problem("patients.csv", "Early end of follow-up needs both its week and its reason.",
                                 row=int(row), column=column, expected="both follow_up_end_week and "
                                 "follow_up_end_reason, or neither", found="only one of them",
                                 hint="Fill in the other cell, or clear both if the patient was followed to the end."))
+    problems += rest_counted(len(bad), "patients with only one of follow_up_end_week and follow_up_end_reason",
+                             problems[-1:], MAX_PER_COLUMN)
     late_end = patients["follow_up_end_week"] > spec.follow_up_weeks
-    for row in patients.index[late_end.fillna(False)][:MAX_PER_COLUMN]:
+    for row in (bad := patients.index[late_end.fillna(False)])[:MAX_PER_COLUMN]:
         problems.append(Problem("patients.csv", "The end of follow-up is after the end of the study's follow-up.",
                                 row=int(row), column="follow_up_end_week",
                                 expected=f"a week from 0 to {spec.follow_up_weeks} (follow_up_weeks in study.yml)",
                                 found=f"{patients.at[row, 'follow_up_end_week']:g}",
                                 hint="follow_up_end_week is for a patient followed for less than the study: correct "
                                      "it, or clear it and its reason if the patient was followed to the end."))
+    problems += rest_counted(len(bad), "patients whose follow-up ends after the study's", problems[-1:], MAX_PER_COLUMN)
     problems += _future_dates(patients, visits, events)
     problems += _data_date_after_records(spec.data_date, patients, visits, events)
     for file, frame in (("visits.csv", visits), ("events.csv", events)):
         limit = frame["patient_id"].map(end_week)
-        for row in frame.index[(frame["week"] > limit).fillna(False)][:MAX_PER_COLUMN]:
+        for row in (bad := frame.index[(frame["week"] > limit).fillna(False)])[:MAX_PER_COLUMN]:
             problems.append(Problem(file, "The row is after the end of follow-up.", row=int(row), column="week",
                                     expected=f"a week from 0 to {limit[row]:g} (the patient's end of follow-up)",
                                     found=as_written(text.get(file), row, "week") or str(frame.at[row, "week"]),
                                     hint="Rows after follow-up are outside the study: delete the row, or correct "
                                          "the week (or the patient's follow_up_end_week)."))
+        problems += rest_counted(len(bad), "rows after the end of follow-up", problems[-1:], MAX_PER_COLUMN)
     required = {"dose_change": "new_dose", "surgery": "surgery_type", "adverse_event": "ae_type",
                 "discontinuation": "reason", "endoscopy": "endoscopy_score"}
     for kind, column in required.items():
@@ -925,25 +953,29 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
             problems.append(Problem("events.csv", f"A {kind} row needs {column}.", row=int(row), column=column,
                                     expected=EVENT_COLUMN_EXPECTED.get(column, f"a value in {column}"),
                                     found="an empty cell", hint="Fill it in from the record."))
+        problems += rest_counted(len(rows), f"{kind} rows without {column}", problems[-1:], MAX_PER_COLUMN)
     problems += _check_order(visits, "visits.csv", "visit_date", spec.data_date)
     problems += _check_order(events, "events.csv", "event_date", spec.data_date)
     stops = events[events["event_type"] == "discontinuation"].groupby("patient_id")["week"].min()
     visit_stop = visits["patient_id"].map(stops)
     after = (visits["week"] > visit_stop) & visits["on_treatment"].fillna(False)
-    for row in visits.index[after.fillna(False)][:MAX_PER_COLUMN]:
+    for row in (bad := visits.index[after.fillna(False)])[:MAX_PER_COLUMN]:
         problems.append(Problem("visits.csv", "This visit is marked on treatment after the patient stopped.",
                                 row=int(row), column="on_treatment",
                                 expected=f"on_treatment = no after week {visit_stop[row]:g} (the discontinuation)",
                                 found="yes",
                                 hint="Check the discontinuation row, or mark this visit on_treatment = no."))
+    problems += rest_counted(len(bad), "visits marked on treatment after the patient stopped",
+                             problems[-1:], MAX_PER_COLUMN)
     event_stop = events["patient_id"].map(stops)
     late_dose = (events["event_type"] == "dose_change") & (events["week"] > event_stop)
-    for row in events.index[late_dose.fillna(False)][:MAX_PER_COLUMN]:
+    for row in (bad := events.index[late_dose.fillna(False)])[:MAX_PER_COLUMN]:
         week = as_written(text.get("events.csv"), row, "week") or f"{events.at[row, 'week']:g}"
         problems.append(Problem("events.csv", "A dose change after the patient stopped treatment.", row=int(row),
                                 column="week", expected=f"week {event_stop[row]:g} or earlier (the discontinuation)",
                                 found=f"week {week}",
                                 hint="Check the discontinuation row; a restart after stopping is not supported."))
+    problems += rest_counted(len(bad), "dose changes after the patient stopped", problems[-1:], MAX_PER_COLUMN)
     return problems
 
 
