@@ -597,7 +597,8 @@ def missing_cells(cells: pd.Series) -> pd.Series:
 
 def _stripped(frame: pd.DataFrame) -> pd.DataFrame:
     """A table as read, every cell text without surrounding spaces (empty cells empty)."""
-    return frame.fillna("").astype(str).apply(lambda c: c.str.strip())
+    return pd.DataFrame({c: [str(x).strip() for x in frame[c].fillna("").to_numpy(dtype=object)]
+                         for c in frame.columns}, index=frame.index, columns=frame.columns)
 
 
 def _check_column(file: str, column: Column, cells: pd.Series, choices: tuple[str, ...] = ()
@@ -827,9 +828,9 @@ def check_copied_patients(text: dict[str, pd.DataFrame]) -> list[Problem]:
         table = _stripped(text[file])
         columns = [c for c in table.columns if c not in ids]
         rows: dict[str, list[tuple[str, ...]]] = {}
-        for pid, cells in zip(table["patient_id"].tolist(), table[columns].itertuples(index=False, name=None),
+        for pid, cells in zip(table["patient_id"].tolist(), table[columns].to_numpy(dtype=object).tolist(),
                               strict=True):
-            rows.setdefault(pid, []).append(cells)
+            rows.setdefault(pid, []).append(tuple(cells))
         return {pid: tuple(sorted(cells)) for pid, cells in rows.items()}
 
     patients = _stripped(text["patients.csv"])
@@ -838,8 +839,8 @@ def check_copied_patients(text: dict[str, pd.DataFrame]) -> list[Problem]:
     first: dict[tuple, tuple[str, int]] = {}
     problems = []
     for row, pid, cells in zip(patients.index, patients["patient_id"].tolist(),
-                               patients[columns].itertuples(index=False, name=None), strict=True):
-        key = (cells, visits.get(pid, ()), events.get(pid, ()))
+                               patients[columns].to_numpy(dtype=object).tolist(), strict=True):
+        key = (tuple(cells), visits.get(pid, ()), events.get(pid, ()))
         if key not in first:
             first[key] = (pid, int(row))
             continue
