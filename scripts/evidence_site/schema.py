@@ -101,8 +101,9 @@ PATIENTS = Table(
         Column("age_at_start_years", "number", "Age at the first dose of the medicine; not below the age at "
                "diagnosis.", minimum=0, maximum=18, unit="years"),
         Column("start_date", "date", "Date of the first dose. Never published.", private=True),
-        Column("centre", "text", "Centre where the patient was treated (multicentre studies). Used only to count "
-               "centres; never published per patient.", required=False, optional=True, private=True),
+        Column("centre", "text", "Centre where the patient was treated (multicentre studies). Checked against "
+               "design.centres in study.yml; never published per patient.", required=False, optional=True,
+               private=True),
         Column("prior_therapies", "codes", "Earlier advanced therapies that failed, separated by semicolons "
                "(e.g. anti_tnf; thiopurine); empty for none. Only the study's `prior_therapies` are counted.",
                required=False, optional=True, vocab="therapies"),

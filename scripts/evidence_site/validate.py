@@ -807,6 +807,7 @@ CROSS_TABLE_RULES = (
     "A follow_up_end_week needs a follow_up_end_reason, and the other way round; it is at most the study's "
     "`follow_up_weeks`.",
     "No date in the tables is after the study's `data_date`.",
+    "The `centre` column names no more centres than `design.centres` in study.yml (the pages print that number).",
     "dose_change rows give new_dose; surgery rows give surgery_type; adverse_event rows give ae_type; "
     "discontinuation rows give a reason.",
     "No child appears twice under two ids: a patient whose rows in patients.csv, visits.csv and events.csv are those "
@@ -936,6 +937,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                                      "it, or clear it and its reason if the patient was followed to the end."))
     problems += rest_counted(len(bad), "patients whose follow-up ends after the study's", problems[-1:], MAX_PER_COLUMN)
     problems += _future_dates(patients, visits, events)
+    problems += _centres(spec, patients)
     problems += _data_date_after_records(spec.data_date, patients, visits, events)
     for file, frame in (("visits.csv", visits), ("events.csv", events)):
         limit = frame["patient_id"].map(end_week)
@@ -978,6 +980,22 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                                 hint="Check the discontinuation row; a restart after stopping is not supported."))
     problems += rest_counted(len(bad), "dose changes after the patient stopped", problems[-1:], MAX_PER_COLUMN)
     return problems
+
+
+def _centres(spec: StudySpec, patients: pd.DataFrame) -> list[Problem]:
+    """More centres named in patients.csv's ``centre`` column than ``design.centres`` in study.yml: the pages would
+    say '1 hospital' of children treated at two."""
+    if "centre" not in patients.columns:
+        return []
+    named = sorted({str(c).strip() for c in patients["centre"].dropna() if str(c).strip()})
+    if len(named) <= spec.design.centres:
+        return []
+    return [Problem("patients.csv", "More centres are named in the centre column than study.yml declares.",
+                    column="centre",
+                    expected=f"at most {spec.design.centres:,} centre(s) (design.centres in study.yml)",
+                    found=f"{len(named):,} different centres",
+                    hint="Correct design.centres in study.yml (the pages print it), or the centre names if one "
+                         "centre is written in two ways.")]
 
 
 EVENT_COLUMN_EXPECTED = {"new_dose": "the new dose, a number", "surgery_type": "a code from data/vocab/surgery.yml",
