@@ -221,9 +221,13 @@ def _without_spanish(value: object) -> object:
     return value
 
 
-def _english_only_copy(studies: Path, week: int | None = None) -> Path:
-    """A copy of a bundled study under another id, with every Spanish field left out (``week``: its clinical
-    response figure moved to that week)."""
+@pytest.fixture(scope="module")
+def with_english_only(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The pages generated from the bundled studies and a copy of one under another id with every Spanish field
+    left out, its clinical response figure moved to week 156 (3 years) and counted among those still taking the
+    medicine (60 of 80)."""
+    studies = tmp_path_factory.mktemp("english-only") / "studies"
+    shutil.copytree(paths.STUDIES, studies)
     folder = studies / "english-only-2026"
     shutil.copytree(paths.STUDIES / "cohen-2025-apt-cd", folder)
     meta = _without_spanish(yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8")))
@@ -234,31 +238,30 @@ def _english_only_copy(studies: Path, week: int | None = None) -> Path:
     for name in ("doi", "pmid"):
         meta["publication"].pop(name, None)
     (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
-    if week is not None:
-        results = (folder / "results.csv").read_text(encoding="utf-8")
-        assert "outcome,clinical_response,all_started,all,8," in results
-        (folder / "results.csv").write_text(results.replace("outcome,clinical_response,all_started,all,8,",
-                                                            f"outcome,clinical_response,all_started,all,{week},"),
-                                            encoding="utf-8")
-    return folder
+    results = (folder / "results.csv").read_text(encoding="utf-8")
+    assert "outcome,clinical_response,all_started,all,8,75,100,75,derived" in results
+    (folder / "results.csv").write_text(results.replace(  # a figure among those still on it, at 3 years
+        "outcome,clinical_response,all_started,all,8,75,100,75,derived",
+        "outcome,clinical_response,on_treatment,all,156,60,80,75,reported"), encoding="utf-8")
+    files = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files
+    return {name: data.decode() for name, data in files.items() if name.endswith(".md")}
 
 
-def test_what_the_spanish_topic_page_says_of_all_its_studies_is_said_of_the_studies_it_shows(tmp_path: Path) -> None:
+def test_what_the_spanish_topic_page_says_of_all_its_studies_is_said_of_the_studies_it_shows(
+        with_english_only: dict[str, str], demo_build: Path) -> None:
     """The time frame of the studies (and how sure they let anyone be) on a Spanish page are those of the studies
     it shows: a study in English only, with a figure at 3 years (week 156), moved the English time frame, not this
-    one."""
-    studies = tmp_path / "studies"
-    shutil.copytree(paths.STUDIES, studies)
-    before = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files
-    _english_only_copy(studies, week=156)
-    after = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files
+    one (the bundled studies' pages, ``demo_build``, are the 'before')."""
+    def before(page: str) -> str:
+        return (demo_build / "docs" / page).read_text(encoding="utf-8")
+
     for page in ("families/topics/upadacitinib/index.md", "families/topics/upadacitinib/handout.md"):
-        assert "3 years" in after[page].decode() and "3 years" not in before[page].decode(), page
+        assert "3 years" in with_english_only[page] and "3 years" not in before(page), page
     for page in ("es/families/topics/upadacitinib/index.md", "es/families/topics/upadacitinib/handout.md"):
-        def frame(files: dict[str, bytes], page: str = page) -> list[str]:
-            return re.findall(r"Los estudios miraron cómo estaban[^.]*\.", files[page].decode())
-        assert frame(after) == frame(before) and frame(after), page
-        assert "3 años" not in after[page].decode(), page
+        def frame(text: str) -> list[str]:
+            return re.findall(r"Los estudios miraron cómo estaban[^.]*\.", text)
+        assert frame(with_english_only[page]) == frame(before(page)) and frame(before(page)), page
+        assert "3 años" not in with_english_only[page], page
 
 
 def test_a_topic_in_one_language_is_as_sure_as_its_own_studies_and_names_overlap_only_among_them() -> None:
@@ -283,18 +286,11 @@ def test_a_topic_in_one_language_is_as_sure_as_its_own_studies_and_names_overlap
 
 
 def test_a_study_in_english_only_is_named_on_the_spanish_topic_page_not_shown_without_its_words(
-        tmp_path: Path) -> None:
-    studies = tmp_path / "studies"
-    shutil.copytree(paths.STUDIES, studies)
-    folder = _english_only_copy(studies)
-    results = (folder / "results.csv").read_text(encoding="utf-8").replace(  # a figure among those still on it
-        "outcome,clinical_response,all_started,all,8,75,100,75,derived",
-        "outcome,clinical_response,on_treatment,all,8,60,80,75,reported")
-    (folder / "results.csv").write_text(results, encoding="utf-8")
-    files = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files
-    spanish = files["es/families/topics/upadacitinib/index.md"].decode()
-    handout = files["es/families/topics/upadacitinib/handout.md"].decode()
-    english = files["families/topics/upadacitinib/index.md"].decode()
+        with_english_only: dict[str, str]) -> None:
+    files = with_english_only
+    spanish = files["es/families/topics/upadacitinib/index.md"]
+    handout = files["es/families/topics/upadacitinib/handout.md"]
+    english = files["families/topics/upadacitinib/index.md"]
     assert "English only, 100 children" not in spanish and "Englishonly" not in spanish + handout
     assert not re.search(r"^#+\s*$", spanish, re.MULTILINE)  # no heading left without its words
     assert "Hay 1 estudio sobre upadacitinib que por ahora solo se describe en inglés" in spanish
