@@ -29,9 +29,11 @@ RULES = (
     f"A visit or event after week 0 is dated on or after the patient's `start_date`; the week-0 visit may be up "
     f"to {BASELINE_WINDOW_DAYS} days before it (a baseline assessment before the first dose).",
     "A visit's date falls at its week: counted from the patient's `start_date`, it is nearer its week than the "
-    f"time points before and after it, give or take {WEEK_SLACK:g} week (a visit takes the nearest scheduled week). "
-    f"An event's date is within {WEEK_SLACK:g} week of its week. A date with its day and month swapped, or a week "
-    "copied from another row, would otherwise count a child's result at the wrong time point.",
+    f"time points before and after it, give or take {WEEK_SLACK:g} week (a visit takes the nearest scheduled week); "
+    f"a baseline (week 0) is at most {WEEK_SLACK:g} week after the first dose. An event's date is within "
+    f"{WEEK_SLACK:g} week of its week (a week-0 event, like a baseline visit, may be up to {BASELINE_WINDOW_DAYS} "
+    "days before the first dose). A date with its day and month swapped, or a week copied from another row, would "
+    "otherwise count a child's result at the wrong time point.",
     "`age_at_start_years` is not below `age_at_diagnosis_years`.",
     "A patient has at most one `discontinuation` event.",
     "Links in `study.yml` (a citation's `url`) start with `https://`; citation keys are letters, digits, `-` and "
@@ -70,7 +72,7 @@ def _week_windows(timepoints: list[int]) -> dict[int, tuple[float, float]]:
     for i, week in enumerate(weeks):
         low = (weeks[i - 1] + week) / 2 - WEEK_SLACK if i else float("-inf")
         high = (week + weeks[i + 1]) / 2 if i + 1 < len(weeks) else week + (week - weeks[i - 1]) / 2 if i else week
-        out[week] = (low, high + WEEK_SLACK)
+        out[week] = (low, high + WEEK_SLACK if week else WEEK_SLACK)  # a baseline: at most a week into treatment
     return out
 
 
@@ -147,7 +149,7 @@ def _before_start(patients: pd.DataFrame, frame: pd.DataFrame, file: str, date_c
         yield Problem(file, "The date is before the patient's first dose.", row=int(row), column=date_col,
                       expected=f"on or after {allowed[row]:%Y-%m-%d}" + (
                           f" (at most {BASELINE_WINDOW_DAYS} days before start_date {start[row]:%Y-%m-%d}, for a "
-                          "baseline visit)" if baseline else " (start_date in patients.csv)"),
+                          "week-0 row)" if baseline else " (start_date in patients.csv)"),
                       found=f"{frame.at[row, date_col]:%Y-%m-%d}",
                       hint="Check this date and the patient's start_date; a wrong year is a common cause.")
 

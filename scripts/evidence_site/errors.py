@@ -51,17 +51,20 @@ def summarise(problems: list[Problem], noun: str, shown: int = SHOWN, total: int
     ``total``: how many problems of this kind there are, when only the first were made (each may cost a search
     for the nearest known name: 20,000 of them cost minutes, and only ``shown`` are printed)."""
     total = len(problems) if total is None else total
-    return problems[:shown] + rest_counted(total, noun, problems[:1], shown)
+    return problems[:shown] + rest_counted(total, noun, problems[:shown], shown)
 
 
 def rest_counted(total: int, noun: str, like: list[Problem], shown: int = SHOWN) -> list[Problem]:
-    """After the problems of the first ``shown`` of ``total`` rows of one kind, one line counting the rest, worded
-    from the first of them (``like``); nothing when there is no rest. A check that finds 2,000 bad rows says so."""
+    """After the problems of the first ``shown`` of ``total`` rows of one kind (``like``: those problems), one line
+    counting the rest; nothing when there is no rest. A check that finds 2,000 bad rows says so. The line names a
+    column, and what was expected, only when every problem above shares it (five unknown columns have five names)."""
     if total <= shown or not like:
         return []
     first, rest = like[0], total - shown
+    column = first.column if all(p.column == first.column for p in like) else None
+    expected = first.expected if all(p.expected == first.expected for p in like) else "as for the ones above"
     return [Problem(
-        first.file, f"... and {rest:,} more {noun}.", column=first.column, expected=first.expected,
+        first.file, f"... and {rest:,} more {noun}.", column=column, expected=expected,
         found=f"{rest:,} more like the ones above",
         hint="Fix the ones above (often one cause explains them all), then validate again to see the rest.",
         counts=rest)]

@@ -500,7 +500,7 @@ def check_table(table: Table, raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.
     misspelt = _misspelt_headers(table, list(raw.columns))
     if len(raw.columns) > 1 and not misspelt and not names & set(raw.columns):
         return pd.DataFrame(index=raw.index), [Problem(
-            table.file, "The file has no header row: its first row names none of the table's columns.",
+            table.file, "The file has no header row: its first row with values names none of the table's columns.",
             expected=f"a first row naming the columns ({', '.join(table.column_names[:4])}, ...)",
             found=f"a first row of {len(raw.columns):,} cells, none of them a column name (a row of data, or "
                   "empty cells)",
@@ -537,7 +537,7 @@ def check_table(table: Table, raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.
             problems.append(Problem(table.file, "Duplicate row.", row=int(row), column=table.key[-1],
                                     expected=f"one row per {' and '.join(table.key)}", found=f"a second row with {key}",
                                     hint="Delete the repeated row, or correct its key."))
-        problems += rest_counted(len(bad), "duplicate rows", problems[-1:], MAX_PER_COLUMN)
+        problems += _rest(bad, "duplicate rows", problems)
     return typed_frame, problems
 
 
@@ -558,7 +558,8 @@ def _misspelt_headers(table: Table, headers: list[str]) -> dict[str, str]:
 def _unknown_column(table: Table, header: str, meant: str | None, names: set[str]) -> Problem:
     """A header that is not a column of the contract: one problem, naming the column it misspells if any."""
     invisible = _invisible(header)
-    found = repr(header) if invisible or not header.isprintable() else header  # escaped: it looks like the name
+    found = printable(repr(header) if invisible or not header.isprintable() else header, 120)  # escaped: it
+    # looks like the name it is not
     pasted = (f"The header holds an invisible character ({', '.join(invisible[:3])}): clear the header cell and "
               "type the name again. ") if invisible else ""
     if meant:
@@ -731,14 +732,17 @@ def _not_a_date(text: str) -> bool:
     return False
 
 
+def _rest(rows: Any, noun: str, problems: list[Problem]) -> list[Problem]:
+    """After a check listed the first MAX_PER_COLUMN of ``rows`` (the last of ``problems``), a line counting the
+    rest (errors.rest_counted)."""
+    return rest_counted(len(rows), noun, problems[-min(len(rows), MAX_PER_COLUMN):], MAX_PER_COLUMN)
+
+
 def _cap(problems: list[Problem]) -> list[Problem]:
     if len(problems) <= MAX_PER_COLUMN:
         return problems
-    first, rest = problems[0], len(problems) - MAX_PER_COLUMN
-    more = Problem(first.file, f"... and {rest:,} more rows with the same kind of problem.",
-                   column=first.column, hint="Fix the rows above, then run `python scripts/build.py validate` "
-                                             "again to see the rest.", counts=rest)
-    return [*problems[:MAX_PER_COLUMN], more]
+    return problems[:MAX_PER_COLUMN] + rest_counted(len(problems), "rows with the same kind of problem",
+                                                    problems[:MAX_PER_COLUMN], MAX_PER_COLUMN)
 
 
 def check_score_ranges(file: str, frame: pd.DataFrame, index_col: str, score_col: str,
@@ -753,7 +757,7 @@ def check_score_ranges(file: str, frame: pd.DataFrame, index_col: str, score_col
         problems.append(Problem(file, "A score is given without its index.", row=int(row), column=index_col,
                                 expected="one of " + ", ".join(indices), found="an empty cell",
                                 hint=f"Name the index the score in {score_col!r} was measured on."))
-    problems += rest_counted(len(bad), "scores without their index", problems[-1:], MAX_PER_COLUMN)
+    problems += _rest(bad, "scores without their index", problems)
     for name, ix in indices.items():
         rows = frame.index[(frame[index_col] == name).fillna(False)
                            & ((frame[score_col] < ix.min) | (frame[score_col] > ix.max)).fillna(False)]
@@ -866,6 +870,8 @@ def check_outcome_columns(spec: StudySpec, text: dict[str, pd.DataFrame]) -> lis
             if file not in text:
                 continue  # the missing file is a problem of its own
             table, headers = next(t for t in TABLES if t.file == file), list(text[file].columns)
+            if not set(table.column_names) & set(headers):
+                continue  # the file has no header row: said once, by check_table
             if column not in headers:
                 if column in _misspelt_headers(table, headers).values():
                     continue  # said once, with the misspelt header (check_table)
@@ -900,21 +906,21 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                                     expected=f"an id listed in {PATIENTS.file}",
                                     found=repr(frame.at[row, "patient_id"]),
                                     hint="Add the patient to patients.csv, or correct the id."))
-        problems += rest_counted(len(bad), "rows for patients not in patients.csv", problems[-1:], MAX_PER_COLUMN)
+        problems += _rest(bad, "rows for patients not in patients.csv", problems)
     # rule: patients_diagnosis_declared
     for row in (bad := patients.index[~patients["diagnosis"].isin(spec.diagnoses)])[:MAX_PER_COLUMN]:
         problems.append(Problem("patients.csv", "The diagnosis is not one of the study's diagnoses.", row=int(row),
                                 column="diagnosis", expected="one of " + ", ".join(spec.diagnoses),
                                 found=repr(patients.at[row, "diagnosis"]),
                                 hint="Add the code to `diagnoses` in study.yml, or correct the cell."))
-    problems += rest_counted(len(bad), "patients with a diagnosis not in study.yml", problems[-1:], MAX_PER_COLUMN)
+    problems += _rest(bad, "patients with a diagnosis not in study.yml", problems)
     weeks = set(spec.timepoints_weeks)
     for row in (bad := visits.index[~visits["week"].isin(weeks)])[:MAX_PER_COLUMN]:
         problems.append(Problem("visits.csv", "The week is not one of the study's time points.", row=int(row),
                                 column="week", expected="one of " + ", ".join(map(str, sorted(weeks))),
                                 found=as_written(text.get("visits.csv"), row, "week") or str(visits.at[row, "week"]),
                                 hint="Use the nearest scheduled assessment week."))
-    problems += rest_counted(len(bad), "visits at a week that is not a time point", problems[-1:], MAX_PER_COLUMN)
+    problems += _rest(bad, "visits at a week that is not a time point", problems)
     end_week = patients.set_index("patient_id")["follow_up_end_week"].astype("Float64").fillna(
         float(spec.follow_up_weeks)).clip(upper=float(spec.follow_up_weeks))
     has_end = patients["follow_up_end_week"].notna()
@@ -925,8 +931,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                                 row=int(row), column=column, expected="both follow_up_end_week and "
                                 "follow_up_end_reason, or neither", found="only one of them",
                                 hint="Fill in the other cell, or clear both if the patient was followed to the end."))
-    problems += rest_counted(len(bad), "patients with only one of follow_up_end_week and follow_up_end_reason",
-                             problems[-1:], MAX_PER_COLUMN)
+    problems += _rest(bad, "patients with only one of follow_up_end_week and follow_up_end_reason", problems)
     late_end = patients["follow_up_end_week"] > spec.follow_up_weeks
     for row in (bad := patients.index[late_end.fillna(False)])[:MAX_PER_COLUMN]:
         problems.append(Problem("patients.csv", "The end of follow-up is after the end of the study's follow-up.",
@@ -935,7 +940,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                                 found=f"{patients.at[row, 'follow_up_end_week']:g}",
                                 hint="follow_up_end_week is for a patient followed for less than the study: correct "
                                      "it, or clear it and its reason if the patient was followed to the end."))
-    problems += rest_counted(len(bad), "patients whose follow-up ends after the study's", problems[-1:], MAX_PER_COLUMN)
+    problems += _rest(bad, "patients whose follow-up ends after the study's", problems)
     problems += _future_dates(patients, visits, events)
     problems += _centres(spec, patients)
     problems += _data_date_after_records(spec.data_date, patients, visits, events)
@@ -947,7 +952,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                                     found=as_written(text.get(file), row, "week") or str(frame.at[row, "week"]),
                                     hint="Rows after follow-up are outside the study: delete the row, or correct "
                                          "the week (or the patient's follow_up_end_week)."))
-        problems += rest_counted(len(bad), "rows after the end of follow-up", problems[-1:], MAX_PER_COLUMN)
+        problems += _rest(bad, "rows after the end of follow-up", problems)
     required = {"dose_change": "new_dose", "surgery": "surgery_type", "adverse_event": "ae_type",
                 "discontinuation": "reason", "endoscopy": "endoscopy_score"}
     for kind, column in required.items():
@@ -956,7 +961,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
             problems.append(Problem("events.csv", f"A {kind} row needs {column}.", row=int(row), column=column,
                                     expected=EVENT_COLUMN_EXPECTED.get(column, f"a value in {column}"),
                                     found="an empty cell", hint="Fill it in from the record."))
-        problems += rest_counted(len(rows), f"{kind} rows without {column}", problems[-1:], MAX_PER_COLUMN)
+        problems += _rest(rows, f"{kind} rows without {column}", problems)
     problems += _check_order(visits, "visits.csv", "visit_date", spec.data_date)
     problems += _check_order(events, "events.csv", "event_date", spec.data_date)
     stops = events[events["event_type"] == "discontinuation"].groupby("patient_id")["week"].min()
@@ -968,8 +973,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                                 expected=f"on_treatment = no after week {visit_stop[row]:g} (the discontinuation)",
                                 found="yes",
                                 hint="Check the discontinuation row, or mark this visit on_treatment = no."))
-    problems += rest_counted(len(bad), "visits marked on treatment after the patient stopped",
-                             problems[-1:], MAX_PER_COLUMN)
+    problems += _rest(bad, "visits marked on treatment after the patient stopped", problems)
     event_stop = events["patient_id"].map(stops)
     late_dose = (events["event_type"] == "dose_change") & (events["week"] > event_stop)
     for row in (bad := events.index[late_dose.fillna(False)])[:MAX_PER_COLUMN]:
@@ -978,7 +982,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                                 column="week", expected=f"week {event_stop[row]:g} or earlier (the discontinuation)",
                                 found=f"week {week}",
                                 hint="Check the discontinuation row; a restart after stopping is not supported."))
-    problems += rest_counted(len(bad), "dose changes after the patient stopped", problems[-1:], MAX_PER_COLUMN)
+    problems += _rest(bad, "dose changes after the patient stopped", problems)
     return problems
 
 
@@ -993,7 +997,8 @@ def _centres(spec: StudySpec, patients: pd.DataFrame) -> list[Problem]:
     return [Problem("patients.csv", "More centres are named in the centre column than study.yml declares.",
                     column="centre",
                     expected=f"at most {spec.design.centres:,} centre(s) (design.centres in study.yml)",
-                    found=f"{len(named):,} different centres",
+                    found=f"{len(named):,} different centres: " + ", ".join(repr(c) for c in named[:6])
+                          + (", ..." if len(named) > 6 else ""),
                     hint="Correct design.centres in study.yml (the pages print it), or the centre names if one "
                          "centre is written in two ways.")]
 
