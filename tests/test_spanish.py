@@ -274,14 +274,14 @@ def test_a_topic_in_one_language_is_as_sure_as_its_own_studies_and_names_overlap
 
     a, b, c = study("a", "low", True), study("b", "moderate", True), study("c", "very_low", False)
     topic = TopicView("med", {}, [a, b, c], [], [], [], [], "very_low",
-                      profiles=[Profile(s, "CD", (8,), ("all_started",)) for s in (a, b, c)], overlap=True,
+                      profiles=[Profile(s, "CD", (8,), ("all_started",)) for s in (a, b, c)],
                       overlapping=(frozenset({"a", "c"}),))
     spanish = topic.in_language("es")
     assert [s.id for s in spanish.studies] == ["a", "b"] and [p.study.id for p in spanish.profiles] == ["a", "b"]
     assert spanish.level == "low" and not spanish.overlap  # c, in English only, was the very low one and the pair
     assert [s.id for s in spanish.only_in_english("es")] == ["c"]
-    assert topic.in_language("en") is topic
-    both = TopicView("med", {}, [a, b], [], [], [], [], "low", overlap=True, overlapping=(frozenset({"a", "b"}),))
+    assert topic.in_language("en") is topic and topic.overlap
+    both = TopicView("med", {}, [a, b], [], [], [], [], "low", overlapping=(frozenset({"a", "b"}),))
     assert both.in_language("es").overlap
 
 

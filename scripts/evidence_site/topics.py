@@ -212,7 +212,6 @@ class TopicView:
     figure: str = ""
     profiles: list[Profile] = field(default_factory=list)  # studies with family figures
     drug: Any = None  # the medicine's data (spec.Medicine): names, facts, warning signs
-    overlap: bool = False  # some patients may be in more than one study
     overlapping: tuple[frozenset[str], ...] = ()  # the pairs of studies (ids) whose patients may be the same
     language_of: TopicView | None = None  # the whole topic, for its view in one language (``in_language``)
 
@@ -223,9 +222,14 @@ class TopicView:
         if lang == "en":
             return self
         studies = self.studies_in(lang)
-        shown = {sv.id for sv in studies}
         return replace(self, studies=studies, profiles=self.profiles_in(lang), level=lowest_level(studies),
-                       overlap=any(pair <= shown for pair in self.overlapping), language_of=self)
+                       language_of=self)
+
+    @property
+    def overlap(self) -> bool:
+        """Whether some children may be in two of the topic's studies (a pair of ``overlapping`` among them)."""
+        shown = {sv.id for sv in self.studies}
+        return any(pair <= shown for pair in self.overlapping)
 
     def profiles_in(self, lang: str) -> list[Profile]:
         """The profiles of the studies that have family pages in ``lang`` (English: all; another language: those
@@ -406,7 +410,7 @@ def topic_views(studies: list, views: dict[str, Any], book: NumberBook) -> tuple
                             tuple(sorted({r.population for r in sv.family_rows}))) for sv in real if sv.family_rows]
         overlapping = overlapping_pairs(real, lambda i: book[i])
         topics[med] = TopicView(med, names, real, examples, comparisons, diseases, weeks, level,
-                                profiles=profiles, overlap=bool(overlapping), drug=medicine, overlapping=overlapping)
+                                profiles=profiles, drug=medicine, overlapping=overlapping)
     return topics, new
 
 
