@@ -85,9 +85,9 @@ def _off_their_week(patients: pd.DataFrame, frame: pd.DataFrame, file: str, date
     if timepoints is None:
         low, high = frame["week"] - WEEK_SLACK, frame["week"] + WEEK_SLACK
     else:
-        windows = _week_windows(timepoints)
-        low = frame["week"].map(lambda w: windows.get(w, (float("-inf"), float("inf")))[0])
-        high = frame["week"].map(lambda w: windows.get(w, (float("-inf"), float("inf")))[1])
+        windows = _week_windows(timepoints)  # a week with no time point is validate's to report
+        low = frame["week"].map({w: lo for w, (lo, _) in windows.items()}).astype(float).fillna(float("-inf"))
+        high = frame["week"].map({w: hi for w, (_, hi) in windows.items()}).astype(float).fillna(float("inf"))
     low = low.where(frame["week"] != 0, float("-inf"))  # a baseline's earliest date is _before_start's
     off = ((since < low) | (since > high)).fillna(False)
     for row in frame.index[off]:

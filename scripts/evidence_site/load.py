@@ -501,9 +501,7 @@ def _read_csv_text(name: str, data: bytes) -> tuple[pd.DataFrame | None, list[Pr
                 found=f"one cell spanning {swallowed.count(chr(10)) + 1} lines that look like rows",
                 hint="Close the quote, or remove it; a quote mark inside a cell is written twice (\"\")."))
             break
-    first_of = {}  # each header's first column (a repeated header is reported by _header_problems)
-    for i, h in enumerate(header):
-        first_of.setdefault(h, i)
+    first_of = _first_columns(header)  # a repeated header is reported by _header_problems
     keep = [i for i, h in enumerate(header) if h and first_of[h] == i]
     body = [(n, [r[i] for i in keep]) for n, r in numbered[1:] if len(r) == len(header)]
     columns = [header[i] for i in keep]
@@ -537,12 +535,8 @@ def _header_problems(name: str, header: list[str], body: list[tuple[int, list[st
                                    expected="a name for every column", found="an empty header cell",
                                    hint="Name the column as on the Data format page, or delete it.")
                            for i in unnamed[:SHOWN]], "columns with no name", total=len(unnamed))
-    first: dict[str, int] = {}
-    repeated = []
-    for i, h in enumerate(header):
-        if h and h in first:
-            repeated.append((first[h], i))
-        first.setdefault(h, i)
+    first = _first_columns(header)
+    repeated = [(first[h], i) for i, h in enumerate(header) if h and first[h] != i]
     problems += summarise([Problem(
         name, f"The column {header[i]!r} appears more than once (columns {spreadsheet_column(j)} and "
               f"{spreadsheet_column(i)}).", column=header[i],
@@ -550,6 +544,14 @@ def _header_problems(name: str, header: list[str], body: list[tuple[int, list[st
         hint="Delete the copy, or rename it if it holds something else.") for j, i in repeated[:SHOWN]],
         "repeated columns", total=len(repeated))
     return problems
+
+
+def _first_columns(header: list[str]) -> dict[str, int]:
+    """Each header's first column (by position)."""
+    first: dict[str, int] = {}
+    for i, h in enumerate(header):
+        first.setdefault(h, i)
+    return first
 
 
 def _rstrip_empty(header: list[str]) -> list[str]:

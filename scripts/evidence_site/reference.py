@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import typed
+from .errors import SHOWN
 from .load import MAX_CELL_CHARS
 from .schema import AGGREGATE_TABLES, MISSING_MARKERS, TABLES
 from .spec import RULES, AggregateSpec, Medicine, StudySpec, Vocabulary
-from .validate import AGGREGATE_RULES, CROSS_TABLE_RULES, FALSE_WORDS, MAX_PER_COLUMN, TRUE_WORDS
+from .validate import AGGREGATE_RULES, CROSS_TABLE_RULES, FALSE_WORDS, TRUE_WORDS
 
 
 def data_format_docs() -> dict[str, Any]:
@@ -23,7 +24,7 @@ def data_format_docs() -> dict[str, Any]:
         "max_cell_chars": MAX_CELL_CHARS,
         "yes_words": sorted(TRUE_WORDS - {"yes"}),  # read as yes beside "yes" itself
         "no_words": sorted(FALSE_WORDS - {"no"}),
-        "max_per_column": MAX_PER_COLUMN,
+        "max_per_column": SHOWN,
         "study_fields": list(typed.describe(StudySpec)),
         "medicine_fields": list(typed.describe(Medicine)),
         "vocab_fields": list(typed.describe(Vocabulary)),

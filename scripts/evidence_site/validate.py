@@ -27,7 +27,6 @@ from .spec import PROTECTION_OFF, VOCAB_SECTIONS, AggregateSpec, Citation, Medic
 from .typed import Reader, closest, nearest
 
 TABLES_WITH_ROWS = ("patients.csv", "visits.csv")  # events.csv may be empty: a study with no events
-MAX_PER_COLUMN = 5  # report at most this many bad cells per column, then a count of the rest
 TRUE_WORDS = {"yes", "y", "true", "1"}
 FALSE_WORDS = {"no", "n", "false", "0"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -532,7 +531,7 @@ def check_table(table: Table, raw: pd.DataFrame, vocab: Vocabulary) -> tuple[pd.
         problems += found
     if not problems and table.key:
         dup = typed_frame.duplicated(list(table.key), keep="first")
-        for row in (bad := typed_frame.index[dup])[:MAX_PER_COLUMN]:
+        for row in (bad := typed_frame.index[dup])[:SHOWN]:
             key = ", ".join(f"{k}={typed_frame.at[row, k]}" for k in table.key)
             problems.append(Problem(table.file, "Duplicate row.", row=int(row), column=table.key[-1],
                                     expected=f"one row per {' and '.join(table.key)}", found=f"a second row with {key}",
@@ -733,16 +732,16 @@ def _not_a_date(text: str) -> bool:
 
 
 def _rest(rows: Any, noun: str, problems: list[Problem]) -> list[Problem]:
-    """After a check listed the first MAX_PER_COLUMN of ``rows`` (the last of ``problems``), a line counting the
+    """After a check listed the first SHOWN of ``rows`` (the last of ``problems``), a line counting the
     rest (errors.rest_counted)."""
-    return rest_counted(len(rows), noun, problems[-min(len(rows), MAX_PER_COLUMN):], MAX_PER_COLUMN)
+    return rest_counted(len(rows), noun, problems[-min(len(rows), SHOWN):], SHOWN)
 
 
 def _cap(problems: list[Problem]) -> list[Problem]:
-    if len(problems) <= MAX_PER_COLUMN:
+    if len(problems) <= SHOWN:
         return problems
-    return problems[:MAX_PER_COLUMN] + rest_counted(len(problems), "rows with the same kind of problem",
-                                                    problems[:MAX_PER_COLUMN], MAX_PER_COLUMN)
+    return problems[:SHOWN] + rest_counted(len(problems), "rows with the same kind of problem",
+                                                    problems[:SHOWN], SHOWN)
 
 
 def check_score_ranges(file: str, frame: pd.DataFrame, index_col: str, score_col: str,
@@ -753,7 +752,7 @@ def check_score_ranges(file: str, frame: pd.DataFrame, index_col: str, score_col
     if index_col not in frame.columns or score_col not in frame.columns:
         return problems
     has_score = frame[score_col].notna()
-    for row in (bad := frame.index[has_score & frame[index_col].isna()])[:MAX_PER_COLUMN]:
+    for row in (bad := frame.index[has_score & frame[index_col].isna()])[:SHOWN]:
         problems.append(Problem(file, "A score is given without its index.", row=int(row), column=index_col,
                                 expected="one of " + ", ".join(indices), found="an empty cell",
                                 hint=f"Name the index the score in {score_col!r} was measured on."))
@@ -856,7 +855,7 @@ def check_copied_patients(text: dict[str, pd.DataFrame]) -> list[Problem]:
             expected="each child once", found=f"{pid}, the same as {earlier} in every other column",
             hint=f"If {pid} is a copy of {earlier}, delete its rows in the three files; if they are two children, "
                  "correct the copied values from the records (two children never share every date and value)."))
-    return summarise(problems, "children copied under another id", MAX_PER_COLUMN)
+    return summarise(problems, "children copied under another id", SHOWN)
 
 
 def check_outcome_columns(spec: StudySpec, text: dict[str, pd.DataFrame]) -> list[Problem]:
@@ -901,21 +900,21 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
     patients, visits, events = tables["patients.csv"], tables["visits.csv"], tables["events.csv"]
     known = set(patients["patient_id"])
     for file, frame in (("visits.csv", visits), ("events.csv", events)):
-        for row in (bad := frame.index[~frame["patient_id"].isin(known)])[:MAX_PER_COLUMN]:
+        for row in (bad := frame.index[~frame["patient_id"].isin(known)])[:SHOWN]:
             problems.append(Problem(file, "The patient is not in patients.csv.", row=int(row), column="patient_id",
                                     expected=f"an id listed in {PATIENTS.file}",
                                     found=repr(frame.at[row, "patient_id"]),
                                     hint="Add the patient to patients.csv, or correct the id."))
         problems += _rest(bad, "rows for patients not in patients.csv", problems)
     # rule: patients_diagnosis_declared
-    for row in (bad := patients.index[~patients["diagnosis"].isin(spec.diagnoses)])[:MAX_PER_COLUMN]:
+    for row in (bad := patients.index[~patients["diagnosis"].isin(spec.diagnoses)])[:SHOWN]:
         problems.append(Problem("patients.csv", "The diagnosis is not one of the study's diagnoses.", row=int(row),
                                 column="diagnosis", expected="one of " + ", ".join(spec.diagnoses),
                                 found=repr(patients.at[row, "diagnosis"]),
                                 hint="Add the code to `diagnoses` in study.yml, or correct the cell."))
     problems += _rest(bad, "patients with a diagnosis not in study.yml", problems)
     weeks = set(spec.timepoints_weeks)
-    for row in (bad := visits.index[~visits["week"].isin(weeks)])[:MAX_PER_COLUMN]:
+    for row in (bad := visits.index[~visits["week"].isin(weeks)])[:SHOWN]:
         problems.append(Problem("visits.csv", "The week is not one of the study's time points.", row=int(row),
                                 column="week", expected="one of " + ", ".join(map(str, sorted(weeks))),
                                 found=as_written(text.get("visits.csv"), row, "week") or str(visits.at[row, "week"]),
@@ -925,7 +924,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
         float(spec.follow_up_weeks)).clip(upper=float(spec.follow_up_weeks))
     has_end = patients["follow_up_end_week"].notna()
     has_reason = patients["follow_up_end_reason"].notna()
-    for row in (bad := patients.index[has_end != has_reason])[:MAX_PER_COLUMN]:
+    for row in (bad := patients.index[has_end != has_reason])[:SHOWN]:
         column = "follow_up_end_reason" if has_end[row] else "follow_up_end_week"
         problems.append(Problem("patients.csv", "Early end of follow-up needs both its week and its reason.",
                                 row=int(row), column=column, expected="both follow_up_end_week and "
@@ -933,7 +932,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                                 hint="Fill in the other cell, or clear both if the patient was followed to the end."))
     problems += _rest(bad, "patients with only one of follow_up_end_week and follow_up_end_reason", problems)
     late_end = patients["follow_up_end_week"] > spec.follow_up_weeks
-    for row in (bad := patients.index[late_end.fillna(False)])[:MAX_PER_COLUMN]:
+    for row in (bad := patients.index[late_end.fillna(False)])[:SHOWN]:
         problems.append(Problem("patients.csv", "The end of follow-up is after the end of the study's follow-up.",
                                 row=int(row), column="follow_up_end_week",
                                 expected=f"a week from 0 to {spec.follow_up_weeks} (follow_up_weeks in study.yml)",
@@ -946,7 +945,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
     problems += _data_date_after_records(spec.data_date, patients, visits, events)
     for file, frame in (("visits.csv", visits), ("events.csv", events)):
         limit = frame["patient_id"].map(end_week)
-        for row in (bad := frame.index[(frame["week"] > limit).fillna(False)])[:MAX_PER_COLUMN]:
+        for row in (bad := frame.index[(frame["week"] > limit).fillna(False)])[:SHOWN]:
             problems.append(Problem(file, "The row is after the end of follow-up.", row=int(row), column="week",
                                     expected=f"a week from 0 to {limit[row]:g} (the patient's end of follow-up)",
                                     found=as_written(text.get(file), row, "week") or str(frame.at[row, "week"]),
@@ -957,7 +956,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
                 "discontinuation": "reason", "endoscopy": "endoscopy_score"}
     for kind, column in required.items():
         rows = events.index[(events["event_type"] == kind) & events[column].isna()]
-        for row in rows[:MAX_PER_COLUMN]:
+        for row in rows[:SHOWN]:
             problems.append(Problem("events.csv", f"A {kind} row needs {column}.", row=int(row), column=column,
                                     expected=EVENT_COLUMN_EXPECTED.get(column, f"a value in {column}"),
                                     found="an empty cell", hint="Fill it in from the record."))
@@ -967,7 +966,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
     stops = events[events["event_type"] == "discontinuation"].groupby("patient_id")["week"].min()
     visit_stop = visits["patient_id"].map(stops)
     after = (visits["week"] > visit_stop) & visits["on_treatment"].fillna(False)
-    for row in (bad := visits.index[after.fillna(False)])[:MAX_PER_COLUMN]:
+    for row in (bad := visits.index[after.fillna(False)])[:SHOWN]:
         problems.append(Problem("visits.csv", "This visit is marked on treatment after the patient stopped.",
                                 row=int(row), column="on_treatment",
                                 expected=f"on_treatment = no after week {visit_stop[row]:g} (the discontinuation)",
@@ -976,7 +975,7 @@ def check_links(tables: dict[str, pd.DataFrame], spec: StudySpec, text: dict[str
     problems += _rest(bad, "visits marked on treatment after the patient stopped", problems)
     event_stop = events["patient_id"].map(stops)
     late_dose = (events["event_type"] == "dose_change") & (events["week"] > event_stop)
-    for row in (bad := events.index[late_dose.fillna(False)])[:MAX_PER_COLUMN]:
+    for row in (bad := events.index[late_dose.fillna(False)])[:SHOWN]:
         week = as_written(text.get("events.csv"), row, "week") or f"{events.at[row, 'week']:g}"
         problems.append(Problem("events.csv", "A dose change after the patient stopped treatment.", row=int(row),
                                 column="week", expected=f"week {event_stop[row]:g} or earlier (the discontinuation)",
