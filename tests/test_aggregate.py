@@ -474,3 +474,30 @@ def test_a_copied_study_whose_source_was_changed_but_not_its_figures_is_not_pool
         "2 studies report the very same figures: alpha-2025, beta-2025. Their figures are not pooled on the topic "
         "pages; if one folder was copied from another to start a new study, enter the new study's own figures in "
         "its results.csv."]
+
+
+def test_a_reported_percentage_with_a_decimal_is_printed_as_the_source_prints_it(tmp_path: Path) -> None:
+    """A percentage reported without a count (68.4%) keeps its decimal on the clinicians' pages that say it is
+    printed as reported, the study's and the medicine's; rounded to 68% it would not be the published figure."""
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    csv = tmp_path / "studies" / "cohen" / "results.csv"
+    row = "outcome,crp_normal,unclear,all,8,,,68,percent_only"
+    assert row in csv.read_text(encoding="utf-8")
+    csv.write_text(csv.read_text(encoding="utf-8").replace(row, row.replace(",68,", ",68.4,")), encoding="utf-8")
+    generated = generate(load_studies(tmp_path / "studies"), paths.TEMPLATES, site=site_inputs())
+    pages = {p.md_path: generated.files[p.md_path].decode() for p in generated.pages}
+    for path in ("clinicians/cohen/index.md", "clinicians/topics/upadacitinib/index.md"):
+        text = pages[path]
+        assert "68.4% (reported percentage" in text, path
+        assert "68% (reported percentage" not in text, path
+
+
+def test_each_figure_across_studies_is_labelled_with_its_own_denominator_not_the_study_size(real) -> None:
+    """A figure among those still on treatment whose denominator the source does not give reads "N not stated",
+    not the study's 48 children; one with n/N reads its own N (18/46 is N=46, not the study's 100)."""
+    _, generated = real
+    page = generated.files["clinicians/topics/upadacitinib/index.md"].decode()
+    alt = next(line for line in page.splitlines() if line.startswith("![") and "what each study reported" in line)
+    assert "(n=" not in alt
+    assert "(N=46)" in alt and "(N not stated) · Crohn's disease" in alt
+    assert '<th>Study N</th>' in page

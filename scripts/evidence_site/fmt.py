@@ -85,6 +85,14 @@ def percent(v: Value, digits: int = 0) -> str:
     return f"{number(v.value * 100, digits)}%"
 
 
+def reported_percent(v: Value) -> str:
+    """A percentage its source reports without a count, as the source prints it ('68.4%', its
+    ``published_value``); any other value as :func:`percent` prints it."""
+    if v.numerator is None and v.published_value and v.published_value.endswith("%") and not v.suppressed:
+        return v.published_value
+    return percent(v)
+
+
 def n_of_n(v: Value) -> str:
     """'39/48' (or 'fewer than 5 of 48' for a small cell)."""
     if v.suppressed:

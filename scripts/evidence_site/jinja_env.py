@@ -61,8 +61,9 @@ def environment(templates: Path, cache: Path | None = None, lang: str = "en") ->
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, finalize=escape.finalize,
         bytecode_cache=bytecode_cache)
     env.filters.update({name: escape.formatter(f) for name, f in dict(
-        percent=fmt.percent, clinical=fmt.clinical, ci=fmt.ci, n_of_n=fmt.n_of_n, out_of_ten=fmt.out_of_ten,
-        number=fmt.number, time_frame=fmt.time_frame, long_date=fmt.long_date).items()})
+        percent=fmt.percent, reported_percent=fmt.reported_percent, clinical=fmt.clinical, ci=fmt.ci,
+        n_of_n=fmt.n_of_n, out_of_ten=fmt.out_of_ten, number=fmt.number, time_frame=fmt.time_frame,
+        long_date=fmt.long_date).items()})
     families.install(env)  # family pages: natural frequencies, certainty words, glossary links
     for name in ("freq", "freq_not", "icons"):
         env.filters[name] = escape.formatter(env.filters[name])

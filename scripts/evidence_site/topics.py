@@ -415,12 +415,14 @@ def topic_views(studies: list, views: dict[str, Any], book: NumberBook) -> tuple
 
 
 def forest_figure(topic: TopicView, book: NumberBook) -> Figure | None:
-    """Estimate and 95% interval per study, one panel per outcome; each row names the study, n, disease, time
-    point and population, so a week-8 figure is never lined up with a week-52 one as if alike."""
+    """Estimate and 95% interval per study, one panel per outcome; each row names the study, the figure's
+    denominator, disease, time point and population, so a week-8 figure is never lined up with a week-52 one as
+    if alike."""
     items = []  # (outcome, row label, value)
     for c in topic.comparisons:
         for sv, row in c.rows:
-            n = f"n={book[sv.n_id].value}" if sv.n_id else "n not stated"
+            denominator = book[row.id].denominator  # the figure's own N, not the study's size
+            n = f"N={denominator}" if denominator else "N not stated"
             panel = f"{c.label} · {row.when} · {POPULATION_SHORT[row.population]}"  # only alike rows share a panel
             items.append((panel, f"{sv.spec.publication.short} ({n}) · {row.disease}", book[row.id]))
         if c.pooled:
