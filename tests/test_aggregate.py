@@ -501,3 +501,34 @@ def test_each_figure_across_studies_is_labelled_with_its_own_denominator_not_the
     assert "(n=" not in alt
     assert "(N=46)" in alt and "(N not stated) · Crohn's disease" in alt
     assert '<th>Study N</th>' in page
+
+
+EMERGENCY = {"en": '!!! danger "Call the emergency number now', "es": '!!! danger "Llame ya al número de emergencias'}
+
+
+def test_every_family_page_of_a_published_study_shows_the_emergency_signs_in_its_language(real) -> None:
+    """The short version of each published study, in English and in Spanish, and every page whose text points
+    to "the red box on this page" (or "el recuadro rojo de esta página"), carries the emergency box."""
+    studies, generated = real
+    pages = {p.md_path: generated.files[p.md_path].decode() for p in generated.pages}
+    for study in studies:
+        if study.synthetic or not study.medicine.emergency_signs:
+            continue
+        assert EMERGENCY["en"] in pages[f"families/{study.id}/index.md"], study.id
+        spanish = f"es/families/{study.id}/index.md"
+        if spanish in pages and study.medicine.emergency_signs_es:
+            assert EMERGENCY["es"] in pages[spanish], spanish
+    for path, text in pages.items():
+        if "red box on this page" in text or "recuadro rojo de esta página" in text:
+            assert EMERGENCY["es" if path.startswith("es/") else "en"] in text, path
+
+
+def test_no_list_item_of_any_page_runs_into_the_next(real) -> None:
+    """A template line ending in a block tag loses its line break (trim_blocks): a list then reads
+    "... started.- **Crohn's disease ...", one item on a phone. No generated page has an item glued on."""
+    _, generated = real
+    glued = re.compile(r"[.):]- (\*\*|\[|[A-Z])")
+    for p in generated.pages:
+        text = generated.files[p.md_path].decode()
+        for line in text.splitlines():
+            assert not glued.search(line), (p.md_path, line[:160])
