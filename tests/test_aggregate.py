@@ -532,3 +532,12 @@ def test_no_list_item_of_any_page_runs_into_the_next(real) -> None:
         text = generated.files[p.md_path].decode()
         for line in text.splitlines():
             assert not glued.search(line), (p.md_path, line[:160])
+
+
+def test_the_home_page_says_how_sure_its_results_are_and_where_the_warning_signs_are(real) -> None:
+    """The home page gives one result per study: beside them, how sure the evidence is (the topic's rating, as
+    the topic page words it) and a link to the medicine's warning signs."""
+    _, generated = real
+    home = generated.files["index.md"].decode()
+    assert "We are very uncertain whether the medicine helps children like the ones in these studies." in home
+    assert "[Warning signs that need help straight away](families/topics/upadacitinib/medicine.md)" in home
