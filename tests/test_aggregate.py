@@ -500,6 +500,7 @@ def test_each_figure_across_studies_is_labelled_with_its_own_denominator_not_the
     alt = next(line for line in page.splitlines() if line.startswith("![") and "what each study reported" in line)
     assert "(n=" not in alt
     assert "(N=46)" in alt and "(N not stated) · Crohn's disease" in alt
+    assert "47% (reported percentage; N not stated; no interval)" in page  # the table says it too
     assert "Bachand, Collen and others, 2026 (a study of 48)" in page  # the study's size, said as such
 
 
@@ -508,7 +509,7 @@ EMERGENCY = {"en": '!!! danger "Call the emergency number now', "es": '!!! dange
 
 def test_every_family_page_of_a_published_study_shows_the_emergency_signs_in_its_language(real) -> None:
     """The short version of each published study, in English and in Spanish, and every page whose text points
-    to "the red box on this page" (or "el recuadro rojo de esta página"), carries the emergency box."""
+    to the emergency signs "on this page" (in either language), carries the emergency box."""
     studies, generated = real
     pages = {p.md_path: generated.files[p.md_path].decode() for p in generated.pages}
     for study in studies:
@@ -519,7 +520,8 @@ def test_every_family_page_of_a_published_study_shows_the_emergency_signs_in_its
         if spanish in pages and study.medicine.emergency_signs_es:
             assert EMERGENCY["es"] in pages[spanish], spanish
     for path, text in pages.items():
-        if "red box on this page" in text or "recuadro rojo de esta página" in text:
+        if any(words in text for words in ("red box on this page", "recuadro rojo de esta página",
+                                           "emergency signs on this page", "señales de emergencia de esta página")):
             assert EMERGENCY["es" if path.startswith("es/") else "en"] in text, path
 
 
