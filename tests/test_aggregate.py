@@ -543,3 +543,12 @@ def test_the_home_page_says_how_sure_its_results_are_and_where_the_warning_signs
     home = generated.files["index.md"].decode()
     assert "We are very uncertain whether the medicine helps children like the ones in these studies." in home
     assert "[Warning signs that need help straight away](families/topics/upadacitinib/medicine.md)" in home
+
+
+def test_the_printed_handouts_say_how_sure_the_evidence_is(real) -> None:
+    """A family may have only the printed sheet: beside its results, how sure the evidence is, in its language."""
+    _, generated = real
+    english = generated.files["families/topics/upadacitinib/handout.md"].decode()
+    spanish = generated.files["es/families/topics/upadacitinib/handout.md"].decode()
+    assert "We are very uncertain whether the medicine helps children like the ones in these studies." in english
+    assert "No estamos nada seguros de si el medicamento ayuda a niños y niñas como los de estos estudios." in spanish
