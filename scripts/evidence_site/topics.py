@@ -421,10 +421,10 @@ def forest_figure(topic: TopicView, book: NumberBook) -> Figure | None:
     items = []  # (outcome, row label, value)
     for c in topic.comparisons:
         for sv, row in c.rows:
-            denominator = book[row.id].denominator  # the figure's own N, not the study's size
-            n = f"N={denominator}" if denominator else "N not stated"
+            value = book[row.id]
+            n = f"N={value.denominator}" if value.denominator else "N not stated"  # the figure's own, not the study's
             panel = f"{c.label} · {row.when} · {POPULATION_SHORT[row.population]}"  # only alike rows share a panel
-            items.append((panel, f"{sv.spec.publication.short} ({n}) · {row.disease}", book[row.id]))
+            items.append((panel, f"{sv.spec.publication.short} ({n}) · {row.disease}", value))
         if c.pooled:
             first = c.rows[0][1]
             items.append((f"{c.label} · {first.when} · {POPULATION_SHORT[first.population]}",

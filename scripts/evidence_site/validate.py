@@ -738,10 +738,8 @@ def _rest(rows: Any, noun: str, problems: list[Problem]) -> list[Problem]:
 
 
 def _cap(problems: list[Problem]) -> list[Problem]:
-    if len(problems) <= SHOWN:
-        return problems
-    return problems[:SHOWN] + rest_counted(len(problems), "rows with the same kind of problem",
-                                                    problems[:SHOWN], SHOWN)
+    """The first SHOWN of a check's problems, then one line counting the rest (errors.summarise)."""
+    return summarise(problems, "rows with the same kind of problem")
 
 
 def check_score_ranges(file: str, frame: pd.DataFrame, index_col: str, score_col: str,
@@ -855,7 +853,7 @@ def check_copied_patients(text: dict[str, pd.DataFrame]) -> list[Problem]:
             expected="each child once", found=f"{pid}, the same as {earlier} in every other column",
             hint=f"If {pid} is a copy of {earlier}, delete its rows in the three files; if they are two children, "
                  "correct the copied values from the records (two children never share every date and value)."))
-    return summarise(problems, "children copied under another id", SHOWN)
+    return summarise(problems, "children copied under another id")
 
 
 def check_outcome_columns(spec: StudySpec, text: dict[str, pd.DataFrame]) -> list[Problem]:
