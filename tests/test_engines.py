@@ -230,3 +230,73 @@ def test_a_page_title_from_data_never_closes_the_title_element(tmp_path: Path) -
     page = (tmp_path / "site" / "evil" / "index.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page
     assert "<title>Evil&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#39;co&#39; - " in page
+
+
+@pytest.mark.slow
+def test_the_engine_keeps_unchanged_pages_and_files_as_built_and_writes_what_a_plain_build_leaves(
+        demo_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``run_engine`` with MkDocs' memo (pages rendered from the memo, markup fixed and theme pruned in the engine
+    process, unchanged files linked to the last build's site) leaves the very files that ``mkdocs build --strict``
+    followed by ``fix_markup`` and ``prune_theme`` leaves; a page whose own inputs are unchanged comes from the
+    memo, but a change the theme reads elsewhere (another page's title in the menu, the library's footer values
+    on a page without its own) builds the pages again; and the last build's site is never changed."""
+    import shutil
+
+    from evidence_site.cache import seal, unseal
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1768435200")  # as a build sets it (the build date is in a page's key)
+    source = demo_build / "docs"
+    shutil.copytree(source, tmp_path / "docs", ignore=lambda d, names: ["es"] if Path(d) == source else [])
+    config = tmp_path / "mkdocs.yml"
+    config.write_bytes(next((demo_build / "build" / "cache" / "engine-config").glob("mkdocs-*.yml")).read_bytes())
+    memo, site, last = tmp_path / "memo.pickle", tmp_path / "site", tmp_path / "last"
+
+    def plain() -> dict[str, bytes]:
+        status, output = _mkdocs(config)
+        assert status == 0, output
+        engines.fix_markup("mkdocs", site)
+        engines.prune_theme(site)
+        tree = _tree(site)
+        shutil.rmtree(site)
+        return tree
+
+    def with_memo() -> dict[str, bytes]:
+        engines.run_engine("mkdocs", config, site, memo, last if last.is_dir() else None)
+        tree = _tree(site)
+        if last.is_dir():
+            linked = [p for p in site.rglob("*") if p.is_file() and p.stat().st_nlink > 1]
+            assert len(linked) > len(tree) // 2
+            assert all((last / p.relative_to(site)).read_bytes() == p.read_bytes() for p in linked)
+            shutil.rmtree(last)
+        site.rename(last)
+        return tree
+
+    first = plain()
+    assert with_memo() == first  # an empty memo
+    before = _tree(last)
+    assert with_memo() == first  # every page from the memo, every file linked
+    assert _tree(last) == before
+    poisoned = unseal(memo.read_bytes())
+    assert len(poisoned["themed"]) > 20
+    poisoned["themed"] = {key: page.replace("</body>", "POISONED</body>") for key, page in poisoned["themed"].items()}
+    memo.write_bytes(seal(poisoned))
+    assert b"POISONED" in with_memo()["families/index.html"]  # what an unchanged page is built from
+
+    page = tmp_path / "docs" / "families" / "index.md"  # its title is in every page's menu
+    page.write_text(page.read_text(encoding="utf-8").replace("title: For families", "title: For all families", 1),
+                    encoding="utf-8")
+    memo.write_bytes(seal(poisoned))
+    edited = with_memo()
+    assert not any(b"POISONED" in data for name, data in edited.items() if name.endswith(".html"))
+    assert edited == plain()
+
+    memo.write_bytes(seal(poisoned | {"themed": {k: v.replace("</body>", "POISONED</body>")
+                                                 for k, v in unseal(memo.read_bytes())["themed"].items()}}))
+    text = config.read_text(encoding="utf-8")
+    fingerprint = re.search(r"data_fingerprint: ['\"]?(\w+)", text)
+    assert fingerprint, "the staged config gives the library's fingerprint"
+    config.write_text(text.replace(fingerprint.group(1), "0123456789ab"), encoding="utf-8")
+    rebuilt = with_memo()
+    assert b"0123456789ab" in rebuilt["privacy/index.html"]  # a hand-written page shows the library's values
+    assert b"POISONED" not in rebuilt["privacy/index.html"]
+    assert b"POISONED" in rebuilt["clinicians/example-clinic-records/index.html"]  # a study's page: its own

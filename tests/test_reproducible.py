@@ -105,26 +105,38 @@ def test_numbers_json_carries_the_fingerprints_and_the_generator(two_sites: tupl
 def test_every_page_carries_the_fingerprint_and_version_and_only_family_footers_drop_them(
         two_sites: tuple[Path, Path]) -> None:
     """Every page has both in <meta>; the footer shows them on clinician and reference pages, while family pages
-    say in plain words when the evidence was last updated (issue 15)."""
+    say in plain words when the evidence was last updated (issue 15). A study's pages give that study's
+    fingerprint and data date (numbers.json's ``studies``), every other page the library's (issue 16: a change in
+    one study leaves the other studies' pages as they were)."""
     site = two_sites[0]
     manifest = json.loads((site / "numbers.json").read_text(encoding="utf-8"))
+    studies = manifest["studies"]
     pages = list(site.rglob("*.html"))
     assert len(pages) > 10
+    seen = set()
     for page in pages:
         html = page.read_text(encoding="utf-8")
         if 'http-equiv="refresh"' in html:
             continue  # redirect stubs for moved pages have no footer
-        assert f'<meta name="evidence-fingerprint" content="{manifest["fingerprint"]}">' in html, page
+        parts = page.relative_to(site).parts
+        inner = parts[1:] if parts[0] == "es" else parts
+        study = inner[1] if len(inner) > 2 and inner[1] in studies else None
+        fingerprint = studies[study]["fingerprint"] if study else manifest["fingerprint"]
+        seen.add(fingerprint)
+        assert f'<meta name="evidence-fingerprint" content="{fingerprint}">' in html, page
         assert f'<meta name="evidence-generator" content="evidence-site {__version__}">' in html, page
         footer = html[html.index('<footer class="md-footer">'):html.index("</footer>")]
-        parts = page.relative_to(site).parts
         if parts[0] == "families" or parts[:2] == ("es", "families"):  # family pages, English and Spanish
             assert ("The evidence on these pages was last updated on" in footer
                     or "La información de estas páginas se actualizó" in footer), page
             assert "fingerprint" not in footer and "huella" not in footer and "reference/changes/" in footer, page
+            if study and parts[0] == "families":
+                day = dt.date.fromisoformat(studies[study]["data_date"])
+                assert f"last updated on {day.day} {day:%B %Y}." in footer, page
         else:
-            assert f"<code>{manifest['fingerprint']}</code>" in footer, page
+            assert f"<code>{fingerprint}</code>" in footer, page
             assert f"evidence-site {__version__}" in footer, page
+    assert seen == {manifest["fingerprint"], *(s["fingerprint"] for s in studies.values())}
 
 
 def test_the_fingerprint_changes_when_any_input_file_changes(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -157,11 +159,15 @@ def _text_hash(text: bytes) -> str:
     return hashlib.sha256(text).hexdigest()[:16]
 
 
-def engine_command(engine: str, config: Path, memo: Path | None = None) -> list[str]:
+def engine_command(engine: str, config: Path, memo: Path | None = None, finish: bool = False,
+                   previous: Path | None = None) -> list[str]:
     """The command line that builds ``config`` with ``engine`` in strict mode. MkDocs with a ``memo`` file: the
-    same build, reusing what the last build of that site converted (mkdocs_run.py)."""
+    same build, reusing what the last build of that site converted (mkdocs_run.py); with ``finish``, its markup
+    fixed and its theme pruned before anything is written, files linked to ``previous`` (the last build's site)
+    where they are the same."""
     if engine == "mkdocs" and memo is not None:
-        return [sys.executable, "-m", "evidence_site.mkdocs_run", "--memo", str(memo), "-f", str(config)]
+        return [sys.executable, "-m", "evidence_site.mkdocs_run", "--memo", str(memo), "-f", str(config),
+                *(["--finish"] if finish else []), *(["--previous", str(previous)] if finish and previous else [])]
     if engine == "mkdocs":
         return [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)]
     if engine == "zensical":
@@ -194,14 +200,18 @@ def engine_packages(engine: str) -> str:
     return "\n".join([*head, *sorted(names)])
 
 
-def run_engine(engine: str, config: Path, site_dir: Path, memo: Path | None = None) -> float:
+def run_engine(engine: str, config: Path, site_dir: Path, memo: Path | None = None,
+               previous: Path | None = None) -> float:
     """Build with ``engine`` as a separate process; raise BuildError on any warning. Returns the seconds taken.
-    ``memo``: MkDocs' memo file for this site (``engine_command``)."""
+    ``memo``: MkDocs' memo file for this site (``engine_command``), which then also fixes the markup and prunes
+    the theme before writing, and links what is unchanged from ``previous`` (the last build's site)."""
+    finished = engine == "mkdocs" and memo is not None
     env = os.environ | {"NO_MKDOCS_2_WARNING": "1", "PYTHONUNBUFFERED": "1"}
     if engine == "mkdocs" and memo is not None:  # the engine process runs this package, from where this one is
         env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     started = time.perf_counter()
-    result = subprocess.run(engine_command(engine, config, memo), capture_output=True, text=True, env=env,
+    result = subprocess.run(engine_command(engine, config, memo, finished, previous), capture_output=True, text=True,
+                            env=env,
                             cwd=config.parent)
     seconds = time.perf_counter() - started
     output = (result.stdout + result.stderr).strip()
@@ -214,8 +224,9 @@ def run_engine(engine: str, config: Path, site_dir: Path, memo: Path | None = No
     if result.returncode != 0 or problems:
         detail = "\n".join(f"  {engine}: {line}" for line in (problems or output.splitlines()[-15:]))
         raise BuildError(f"{engine} build --strict failed:\n{detail}\nNothing was changed in docs/ or site/.")
-    fix_markup(engine, site_dir)
-    prune_theme(site_dir)
+    if not finished:
+        fix_markup(engine, site_dir)
+        prune_theme(site_dir)
     return seconds
 
 
@@ -224,78 +235,112 @@ _SEARCH_LANG = re.compile(rb'^\{"config":\{"lang":\[((?:"[a-z-]+",?)*)\]')
 _MAP_LINK = re.compile(r"\n?//# sourceMappingURL=[^\n]*\s*$")
 
 
-def search_languages(site_dir: Path) -> set[str] | None:
-    """The languages of ``site_dir``'s search (``search/search_index.json``'s ``config.lang``), or None if the
-    engine wrote no index of that form."""
-    try:
-        with (site_dir / "search" / "search_index.json").open("rb") as index:
-            head = _SEARCH_LANG.match(index.read(400))
-    except OSError:
-        return None
-    return set(re.findall(r'"([a-z-]+)"', head.group(1).decode())) if head else None
+def search_languages(head: bytes) -> set[str] | None:
+    """The languages of a site's search, from the first bytes of its ``search/search_index.json``
+    (``config.lang``), or None if the engine wrote no index of that form."""
+    found = _SEARCH_LANG.match(head[:400])
+    return set(re.findall(r'"([a-z-]+)"', found.group(1).decode())) if found else None
 
 
 def prune_theme(site_dir: Path) -> None:
-    """Remove the theme files that no page of the built site loads: source maps (read only by a browser's
-    developer tools; the line naming each map goes too) and the search's support for languages it does not use.
-    Material's search worker loads ``lunr/min/lunr.<lang>.min.js`` for each language of the index other than
-    English, with ``lunr.stemmer.support`` and ``lunr.multi``, plus ``tinyseg.js`` (Japanese) or ``wordcut.js``
-    (Hindi, Thai); the rest (about 0.9 MB, and 1.2 MB of maps) is never requested. A site whose index names no
-    languages keeps every language file."""
+    """Remove the theme files that no page of the built site loads (:func:`theme_pruned`), in ``site_dir``."""
+    from .placing import replace_bytes
+
     assets = site_dir / "assets"
-    for source_map in assets.glob("**/*.map"):
-        script = source_map.with_suffix("")
-        if script.suffix == ".js" and script.is_file():
-            text = script.read_text(encoding="utf-8")
+    present = [p.relative_to(site_dir).as_posix() for p in assets.glob("**/*") if p.is_file()]
+    index = site_dir / "search" / "search_index.json"
+    present += ["search/search_index.json"] if index.is_file() else []
+    removed, rewritten = theme_pruned(present, lambda relative: (site_dir / relative).read_bytes())
+    for relative, text in rewritten.items():
+        replace_bytes(site_dir / relative, text.encode("utf-8"))
+    for relative in removed:
+        (site_dir / relative).unlink()
+
+
+def theme_pruned(present: Iterable[str], read: Callable[[str], bytes]) -> tuple[set[str], dict[str, str]]:
+    """What to remove from a built site of the files ``present`` (site-relative paths; ``read`` gives a file's
+    bytes), and the scripts to write again (path -> text): the theme files that no page loads. These are source
+    maps (read only by a browser's developer tools; the line naming each map goes from its script too) and the
+    search's support for languages it does not use. Material's search worker loads
+    ``lunr/min/lunr.<lang>.min.js`` for each language of the index other than English, with
+    ``lunr.stemmer.support`` and ``lunr.multi``, plus ``tinyseg.js`` (Japanese) or ``wordcut.js`` (Hindi, Thai);
+    the rest (about 0.9 MB, and 1.2 MB of maps) is never requested. A site whose index names no languages keeps
+    every language file."""
+    files = set(present)
+    removed: set[str] = set()
+    rewritten: dict[str, str] = {}
+    for source_map in sorted(f for f in files if f.startswith("assets/") and f.endswith(".map")):
+        script = source_map[:-len(".map")]
+        if script.endswith(".js") and script in files:
+            text = _text(read(script))
             if _MAP_LINK.search(text):
-                script.write_text(_MAP_LINK.sub("\n", text).rstrip("\n") + "\n", encoding="utf-8")
-        source_map.unlink()
-    languages = search_languages(site_dir)
-    lunr = assets / "javascripts" / "lunr"
-    if not languages or not lunr.is_dir():
-        return
+                rewritten[script] = _MAP_LINK.sub("\n", text).rstrip("\n") + "\n"
+        removed.add(source_map)
+    index = "search/search_index.json"
+    languages = search_languages(read(index)) if index in files else None
+    lunr = "assets/javascripts/lunr/"
+    if not languages:
+        return removed, rewritten
     keep = {f"lunr.{lang}.min.js" for lang in languages} | {"lunr.stemmer.support.min.js", "lunr.multi.min.js"}
     keep |= {"tinyseg.js"} if "ja" in languages else set()
     keep |= {"wordcut.js"} if languages & {"hi", "th"} else set()
-    for path in (*lunr.glob("*.js"), *lunr.glob("min/*.js")):
-        if path.name not in keep:
-            path.unlink()
+    for path in files:
+        inside = path[len(lunr):] if path.startswith(lunr) else ""
+        if inside.endswith(".js") and inside.removeprefix("min/").count("/") == 0 \
+                and inside.rsplit("/", 1)[-1] not in keep:
+            removed.add(path)
+    rewritten = {k: v for k, v in rewritten.items() if k not in removed}
+    return removed, rewritten
 
 
 def fix_markup(engine: str, site_dir: Path) -> None:
-    """Apply ``MARKUP_FIXES[engine]`` to every HTML page the engine wrote, drop the indentation of its lines
-    (:func:`compact_html`), draw the theme's icons from one file per site (icons.py) and load the inline scripts
-    that pages repeat from one file each (shared_scripts.py). The last two only for MkDocs' pages, where they are
-    checked pixel for pixel: on Zensical's, the extra requests put a family page over its first-visit budget."""
+    """Apply :func:`markup_fixed` to every HTML page the engine wrote in ``site_dir``."""
+    from .placing import replace_bytes
+
+    pages = {page.relative_to(site_dir).as_posix(): page.read_text(encoding="utf-8")
+             for page in site_dir.rglob("*.html")}
+    for relative, text in markup_fixed(engine, pages).items():
+        (site_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        replace_bytes(site_dir / relative, text.encode("utf-8"))
+
+
+def markup_fixed(engine: str, pages: dict[str, str]) -> dict[str, str]:
+    """The files to write (site-relative path -> text) after applying ``MARKUP_FIXES[engine]`` to the HTML
+    ``pages`` an engine wrote (site-relative path -> text), dropping the indentation of their lines
+    (:func:`compact_html`), drawing the theme's icons from one file per site (icons.py) and loading the inline
+    scripts that pages repeat from one file each (shared_scripts.py): each page whose text changes, and the files
+    of the icons and shared scripts. The last two only for MkDocs' pages, where they are checked pixel for pixel:
+    on Zensical's, the extra requests put a family page over its first-visit budget."""
     from . import icons, shared_scripts
 
     share = engine == "mkdocs"
-
     fixes = MARKUP_FIXES.get(engine, ())
-    pages: dict[Path, tuple[str, str]] = {}
+    fixed: dict[str, str] = {}
     drawings: dict[str, str] = {}
     counts: dict[str, int] = {}
-    for page in site_dir.rglob("*.html"):
-        text = original = page.read_text(encoding="utf-8")
+    for relative, text in pages.items():
         for old, new in fixes:
             text = text.replace(old, new)
         text = compact_html(text)
         if share:
             drawings |= icons.drawings_in(text)
             shared_scripts.script_counts(text, counts)
-        pages[page] = (original, text)
+        fixed[relative] = text
     sprite = icons.sprite_name(drawings)
     written = {sprite: icons.sprite(drawings)} if drawings else {}
     scripts = shared_scripts.shared_files(counts)
     written |= {path: text for text, path in scripts.items()}
-    for relative, text in written.items():
-        (site_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-        (site_dir / relative).write_text(text, encoding="utf-8")
-    for page, (original, text) in pages.items():
+    for relative, text in fixed.items():
         text = icons.with_shared_icons(text, sprite) if drawings else text
         text = shared_scripts.with_shared_scripts(text, scripts)
-        if text != original:
-            page.write_text(text, encoding="utf-8")
+        if text != pages[relative]:
+            written[relative] = text
+    return written
+
+
+def _text(data: bytes) -> str:
+    """``data`` as ``Path.read_text(encoding="utf-8")`` reads a file of those bytes (line endings made ``\\n``)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
 
 
 def compact_html(html: str) -> str:

@@ -335,16 +335,16 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
         # (docs-relative prefix of its files, staged docs folder, the site the engine builds from it)
         sites = [("", stage_docs(docs, output.files, stage, apart=(site, build)), stage / "site")]
         sites += [(f"{twin.lang}/", stage_docs(docs, twin.files, stage / f"docs-{twin.lang}", only=paths.ASSETS,
-                                               apart=(site, build)),
+                                               apart=(site, build), previous=docs / twin.lang),
                    stage / f"site-{twin.lang}") for twin in output.twins]
         # Each waits on its own engine process. Zensical keeps its build state in a .cache folder beside the config,
         # which the sites' configs share (the staging folder): two Zensical builds at once raced there (a NotFound
         # panic in CI), so its builds run one at a time.
         with ThreadPoolExecutor(len(sites) if engine != "zensical" else 1) as engines:
             running = [engines.submit(mkdocs_build, config, sites[0][1], sites[0][2], output.nav, output.footer,
-                                      engine, cache=build / "cache")]
+                                      engine, cache=build / "cache", previous=site)]
             running += [engines.submit(mkdocs_build, config, folder, built, twin.nav, output.footer | twin.extra,
-                                       engine, twin.overrides, cache=build / "cache")
+                                       engine, twin.overrides, cache=build / "cache", previous=site / twin.lang)
                         for twin, (_, folder, built) in zip(output.twins, sites[1:], strict=True)]
             try:
                 for job in running:
@@ -356,7 +356,7 @@ def write_output(output: Output, docs: Path, site: Path, config: Path, build: Pa
         if checks is not None:
             checks.result()
         if late is not None:
-            output = _with_late_files(output, late.files(), sites)
+            output = _with_late_files(output, late.files(), sites, (docs, site))
         if manifest is not None:
             output = replace(output, manifest=manifest.result())
         for twin, (_, folder, built) in zip(output.twins, sites[1:], strict=True):
@@ -414,23 +414,29 @@ def _new_folder(root: Path, name: str) -> Path:
     return path
 
 
-def _with_late_files(output: Output, made: dict[str, bytes], sites: list[tuple[str, Path, Path]]) -> Output:
-    """``output`` with the files ``made`` (docs/-relative; a twin's under its language), each also written over its
+def _with_late_files(output: Output, made: dict[str, bytes], sites: list[tuple[str, Path, Path]],
+                     last: tuple[Path, Path]) -> Output:
+    """``output`` with the files ``made`` (docs/-relative; a twin's under its language), each put in place of its
     empty copies in its site's staged docs and in the site the engine built from them (``sites``: each site's
-    prefix, staged docs and built site, the English one first, with the prefix "")."""
+    prefix, staged docs and built site, the English one first, with the prefix ""), linked to the same file of
+    the docs and site folders the last build put in place (``last``) where that holds the same bytes."""
+    from .placing import Previous
     from .write import contained
 
     def site_of(path: str) -> tuple[str, Path, Path]:
         return next((s for s in sites[1:] if path.startswith(s[0])), sites[0])
 
+    previous = {prefix: (Previous(last[0] / prefix), Previous(last[1] / prefix)) for prefix, _, _ in sites}
     for path, data in sorted(made.items()):
         prefix, folder, built = site_of(path)
-        for root in (folder, built):
-            target = contained(root, path[len(prefix):])
+        for root, before in zip((folder, built), previous[prefix], strict=True):
+            relative = path[len(prefix):]
+            target = contained(root, relative)
             if not target.is_file() or target.stat().st_size:
-                raise BuildError(f"Internal error: {root.name}/{path[len(prefix):]} is not the empty file the engine "
+                raise BuildError(f"Internal error: {root.name}/{relative} is not the empty file the engine "
                                  "was given to copy. Nothing was changed in docs/ or site/.")
-            target.write_bytes(data)
+            target.unlink()  # an empty file of its own (placing.py links no empty file): replaced, not written into
+            before.place(target, relative, data)
     twins = tuple(replace(twin, files=twin.files | {path[len(twin.lang) + 1:]: data for path, data in made.items()
                                                     if path.startswith(f"{twin.lang}/")}) for twin in output.twins)
     langs = tuple(f"{twin.lang}/" for twin in output.twins)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import time
@@ -147,10 +148,8 @@ class Generated:
                 "data_date": fmt.long_date(max(s.spec.data_date for s in self.studies))}
 
     def fingerprint(self) -> str:
-        """A short hash of every study's input files (each study's fingerprint), shown in every page footer."""
-        digest = hashlib.sha256("".join(f"{s.id}\0{s.fingerprint}\n" for s in sorted(
-            self.studies, key=lambda s: s.id)).encode())
-        return digest.hexdigest()[:12]
+        """The library's fingerprint (:func:`library_fingerprint`)."""
+        return library_fingerprint(self.studies)
 
     def published_conflicts(self) -> list[str]:
         """One line per published figure that the recomputed value does not reproduce."""
@@ -167,6 +166,37 @@ class Generated:
         texts, values = manifest_values(self.book.records(), studies)
         return {"generator": f"evidence-site {__version__}", "schema_version": NUMBERS_SCHEMA_VERSION,
                 "fingerprint": self.fingerprint(), "studies": studies, "texts": texts, "values": values}
+
+
+def library_fingerprint(studies: Iterable[StudyInfo]) -> str:
+    """A short hash of every study's fingerprint (each a hash of the study's input files and the shared data it
+    is read with): in numbers.json, and in the footer of every page that is not one study's."""
+    digest = hashlib.sha256("".join(f"{s.id}\0{s.fingerprint}\n" for s in sorted(studies, key=lambda s: s.id)).encode())
+    return digest.hexdigest()[:12]
+
+
+def footer_stamps(pages: list[Page], files: dict[str, bytes], studies: list[StudyInfo],
+                  templates: Path) -> dict[str, bytes]:
+    """Each page with what its footer shows of the data in its front matter (``evidence_fingerprint``,
+    ``evidence_date``; templates/theme/main.html): a study's pages that study's fingerprint and data date, the
+    other pages the library's fingerprint and latest data date, in the page's language. A change in one study
+    then changes the footers of that study's pages and of the pages about all studies only, so the engine can
+    keep the other pages as it last built them (mkdocs_run.py)."""
+    by_id = {s.id: s for s in studies}
+    library, latest = library_fingerprint(studies), max(s.spec.data_date for s in studies)
+    dates: dict[tuple[str, str], str] = {}
+    out = {}
+    for p in pages:
+        study = by_id.get(p.study)
+        fingerprint, day = (study.fingerprint, study.spec.data_date) if study is not None else (library, latest)
+        if (p.lang, day) not in dates:
+            dates[(p.lang, day)] = fmt.long_date(day) if p.lang == "en" else language_date(templates, p.lang, day)
+        stamp = (f"evidence_fingerprint: {json.dumps(fingerprint)}\n"
+                 f"evidence_date: {json.dumps(dates[(p.lang, day)], ensure_ascii=False)}\n").encode()
+        text = files[p.md_path]
+        end = text.find(b"\n---\n", 3) + 1 if text.startswith(b"---\n") else 0  # after the page's own lines
+        out[p.md_path] = text[:end] + stamp + text[end:] if end else b"---\n" + stamp + b"---\n" + text
+    return out
 
 
 # Site-wide inputs when none are given (tests of single pages): no address, nothing released or moved.
@@ -391,7 +421,8 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
 
     ``defer_charts``: return once the pages are rendered, with the charts' files still empty and
     ``Generated.charts`` to wait for them (the engine can build the pages while the converter process finishes
-    drawing: a chart's file is only copied, never read, by the engine); otherwise every file is complete.
+    drawing: a chart's file is only copied, never read, by the engine), unless every chart is drawn already (all
+    from the cache); otherwise every file is complete.
     ``defer_gates``: the family pages' reading gates grade in a thread of their own (``Generated.gates``, whose
     ``result()`` raises the gate's BuildError), so that they can run while the engine builds the pages; the
     build waits for them before anything is put in place (outputs.write_output).
@@ -487,6 +518,7 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
     english = {p.url: files[p.md_path].decode("utf-8") for p in pages if p.audience == "families" and p.lang == "en"}
     spanish = {p.url: files[p.md_path].decode("utf-8") for p in pages if p.lang == "es"}
     terms = reading_terms(infos, templates)
+    files |= footer_stamps(pages, files, infos, templates)  # after the gates' copies: a grade is of the words
 
     def gates() -> None:
         reading_gate(english, templates, site["reading_grade_max"], progress, grades)
@@ -504,7 +536,8 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
         cached.flush()
         return charts
 
-    if defer_charts:  # the files keep their empty places; the engine builds the pages meanwhile (outputs.py)
+    if defer_charts and svgs.pending:  # the files keep their empty places; the engine builds the pages meanwhile
+        # (outputs.py); with every chart already drawn (from the cache), they are the charts themselves at once
         return Generated(infos, book, pages, files, tuple(warnings), Deferred(tuple(svg_files), drawn), checks)
     files |= drawn()
     return Generated(infos, book, pages, files, tuple(warnings), gates=checks)

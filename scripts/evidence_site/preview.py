@@ -9,13 +9,15 @@ MkDocs already uses; polling only where the platform has no events):
    last save (kept.py, keyed by content);
 2. only the generated files whose bytes changed are written into docs/ (and those no longer generated removed),
    so nothing is copied or swapped; the staged config is rewritten only when it changed (a study added changes
-   the navigation, a data change the footer's fingerprint);
+   the navigation, a data change the library's fingerprint in the footer of hand-written pages);
 3. MkDocs builds the whole site in this process (so every page carries the same footer and navigation as a
-   built site), with two things kept in memory between builds: the theme's compiled templates (keyed by each
-   template's source) and each page's Markdown converted to HTML (keyed by the page's path and Markdown, the
+   built site), with these kept in memory between builds: the theme's compiled templates (keyed by each
+   template's source), each page's Markdown converted to HTML (keyed by the page's path and Markdown, the
    list of files its links resolve against, and the config minus ``nav`` and ``extra``, which conversion does
-   not read; a conversion that logged a warning is not kept), and each page's search entries (keyed by all the
-   search plugin reads of the page). Then the browsers are told to reload (MkDocs' script in every served page).
+   not read; a conversion that logged a warning is not kept), each page's search entries (keyed by all the
+   search plugin reads of the page) and each page's HTML as the theme made it (``theming``: keyed by all the
+   theme reads). It builds into a new folder, each file linked to the served one where it is the same (placing.py),
+   which then replaces it. Then the browsers are told to reload (MkDocs' script in every served page).
 
 MkDocs' own server would poll docs/ every half second and rebuild in a second pass; here one pass does both.
 """
@@ -27,6 +29,7 @@ import copy
 import hashlib
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -69,9 +72,11 @@ class Preview:
         self.bytecode = ThemeBytecode()
         self.converted: dict[str, dict[str, Any]] = {}  # a page's Markdown converted to HTML (``converting``)
         self.theme_files: dict[str, list[str]] = {}  # the theme's files, listed once per set of its own files
-        self.theme_static: dict[tuple[str, ...], list[str]] = {}  # its static files among them (``build_site``)
+        self.theme_static: dict[str, list[str]] = {}  # its static files among them (``theme_listing``)
         self.markdown_key: str | None = ""  # what of the staged config conversion reads (mkdocs_run.markdown_key)
         self.indexed: dict[str, list[dict[str, Any]]] = {}  # each page's search entries (``indexing``)
+        self.themed: dict[str, str] = {}  # each page's HTML as the theme's templates made it (``theming``)
+        self.page_key = ""  # what of the staged config the theme reads (``page_config_key``)
         self.memo = Memo()  # parsed YAML and CSV files and checked columns, by content (kept.py)
         self.saved_at: float | None = None  # when the first file event since the last rebuild came (``serve``)
 
@@ -107,6 +112,7 @@ class Preview:
                                generated.footer())
         write_config(staged, text)
         self.markdown_key = markdown_key(staged)
+        self.page_key = page_config_key(staged)
         if not self.staged.exists() or text.read_bytes() != self.staged.read_bytes():
             text.replace(self.staged)
             changed.append("mkdocs.yml")
@@ -134,11 +140,14 @@ class Preview:
     def build_site(self, serve_url: str | None = None) -> None:
         """MkDocs builds the staged config into ``site_dir`` in this process (the theme's templates compiled
         once per source)."""
-        import jinja2
         from mkdocs.commands.build import build
         from mkdocs.config import load_config
 
-        config = load_config(config_file=str(self.staged), site_dir=str(self.site_dir))
+        from .mkdocs_run import finish, held
+
+        fresh = self.where / "site.new"
+        shutil.rmtree(fresh, ignore_errors=True)  # a build stopped half-way
+        config = load_config(config_file=str(self.staged), site_dir=str(fresh))
         if serve_url:
             config.site_url = serve_url
         theme = config.theme
@@ -147,27 +156,21 @@ class Preview:
         def get_env() -> Any:
             env = make_env()
             env.bytecode_cache = self.bytecode
-            listing, key = env.loader.list_templates, _theme_key(theme.dirs)
-            env.loader.list_templates = lambda: list(self.theme_files.get(key) or self.theme_files.setdefault(
-                key, listing()))  # MkDocs lists the theme's files on every build to copy its static files
-            static = (key, *sorted(theme.static_templates))  # and picks its static files from them (a filter of
-            # 15 patterns over each of Material's 14,000 files): the same pick for the same files and settings
-
-            def list_templates(extensions: Any = None, filter_func: Any = None) -> list[str]:
-                if extensions is not None or getattr(filter_func, "__qualname__", "") != THEME_STATIC_FILTER:
-                    return jinja2.Environment.list_templates(env, extensions, filter_func)
-                if static not in self.theme_static:
-                    self.theme_static.clear()
-                    self.theme_static[static] = jinja2.Environment.list_templates(env, None, filter_func)
-                return list(self.theme_static[static])
-
-            env.list_templates = list_templates  # type: ignore[method-assign]
+            theme_listing(env, theme, self.theme_files, self.theme_static)
             return env
 
         theme.get_env = get_env  # type: ignore[method-assign]
         with (converting(self.converted, self.markdown_key) if self.markdown_key is not None
-              else contextlib.nullcontext(), indexing(self.indexed)):
+              else contextlib.nullcontext(), indexing(self.indexed), theming(self.themed, self.page_key),
+              held(fresh) as out):
             build(config, serve_url=serve_url)
+        finish(out, fresh, self.site_dir, fixed=False)  # what did not change: linked to the site served until now
+        old = self.where / "site.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if self.site_dir.is_dir():
+            self.site_dir.rename(old)
+        fresh.rename(self.site_dir)
+        shutil.rmtree(old, ignore_errors=True)
 
     def rebuild(self, serve_url: str | None = None) -> bool:
         """Regenerate, then build the site if anything changed (or on the first call). False on a data or
@@ -204,13 +207,46 @@ class Preview:
         return not resolved.is_relative_to(self.build_dir.resolve())
 
 
+def theme_listing(env: Any, theme: Any, files: dict[str, list[str]], static: dict[str, list[str]]) -> None:
+    """``env`` (a theme's Jinja environment) listing the theme's files from ``files`` and picking its static files
+    from ``static`` when the theme's folders and settings are those listed there (each holds one entry, the
+    latest). MkDocs lists the theme's files on every build to copy its static files, and picks those with a filter
+    of 15 patterns over each of Material's 14,000 files."""
+    import jinja2
+
+    key = _theme_key(theme.dirs)
+    listing = env.loader.list_templates
+
+    def listed() -> list[str]:
+        if key not in files:
+            files.clear()
+            files[key] = listing()
+        return list(files[key])
+
+    picked = repr((key, *sorted(theme.static_templates)))
+
+    def list_templates(extensions: Any = None, filter_func: Any = None) -> list[str]:
+        if extensions is not None or getattr(filter_func, "__qualname__", "") != THEME_STATIC_FILTER:
+            return jinja2.Environment.list_templates(env, extensions, filter_func)
+        if picked not in static:
+            static.clear()
+            static[picked] = jinja2.Environment.list_templates(env, None, filter_func)
+        return list(static[picked])
+
+    env.loader.list_templates = listed
+    env.list_templates = list_templates
+
+
 def _theme_key(dirs: list[str]) -> str:
     """The theme's folders, with every file of those outside the installed packages (the project's override):
-    a file added to or removed from the override gives another key."""
+    a file added to or removed from the override gives another key; the installed themes by MkDocs' and
+    Material's versions."""
+    from importlib.metadata import version
+
     import jinja2
 
     installed = Path(jinja2.__file__).resolve().parents[1]  # site-packages: MkDocs' and Material's themes
-    parts = []
+    parts = [f"mkdocs {version('mkdocs')} material {version('mkdocs-material')}"]  # their files: by version
     for folder in dirs:
         parts.append(folder)
         if not Path(folder).resolve().is_relative_to(installed):
@@ -270,8 +306,10 @@ def converting(memo: dict[str, dict[str, Any]], config_key: str) -> Iterator[Non
 
 @contextlib.contextmanager
 def indexing(memo: dict[str, list[dict[str, Any]]]) -> Iterator[None]:
-    """While MkDocs builds: the search plugin's entries for a page whose address, title, front matter, table of
-    contents and HTML are those of an earlier build are that build's entries (copies); any other page is indexed
+    """While MkDocs builds: the search plugin's entries for a page whose address, title, front matter (but the
+    footer values, ``OWN_META``, which the plugin does not read: it reads ``search``, ``title`` and ``tags``),
+    table of contents and HTML are those of an earlier build are that build's entries (copies); any other page is
+    indexed
     (and its entries kept). Only the entries used are kept. Nothing is kept where the plugin segments Chinese
     text (with jieba installed, the entries also depend on its dictionaries)."""
     from material.plugins.search import plugin
@@ -283,7 +321,8 @@ def indexing(memo: dict[str, list[dict[str, Any]]]) -> Iterator[None]:
         if plugin.jieba is not None:
             index(self, page)
             return
-        key = hashlib.sha256(repr((page.url, str(page.title), repr(page.meta), _toc_key(page.toc),
+        meta = {k: v for k, v in (page.meta or {}).items() if k not in OWN_META}  # read: search, title, tags
+        key = hashlib.sha256(repr((page.url, str(page.title), repr(meta), _toc_key(page.toc),
                                    page.content)).encode()).hexdigest()
         used.add(key)
         if key not in memo:
@@ -300,6 +339,132 @@ def indexing(memo: dict[str, list[dict[str, Any]]]) -> Iterator[None]:
         plugin.SearchIndex.add_entry_from_context = index
         for key in set(memo) - used:
             del memo[key]
+
+
+# What the theme reads of config.extra through a page's front matter first (templates/theme/main.html: the
+# footer's data fingerprint and date, which differ from one study's pages to another's): left out of the config's
+# part of a built page's key (``page_config_key``), which takes the values the page shows instead.
+OWN_FOOTER = (("data_fingerprint", "evidence_fingerprint"), ("data_date", "evidence_date"))
+OWN_META = frozenset(name for _, name in OWN_FOOTER)  # what only the theme's footer reads of a page's front matter
+
+
+def page_config_key(staged: dict[str, Any]) -> str:
+    """What of a staged config the theme may read when it builds a page: every setting but ``nav`` (read as
+    MkDocs made it: ``theming``) and the footer values each page gives for itself (``OWN_FOOTER``)."""
+    extra = {k: v for k, v in (staged.get("extra") or {}).items() if k not in dict(OWN_FOOTER)}
+    return repr(sorted((k, repr(v)) for k, v in (staged | {"extra": extra}).items() if k != "nav"))
+
+
+@contextlib.contextmanager
+def theming(memo: dict[str, str], config_key: str) -> Iterator[None]:
+    """While MkDocs builds: a page whose every input to the theme is what it was in an earlier build gets that
+    build's HTML instead of the theme's templates rendered again (about half of the engine's time goes there,
+    the menu mostly); any other page is rendered (and kept if no warning was logged meanwhile). Only the entries
+    used are kept.
+
+    A page's key holds what the templates read: the config (``config_key``, ``page_config_key``, and the site's
+    address as served), the theme's templates (the installed themes' versions, every file of the project's
+    override), the navigation as MkDocs made it (each item's kind, title, address and front matter, but for the
+    footer values every page gives for itself), the page itself (address, title, front matter, HTML, table of
+    contents, canonical and edit addresses, the pages before and after it), the rest of the template context
+    (base URL, stylesheets, scripts, build date, MkDocs' version), and the footer values of config.extra where
+    the page gives none of its own."""
+    from mkdocs.commands import build as mkdocs_build
+
+    build_page = mkdocs_build._build_page
+    used: set[str] = set()
+    navs: dict[int, str] = {}  # id(nav) -> its key (one Navigation object per build)
+    themes: dict[tuple[str, ...], str] = {}
+
+    class Template:
+        def __init__(self, template: Any, name: str) -> None:
+            self.template, self.name = template, name
+
+        def __getattr__(self, attribute: str) -> Any:
+            return getattr(self.template, attribute)
+
+        def render(self, context: Any) -> str:
+            page, config = context["page"], context["config"]
+            dirs = tuple(config.theme.dirs)
+            if dirs not in themes:
+                themes[dirs] = _theme_sources_key(list(dirs))
+            if id(context["nav"]) not in navs:
+                navs[id(context["nav"])] = _nav_key(context["nav"])
+            meta = dict(page.meta or {})
+            extra = config.extra or {}
+            fallback = tuple(None if meta.get(own) else str(extra.get(key)) for key, own in OWN_FOOTER)
+            key = hashlib.sha256(repr((
+                config_key, str(config.site_url), themes[dirs], navs[id(context["nav"])], self.name,
+                page.url, str(page.title), repr(sorted((k, repr(v)) for k, v in meta.items())), page.content,
+                _toc_key(page.toc), page.canonical_url, page.edit_url, page.is_homepage,
+                *((p.url, str(p.title)) if p is not None else None for p in (page.previous_page, page.next_page)),
+                context["base_url"], repr(list(context["extra_css"])), repr(list(context["extra_javascript"])),
+                str(context["build_date_utc"]), context["mkdocs_version"], fallback)).encode()).hexdigest()
+            used.add(key)
+            kept = memo.get(key)
+            if kept is not None:
+                return kept
+            warned = _WarningCount()
+            logging.getLogger("mkdocs").addHandler(warned)
+            try:
+                html = self.template.render(context)
+            finally:
+                logging.getLogger("mkdocs").removeHandler(warned)
+            if not warned.count:
+                memo[key] = html
+            return html
+
+    class Environment:
+        def __init__(self, env: Any) -> None:
+            self.env = env
+
+        def __getattr__(self, attribute: str) -> Any:
+            return getattr(self.env, attribute)
+
+        def get_template(self, name: Any, *args: Any, **kwargs: Any) -> Any:
+            return Template(self.env.get_template(name, *args, **kwargs), str(name))
+
+    def built_page(page: Any, config: Any, doc_files: Any, nav: Any, env: Any, *args: Any, **kwargs: Any) -> None:
+        build_page(page, config, doc_files, nav, Environment(env), *args, **kwargs)  # the page's own template
+
+    mkdocs_build._build_page = built_page
+    try:
+        yield
+    finally:
+        mkdocs_build._build_page = build_page
+        for key in set(memo) - used:
+            del memo[key]
+
+
+def _nav_key(nav: Any) -> str:
+    """What the theme may read of the navigation: each item's kind, title, address, front matter (but for the
+    footer values each page gives for itself, ``OWN_FOOTER``) and children, and the home page's address."""
+    def meta(item: Any) -> str:
+        return repr(sorted((k, repr(v)) for k, v in (getattr(item, "meta", None) or {}).items() if k not in OWN_META))
+
+    def items(entries: Any) -> tuple[Any, ...]:
+        return tuple((type(item).__name__, str(item.title), getattr(item, "url", None), meta(item),
+                      items(getattr(item, "children", None) or ())) for item in entries)
+
+    homepage = getattr(nav, "homepage", None)
+    return hashlib.sha256(repr((items(nav.items), homepage.url if homepage else None)).encode()).hexdigest()
+
+
+def _theme_sources_key(dirs: list[str]) -> str:
+    """The theme's templates: each installed theme folder by its path and the versions of MkDocs and Material,
+    each other folder (the project's override) by every file's name and bytes."""
+    from importlib.metadata import version
+
+    import jinja2
+
+    installed = Path(jinja2.__file__).resolve().parents[1]
+    digest = hashlib.sha256(f"mkdocs {version('mkdocs')} material {version('mkdocs-material')}".encode())
+    for folder in dirs:
+        digest.update(f"\0{folder}\0".encode())
+        if not Path(folder).resolve().is_relative_to(installed):
+            for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+                digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _toc_key(toc: Any) -> tuple[Any, ...]:

@@ -52,13 +52,16 @@ def plain(root: Path, relative: str) -> None:
 
 
 def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "",
-               apart: tuple[Path, ...] = ()) -> Path:
+               apart: tuple[Path, ...] = (), previous: Path | None = None) -> Path:
     """Copy the hand-written docs and add the generated files into ``stage/docs``.
 
     ``only`` names the one hand-written folder to copy (a translated site takes the stylesheets, not the
     English hand-written pages); its docs folder is then ``stage`` itself. ``apart``: the site and build folders,
-    which no link in docs/ may lead into (``hand_written.hand_written_problems``)."""
+    which no link in docs/ may lead into (``hand_written.hand_written_problems``). A generated file whose bytes
+    are those of the same file in ``previous`` (the docs folder the last build put in place: ``docs`` itself
+    unless ``only`` is given) is linked to it rather than written again (placing.py)."""
     from .hand_written import copy_hand_written
+    from .placing import Previous
 
     target = stage if only else stage / "docs"
     if only:
@@ -72,6 +75,7 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "",
     # The staged folder is new and holds no link (copytree copies what links point to), and no hand-written file
     # is at a generated path, so a plain file name inside a checked folder stays inside it.
     checked: dict[str, Path] = {}
+    last = Previous(previous if previous is not None or only else docs)
     for relative, data in sorted(files.items()):
         if not is_generated(relative):
             raise BuildError(f"The generator tried to write {relative!r}, outside its own folders {GENERATED_DOCS}.")
@@ -82,13 +86,14 @@ def stage_docs(docs: Path, files: dict[str, bytes], stage: Path, only: str = "",
             path.parent.mkdir(parents=True, exist_ok=True)
             checked[folder] = contained(target, relative).parent  # again, now that the folders exist (a link
             # among them would show here)
-        (checked[folder] / name).write_bytes(data)
+        last.place(checked[folder] / name, relative, data)
     return target
 
 
 def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[Any],
                  extra: dict[str, Any] | None = None, engine: str = "mkdocs",
-                 overrides: dict[str, Any] | None = None, cache: Path | None = None) -> None:
+                 overrides: dict[str, Any] | None = None, cache: Path | None = None,
+                 previous: Path | None = None) -> None:
     """Write a complete config beside ``docs_dir`` and build it with ``engine`` (``mkdocs build --strict`` or
     ``zensical build --strict``) as a separate process; raise BuildError on any warning.
 
@@ -96,7 +101,8 @@ def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[An
     (for the theme: e.g. the footer's data fingerprint); nothing is passed through an engine's Python API.
     ``cache``: the build's cache folder, where the config's text is kept for the next build with the same one, and
     MkDocs' memo of this site (``engine/<config name>.pickle``: each page's conversion and search entries, reused
-    by the next build for the pages that did not change; mkdocs_run.py).
+    by the next build for the pages that did not change; mkdocs_run.py). ``previous``: the site the last build
+    put in place, whose files the engine links to where its own are the same (MkDocs with ``cache``).
     """
     from .engines import STAGED_CONFIG, run_engine, write_staged_config
 
@@ -104,7 +110,7 @@ def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, nav: list[An
     config = write_staged_config(config_file, docs_dir, site_dir, nav, extra or {}, overrides,
                                  docs_dir.parent / name, cache)
     memo = cache / "engine" / f"{Path(name).stem}.pickle" if cache is not None else None
-    seconds = run_engine(engine, config, site_dir, memo)
+    seconds = run_engine(engine, config, site_dir, memo, previous)
     print(f"[build] engine {engine}: {seconds:.2f} s", flush=True)
 
 
