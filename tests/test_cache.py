@@ -251,8 +251,8 @@ def test_a_successful_build_prunes_the_entries_it_did_not_use_and_keeps_the_curr
         library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lines = _build(library, monkeypatch)
     first = _entries(library)
-    # each study's validated tables, values, view, figures and downloads
-    assert {e.split("/")[0] for e in first} == {"alpha", "beta"} and len(first) == 10
+    # each study's validated tables and what the pages need of it, values, view, figures and downloads
+    assert {e.split("/")[0] for e in first} == {"alpha", "beta"} and len(first) == 12
     assert "cache: pruned 0 unused entries (0.0 KB)" in lines
     stray = library / "build" / "cache" / "studies" / "alpha" / "charts-0123456789abcdef.pickle"  # a kind gone
     stray.write_bytes(b"an entry that an older version of the code stored")
@@ -260,11 +260,11 @@ def test_a_successful_build_prunes_the_entries_it_did_not_use_and_keeps_the_curr
     _change_one_value(library / "studies" / "alpha" / "visits.csv", "98.7")  # and a changed input
     lines = _build(library, monkeypatch)
     now = _entries(library)
-    assert {e.split("/")[0] for e in now} == {"alpha"} and len(now) == 5  # the current entries are kept
+    assert {e.split("/")[0] for e in now} == {"alpha"} and len(now) == 6  # the current entries are kept
     assert not (library / "build" / "cache" / "studies" / "beta").exists()
     assert not stray.exists() and not now & first  # every entry of the earlier inputs is gone
     pruned = next(line for line in lines if line.startswith("cache: pruned"))
-    assert pruned.startswith("cache: pruned 6 unused entries (")
+    assert pruned.startswith("cache: pruned 7 unused entries (")
     again = _build(library, monkeypatch)  # nothing changed: everything is used, nothing pruned
     assert _entries(library) == now and "cache: pruned 0 unused entries (0.0 KB)" in again
 
@@ -584,3 +584,27 @@ def test_a_link_into_proc_is_hashed_without_reading_what_it_leads_to(tmp_path: P
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20,
                           env=os.environ | {"PYTHONPATH": str(paths.ROOT / "scripts")})
     assert done.returncode == 0 and len(done.stdout.strip()) == 64, done.stderr
+
+
+def test_a_study_found_in_the_cache_is_read_only_if_a_step_needs_its_tables(library: Path) -> None:
+    """``read_studies(lazy=True)``: a study whose files, shared data and code are those of an earlier build comes
+    with what the pages need at once and its tables on demand, the same as reading the folder (and read from the
+    folder again when their cache entry is damaged); a study whose files changed is read and checked."""
+    from evidence_site.pipeline import read_studies
+    from evidence_site.validate import OnDemand, Study, study_info
+
+    cache = library / "cache"
+    first = {s.id: s for s in read_studies(library / "studies", paths.DATA, cache, lazy=True)}
+    assert all(isinstance(s, Study) for s in first.values())  # nothing in the cache yet
+    again = {s.id: s for s in read_studies(library / "studies", paths.DATA, cache, lazy=True)}
+    assert all(isinstance(s, OnDemand) for s in again.values())
+    assert all(study_info(again[i]) == study_info(first[i]) for i in first)
+    assert again["alpha"].study().visits.equals(first["alpha"].visits)
+    for entry in (cache / "studies" / "beta").glob("validated-*.pickle"):
+        entry.write_bytes(entry.read_bytes()[:-1] + b"!")  # damaged: never served
+    assert again["beta"].study().patients.equals(first["beta"].patients)
+    visits = library / "studies" / "beta" / "visits.csv"
+    visits.write_bytes(visits.read_bytes() + b"\n")
+    changed = {s.id: s for s in read_studies(library / "studies", paths.DATA, cache, lazy=True)}
+    assert isinstance(changed["alpha"], OnDemand) and isinstance(changed["beta"], Study)
+    assert changed["beta"].fingerprint != first["beta"].fingerprint

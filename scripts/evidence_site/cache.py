@@ -240,6 +240,17 @@ class StudyCache:
             IN_MEMORY[(study.id, what)] = (path, value)
         return value
 
+    def has(self, study: Any, what: str) -> bool:
+        """Whether there is an entry of ``what`` for ``study``'s current key (noted as used, not read: it may be
+        damaged, and :meth:`find` then returns None)."""
+        if self.root is None:
+            return False
+        path = self.root / "studies" / study.id / f"{what}-{self.key(study, what)}.pickle"
+        if not path.is_file():
+            return False
+        self.used.add(path)
+        return True
+
     def flush(self) -> None:
         """Store the entries computed with ``later``."""
         for store in self.later:

@@ -76,7 +76,7 @@ from .summarise import summarise
 from .svg_text import family_svg
 from .topics import aggregate_view, figure_copies, forest_figure, handout_figures, topic_views
 from .urls import check_page_clashes, clashing_pages, handout_address, redirect_files, site_pages
-from .validate import Shared, Study, StudyInfo, study_info, validate, validate_shared
+from .validate import OnDemand, Shared, Study, StudyInfo, study_info, tables, validate, validate_shared
 from .write import stage_docs, staging, swap_into_place
 
 Progress = Callable[[str], None]
@@ -290,7 +290,8 @@ def load_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
 
 
 def read_studies(studies_dir: Path, data: Path | None = None, cache: Path | None = None,
-                 used: set[Path] | None = None, progress: Progress = lambda _: None) -> Iterator[Study]:
+                 used: set[Path] | None = None, progress: Progress = lambda _: None,
+                 lazy: bool = False) -> Iterator[Study | OnDemand]:
     """Each study of the library, read and validated in turn, for a build that summarises it and lets its tables
     go before the next one is read (``generate``). The problems of every study are reported at once: after a
     study with problems, the rest are still checked but no longer yielded, and the problems are raised (a
@@ -301,7 +302,8 @@ def read_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
     (build/cache), a study whose files, shared data and code are those of an earlier valid build is not
     checked again: its validated tables come from the cache (cache.py; keyed by the bytes of its files).
     ``used`` collects the cache entries read or stored (for pruning after a successful build). ``progress``
-    hears one line naming every study read, once all are valid."""
+    hears one line naming every study read, once all are valid. With ``lazy`` (``generate``), a study found in the
+    cache is yielded :class:`OnDemand`: its tables are read only if a step needs them."""
     folders = study_folders(studies_dir)
     skipped = skipped_folders(studies_dir)
     if skipped:
@@ -317,7 +319,7 @@ def read_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
     errors: list[str] = []
     for folder in folders:
         try:
-            study = read_one(folder, shared, checked)
+            study = read_one(folder, shared, checked, lazy)
         except DataError as exc:
             errors.append(str(exc))
             continue
@@ -333,18 +335,29 @@ def read_studies(studies_dir: Path, data: Path | None = None, cache: Path | None
         for s in infos))
 
 
-def read_one(folder: Path, shared: Shared, checked: StudyCache) -> Study:
+def read_one(folder: Path, shared: Shared, checked: StudyCache, lazy: bool = False) -> Study | OnDemand:
     """One study folder, read and validated, or its validated tables from ``checked`` (the cache), keyed by the
-    bytes of every file its reading may open: a study found there is not parsed at all."""
+    bytes of every file its reading may open: a study found there is not parsed at all. With ``lazy``, a study
+    found there is :class:`OnDemand`: what the pages need of it at once (kept beside the tables), its tables read
+    only if asked for (and read from the folder again if their entry turns out damaged)."""
     files = study_files_digest(folder)  # None: a file that reading refuses, or a bad folder name
-    found = checked.find(_study_key(folder, files, shared), "validated") if files is not None else None
+    key = _study_key(folder, files, shared) if files is not None else None
+    if lazy and key is not None and checked.has(key, "validated"):
+        info = checked.find(key, "info")
+        if info is not None:
+            return OnDemand(info, lambda: read_one(folder, shared, checked))
+    found = checked.find(key, "validated") if key is not None else None
     if found is not None:
+        checked.get(key, "info", lambda: study_info(found))
         return found
     raw = read_study(folder)
     if raw.problems:
         return validate(raw, shared)  # raises DataError naming every problem
     # stored under the bytes read: a file saved since the lookup above is never filed under the older bytes
-    return checked.get(_study_key(folder, raw.files, shared), "validated", lambda: validate(raw, shared))
+    key = _study_key(folder, raw.files, shared)
+    study = checked.get(key, "validated", lambda: validate(raw, shared))
+    checked.get(key, "info", lambda: study_info(study))
+    return study
 
 
 def _study_key(folder: Path, files: str, shared: Shared) -> SimpleNamespace:
@@ -406,7 +419,7 @@ def copied_studies(studies: list[StudyInfo], same_figures: Iterable[set[str]] = 
     return lines
 
 
-def generate(studies: Iterable[Study], templates: Path, progress: Progress = lambda _: None,
+def generate(studies: Iterable[Study | OnDemand], templates: Path, progress: Progress = lambda _: None,
              site: dict[str, Any] | None = None, cache: Path | None = None,
              used: set[Path] | None = None, defer_charts: bool = False, defer_gates: bool = False) -> Generated:
     """Summaries, charts and pages for every study, in memory.
@@ -445,13 +458,14 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
             svgs.keep(names)  # charts reused with their study: their SVG entries stay for its next change
             return value
 
-        for study in studies:  # the only loop that reads a study's tables
-            book.extend(cached.get(study, "values", lambda s=study: summarise(s)))
-            views[study.id] = cached.get(study, "view", lambda s=study: aggregate_view(s) if s.kind == "aggregate"
-                                         else view(s, book, words))  # reads only the study and its own values
+        for study in studies:  # the only loop that reads a study's tables (``tables``: read on demand)
+            book.extend(cached.get(study, "values", lambda s=study: summarise(tables(s))))
+            views[study.id] = cached.get(study, "view", lambda s=study: aggregate_view(tables(s))
+                                         if s.kind == "aggregate" else view(tables(s), book, words))  # reads only
+            # the study and its own values
             if study.kind == "records":
                 figures |= drawn(study, "figures",
-                                 lambda s=study: study_figures(s, views[s.id], book, site["handout_url"]))
+                                 lambda s=study: study_figures(tables(s), views[s.id], book, site["handout_url"]))
                 downloads[study.id] = cached.get(study, "downloads",  # from the study's own values and view
                                                  lambda s=study: clinician_downloads(views[s.id], book))
             infos.append(study_info(study))
@@ -504,8 +518,8 @@ def generate(studies: Iterable[Study], templates: Path, progress: Progress = lam
              for s in infos if s.synthetic for lang in envs}
     svg_files = {f"{key.rsplit('/', 1)[0]}/figures/{fig.name}.svg": (key, fig) for key, fig in figures.items()}
     files |= dict.fromkeys(svg_files, b"")  # in their place; filled once drawn (last: the converter works meanwhile)
-    for tables in downloads.values():
-        files |= tables
+    for csv_files in downloads.values():
+        files |= csv_files
     progress(f"rendered {len(pages)} pages")
     lines, warnings = disclosure_lines(infos, book)
     warnings += copied_studies(infos, copies)
@@ -589,7 +603,8 @@ def build_site(studies_dir: Path = paths.STUDIES, templates: Path = paths.TEMPLA
     if publish:
         check_publication_address(site_inputs(config, studies_dir.parent)["site_url"], config.name)
     used: set[Path] = set()  # the per-study cache entries this build reads or stores; the others are pruned
-    studies = read_studies(studies_dir, cache=build / "cache", used=used, progress=progress)  # one at a time
+    studies = read_studies(studies_dir, cache=build / "cache", used=used, progress=progress,  # one at a time, the
+                           lazy=True)  # tables of a study found in the cache read only if something needs them
     site_context = site_inputs(config, studies_dir.parent)
     said: list[str] = []  # what generation reports about the pages (privacy, reading level), said again on reuse
 

@@ -93,8 +93,8 @@ class Preview:
         cache = self.build_dir / "cache"
         with keeping(self.memo):
             site = site_inputs(self.config, self.studies.parent)
-            generated = generate(read_studies(self.studies, cache=cache), self.templates, lambda _: None, site,
-                                 cache=cache)
+            studies = read_studies(self.studies, cache=cache, lazy=True)
+            generated = generate(studies, self.templates, lambda _: None, site, cache=cache)
         check_page_clashes(clashing_pages(generated.files, self.docs))  # as the build does
         check_hand_written(self.docs, (self.build_dir,))  # MkDocs copies docs/ itself: no endless copy either
         if self.written is None:  # the first time: the all-or-nothing swap of `build.py pages`

@@ -11,6 +11,7 @@ import hashlib
 import re
 import typing
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,10 +100,35 @@ class StudyInfo:
         return self.spec.status == "synthetic"
 
 
-def study_info(study: Study | AggregateStudy | StudyInfo) -> StudyInfo:
+class OnDemand:
+    """A study that an earlier build found valid, with the same files, shared data and code: what the pages need
+    (its :class:`StudyInfo`) at once, its tables read from the cache only when a step asks for them
+    (:meth:`study`). A build whose summaries, views and charts of this study all come from the cache never reads
+    them (``pipeline.read_studies`` with ``lazy``)."""
+
+    def __init__(self, info: StudyInfo, load: Callable[[], Study | AggregateStudy]) -> None:
+        self.info = info
+        self.id, self.fingerprint, self.kind = info.id, info.fingerprint, info.kind
+        self._load = load
+        self._study: Study | AggregateStudy | None = None
+
+    def study(self) -> Study | AggregateStudy:
+        if self._study is None:
+            self._study = self._load()
+        return self._study
+
+
+def tables(study: Study | AggregateStudy | OnDemand) -> Study | AggregateStudy:
+    """The study with its tables (read now for a study read on demand)."""
+    return study.study() if isinstance(study, OnDemand) else study
+
+
+def study_info(study: Study | AggregateStudy | StudyInfo | OnDemand) -> StudyInfo:
     """What the pages need of ``study`` without its tables."""
     if isinstance(study, StudyInfo):
         return study
+    if isinstance(study, OnDemand):
+        return study.info
     if isinstance(study, AggregateStudy):
         return StudyInfo(study.id, study.folder, study.spec, study.medicine, study.vocab, study.fingerprint,
                          study.kind, len(study.results), study.min_cell)
