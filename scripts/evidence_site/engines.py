@@ -1,7 +1,7 @@
 """The site engines: MkDocs (the default) and Zensical, run on the same staged folder.
 
 The generator writes a complete configuration into the staging folder (``mkdocs.yml``: the project's
-mkdocs.yml with absolute paths, the generated navigation and the footer's values in ``extra``), so the
+mkdocs.yml with absolute paths, the generated navigation and the library's footer values in ``extra``), so the
 engine gets nothing through a Python API and either engine can build the same folder from the command line:
 
     mkdocs build --strict -f build/stage-*/mkdocs.yml
