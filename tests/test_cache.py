@@ -350,8 +350,13 @@ def test_a_changed_spec_or_vl_convert_version_is_never_served_an_old_svg(
     (entry,) = (tmp_path / "svg").glob("*.svg")
     entry.write_text(drawn.replace("</svg>", "<!-- STALE --></svg>"), encoding="utf-8")  # not sealed: not read
     assert SvgCache(tmp_path).svg(spec) == drawn
-    entry.write_bytes(seal(drawn.replace("</svg>", "<!-- STALE --></svg>")))  # poison the entry, sealed
+    entry.write_bytes(seal((entry.name, drawn.replace("</svg>", "<!-- STALE --></svg>"))))  # poisoned, sealed
     assert "STALE" in SvgCache(tmp_path).svg(spec)  # the same spec: the entry is served (what the cache is for)
+    other = {**spec, "mark": "tick"}
+    SvgCache(tmp_path).svg(other)
+    (other_entry,) = set((tmp_path / "svg").glob("*.svg")) - {entry}
+    entry.write_bytes(other_entry.read_bytes())  # another chart's sealed entry copied over this one's: not served
+    assert SvgCache(tmp_path).svg(spec) == drawn
     data = bytearray(entry.read_bytes())
     data[len(data) // 3] ^= 0x01  # a byte changed on disk: drawn again
     entry.write_bytes(bytes(data))
@@ -608,3 +613,25 @@ def test_a_study_found_in_the_cache_is_read_only_if_a_step_needs_its_tables(libr
     changed = {s.id: s for s in read_studies(library / "studies", paths.DATA, cache, lazy=True)}
     assert isinstance(changed["alpha"], OnDemand) and isinstance(changed["beta"], Study)
     assert changed["beta"].fingerprint != first["beta"].fingerprint
+
+
+def test_a_compiled_template_changed_on_disk_or_copied_from_another_is_compiled_again(tmp_path: Path) -> None:
+    """Jinja's compiled templates are sealed (bytecode.py): a byte changed in one, or another template's file
+    copied over it, is never run (an outside tester's flipped byte printed "Writfen by" on 55 pages)."""
+    from evidence_site.jinja_env import environment
+
+    templates, cache = tmp_path / "templates", tmp_path / "jinja"
+    templates.mkdir()
+    (templates / "a.md.j2").write_text("Written by {{ who }}.\n", encoding="utf-8")
+    (templates / "b.md.j2").write_text("Checked by {{ who }}.\n", encoding="utf-8")
+    for name in ("a.md.j2", "b.md.j2"):
+        environment(templates, cache).get_template(name).render(who="us")
+    files = {p.name: p for p in cache.glob("__jinja2_*.cache")}
+    assert len(files) == 2
+    first, second = sorted(files.values(), key=lambda p: p.stat().st_mtime_ns)
+    data = first.read_bytes()
+    assert b"Written by" in data
+    first.write_bytes(data.replace(b"Written by", b"Writfen by"))
+    assert environment(templates, cache).get_template("a.md.j2").render(who="us") == "Written by us.\n"
+    first.write_bytes(second.read_bytes())  # b's compiled code under a's name
+    assert environment(templates, cache).get_template("a.md.j2").render(who="us") == "Written by us.\n"

@@ -83,3 +83,18 @@ def test_a_file_whose_permissions_a_new_file_would_not_have_is_written(tmp_path:
     finally:
         os.umask(umask)
     assert previous.linked == 0 and (stage / "a" / "page.html").stat().st_mode & 0o077 == 0
+
+
+def test_a_last_build_folder_that_is_a_link_or_a_file_with_another_name_is_never_linked_to(tmp_path: Path) -> None:
+    """site/ made a link to a folder served elsewhere, or a page hard-linked from outside: the new build shares no
+    file with them (a later edit there would change the site)."""
+    last, stage = _staged(tmp_path)
+    (last / "a" / "page.html").write_bytes(b"page")
+    (tmp_path / "site").symlink_to(last, target_is_directory=True)
+    through_link = Previous(tmp_path / "site")
+    through_link.place(stage / "a" / "page.html", "a/page.html", b"page")
+    os.link(last / "a" / "page.html", tmp_path / "outside.html")
+    twice_named = Previous(last)
+    twice_named.place(stage / "a" / "again.html", "a/page.html", b"page")
+    assert through_link.linked == twice_named.linked == 0
+    assert (stage / "a" / "page.html").stat().st_nlink == (stage / "a" / "again.html").stat().st_nlink == 1

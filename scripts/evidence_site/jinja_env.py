@@ -15,6 +15,7 @@ import jinja2.nodes
 import yaml
 
 from . import escape, families, fmt, paths
+from .bytecode import SealedBytecodeCache
 
 WORDS = "words.yml"  # a translated site's words: templates/<lang>/words.yml
 
@@ -53,7 +54,7 @@ def environment(templates: Path, cache: Path | None = None, lang: str = "en") ->
         cache = paths.BUILD / "cache" / "jinja" / code_version()[:16]
     try:  # compiled templates, keyed by name and source checksum, so an edited template is always recompiled
         cache.mkdir(parents=True, exist_ok=True)
-        bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache))
+        bytecode_cache = SealedBytecodeCache(str(cache))
     except OSError:
         bytecode_cache = None
     env = _Environment(

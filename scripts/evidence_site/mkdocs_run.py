@@ -85,6 +85,7 @@ def compiled_theme(folder: Path, listed: dict[str, Any] | None = None) -> Any:
     import jinja2
     from mkdocs.theme import Theme
 
+    from .bytecode import SealedBytecodeCache
     from .preview import theme_listing
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -92,7 +93,7 @@ def compiled_theme(folder: Path, listed: dict[str, Any] | None = None) -> Any:
 
     def get_env(self: Theme) -> jinja2.Environment:
         env = make_env(self)
-        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        env.bytecode_cache = SealedBytecodeCache(str(folder))
         if listed is not None:
             theme_listing(env, self, listed.setdefault("files", {}), listed.setdefault("static", {}))
         return env

@@ -3,9 +3,9 @@
 Every build stages docs/ and site/ afresh and swaps them into place (write.py), so each build used to write every
 file anew: about a millisecond a file on the machines this was measured on (731 files in docs/ and 900 writes in
 site/ for a library of ten studies), against a tenth of that to read the last build's file, compare it and link
-it. A file is linked only when the last build's copy is a plain file inside that build's folder with exactly
-these bytes, owned by this user with the permissions a new file would get (a link shares them); otherwise it is
-written. A linked file is never written to again in place: what changes a staged
+it. A file is linked only when the last build's copy is a plain file inside that build's folder (itself not a
+link) with exactly these bytes and no other name, owned by this user with the permissions a new file would get (a
+link shares them); otherwise it is written. A linked file is never written to again in place: what changes a staged
 file afterwards (the markup fixes, the charts drawn late) replaces it (:func:`replace_bytes`), so the last
 build's folder is never changed through a link.
 """
@@ -25,7 +25,10 @@ class Previous:
 
     def __init__(self, root: Path | None) -> None:
         mode = new_file_mode()  # a link keeps its file's permissions: only one a new file would have is linked
-        self.root = root.resolve() if root is not None and root.is_dir() and mode is not None else None
+        # A last build's folder that is a link (site/ made a link to a served folder elsewhere) is not the
+        # project's: the build replaces the link with a folder of its own, sharing no file with what it led to.
+        usable = root is not None and not root.is_symlink() and root.is_dir() and mode is not None
+        self.root = root.resolve() if usable and root is not None else None
         self.mode = mode
         self._folders: dict[str, Path | None] = {}
         self.linked = 0
@@ -54,9 +57,9 @@ class Previous:
             return None
         try:
             status = os.fstat(fd)
-            if not stat.S_ISREG(status.st_mode) or status.st_size != len(data) \
+            if not stat.S_ISREG(status.st_mode) or status.st_size != len(data) or status.st_nlink != 1 \
                     or stat.S_IMODE(status.st_mode) != self.mode or status.st_uid != os.getuid():
-                return None
+                return None  # a file with another name too (a hard link made outside the build) is not linked
             with os.fdopen(os.dup(fd), "rb") as file:
                 return (path, status) if file.read(len(data) + 1) == data else None
         finally:

@@ -110,10 +110,11 @@ class SvgCache:
         self.used.add(path)
         self.names.append(path.name)
         with contextlib.suppress(OSError, ValueError, EOFError, pickle.UnpicklingError):
-            text = unseal(path.read_bytes())  # sealed as every cache entry is: a damaged one is not read
-            if isinstance(text, str):
+            entry = unseal(path.read_bytes())  # sealed as every cache entry is: a damaged one is not read
+            # with the name it was stored under: another chart's entry copied or swapped here is not this one's
+            if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == path.name and isinstance(entry[1], str):
                 self.reused += 1
-                return path, text
+                return path, entry[1]
         return path, None
 
     def finish(self) -> None:
@@ -139,7 +140,7 @@ class SvgCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(seal(text))
+            tmp.write_bytes(seal((path.name, text)))
             tmp.replace(path)
         except OSError:
             pass  # a read-only build folder: still correct, just not faster
