@@ -272,7 +272,7 @@ def theme_pruned(present: Iterable[str], read: Callable[[str], bytes]) -> tuple[
     for source_map in sorted(f for f in files if f.startswith("assets/") and f.endswith(".map")):
         script = source_map[:-len(".map")]
         if script.endswith(".js") and script in files:
-            text = _text(read(script))
+            text = page_text(read(script))
             if _MAP_LINK.search(text):
                 rewritten[script] = _MAP_LINK.sub("\n", text).rstrip("\n") + "\n"
         removed.add(source_map)
@@ -338,7 +338,7 @@ def markup_fixed(engine: str, pages: dict[str, str]) -> dict[str, str]:
     return written
 
 
-def _text(data: bytes) -> str:
+def page_text(data: bytes) -> str:
     """``data`` as ``Path.read_text(encoding="utf-8")`` reads a file of those bytes (line endings made ``\\n``)."""
     return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
 

@@ -22,7 +22,8 @@ same (placing.py): the files are those that ``run_engine`` would leave after a p
 page twice, copying the theme files that are then removed, or writing again what did not change.
 
 The memo is written back only after a build that succeeded, holding only the entries that build used. The output
-is byte-identical to ``mkdocs build --strict`` (tests/test_engines.py). The live preview keeps the same things in
+is byte-identical to ``mkdocs build --strict`` (with ``--finish``, to that followed by ``engines.fix_markup`` and
+``engines.prune_theme``; tests/test_engines.py). The live preview keeps the same things in
 memory instead (preview.py).
 """
 
@@ -147,7 +148,7 @@ def finish(out: dict[str, bytes | Path], site_dir: Path, previous: Path | None, 
     """Write the files MkDocs built (``held``) into ``site_dir`` as ``run_engine`` leaves a plain build's (its
     markup fixed, the theme pruned; with ``fixed`` False, as MkDocs made them: the live preview), each linked to
     ``previous``'s copy when that holds the same bytes. Returns the numbers of files linked and written."""
-    from .engines import _text, markup_fixed, theme_pruned
+    from .engines import markup_fixed, page_text, theme_pruned
     from .placing import Previous
 
     def read(relative: str) -> bytes:
@@ -156,7 +157,9 @@ def finish(out: dict[str, bytes | Path], site_dir: Path, previous: Path | None, 
 
     removed: set[str] = set()
     if fixed:
-        pages = {relative: _text(read(relative)) for relative in out if relative.endswith(".html")}
+        for page in site_dir.rglob("*.html"):  # written by MkDocs itself, not through its write_file (a plugin's
+            out.setdefault(page.relative_to(site_dir).as_posix(), page.read_bytes())  # page): fixed as well
+        pages = {relative: page_text(read(relative)) for relative in out if relative.endswith(".html")}
         out |= {relative: text.encode("utf-8") for relative, text in markup_fixed("mkdocs", pages).items()}
         removed, rewritten = theme_pruned(list(out), read)
         out |= {relative: text.encode("utf-8") for relative, text in rewritten.items()}
