@@ -55,6 +55,7 @@ from .outputs import (
     write_output,
 )
 from .present import view
+from .preview import OWN_FOOTER
 from .readability import family_gate as reading_gate
 from .readability import spanish_gate
 from .reference import data_format_docs
@@ -191,8 +192,8 @@ def footer_stamps(pages: list[Page], files: dict[str, bytes], studies: list[Stud
         fingerprint, day = (study.fingerprint, study.spec.data_date) if study is not None else (library, latest)
         if (p.lang, day) not in dates:
             dates[(p.lang, day)] = fmt.long_date(day) if p.lang == "en" else language_date(templates, p.lang, day)
-        stamp = (f"evidence_fingerprint: {json.dumps(fingerprint)}\n"
-                 f"evidence_date: {json.dumps(dates[(p.lang, day)], ensure_ascii=False)}\n").encode()
+        stamp = "".join(f"{name}: {json.dumps(value, ensure_ascii=False)}\n" for (_, name), value in zip(
+            OWN_FOOTER, (fingerprint, dates[(p.lang, day)]), strict=True)).encode()
         text = files[p.md_path]
         end = text.find(b"\n---\n", 3) + 1 if text.startswith(b"---\n") else 0  # after the page's own lines
         out[p.md_path] = text[:end] + stamp + text[end:] if end else b"---\n" + stamp + b"---\n" + text

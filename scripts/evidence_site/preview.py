@@ -214,7 +214,7 @@ def theme_listing(env: Any, theme: Any, files: dict[str, list[str]], static: dic
     of 15 patterns over each of Material's 14,000 files."""
     import jinja2
 
-    key = _theme_key(theme.dirs)
+    key = theme_key(list(theme.dirs))
     listing = env.loader.list_templates
 
     def listed() -> list[str]:
@@ -235,23 +235,6 @@ def theme_listing(env: Any, theme: Any, files: dict[str, list[str]], static: dic
 
     env.loader.list_templates = listed
     env.list_templates = list_templates
-
-
-def _theme_key(dirs: list[str]) -> str:
-    """The theme's folders, with every file of those outside the installed packages (the project's override):
-    a file added to or removed from the override gives another key; the installed themes by MkDocs' and
-    Material's versions."""
-    from importlib.metadata import version
-
-    import jinja2
-
-    installed = Path(jinja2.__file__).resolve().parents[1]  # site-packages: MkDocs' and Material's themes
-    parts = [f"mkdocs {version('mkdocs')} material {version('mkdocs-material')}"]  # their files: by version
-    for folder in dirs:
-        parts.append(folder)
-        if not Path(folder).resolve().is_relative_to(installed):
-            parts += sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_file())
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 # The filter MkDocs (1.6, pinned) passes to the theme's ``list_templates`` to pick the static files to copy; it reads
@@ -342,8 +325,9 @@ def indexing(memo: dict[str, list[dict[str, Any]]]) -> Iterator[None]:
 
 
 # What the theme reads of config.extra through a page's front matter first (templates/theme/main.html: the
-# footer's data fingerprint and date, which differ from one study's pages to another's): left out of the config's
-# part of a built page's key (``page_config_key``), which takes the values the page shows instead.
+# footer's data fingerprint and date, which differ from one study's pages to another's; ``pipeline.footer_stamps``
+# writes them, under the second names): left out of the config's part of a built page's key (``page_config_key``),
+# which takes the values the page shows instead.
 OWN_FOOTER = (("data_fingerprint", "evidence_fingerprint"), ("data_date", "evidence_date"))
 OWN_META = frozenset(name for _, name in OWN_FOOTER)  # what only the theme's footer reads of a page's front matter
 
@@ -387,7 +371,7 @@ def theming(memo: dict[str, str], config_key: str) -> Iterator[None]:
             page, config = context["page"], context["config"]
             dirs = tuple(config.theme.dirs)
             if dirs not in themes:
-                themes[dirs] = _theme_sources_key(list(dirs))
+                themes[dirs] = theme_key(list(dirs))
             if id(context["nav"]) not in navs:
                 navs[id(context["nav"])] = _nav_key(context["nav"])
             meta = dict(page.meta or {})
@@ -450,7 +434,7 @@ def _nav_key(nav: Any) -> str:
     return hashlib.sha256(repr((items(nav.items), homepage.url if homepage else None)).encode()).hexdigest()
 
 
-def _theme_sources_key(dirs: list[str]) -> str:
+def theme_key(dirs: list[str]) -> str:
     """The theme's templates: each installed theme folder by its path and the versions of MkDocs and Material,
     each other folder (the project's override) by every file's name and bytes."""
     from importlib.metadata import version
