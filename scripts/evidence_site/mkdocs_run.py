@@ -4,12 +4,12 @@
 command line interface, so the same log lines and exit status) with three things reused from the last build of
 the same site (the memo FILE, one per site: the English one and each translated twin):
 
-- each page's Markdown converted to HTML, its table of contents and anchors (``preview.converting``: keyed by the
+- each page's Markdown converted to HTML, its table of contents and anchors (``engine_memo.converting``: keyed by the
   page's path and Markdown, the list of files its links resolve against, and the config minus ``nav`` and
   ``extra``, which conversion does not read; a conversion that logged a warning is not kept; none is reused
   when a Markdown extension reads other files, such as pymdownx.snippets);
-- each page's search entries (``preview.indexing``: keyed by everything the search plugin reads of the page);
-- each page's HTML as the theme's templates made it (``preview.theming``: keyed by everything they read of the
+- each page's search entries (``engine_memo.indexing``: keyed by everything the search plugin reads of the page);
+- each page's HTML as the theme's templates made it (``engine_memo.theming``: keyed by everything they read of the
   page, the navigation, the config and the theme);
 - the theme's compiled templates (Jinja's bytecode cache, each template checked against its source), and the
   list of the theme's files (keyed by its folders, every file of the project's override, MkDocs' and Material's
@@ -82,12 +82,12 @@ def store_memo(path: Path, memo: dict[str, Any]) -> None:
 def compiled_theme(folder: Path, listed: dict[str, Any] | None = None) -> Any:
     """While MkDocs builds: the theme's templates compiled into (and loaded from) Jinja's bytecode cache in
     ``folder``; Jinja compiles again any template whose source changed. With ``listed`` (the memo's), the theme's
-    files are listed from there when its folders, versions and settings are the same (``preview.theme_listing``)."""
+    files are listed from there when its folders, versions and settings are the same (``engine_memo.theme_listing``)."""
     import jinja2
     from mkdocs.theme import Theme
 
     from .bytecode import SealedBytecodeCache
-    from .preview import theme_listing
+    from .engine_memo import theme_listing
 
     folder.mkdir(parents=True, exist_ok=True)
     make_env = Theme.get_env
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from mkdocs.__main__ import cli
 
-    from .preview import converting, indexing, page_config_key, theming
+    from .engine_memo import converting, indexing, page_config_key, theming
     from .staged_yaml import load_config
 
     memo = load_memo(args.memo)

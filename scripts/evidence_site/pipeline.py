@@ -26,6 +26,7 @@ from .cache import GradeCache, StudyCache, prune, pruned_summary
 from .charts import Figure
 from .disclosure import build_lines as disclosure_lines
 from .downloads import clinician_downloads
+from .engine_memo import OWN_FOOTER
 from .errors import BuildError, DataError, printable
 from .families import WORDS_FILE, template_yaml, worded_date
 from .figures import study_figures
@@ -55,7 +56,6 @@ from .outputs import (
     write_output,
 )
 from .present import view
-from .preview import OWN_FOOTER
 from .readability import family_gate as reading_gate
 from .readability import spanish_gate
 from .reference import data_format_docs
