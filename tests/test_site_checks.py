@@ -12,7 +12,7 @@ import pytest
 
 from evidence_site.checks import report
 from evidence_site.checks.links import LinkChecker, classify_link, parse_html
-from evidence_site.checks.pages import Page, canonical_site_url, find_pages, is_redirect, url_of
+from evidence_site.checks.pages import Page, canonical_site_url, find_pages, is_redirect, one_of_each_kind, url_of
 from evidence_site.checks.printing import expected_qr_url
 from evidence_site.checks.rules import (
     Check,
@@ -233,6 +233,15 @@ def test_pages_are_found_home_first_with_their_addresses(tmp_path: Path) -> None
     assert canonical_site_url(site) == "https://ex.org/"
     assert url_of("families/x/handout/index.html") == "families/x/handout/"
     assert is_redirect('<META HTTP-EQUIV="Refresh" content="0">')
+
+
+def test_one_page_of_each_kind_stands_for_the_pages_that_differ_only_in_a_study_of_the_same_kind() -> None:
+    urls = ["", "families/", "families/b/", "families/b/results/", "families/a/results/", "families/a/",
+            "families/p/", "es/families/a/results/", "clinicians/b/", "clinicians/q/", "privacy/"]
+    pages = [Page(u, Path(u or "index.html")) for u in urls]
+    chosen = one_of_each_kind(pages, {"a": "records", "b": "records", "p": "aggregate", "q": "aggregate"})
+    assert [p.url for p in chosen] == ["", "clinicians/b/", "clinicians/q/", "es/families/a/results/", "families/",
+                                       "families/a/", "families/a/results/", "families/p/", "privacy/"]
 
 
 @pytest.mark.parametrize(("href", "kind", "path", "fragment"), [

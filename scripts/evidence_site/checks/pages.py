@@ -46,6 +46,17 @@ def find_pages(site_dir: Path) -> list[Page]:
     return sorted(pages, key=lambda p: (p.url != "", p.url))
 
 
+def one_of_each_kind(pages: list[Page], kinds: dict[str, str]) -> list[Page]:
+    """The first page (in address order) of each kind: pages whose addresses differ only in a part named in
+    ``kinds`` (a study's id, mapped to the kind of study it is) are of one kind (``families/<id>/results/``
+    of every study with patient records is one). Any other part of an address tells kinds apart."""
+    first: dict[str, Page] = {}
+    for page in sorted(pages, key=lambda p: (p.url != "", p.url)):
+        shape = "/".join(f"<{kinds[part]}>" if part in kinds else part for part in page.url.split("/"))
+        first.setdefault(shape, page)
+    return list(first.values())
+
+
 def is_redirect(html: str) -> bool:
     """True for a page that redirects with ``<meta http-equiv="refresh">`` (the browser would leave it)."""
     return bool(_REFRESH.search(html))

@@ -109,6 +109,11 @@ def _browser_checks(settings: Settings, pages: list[Page], site_url: str, result
         old.unlink()
 
     checked = [p for p in pages if not p.redirect]
+    if settings.browser_pages is not None:
+        chosen = [p for p in checked if p.url in settings.browser_pages]
+        results.notes.append(f"Browser checks on {len(chosen)} of {len(checked)} pages (chosen by the run: "
+                             + ", ".join(p.label for p in chosen) + "); links and HTML on every page.")
+        checked = chosen
     pending: queue.Queue[Page] = queue.Queue()
     for page in sorted(checked, key=lambda p: p.file.stat().st_size, reverse=True):  # longest first: no long tail
         pending.put(page)

@@ -92,6 +92,10 @@ class Settings:
     screenshots: bool = True
     # Browsers checking pages side by side (each page in a fresh context; the repeat visits run in one more).
     browser_workers: int = 2
+    # The pages the browser checks run on, by address (None: every page). Links and HTML are always checked on
+    # every page. ``pages.one_of_each_kind`` picks a page of each kind, for a second engine's copy of a site
+    # whose every page the first engine's gates check.
+    browser_pages: frozenset[str] | None = None
     screenshots_dir: Path = SCREENSHOTS
     report_path: Path = REPORT
     tools_dir: Path = TOOLS
