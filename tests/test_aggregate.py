@@ -525,6 +525,37 @@ def test_every_family_page_of_a_published_study_shows_the_emergency_signs_in_its
             assert EMERGENCY["es" if path.startswith("es/") else "en"] in text, path
 
 
+RESULTS_START = ('<div class="key-messages"', '<div class="handout-main"', "{ .chart }", "## What did it find?",
+                 "## ¿Qué encontró?")
+
+
+def test_on_every_family_page_with_emergency_signs_a_phone_shows_them_before_any_result(real) -> None:
+    """Family pages show the emergency signs where a phone shows them first: on every family page (both
+    languages, the made-up study's too) that carries the emergency box, no result (key messages, a chart, a
+    handout's findings) comes before it. On a wide screen and on paper, a handout's signs sit beside its findings
+    (extra.css), but a phone shows one column in the page's order."""
+    _, generated = real
+    checked = 0
+    for p in generated.pages:
+        text = generated.files[p.md_path].decode()
+        box = min((text.find(e) for e in EMERGENCY.values() if e in text), default=-1)
+        if p.audience != "families" or box < 0:
+            continue
+        checked += 1
+        first = [m for m in RESULTS_START if 0 <= text.find(m) < box]
+        assert not first, f"{p.md_path}: {first} before the emergency signs"
+    assert checked >= 8
+
+
+def test_only_the_emergency_signs_are_in_a_red_danger_box(real) -> None:
+    """A parent told "call the emergency number" by a red box must not meet the same red box saying "made-up
+    example data" (an outside clinician): the made-up banner has its own style, on every page of both faces."""
+    _, generated = real
+    boxes = {line for p in generated.pages for line in generated.files[p.md_path].decode().splitlines()
+             if line.startswith("!!! danger")}
+    assert boxes and all(line.startswith(tuple(EMERGENCY.values())) for line in boxes), boxes
+
+
 def test_no_list_item_of_any_page_runs_into_the_next(real) -> None:
     """A template line ending in a block tag loses its line break (trim_blocks): a list then reads
     "... started.- **Crohn's disease ...", one item on a phone. No generated page has an item glued on."""
