@@ -47,6 +47,20 @@ def test_every_published_study_and_the_topic_have_a_spanish_family_page(demo_bui
         "medicine", "questions", "handout"))}
 
 
+def test_every_spanish_study_page_says_in_spanish_who_wrote_it_who_paid_and_any_conflicts(demo_build: Path) -> None:
+    """The foot of each Spanish study page says what its English twin says (an outside clinician found funding and
+    conflicts missing, and the authors named in English), in the Spanish words data/site.yml gives."""
+    site = demo_build / "site"
+    studies = [p for p in spanish_pages(site) if "/topics/" not in p.as_posix()]
+    assert studies
+    for spanish in studies:
+        text = " ".join(article(spanish).split())
+        assert "La escribió: El equipo del proyecto evidence-site." in text, spanish
+        assert "Financiación: aún no se ha declarado. Conflictos de intereses: aún no se han declarado." in text
+        assert "Las páginas se rehacen cada vez que cambian los datos" in text
+        assert "project team" not in text, spanish
+
+
 def test_every_number_on_a_spanish_page_is_the_number_on_its_english_twin(demo_build: Path) -> None:
     site = demo_build / "site"
     pages = spanish_pages(site)
