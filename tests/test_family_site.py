@@ -209,6 +209,10 @@ def test_handout_has_key_messages_icon_array_warning_signs_date_and_a_draft_box_
     site_url = re.search(r"^site_url:\s*(\S+)", paths.MKDOCS_YML.read_text(encoding="utf-8"), re.M).group(1)
     assert publication_address_problem(site_url) is not None, "mkdocs.yml is expected to hold the placeholder"
     assert "out of every 10 children were still taking it" in text
+    # both sides of the harms, as the safety page gives them (an outside clinician: only benefits were given)
+    assert re.search(r"About \d+ out of every 10 children had at least one side effect within one year\. About \d+ "
+                     r"out of every 10 children had none written down\. .{5,40} had a serious one\. We cannot tell "
+                     r"which ones the medicine caused\.", text), text
     assert "Call the emergency number now" in text and "Call your care team the same day" in text
     assert "15 January 2026" in text  # data_date of the study
     assert "Draft: the web address is not set yet. Do not hand out this sheet." in text
