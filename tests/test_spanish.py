@@ -181,12 +181,26 @@ def test_a_study_with_spanish_words_must_have_all_of_them_beside_the_english(tmp
     meta["publication"]["short_es"] = ""
     meta["measures"]["ae_any"]["plain_es"] = ""
     meta["family_caveats_es"] = meta["family_caveats_es"][:1]
+    meta["family_harms"] = "Two children had a serious infection."  # and no Spanish words for it
     (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
     with pytest.raises(DataError) as error:
         load_study(folder)
     text = str(error.value)
     assert "publication.short_es" in text and "measures.ae_any.plain_es" in text
     assert "family_caveats_es" in text and "2 items" in text
+    assert "family_harms_es" in text
+
+
+def test_side_effects_a_source_names_without_a_figure_are_on_the_medicines_family_page_in_both_languages(
+        demo_build: Path) -> None:
+    """The severe-colitis study's serious harms were only among its own page's caveats (an outside clinician):
+    the medicine's family page shows them under the study's results, in English and in Spanish."""
+    site = demo_build / "site"
+    english = " ".join(article(site / "families" / "topics" / "upadacitinib" / "index.html").split())
+    spanish = " ".join(article(site / "es" / "families" / "topics" / "upadacitinib" / "index.html").split())
+    assert "Side effects: The summary we could read names two serious health problems" in english
+    assert "Efectos secundarios: El resumen que pudimos leer nombra dos problemas de salud graves" in spanish
+    assert english.index("Acute severe colitis") < english.index("a rare tumour of the appendix")
 
 
 def _value(numerator: int, denominator: int, suppression: str = "") -> Value:

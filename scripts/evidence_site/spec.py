@@ -462,6 +462,9 @@ class AggregateSpec:
     family_caveats: list[str] = f("The same in plain words for families.", default=[])
     family_caveats_es: list[str] = f("The family caveats in Spanish, item for item.", default=[],
                                      rules=("spanish_beside_english",))
+    family_harms: str = f("Side effects the source names but results.csv gives no figure for, in plain words for "
+                          "families: the medicine's family page shows them under the study's results.", default="")
+    family_harms_es: str = f("The same in Spanish (for the Spanish page).", default="")
     overlaps_with: list[str] = f("Ids of studies whose patients may overlap with this one's (never pooled or "
                                  "added together).", default=[])
 

@@ -233,6 +233,8 @@ def spanish_missing(spec: AggregateSpec, vocab: Vocabulary, medicine: Medicine |
     missing += [(f"subgroups_es.{key}", "no Spanish label") for key in spec.subgroups if key not in spec.subgroups_es]
     if spec.family_caveats and not spec.family_caveats_es:
         missing.append(("family_caveats_es", "empty"))
+    if spec.family_harms.strip() and not spec.family_harms_es.strip():
+        missing.append(("family_harms_es", "empty"))
     missing += [(f"data/vocab/diagnoses.yml: {dx}.plain_es", "empty") for dx in spec.diagnoses
                 if dx in vocab.diagnoses and not vocab.diagnoses[dx].plain_es.strip()]
     if medicine is not None:
