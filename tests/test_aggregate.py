@@ -505,6 +505,8 @@ def test_each_figure_across_studies_is_labelled_with_its_own_denominator_not_the
 
 
 EMERGENCY = {"en": '!!! danger "Call the emergency number now', "es": '!!! danger "Llame ya al número de emergencias'}
+SAME_DAY = {"en": '!!! warning "Call your care team the same day',
+            "es": '!!! warning "Llame a su equipo médico ese mismo día'}
 
 
 def test_every_family_page_of_a_published_study_shows_the_emergency_signs_in_its_language(real) -> None:
@@ -516,9 +518,10 @@ def test_every_family_page_of_a_published_study_shows_the_emergency_signs_in_its
         if study.synthetic or not study.medicine.emergency_signs:
             continue
         assert EMERGENCY["en"] in pages[f"families/{study.id}/index.md"], study.id
-        spanish = f"es/families/{study.id}/index.md"
+        assert SAME_DAY["en"] in pages[f"families/{study.id}/index.md"], study.id  # fever, infection: an outside
+        spanish = f"es/families/{study.id}/index.md"                              # clinician asked for them too
         if spanish in pages and study.medicine.emergency_signs_es:
-            assert EMERGENCY["es"] in pages[spanish], spanish
+            assert EMERGENCY["es"] in pages[spanish] and SAME_DAY["es"] in pages[spanish], spanish
     for path, text in pages.items():
         if any(words in text for words in ("red box on this page", "recuadro rojo de esta página",
                                            "emergency signs on this page", "señales de emergencia de esta página")):

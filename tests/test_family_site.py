@@ -230,24 +230,32 @@ def page_at(built: Path, url: str) -> Article:
 
 @pytest.mark.parametrize(("url", "counted", "care_team", "signs", "draft"), [
     ("families/topics/upadacitinib/handout/", "of the {n} children who started", "Your care team",
-     "Call the emergency number now", "Draft: the web address is not set yet. Do not hand out this sheet."),
+     ("Call the emergency number now", "Call your care team the same day", "Side effects the studies saw"),
+     "Draft: the web address is not set yet. Do not hand out this sheet."),
     ("es/families/topics/upadacitinib/handout/", "de los {n} que empezaron", "Su equipo médico",
-     "Llame ya al número de emergencias", "Borrador: la dirección web aún no está puesta. No entregue esta hoja."),
+     ("Llame ya al número de emergencias", "Llame a su equipo médico ese mismo día",
+      "Efectos secundarios que vieron los estudios"),
+     "Borrador: la dirección web aún no está puesta. No entregue esta hoja."),
 ])
-def test_a_medicines_handout_gives_each_studys_headline_with_its_count_and_source_the_care_team_box_and_a_draft_box(
-        built: Path, records: list, url: str, counted: str, care_team: str, signs: str, draft: str) -> None:
+def test_a_medicines_handout_gives_each_studys_headline_and_side_effects_with_counts_sources_signs_and_a_draft_box(
+        built: Path, records: list, url: str, counted: str, care_team: str, signs: tuple[str, ...], draft: str) -> None:
+    """One finding of each published study with its count and source, and beside them (outside clinician and
+    parent reviewers: the handout gave benefits only) the side effects each study reports to families, and both
+    kinds of warning sign."""
     page = page_at(built, url)
     text = " ".join(page.text.split())
     topic = url.removesuffix("handout/")
     cited = [r for r in records if url in r["pages"]]
-    assert len(cited) >= 3, "one headline figure per published study with family results"
+    harms = [r for r in cited if ".rae_" in r["id"]]  # an adverse event a publication reports (ids.reported)
+    assert len(cited) - len(harms) >= 3, "one headline figure per published study with family results"
+    assert len(harms) >= 2, "the side effects of each study that reports them to families"
     for r in cited:
         assert topic in r["pages"], f"{r['id']} is on the handout but not on the topic page it summarises"
         assert f"{r['numerator']} {counted.format(n=r['denominator'])}" in text, r["id"]
     assert text.count("(from a journal article") + text.count("(de un artículo de revista") >= 2  # source marks
-    assert care_team in text and signs in text
+    assert care_team in text and all(words in text for words in signs)
     icons = [i for i in page.images if i["src"].split("/")[-1].startswith("icons-")]
-    assert len(icons) == len(cited)
+    assert len(icons) == len(cited) - len(harms)
     site_url = re.search(r"^site_url:\s*(\S+)", paths.MKDOCS_YML.read_text(encoding="utf-8"), re.M).group(1)
     assert publication_address_problem(site_url) is not None, "mkdocs.yml is expected to hold the placeholder"
     assert draft in text and site_url.rstrip("/") not in text  # a draft: no address, no QR code

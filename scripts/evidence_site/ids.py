@@ -186,7 +186,7 @@ def surgery(kind: str) -> str:
 
 def reported(section: str, key: str, week: int | None, group: str, population: str) -> str:
     """A figure a publication reports: ``res_<key>_w<week>_<group>_<population>`` (``wna``: no time point);
-    adverse events ``ae_…`` and baseline rows ``base_…`` instead of ``res_``."""
+    adverse events ``rae_…`` and baseline rows ``base_…`` instead of ``res_``."""
     prefix = {"outcome": "res", "adverse_event": "rae", "baseline": "base"}[section]
     when = "wna" if week is None else f"w{week}"
     return f"{prefix}_{key}_{when}_{group}_{population}"

@@ -119,6 +119,13 @@ class AggregateView:
         marked = [r for r in rows if r.headline]
         return [r for r in marked if r.group == "all"] or marked or rows[:1]
 
+    @property
+    def harm_rows(self) -> list[Row]:
+        """The side-effect figure for the handouts, beside the headline: the first side effect shown to families
+        (of the whole study when there is one), so that no handout gives a study's benefit without its harms."""
+        rows = [r for r in self.adverse if r.families]
+        return [r for r in rows if r.group == "all"][:1] or rows[:1]
+
 
 def source_mark(study: AggregateStudy) -> str:
     if study.synthetic:

@@ -85,9 +85,11 @@ def qr_check(decoded: dict[str, list[str]], draft_box: bool, site_url: str, page
     return Check(not problems, "ok" if not problems else "wrong", problems or [f"decodes to {want}"])
 
 
-def print_checks(tab: Tab, site_url: str, page_url: str, min_icon_contrast: float = 3) -> dict[str, Check]:
-    """Prints the loaded handout on each paper size; checks the page count, the QR code, and the greyscale
-    contrast of the icon array's two kinds of figure as printed (last: it turns the page grey)."""
+def print_checks(tab: Tab, site_url: str, page_url: str, min_icon_contrast: float = 3,
+                 max_pages: int = 1) -> dict[str, Check]:
+    """Prints the loaded handout on each paper size; checks the page count (at most ``max_pages``), the QR
+    code, and the greyscale contrast of the icon array's two kinds of figure as printed (last: it turns the page
+    grey)."""
     counts: list[str] = []
     page_problems: list[str] = []
     decoded: dict[str, list[str]] = {}
@@ -95,8 +97,9 @@ def print_checks(tab: Tab, site_url: str, page_url: str, min_icon_contrast: floa
         pdf = tab.pdf(format=paper, print_background=True)
         pages = pdf_pages(pdf)
         counts.append(f"{paper} {pages}p")
-        if pages != 1:
-            page_problems.append(f"{paper}: prints on {pages} pages, expected 1")
+        if not 1 <= pages <= max_pages:
+            page_problems.append(f"{paper}: prints on {pages} pages, expected "
+                                 + ("1" if max_pages == 1 else f"at most {max_pages} (one sheet, both sides)"))
         decoded[paper] = decode_qr(pdf)
     draft_box = tab.locator(DRAFT_BOX).count() > 0
     png = icon_screenshot(tab, ICONS)

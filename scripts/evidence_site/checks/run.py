@@ -121,8 +121,10 @@ def _browser_checks(settings: Settings, pages: list[Page], site_url: str, result
     failures: list[BaseException] = []
 
     def printer_for(page: Page) -> Printer | None:
+        two_sided = fnmatch.fnmatch(page.file.relative_to(settings.site_dir).as_posix(), settings.two_sided_glob)
         return (partial(print_checks, site_url=site_url, page_url=page.url,
-                        min_icon_contrast=settings.min_icon_contrast) if page.url in handouts else None)
+                        min_icon_contrast=settings.min_icon_contrast, max_pages=2 if two_sided else 1)
+                if page.url in handouts else None)
 
     def worker() -> None:
         try:

@@ -66,6 +66,9 @@ class Settings:
     # Path pattern (fnmatch: * also matches /) of printable handouts, relative to the site root: a study's
     # (families/<id>/handout/), a medicine's (families/topics/<medicine>/handout/) and their translated twins.
     handout_glob: str = "*families/*/handout/index.html"
+    # Of those, the handouts that may print on both sides of one sheet (two pages): a medicine's, which gives a
+    # finding and the side effects of every published study, so grows with them; a study's prints on one page.
+    two_sided_glob: str = "*families/topics/*/handout/index.html"
     # The public address of the site; QR codes must encode site_url + "families/<id>/".
     # Empty: read it from the home page's <link rel="canonical">, which MkDocs writes from mkdocs.yml.
     site_url: str = ""
