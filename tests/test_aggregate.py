@@ -559,6 +559,20 @@ def test_only_the_emergency_signs_are_in_a_red_danger_box(real) -> None:
     assert boxes and all(line.startswith(tuple(EMERGENCY.values())) for line in boxes), boxes
 
 
+def test_the_clinicians_medicine_page_lists_every_adverse_event_a_published_study_reports(real) -> None:
+    """Harms sit beside benefits on the clinicians' cross-study page too (an outside clinician: it had a forest plot
+    and nine outcome tables, and no harms): every adverse-event figure of a published study, as n/N, not pooled."""
+    studies, generated = real
+    page = generated.files["clinicians/topics/upadacitinib/index.md"].decode()
+    assert "## Adverse events across studies" in page and "Not pooled" in page
+    harms = [v for v in generated.book if ".rae_" in v.id  # ids.reported: an adverse-event row
+             and not next(s for s in studies if v.id.startswith(s.id + ".")).synthetic]
+    assert len(harms) >= 8
+    table = page[page.index("## Adverse events across studies"):]
+    for v in harms:
+        assert f"{v.numerator}/{v.denominator}" in table, v.id
+
+
 def test_no_list_item_of_any_page_runs_into_the_next(real) -> None:
     """A template line ending in a block tag loses its line break (trim_blocks): a list then reads
     "... started.- **Crohn's disease ...", one item on a phone. No generated page has an item glued on."""
