@@ -573,6 +573,17 @@ def test_the_clinicians_medicine_page_lists_every_adverse_event_a_published_stud
         assert f"{v.numerator}/{v.denominator}" in table, v.id
 
 
+def test_the_home_page_gives_each_studys_side_effects_beside_its_result(real) -> None:
+    """An outside clinician: the home page gave one benefit per study and no harm. Each study with a result there
+    now has its side-effect figure, the harms its source names, or the words that its report gives none."""
+    _, generated = real
+    home = generated.files["index.md"].decode()
+    part = home[home.index("Side effects each study saw:"):]
+    assert "at least one health problem during treatment" in part  # a figure, counted
+    assert "a rare tumour of the appendix" in part  # harms named without a figure
+    assert "the report we could read gives no figures for side effects." in part
+
+
 def test_no_list_item_of_any_page_runs_into_the_next(real) -> None:
     """A template line ending in a block tag loses its line break (trim_blocks): a list then reads
     "... started.- **Crohn's disease ...", one item on a phone. No generated page has an item glued on."""
