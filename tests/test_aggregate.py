@@ -584,6 +584,17 @@ def test_the_home_page_gives_each_studys_side_effects_beside_its_result(real) ->
     assert "the report we could read gives no figures for side effects." in part
 
 
+def test_a_medicines_family_pages_point_a_teenager_to_their_own_part_near_the_top(real) -> None:
+    """A parent: the young people's part was reachable on a phone only by scrolling past the boxed warning. The
+    medicine's family page and its page about the medicine (both languages) link to it before their findings."""
+    _, generated = real
+    for lang in ("", "es/"):
+        topic = generated.files[f"{lang}families/topics/upadacitinib/index.md"].decode()
+        assert topic.index("medicine.md#young-people") < topic.index('<div class="key-messages"'), lang
+        medicine = generated.files[f"{lang}families/topics/upadacitinib/medicine.md"].decode()
+        assert medicine.index("](#young-people)") < medicine.index("!!! danger"), lang
+
+
 def test_no_list_item_of_any_page_runs_into_the_next(real) -> None:
     """A template line ending in a block tag loses its line break (trim_blocks): a list then reads
     "... started.- **Crohn's disease ...", one item on a phone. No generated page has an item glued on."""

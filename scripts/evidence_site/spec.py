@@ -152,6 +152,16 @@ class Medicine:
     unknowns_es: list[str] = f("The same in Spanish, item for item.", default=[], rules=("spanish_beside_english",))
     name_es: str = f("Generic name in Spanish running text (empty: the same as `name`).", default="")
 
+    @property
+    def for_young_people(self) -> bool:
+        """Whether the family facts have a part written to the teenager (``about`` keys young_people...)."""
+        return any(key.startswith("young_people") for key in self.about)
+
+    @property
+    def for_young_people_es(self) -> bool:
+        """The same for the Spanish facts (``about_es``)."""
+        return any(key.startswith("young_people") for key in self.about_es)
+
 
 # --- study -------------------------------------------------------------------------------------------------------
 
