@@ -578,7 +578,7 @@ def test_the_home_page_gives_each_studys_side_effects_beside_its_result(real) ->
     now has its side-effect figure, the harms its source names, or the words that its report gives none."""
     _, generated = real
     home = generated.files["index.md"].decode()
-    part = home[home.index("Side effects each study saw:"):]
+    part = home[home.index("Health problems during treatment in each study"):]
     assert "at least one health problem during treatment" in part  # a figure, counted
     assert "a rare tumour of the appendix" in part  # harms named without a figure
     assert "the report we could read gives no figures for side effects." in part

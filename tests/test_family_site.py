@@ -230,12 +230,13 @@ def page_at(built: Path, url: str) -> Article:
 
 @pytest.mark.parametrize(("url", "counted", "care_team", "signs", "draft"), [
     ("families/topics/upadacitinib/handout/", "of the {n} children who started", "Your care team",
-     ("Call the emergency number now", "Call your care team the same day", "Side effects the studies saw",
+     ("Call the emergency number now", "Call your care team the same day",
+      "Health problems during treatment (not always caused by the medicine)",
       "the report we could read gives no figures for side effects"),  # a study that gives none says so
      "Draft: the web address is not set yet. Do not hand out this sheet."),
     ("es/families/topics/upadacitinib/handout/", "de los {n} que empezaron", "Su equipo médico",
      ("Llame ya al número de emergencias", "Llame a su equipo médico ese mismo día",
-      "Efectos secundarios que vieron los estudios", "el informe que pudimos leer no da cifras de efectos secundarios"),
+      "Problemas de salud durante el tratamiento", "el informe que pudimos leer no da cifras de efectos secundarios"),
      "Borrador: la dirección web aún no está puesta. No entregue esta hoja."),
 ])
 def test_a_medicines_handout_gives_each_studys_headline_and_side_effects_with_counts_sources_signs_and_a_draft_box(

@@ -198,9 +198,10 @@ def test_side_effects_a_source_names_without_a_figure_are_on_the_medicines_famil
     site = demo_build / "site"
     english = " ".join(article(site / "families" / "topics" / "upadacitinib" / "index.html").split())
     spanish = " ".join(article(site / "es" / "families" / "topics" / "upadacitinib" / "index.html").split())
-    assert "Side effects: The summary we could read names two serious health problems" in english
-    assert "Efectos secundarios: El resumen que pudimos leer nombra dos problemas de salud graves" in spanish
-    assert english.index("Acute severe colitis") < english.index("Side effects: The summary we could read")
+    assert ("Side effects: Over the six months the study followed the children, the summary we could read names two "
+            "serious health problems") in english
+    assert "Efectos secundarios: En los seis meses que el estudio siguió a los niños y niñas, el resumen" in spanish
+    assert english.index("Acute severe colitis") < english.index("Side effects: Over the six months")
 
 
 def _value(numerator: int, denominator: int, suppression: str = "") -> Value:

@@ -121,10 +121,11 @@ class AggregateView:
 
     @property
     def harm_rows(self) -> list[Row]:
-        """The side-effect figure for the handouts, beside the headline: the first side effect shown to families
-        (of the whole study when there is one), so that no handout gives a study's benefit without its harms."""
+        """The side effects shown to families (of the whole study where it gives them so, else by group). The
+        lists beside a medicine's findings (``_partials/side_effects.md.j2``) give the first, the broadest
+        (results.csv order: any side effect first), so that no list of a study's benefits goes without its harms."""
         rows = [r for r in self.adverse if r.families]
-        return [r for r in rows if r.group == "all"][:1] or rows[:1]
+        return [r for r in rows if r.group == "all"] or rows
 
 
 def source_mark(study: AggregateStudy) -> str:
