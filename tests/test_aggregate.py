@@ -608,11 +608,13 @@ def test_no_list_item_of_any_page_runs_into_the_next(real) -> None:
 
 def test_the_home_page_says_how_sure_its_results_are_and_where_the_warning_signs_are(real) -> None:
     """The home page gives one result per study: beside them, how sure the evidence is (the topic's rating, as
-    the topic page words it) and a link to the medicine's warning signs."""
+    the topic page words it) and a link to the medicine's warning signs; the Spanish home links to its own."""
     _, generated = real
     home = generated.files["index.md"].decode()
     assert "We are very uncertain whether the medicine helps children like the ones in these studies." in home
     assert "[Warning signs that need help straight away](families/topics/upadacitinib/medicine.md)" in home
+    spanish = generated.files["es/index.md"].decode()  # the Spanish home too, in Spanish, to the Spanish page
+    assert "[Señales de alarma que necesitan ayuda enseguida](families/topics/upadacitinib/medicine.md)" in spanish
 
 
 def test_the_printed_handouts_say_how_sure_the_evidence_is(real) -> None:

@@ -118,20 +118,28 @@ def test_spanish_search_from_a_spanish_short_version_finds_spanish_family_pages_
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>{head}</head>
 <body><main class="md-content"><h1>{title}</h1><p><a href="{link}">Home</a></p>{body}</main>
-<script>document.body.setAttribute('data-md-color-scheme',
-  matchMedia('(prefers-color-scheme: dark)').matches ? 'slate' : 'default')</script>
+<script>{script}</script>
 </body></html>
 """
+# The scheme follows the system's while the page is open, as the theme's automatic palette does.
+_FOLLOWS = """const dark = matchMedia('(prefers-color-scheme: dark)');
+const show = () => document.body.setAttribute('data-md-color-scheme', dark.matches ? 'slate' : 'default');
+show(); dark.addEventListener('change', show)"""
+_SET_ONCE = "document.body.setAttribute('data-md-color-scheme', 'default')"
 
 
 def test_a_broken_page_still_fails_every_gate_it_breaks(tmp_path: Path) -> None:
     """A page with an image without alt, text too faint to read, a third-party script, a broken link, invalid HTML
     and a line wider than the window fails axe (light at both widths and, for the faint text, dark), the
-    third-party, links, HTML and layout gates (at both widths); a clean page beside it passes those gates."""
+    third-party, links, HTML and layout gates (at both widths); a clean page beside it passes those gates; a page
+    whose scheme does not follow the system's when it is switched to dark fails the dark check."""
     site = tmp_path / "site"
     (site / "broken").mkdir(parents=True)
-    (site / "index.html").write_text(_PAGE.format(title="Clean", head="", link="./", body="<p>Text.</p>"),
-                                     encoding="utf-8")
+    (site / "index.html").write_text(_PAGE.format(title="Clean", head="", link="./", body="<p>Text.</p>",
+                                                  script=_FOLLOWS), encoding="utf-8")
+    (site / "stuck").mkdir()
+    (site / "stuck" / "index.html").write_text(_PAGE.format(title="Stuck", head="", link="../", body="<p>Text.</p>",
+                                                            script=_SET_ONCE), encoding="utf-8")
     (site / "broken" / "index.html").write_text(_PAGE.format(
         title="Broken", head='<script src="https://cdn.example.com/tracker.js"></script>', link="../missing/",
         body='<p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" width="40" height="40"></p>'
@@ -140,14 +148,14 @@ def test_a_broken_page_still_fails_every_gate_it_breaks(tmp_path: Path) -> None:
              '<div class="md-typeset__scrollwrap" style="overflow-x: auto; width: 200px"><table><tr><th>Label</th>'
              '<td style="min-width: 600px">a figure far to the right</td></tr></table></div>'
              '<p style="width: 60px"><span class="nowrap">12/48 (25%, 95% CI 15–39%)</span></p>'
-             '<p style="color: #d8d8d8; background: #ffffff">Text too faint to read in either scheme.</p>'),
-        encoding="utf-8")
+             '<p style="color: #d8d8d8; background: #ffffff">Text too faint to read in either scheme.</p>',
+        script=_FOLLOWS), encoding="utf-8")
     settings = Settings(site_dir=site, report_path=tmp_path / "report.md", screenshots_dir=tmp_path / "shots")
     require_browser_tools(settings)
     from evidence_site.checks.run import run
 
     results = run(settings, log=lambda _: None)
-    clean, broken = ({name: check.ok for name, check in page.checks.items()} for page in results.pages)
+    clean, broken, stuck = ({name: check.ok for name, check in page.checks.items()} for page in results.pages)
     gates = ("axe 390", "axe 1280", "axe dark 390", "third-party", "links", "html", "layout 390", "layout 1280")
     assert [broken[name] for name in gates] == [False] * len(gates), broken
     assert [clean[name] for name in gates] == [True] * len(gates), clean
@@ -158,4 +166,6 @@ def test_a_broken_page_still_fails_every_gate_it_breaks(tmp_path: Path) -> None:
     assert any("scrolls sideways" in line for line in layout), layout
     assert any("first column scrolls out of view" in line for line in layout), layout
     assert any("is broken over" in line for line in layout), layout
+    assert stuck["axe dark 390"] is False and stuck["axe 390"] is True, stuck
+    assert "expected 'slate'" in results.pages[2].checks["axe dark 390"].details[0]
     assert not results.ok
