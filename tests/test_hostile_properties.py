@@ -10,7 +10,9 @@ from __future__ import annotations
 import copy
 import html
 import re
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import markdown
 import pytest
@@ -21,14 +23,14 @@ from hypothesis import strategies as st
 
 from conftest import MINIMAL, shared_data
 from evidence_site import escape, paths
-from evidence_site.errors import DataError
+from evidence_site.errors import BuildError, DataError
 from evidence_site.figures import study_figures
-from evidence_site.load import read_study
-from evidence_site.pipeline import SITE_DEFAULTS, Generated
+from evidence_site.load import read_shared, read_study
+from evidence_site.pipeline import SITE_DEFAULTS, Generated, check_references, site_inputs
 from evidence_site.present import view
 from evidence_site.render import environment, page_plan, render_page
 from evidence_site.summarise import number_book
-from evidence_site.validate import validate
+from evidence_site.validate import Shared, validate, validate_shared
 
 EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "tables", "toc"]
 FREE_TEXT = ("title", "short_title", "population", "design.type", "design.setting", "design.comparator",
@@ -232,3 +234,141 @@ def test_a_link_to_an_address_that_is_not_https_is_shown_as_typed_address_and_al
                                  extensions=EXTENSIONS)
     assert "<a" not in rendered
     assert html.unescape(re.sub(r"<[^>]+>", "", rendered)) == "see [plain](http://example.org/x) now"
+
+
+# Every vector at once, after the field's own text (so a field with a format of its own is refused, not emptied).
+ATTACK = (' <script>alert(1)</script><img src=x onerror=alert(1)>[x](javascript:alert(1)) <svg onload=alert(1)>'
+          '" onmouseover="alert(1) {: onclick=alert(1) } ![i](javascript:x) <iframe src=javascript:alert(1)>')
+
+
+def _text_leaves(node: object, path: tuple = ()) -> list[tuple]:
+    """The path of every text in a parsed YAML tree."""
+    if isinstance(node, str):
+        return [path]
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    return [leaf for key, value in items for leaf in _text_leaves(value, (*path, key))]
+
+
+def _value(meta: dict, path: tuple) -> object:
+    node: object = meta
+    for key in path:
+        node = node[key]  # type: ignore[index]
+    return node
+
+
+def _attacked(meta: dict, leaves: list[tuple]) -> dict:
+    meta = copy.deepcopy(meta)
+    for path in leaves:
+        node = meta
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = f"{node[path[-1]]}{ATTACK}"
+    return meta
+
+
+def _hostile_everywhere(raw, shared, study_ids: set[str]):
+    """The study with the attack after every text in its study.yml that still validates with it: a field the
+    build refuses (an identifier, a choice, a URL, a date; checked or summarised) is left as it was, found from
+    the problems it raises. Ids of other studies are left too: the build checks them against the library before
+    it generates anything (``pipeline.check_references``, tested with them attacked)."""
+    dotted = {".".join(map(str, path)): path for path in _text_leaves(raw.meta)}
+    others = [path for key, path in dotted.items() if _value(raw.meta, path) in study_ids]
+    if others:
+        with pytest.raises(BuildError, match="refers to a study that is not there"):
+            check_references([validate(replace(raw, meta=_attacked(raw.meta, others)), shared)])
+    dotted = {key: path for key, path in dotted.items() if path not in others}
+    for _ in range(len(dotted)):
+        try:
+            study = validate(replace(raw, meta=_attacked(raw.meta, list(dotted.values()))), shared)
+            number_book([study])  # published figures name their values: checked when summarised
+            return study, len(dotted)
+        except DataError as exc:
+            named = {re.sub(r"\[(\d+)\]", r".\1", p.column or "") for p in exc.problems if p.file == "study.yml"}
+            refused = {k for k in dotted if k in named} or {  # a field refused (else the part of the file around it)
+                k for k in dotted if any(n and (k.startswith(n + ".") or n.startswith(k + ".")) for n in named)}
+            assert refused, f"{raw.folder.name}: refused without naming a field of study.yml: {exc}"
+            for k in refused:
+                del dotted[k]
+    raise AssertionError(f"{raw.folder.name}: no text accepted")
+
+
+def _taking_the_attack(tree: dict, check, codes: frozenset[str] = frozenset()) -> tuple[dict, int]:
+    """``tree`` with the attack after each of its texts that ``check`` (loading it as the build does) accepts with
+    the attack alone: the others (an address, a date) are left as they were, and so are ``codes`` (a text that
+    is a code of the vocabulary names it: a study's records are checked against it)."""
+    taking = [path for path in _text_leaves(tree)
+              if _value(tree, path) not in codes and _loads(check, _attacked(tree, [path]))]
+    attacked = _attacked(tree, taking)
+    check(attacked)  # all at once, too
+    return attacked, len(taking)
+
+
+def _loads(check, tree: dict) -> bool:
+    try:
+        check(tree)
+    except (DataError, BuildError):
+        return False
+    return True
+
+
+def _hostile_site(tmp: Path) -> tuple[dict, int]:
+    """data/site.yml's words (home page, trust line, the Spanish site's words) with the attack, loaded as the
+    build loads them (``pipeline.site_inputs``)."""
+    words = yaml.safe_load((paths.DATA / "site.yml").read_text(encoding="utf-8"))
+    for name in ("releases.yml", "redirects.yml"):
+        if (paths.DATA / name).is_file():
+            shutil.copy2(paths.DATA / name, tmp / name)
+
+    def load(tree: dict) -> dict:
+        (tmp / "site.yml").write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+        return site_inputs(paths.MKDOCS_YML, tmp)
+
+    attacked, count = _taking_the_attack(words, load)
+    return load(attacked), count
+
+
+def _hostile_shared() -> tuple[Shared, int]:
+    """The vocabulary and the medicines (data/vocab, data/medicines) with the attack, validated as the build
+    validates them."""
+    raw = read_shared(paths.DATA)
+
+    def check(tree: dict) -> Shared:
+        return validate_shared(replace(raw, vocab=tree["vocab"], medicines=tree["medicines"]))
+
+    codes = frozenset(code for section in raw.vocab.values() for code in section or {})
+    attacked, count = _taking_the_attack({"vocab": raw.vocab, "medicines": raw.medicines}, check, codes)
+    return check(attacked), count
+
+
+@pytest.mark.slow
+def test_every_text_of_the_bundled_data_is_published_inert_all_at_once(tmp_path: Path) -> None:
+    """Not a list of fields kept by hand: every text in the bundled data (every study.yml of each kind, the
+    medicines, the vocabulary and site.yml: Spanish words, side effects named without a figure, caveats,
+    citations, the trust line...) gets the attack at once, where the build accepts it; every page, chart and
+    navigation title generated prints it inert. A field added to the data format is attacked as soon as the
+    bundled data use it."""
+    from evidence_site.pipeline import generate
+
+    shared, in_shared = _hostile_shared()
+    site, in_site = _hostile_site(tmp_path)
+    assert in_shared > 100 and in_site > 10, (in_shared, in_site)
+    hostile, attacked = [], 0
+    folders = sorted(p for p in paths.STUDIES.iterdir() if (p / "study.yml").is_file())
+    for folder in folders:
+        study, count = _hostile_everywhere(read_study(folder), shared, {f.name for f in folders})
+        hostile.append(study)
+        attacked += count
+    assert attacked > 300, attacked  # most texts take the attack
+    unread = {"reading_grade_max": 100, "reading_ease_min": -10**6}  # the attacks read badly, in both languages
+    generated = generate(hostile, paths.TEMPLATES, site=site | unread)
+    assert any(name.startswith("es/") for name in generated.files)  # the Spanish pages too
+    for name, body in generated.files.items():
+        if name.endswith(".md"):
+            found = scan.executable_markup(_html(body.decode()))
+        elif name.endswith((".svg", ".html", ".htm")):
+            found = scan.executable_markup(body.decode())
+        else:
+            continue
+        assert not found, f"{name}: {found}"
+    titles = re.findall(r"'([^']*)':", repr(generated.nav()))
+    assert not scan.executable_markup("<nav>" + "".join(f"<a>{t}</a>" for t in titles) + "</nav>")
