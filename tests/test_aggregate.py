@@ -624,3 +624,26 @@ def test_the_printed_handouts_say_how_sure_the_evidence_is(real) -> None:
     spanish = generated.files["es/families/topics/upadacitinib/handout.md"].decode()
     assert "We are very uncertain whether the medicine helps children like the ones in these studies." in english
     assert "No estamos nada seguros de si el medicamento ayuda a niños y niñas como los de estos estudios." in spanish
+
+
+@pytest.mark.parametrize("count", [0, 100])
+def test_none_or_all_of_the_children_is_said_once_not_as_all_were_not(tmp_path: Path, count: int) -> None:
+    """A family figure of 0 or all of the children says both sides in one sentence ("No children ... had acne");
+    the other side's sentence would read "All children were not", which reads as "not all" (outside research
+    coordinator), and in Spanish "Todos los niños y niñas, no"."""
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    csv = tmp_path / "studies" / "cohen" / "results.csv"
+    row = "adverse_event,ae_acne,all_started,all,8,12,100,,reported"
+    assert row in csv.read_text(encoding="utf-8")
+    csv.write_text(csv.read_text(encoding="utf-8").replace(row, row.replace(",12,100,", f",{count},100,")),
+                   encoding="utf-8")
+    files = generate(load_studies(tmp_path / "studies"), paths.TEMPLATES, site=site_inputs()).files
+    english, spanish = (files[f"{lang}families/cohen/index.md"].decode() for lang in ("", "es/"))
+    line = next(x for x in english.splitlines() if "acne (spots)" in x)
+    said = "No children" if count == 0 else "All children"
+    assert f"**{said}** with Crohn's disease were found to have acne (spots)" in line, line
+    assert "were not." not in line and "All children" not in line.replace(f"**{said}**", ""), line
+    line_es = next(x for x in spanish.splitlines() if "acné (granos)" in x)
+    assert ", no." not in line_es and "Todos los niños y niñas, no" not in line_es, line_es
+    other = next(x for x in english.splitlines() if "clearly better on the doctor" in x)  # 75 of 100: both sides
+    assert "were not." in other, other

@@ -420,7 +420,9 @@ class Measure:
                       "Spanish words).", default="")
     families: bool = f("Show it on the family pages and the family topic page. Of a study's adverse events shown to "
                        "families, the first in results.csv also stands for its side effects on the home page and the "
-                       "medicine's handout: put the broadest (any side effect) first.", default=False)
+                       "medicine's handout: put the broadest (any side effect) first. Where the source gives no such "
+                       "figure, those two show only the first one you list (the study's own family page shows them "
+                       "all): put the most serious or most common first.", default=False)
     headline: bool = f("The study's one figure for the home page (choose the primary or the strictest outcome, "
                        "not the most favourable one).", default=False, rules=("one_headline",))
     family_note: str = f("A plain sentence printed after the figure on family pages (e.g. what it does not show).",
