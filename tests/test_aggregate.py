@@ -647,3 +647,116 @@ def test_none_or_all_of_the_children_is_said_once_not_as_all_were_not(tmp_path: 
     assert ", no." not in line_es and "Todos los niños y niñas, no" not in line_es, line_es
     other = next(x for x in english.splitlines() if "clearly better on the doctor" in x)  # 75 of 100: both sides
     assert "were not." in other, other
+
+
+def test_a_baseline_figure_is_at_the_start_not_at_a_time_not_stated(real) -> None:
+    """Baseline rows have no week: the clinicians' table says when they were measured (outside research
+    coordinator: "time not stated" read as a missing time point)."""
+    _, generated = real
+    page = generated.files["clinicians/cohen-2025-apt-cd/index.md"].decode()
+    age = next(line for line in page.split("<tr>") if "Age at start of upadacitinib" in line)
+    assert "at the start" in age and "time not stated" not in page, age
+
+
+def test_a_published_median_keeps_the_source_s_precision_and_a_value_s_source_reads_as_a_reference(
+        tmp_path: Path) -> None:
+    """A source's "14" is not printed "14.0" (its 15.8 stays 15.8), and a value's source in numbers.json is
+    "Authors. Title. Venue (year)", the year once (outside research coordinator: the title was missing, no stop
+    after the authors, the year twice)."""
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    csv = tmp_path / "studies" / "cohen" / "results.csv"
+    assert "summary,15.8,14.3,17.2" in csv.read_text(encoding="utf-8")
+    studies = {"whole": "summary,14,12,16.5", "as is": "summary,15.8,14.3,17.2"}
+    for name, row in studies.items():
+        csv.write_text(re.sub(r"summary,[\d.]+,[\d.]+,[\d.]+", row, csv.read_text(encoding="utf-8"), count=1),
+                       encoding="utf-8")
+        generated = generate(load_studies(tmp_path / "studies"), paths.TEMPLATES, site=site_inputs())
+        page = generated.files["clinicians/cohen/index.md"].decode()
+        shown = "14 <span class=\"nowrap\">(IQR 12–16.5)</span>" if name == "whole" else \
+            "15.8 <span class=\"nowrap\">(IQR 14.3–17.2)</span>"
+        assert shown in page, name
+        age = next(v for v in generated.manifest()["values"] if "age_start" in v["id"])
+        assert age["published_value"] == ("14" if name == "whole" else "15.8")
+    spec = yaml.safe_load((COHEN / "study.yml").read_text(encoding="utf-8"))["publication"]
+    assert age["source"].startswith(f"{spec['authors']}. {spec['title'].rstrip('.')}. {spec['venue']}: ")
+    assert age["source"].count("2025") == 1, age["source"]
+
+
+def test_the_side_effect_that_stands_for_a_study_is_its_broadest_whatever_the_order_of_results_csv(
+        tmp_path: Path) -> None:
+    """The home page and a medicine's handout give each study's broadest side-effect figure (any side effect, 24 of
+    100) beside its findings; a sheet sorted by key (acne first, then stopping) once put acne (12 of 100) there
+    (outside hostile tester)."""
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    csv = tmp_path / "studies" / "cohen" / "results.csv"
+    header, *rows = csv.read_text(encoding="utf-8").splitlines()
+    ordered = sorted(rows, key=lambda line: line.split(",")[1])
+    assert ordered.index(next(r for r in ordered if ",ae_acne," in r)) < ordered.index(
+        next(r for r in ordered if ",ae_any," in r))
+    csv.write_text("\n".join([header, *ordered]) + "\n", encoding="utf-8")
+    files = generate(load_studies(tmp_path / "studies"), paths.TEMPLATES, site=site_inputs()).files
+    for name in ("index.md", "families/topics/upadacitinib/handout.md", "es/families/topics/upadacitinib/handout.md"):
+        page = files[name].decode()
+        harms = page[page.index("Health problems during" if not name.startswith("es/") else "Problemas de salud"):]
+        assert "24 of the 100" in harms or "24 de los 100" in harms, (name, harms[:600])
+        assert "acne" not in harms[:400] and "acné" not in harms[:400], (name, harms[:400])
+
+
+def test_a_study_named_like_the_site_s_own_pages_is_refused(tmp_path: Path) -> None:
+    """A study folder named ``studies`` replaced both lists of every study with its own pages, without a word
+    (outside hostile tester)."""
+    name = "studies"
+    shutil.copytree(COHEN, tmp_path / "studies" / name)
+    with pytest.raises(BuildError, match="published at one address") as caught:
+        generate(load_studies(tmp_path / "studies"), paths.TEMPLATES, site=site_inputs())
+    assert "rename that study's folder" in str(caught.value) and repr(name) in str(caught.value)
+
+
+def _edited(tmp_path: Path, study_yml=None, results=None) -> Path:
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    folder = tmp_path / "studies" / "cohen"
+    if study_yml:
+        meta = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8"))
+        study_yml(meta)
+        (folder / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    if results:
+        csv = folder / "results.csv"
+        old, new = results
+        assert old in csv.read_text(encoding="utf-8")
+        csv.write_text(csv.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    return tmp_path / "studies"
+
+
+def _no_headline(meta: dict) -> None:
+    del meta["measures"]["steroid_free_remission"]["headline"]
+
+
+def _headline_not_shown(meta: dict) -> None:
+    _no_headline(meta)
+    meta["measures"]["crp_normal"]["headline"] = True
+
+
+def _harms(english: str, spanish: str):
+    def edit(meta: dict) -> None:
+        meta["family_harms"], meta["family_harms_es"] = english, spanish
+    return edit
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    ({"study_yml": _no_headline}, "No measure is the study's headline"),
+    ({"study_yml": _headline_not_shown}, "The headline is a measure families are not shown"),
+    ({"results": ("ae_any,all_started,all,8,24,100,", "ae_any,all_started,all,8,24,50,")},
+     "does not count all of them"),
+    ({"study_yml": _harms("No serious harm; 95 out of 100 felt fine", "Ninguno grave; 95 de 100 bien")},
+     "hold a figure"),
+    ({"study_yml": _harms("", "Un tumor raro del apéndice")}, "named in Spanish only"),
+    ({"study_yml": _harms("   ", "\u200b")}, "The side effects are blank"),
+    ({"results": ("summary,15.8,14.3,17.2", "summary,inf,14.3,17.2")}, "not a finite number"),
+], ids=["no-headline", "headline-not-shown", "all-started-not-all", "harms-with-figures", "harms-spanish-only",
+        "harms-blank", "median-inf"])
+def test_a_slip_that_would_change_what_families_read_stops_the_build(tmp_path: Path, edit: dict, said: str) -> None:
+    """Each slip an outside hostile tester made that the build took without a word, and that changed a figure or
+    words families read (the home page, the handout): now a data error naming the field or row."""
+    with pytest.raises(BuildError, match=said) as caught:
+        load_studies(_edited(tmp_path, **edit))
+    assert "hint:" in str(caught.value)

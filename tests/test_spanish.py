@@ -341,3 +341,24 @@ def test_a_time_frame_of_whole_years_beyond_two_reads_in_years_in_both_languages
     cases = {8: ("8 weeks", "8 semanas"), 52: ("one year", "un año"), 104: ("two years", "dos años"),
              156: ("3 years", "3 años"), 260: ("5 years", "5 años"), 150: ("150 weeks", "150 semanas")}
     assert {w: (fmt.time_frame(w), spanish(w)) for w in cases} == cases
+
+
+def test_the_trust_line_ends_each_statement_once_and_never_declares_in_spanish_only(tmp_path: Path) -> None:
+    """A declared value ending in a full stop printed ".." ("Funded by AbbVie Inc.."); a Spanish declaration without
+    its English one made the Spanish pages say "Ninguno" where the English said "not yet declared" (outside
+    hostile tester): refused, naming the field."""
+    words = yaml.safe_load((paths.DATA / "site.yml").read_text(encoding="utf-8"))
+    words["trust"] |= {"funding": "Funded by the clinic.", "funding_es": "La financia la clínica."}
+    for name in ("releases.yml", "redirects.yml"):
+        shutil.copy2(paths.DATA / name, tmp_path / name)
+    (tmp_path / "site.yml").write_text(yaml.safe_dump(words, allow_unicode=True), encoding="utf-8")
+    site = site_inputs(paths.MKDOCS_YML, tmp_path)
+    files = generate(load_studies(paths.STUDIES), paths.TEMPLATES, site=site).files
+    english = files["families/cohen-2025-apt-cd/index.md"].decode()
+    spanish = files["es/families/cohen-2025-apt-cd/index.md"].decode()
+    assert "Funding: Funded by the clinic. Conflicts" in english, english[english.find("Funding"):][:120]
+    assert "Financiación: La financia la clínica. Conflictos" in spanish
+    words["trust"] |= {"conflicts": "", "conflicts_es": "Ninguno"}
+    (tmp_path / "site.yml").write_text(yaml.safe_dump(words, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(BuildError, match=r"trust\.conflicts_es.*\n.*\n.*trust\.conflicts empty|given in Spanish only"):
+        site_inputs(paths.MKDOCS_YML, tmp_path)

@@ -76,6 +76,12 @@ def number(x: float, digits: int = 0) -> str:
     return f"{value:.{digits}f}"
 
 
+def as_printed(x: float) -> str:
+    """A figure a source prints, to one decimal, or none where it is a whole number (a source's "14" is not
+    "14.0")."""
+    return number(x, 1 if round_half_up(x, 1) % 1 else 0)
+
+
 def percent(v: Value, digits: int = 0) -> str:
     """'81%' (or 'not estimable', or 'suppressed' for a small cell)."""
     if v.suppressed:

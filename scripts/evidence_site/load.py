@@ -831,6 +831,15 @@ def check_trust(trust: Any, path: Path) -> dict[str, Any]:
     otherwise."""
     if not isinstance(trust, dict):
         return {}
+    alone = [key for key, value in trust.items() if key.endswith("_es") and isinstance(value, str) and value.strip()
+             and not str(trust.get(key.removesuffix("_es")) or "").strip()]
+    if alone:  # the Spanish pages would declare what the English ones say is not declared
+        key = alone[0]
+        raise BuildError("data/site.yml: 1 problem(s). Nothing was written.\n" + str(Problem(
+            "site.yml", "A statement is given in Spanish only.", row=_field_line(path, ("trust", key)),
+            column=f"trust.{key}", expected=f"trust.{key.removesuffix('_es')} in English beside it",
+            found=f"trust.{key.removesuffix('_es')} empty", hint="Families reading in English must be told the same "
+            "(funding, conflicts of interest, who wrote it): write the English words too, or remove the Spanish.")))
     address = trust.get("report_error")
     if address is None or (isinstance(address, str) and not address.strip()):
         return trust

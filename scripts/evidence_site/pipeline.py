@@ -76,7 +76,14 @@ from .render import (
 from .summarise import summarise
 from .svg_text import family_svg
 from .topics import aggregate_view, figure_copies, forest_figure, handout_figures, topic_views
-from .urls import check_page_clashes, clashing_pages, handout_address, redirect_files, site_pages
+from .urls import (
+    check_generated_clashes,
+    check_page_clashes,
+    clashing_pages,
+    handout_address,
+    redirect_files,
+    site_pages,
+)
 from .validate import OnDemand, Shared, Study, StudyInfo, study_info, tables, validate, validate_shared
 from .write import stage_docs, staging, swap_into_place
 
@@ -477,6 +484,7 @@ def generate(studies: Iterable[Study | OnDemand], templates: Path, progress: Pro
         book.extend(pooled)
         plan = template_yaml((templates / "pages.yml").read_text(encoding="utf-8"))
         pages = language_pages(infos, plan, topics, page_plan(infos, plan, topics))
+        check_generated_clashes([p.md_path for p in pages], {s.id for s in infos})
         library = SimpleNamespace(id=TOPICS_ENTRY, fingerprint=hashlib.sha256("".join(  # what topic charts come from
             f"{s.id}\0{s.fingerprint}\n" for s in sorted(infos, key=lambda s: s.id)).encode()).hexdigest())
         for med, topic in topics.items():

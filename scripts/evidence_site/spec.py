@@ -419,10 +419,11 @@ class Measure:
                       "corticoides' (Spanish family pages; needed when `families` is true and the study has "
                       "Spanish words).", default="")
     families: bool = f("Show it on the family pages and the family topic page. Of a study's adverse events shown to "
-                       "families, the first in results.csv also stands for its side effects on the home page and the "
-                       "medicine's handout: put the broadest (any side effect) first. Where the source gives no such "
-                       "figure, those two show only the first one you list (the study's own family page shows them "
-                       "all): put the most serious or most common first.", default=False)
+                       "families, the one that counts the largest share of children (any side effect, where the "
+                       "source gives it) also stands for its side effects on the home page and the medicine's "
+                       "handout, whatever the order of results.csv; where the source gives no figure for any side "
+                       "effect, those two show only its most common one (the study's own family page shows them "
+                       "all).", default=False)
     headline: bool = f("The study's one figure for the home page (choose the primary or the strictest outcome, "
                        "not the most favourable one).", default=False, rules=("one_headline",))
     family_note: str = f("A plain sentence printed after the figure on family pages (e.g. what it does not show).",
@@ -477,8 +478,9 @@ class AggregateSpec:
     family_caveats_es: list[str] = f("The family caveats in Spanish, item for item.", default=[],
                                      rules=("spanish_beside_english",))
     family_harms: str = f("Side effects the source names but results.csv gives no figure for, in plain words for "
-                          "families: the medicine's family page shows them under the study's results.", default="")
-    family_harms_es: str = f("The same in Spanish (for the Spanish page).", default="")
+                          "families: the medicine's family page shows them under the study's results.", default="",
+                          rules=("family_harms_words",))
+    family_harms_es: str = f("The same in Spanish (for the Spanish page).", default="", rules=("family_harms_words",))
     overlaps_with: list[str] = f("Ids of studies whose patients may overlap with this one's (never pooled or "
                                  "added together).", default=[])
 
@@ -510,7 +512,11 @@ RULES: dict[str, str] = {
     "certainty_value_computed": "The id of a value the build computes; otherwise the build stops.",
     "certainty_source_known": "A key of `citations`.",
     "medicine_known": "A file `data/medicines/<name>.yml` exists.",
-    "one_headline": "At most one measure of a study is marked `headline: true`.",
+    "one_headline": "At most one measure of a study is marked `headline: true`, and one shown to families "
+                    "(`families: true` and `plain`); a study that shows families an outcome (results.csv) marks "
+                    "one, so the home page never falls back to whichever outcome comes first.",
+    "family_harms_words": "Words only, no figures (a figure goes in results.csv, where it is counted, sourced and "
+                          "in numbers.json); not blank; the Spanish words only beside English ones.",
     "plain_after_were": "Family words that follow 'were': they do not start with a verb such as had, got, needed "
                         "or stopped ('were had an operation' does not read; use `plain_not` for such words).",
     "diagnoses_known": "Codes of the diagnosis vocabulary.",
@@ -543,6 +549,7 @@ RULES: dict[str, str] = {
                               "keys of `about`, in the same order, each with the same source.",
     "spanish_complete": "With `family_about_es`, the study also gives `short_title_es`, `condition_es`, "
                         "`publication.short_es`, `plain_es` for every measure shown to families, a Spanish label "
-                        "for every subgroup and `family_caveats_es`; its medicine gives its Spanish signs, "
+                        "for every subgroup, `family_caveats_es` and (with `family_harms`) `family_harms_es`; its "
+                        "medicine gives its Spanish signs, "
                         "unknowns, facts, blood tests and questions; its diagnoses have `plain_es`.",
 }

@@ -77,10 +77,13 @@ class Row:
     # is the whole study (n in study.yml): the family pages then give both denominators
     started_id: str | None = None
     group: str = "all"  # results.csv `group`: all, a diagnosis code or a subgroup key
+    share: float | None = None  # the share of children it counts (n/N, or the percentage), where the source gives it
 
     @property
     def when(self) -> str:
-        return f"week {self.week}" if self.week is not None else "time not stated"
+        if self.week is not None:
+            return f"week {self.week}"
+        return "at the start" if self.section == "baseline" else "time not stated"
 
     @property
     def icons(self) -> str:
@@ -121,11 +124,18 @@ class AggregateView:
 
     @property
     def harm_rows(self) -> list[Row]:
-        """The side effects shown to families (of the whole study where it gives them so, else by group). The
-        lists beside a medicine's findings (``_partials/side_effects.md.j2``) give the first, the broadest
-        (results.csv order: any side effect first), so that no list of a study's benefits goes without its harms."""
+        """The side effects shown to families (of the whole study where it gives them so, else by group)."""
         rows = [r for r in self.adverse if r.families]
         return [r for r in rows if r.group == "all"] or rows
+
+    @property
+    def harm_summary(self) -> list[Row]:
+        """The side effect that stands for the study's side effects in the lists beside a medicine's findings
+        (``_partials/side_effects.md.j2``: the home page, a medicine's handout), so that no list of benefits goes
+        without its harms: the broadest, the one that counts the largest share of children (any side effect, where
+        the source gives it), whatever the order of results.csv (a sorted sheet once put acne first)."""
+        rows = self.harm_rows
+        return [max(rows, key=lambda r: -1.0 if r.share is None else r.share)] if rows else []
 
 
 def source_mark(study: AggregateStudy) -> str:
@@ -153,6 +163,13 @@ def diseases_es(study: AggregateStudy, group: str) -> tuple[str, ...]:
     return (study.vocab.diagnoses[group].plain_es,)
 
 
+def _share(r: pd.Series) -> float | None:
+    """The share of children a results.csv row counts: n/N, else its percentage (None for a median)."""
+    if pd.notna(r["numerator"]) and pd.notna(r["denominator"]) and r["denominator"]:
+        return float(r["numerator"]) / float(r["denominator"])
+    return float(r["percent"]) / 100 if pd.notna(r["percent"]) else None
+
+
 def aggregate_view(study: AggregateStudy) -> AggregateView:
     spec, pub = study.spec, study.spec.publication
     links = [(f"doi:{pub.doi}", f"https://doi.org/{pub.doi}")] if pub.doi else []
@@ -177,7 +194,7 @@ def aggregate_view(study: AggregateStudy) -> AggregateView:
                   diseases_es=diseases_es(study, r["group"]), plain_not=m.plain_not, plain_not_es=m.plain_not_es,
                   derived=r["count_basis"] == "derived",
                   started_id=sv.n_id if r["population"] == "on_treatment" and r["group"] == "all" else None,
-                  group=r["group"])
+                  group=r["group"], share=_share(r))
         {"baseline": sv.baseline, "outcome": sv.outcomes, "adverse_event": sv.adverse}[r["section"]].append(row)
     return sv
 

@@ -157,6 +157,30 @@ def clashing_pages(generated: Iterable[str], docs: Path) -> list[tuple[str, str]
     return clashes
 
 
+def check_generated_clashes(generated: Iterable[str], study_ids: set[str]) -> None:
+    """Raise BuildError when two generated pages would be published at one address (a study named ``studies``
+    made ``families/studies/index.md``, the study's page, and ``families/studies.md``, the list of every study:
+    MkDocs kept one of them without a word)."""
+    from .errors import BuildError
+
+    owner: dict[str, str] = {}
+    clashes = []
+    for relative in generated:
+        other = owner.setdefault(page_file(relative), relative)
+        if other != relative:
+            clashes.append((other, relative))
+    if not clashes:
+        return
+    named = sorted({part for pair in clashes for page in pair for part in page.split("/") if part in study_ids})
+    hint = (f"A study's id is part of its pages' addresses; the site uses {', '.join(repr(n) for n in named)} for "
+            "pages of its own: rename that study's folder under data/studies/." if named else
+            "Two templates in templates/pages.yml make pages at one address: give one another slug.")
+    raise BuildError("Two generated pages would be published at one address, and the engine would keep one of "
+                     "them without a word. Nothing was written.\n  - "
+                     + "\n  - ".join(f"{a} and {b} (both /{page_file(a).removesuffix('index.html')})"
+                                      for a, b in clashes) + f"\n    hint:     {hint}")
+
+
 def check_page_clashes(clashes: list[tuple[str, str]]) -> None:
     """Raise BuildError naming each hand-written page that MkDocs would publish at another page's address
     (``clashing_pages``: it would keep one of them without a word)."""

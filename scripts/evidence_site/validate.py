@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import math
 import re
 import typing
 import unicodedata
@@ -1140,6 +1141,9 @@ AGGREGATE_RULES = (
     "one, as the values' `data` flag in numbers.json says.",
     "No denominator is larger than the study's `n` (every row counts the study's own patients: all who started, "
     "those on treatment, those with the measurement, a subgroup, or an unclear part of them).",
+    "A figure of all who started (`population: all_started`, group `all`) counts all of them: its denominator is "
+    "the study's `n`.",
+    "Every number is a finite number (not a spreadsheet's inf).",
     "A summary row gives both quartiles (q1 and q3) or neither, with q1 <= median <= q3.",
     "A median or quartile whose unit cannot be negative (" + ", ".join(NON_NEGATIVE_UNITS) + ") is not "
     "negative; other units (a z-score, a change in a score) may be.",
@@ -1213,6 +1217,25 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
         add(f"measures.{headlines[1]}.headline", "More than one measure is the study's headline.",
             "headline: true on one measure only", f"headline: true on {', '.join(headlines)}",
             "Keep it on the primary or strictest outcome; remove it from the others.")
+    for key in headlines:
+        if not (spec.measures[key].families and spec.measures[key].plain.strip()):
+            add(f"measures.{key}.headline", "The headline is a measure families are not shown.",
+                "headline: true on a measure with families: true and plain words", f"headline: true on {key}",
+                "Put it on the primary or strictest outcome shown to families, or give this one `families: true` "
+                "and `plain` words.")
+    # rule: family_harms_words
+    for name in ("family_harms", "family_harms_es"):
+        words = getattr(spec, name)
+        if words and not re.search(r"[^\W\d_]", words):
+            add(name, "The side effects are blank.", "words naming side effects, or no field at all",
+                repr(words), f"Write the side effects, or remove `{name}`.")
+        elif re.search(r"\d", words):
+            add(name, "The side effects the source names without a figure hold a figure.",
+                "words only, no numbers", repr(words), "Put a figure in results.csv (a row with families: true), "
+                "where it is counted, sourced and listed in numbers.json; keep only the names here.")
+    if spec.family_harms_es.strip() and not spec.family_harms.strip():
+        add("family_harms", "Side effects are named in Spanish only.", "the same side effects in English",
+            "an empty field", "Families reading in English must be told the same: write `family_harms` too.")
     # rule: n_positive (denominators against n: check_results)
     if spec.n is not None and spec.n < 1:
         add("n", "The number of patients who started must be at least 1.", "a whole number of at least 1",
@@ -1287,6 +1310,17 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame |
         if basis == "summary" and (r["section"] != "baseline" or pd.isna(r["median"])):
             add(row, "median", "A summary row is a baseline row with a median.", "section baseline and a median",
                 f"section {cell('section')}, median {cell('median')}")
+        for column in ("numerator", "denominator", "percent", "median", "q1", "q3"):
+            if column in r and pd.notna(r[column]) and not math.isfinite(float(r[column])):
+                add(row, column, "The number is not a finite number.", "a number", cell(column),
+                    "Copy the figure from the source (a spreadsheet's inf or #NUM! is not a figure).")
+        if (has_d and spec.n is not None and spec.n >= 1 and r["population"] == "all_started"
+                and r["group"] == "all" and math.isfinite(float(den)) and den != spec.n):
+            # rule: n_positive -- a figure of all who started counts all of them
+            add(row, "denominator", "A figure of all the children who started does not count all of them.",
+                f"{spec.n} (n in study.yml)", cell("denominator"),
+                "If the source counts only some of them, set `population` to with_data, on_treatment or "
+                "unclear; otherwise check the denominator and `n` against the source.")
         if has_d and spec.n is not None and spec.n >= 1 and den > spec.n:
             # rule: n_positive -- every population of results.csv is a part of the study's own patients
             add(row, "denominator", "The denominator is larger than the number of patients in the study.",
@@ -1301,6 +1335,15 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame |
                 add(row, "percent", "n/N does not round to the percent.",
                     f"{round_half_up(100 * num / den, digits):g}", cell("percent"),
                     "Check both figures against the source.")
+    # rule: one_headline -- families shown an outcome are shown the one the study team chose, not the first
+    shown = [k for k in dict.fromkeys(frame.loc[frame["section"] == "outcome", "key"]) if k in spec.measures
+             and spec.measures[k].families and spec.measures[k].plain.strip()]
+    if shown and not any(spec.measures[k].headline for k in spec.measures):
+        problems.append(Problem("study.yml", "No measure is the study's headline, though families are shown its "
+                                "outcomes.", column="measures", expected="headline: true on one measure shown to "
+                                "families", found="no headline (outcomes shown to families: " + ", ".join(shown)
+                                + ")", hint="Mark the primary or strictest outcome `headline: true`: the home page "
+                                "and the handout show it (not the most favourable one)."))
     return problems
 
 

@@ -11,8 +11,9 @@ from dataclasses import replace
 import pandas as pd
 
 from .. import ids
-from ..fmt import MADE_UP, number
+from ..fmt import MADE_UP, as_printed, number
 from ..numbers import Value, count, proportion
+from ..spec import Publication
 from ..validate import AggregateStudy
 
 POPULATION_WORDS = {
@@ -60,17 +61,26 @@ def population_text(study: AggregateStudy, r: pd.Series) -> str:
 def published_text(r: pd.Series) -> str:
     """The figure as the source prints it: '13 of 31 (42%)', '56%', 'median 15.6 (IQR 13.3–17.1)'."""
     if r["count_basis"] == "summary":
-        q = f" (IQR {number(r['q1'], 1)}–{number(r['q3'], 1)})" if pd.notna(r["q1"]) else ""
-        return f"median {number(r['median'], 1)}{q}"
+        q = f" (IQR {as_printed(float(r['q1']))}–{as_printed(float(r['q3']))})" if pd.notna(r["q1"]) else ""
+        return f"median {as_printed(float(r['median']))}{q}"
     pct = f"{number(float(r['percent']), 1 if float(r['percent']) % 1 else 0)}%" if pd.notna(r["percent"]) else ""
     if r["count_basis"] == "reported":
         return f"{_int(r['numerator'])} of {_int(r['denominator'])}" + (f" ({pct})" if pct else "")
     return pct
 
 
+def citation(publication: Publication) -> str:
+    """A value's source: 'Authors. Title. Venue (year)' (the year once, where the venue does not give it)."""
+    venue = publication.venue.strip()
+    if str(publication.year) not in venue:
+        venue = f"{venue} ({publication.year})"
+    return ". ".join(part.strip().rstrip(".") for part in (publication.authors, publication.title, venue)
+                     if part.strip())
+
+
 def aggregate_values(study: AggregateStudy) -> list[Value]:
     spec = study.spec
-    cite = f"{spec.publication.authors} {spec.publication.venue} ({spec.publication.year})"
+    cite = citation(spec.publication)
     out: list[Value] = []
     if spec.n is not None:
         out.append(count(ids.STUDY_N, "Patients who started", spec.n, population=POPULATION_WORDS["all_started"],
@@ -93,8 +103,8 @@ def aggregate_values(study: AggregateStudy) -> list[Value]:
                       denominator=_int(r["denominator"]), unit=unit, q1=_num(r["q1"]), q3=_num(r["q3"]))
         checked = CHECKED[r["confirmed"]]
         where = f"{r['where']}; {checked}"
-        precision = "1dp" if basis == "summary" else "percent"
-        shown = number(float(r["median"]), 1) if basis == "summary" else published_text(r)
+        shown = as_printed(float(r["median"])) if basis == "summary" else published_text(r)
+        precision = ("1dp" if "." in shown else "integer") if basis == "summary" else "percent"
         out.append(replace(v, published_value=shown, published_precision=precision, source=f"{cite}: {where}",
                            agrees_with_published=True if basis == "summary" else _agrees(v, shown)))
     return out
