@@ -736,6 +736,11 @@ def _headline_not_shown(meta: dict) -> None:
     meta["measures"]["crp_normal"]["headline"] = True
 
 
+def _headline_on_a_side_effect(meta: dict) -> None:
+    _no_headline(meta)
+    meta["measures"]["ae_acne"]["headline"] = True
+
+
 def _harms(english: str, spanish: str):
     def edit(meta: dict) -> None:
         meta["family_harms"], meta["family_harms_es"] = english, spanish
@@ -745,6 +750,7 @@ def _harms(english: str, spanish: str):
 @pytest.mark.parametrize(("edit", "said"), [
     ({"study_yml": _no_headline}, "No measure is the study's headline"),
     ({"study_yml": _headline_not_shown}, "The headline is a measure families are not shown"),
+    ({"study_yml": _headline_on_a_side_effect}, "The headline is not an outcome"),
     ({"results": ("ae_any,all_started,all,8,24,100,", "ae_any,all_started,all,8,24,50,")},
      "does not count all of them"),
     ({"study_yml": _harms("No serious harm; 95 out of 100 felt fine", "Ninguno grave; 95 de 100 bien")},
@@ -752,7 +758,8 @@ def _harms(english: str, spanish: str):
     ({"study_yml": _harms("", "Un tumor raro del apéndice")}, "named in Spanish only"),
     ({"study_yml": _harms("   ", "\u200b")}, "The side effects are blank"),
     ({"results": ("summary,15.8,14.3,17.2", "summary,inf,14.3,17.2")}, "not a finite number"),
-], ids=["no-headline", "headline-not-shown", "all-started-not-all", "harms-with-figures", "harms-spanish-only",
+], ids=["no-headline", "headline-not-shown", "headline-a-side-effect", "all-started-not-all", "harms-with-figures",
+        "harms-spanish-only",
         "harms-blank", "median-inf"])
 def test_a_slip_that_would_change_what_families_read_stops_the_build(tmp_path: Path, edit: dict, said: str) -> None:
     """Each slip an outside hostile tester made that the build took without a word, and that changed a figure or
@@ -760,3 +767,23 @@ def test_a_slip_that_would_change_what_families_read_stops_the_build(tmp_path: P
     with pytest.raises(BuildError, match=said) as caught:
         load_studies(_edited(tmp_path, **edit))
     assert "hint:" in str(caught.value)
+
+
+def test_a_figure_among_the_children_who_had_the_test_says_so_on_both_sides_and_counts_every_child_who_started(
+        tmp_path: Path) -> None:
+    """A family figure of those who had the test (with_data) said "About 6 out of every 10 children were not", of
+    every child (outside hostile tester): both sides now say whom they count, and every child who started is
+    counted too, as for a figure among those still taking the medicine."""
+    def shown(meta: dict) -> None:
+        meta["measures"]["combined_remission"] |= {
+            "families": True, "plain": "in remission with a calm gut test",
+            "plain_es": "estaban en remisión con una prueba de intestino en calma"}
+    files = generate(load_studies(_edited(tmp_path, study_yml=shown)), paths.TEMPLATES, site=site_inputs()).files
+    english = files["families/cohen/index.md"].decode()
+    line = next(x for x in english.splitlines() if "calm gut test" in x and "13 of the 31" in x)
+    assert "About 6 out of every 10 children who had the test were not." in line, line
+    assert "Children who did not have the test are not counted here." in line, line
+    assert "of all 100 children who started, 13 had the test and were in remission with a calm gut test" in line
+    spanish = files["es/families/cohen/index.md"].decode()
+    line_es = next(x for x in spanish.splitlines() if "intestino en calma" in x and "13 de los 31" in x)
+    assert "que se hicieron la prueba, no." in line_es and "13 se hicieron la prueba y estaban" in line_es, line_es

@@ -73,8 +73,8 @@ class Row:
     plain_not: str = ""  # words for the other side (empty: "were not")
     plain_not_es: str = ""  # the same in Spanish (empty: "no")
     derived: bool = False  # the count is worked out here from a published percentage of a stated N
-    # the value id of how many children started, when the figure counts only those still on treatment and its group
-    # is the whole study (n in study.yml): the family pages then give both denominators
+    # the value id of how many children started, when the figure counts only those still on treatment (or those who
+    # had the test) and its group is the whole study (n in study.yml): the family pages then give both denominators
     started_id: str | None = None
     group: str = "all"  # results.csv `group`: all, a diagnosis code or a subgroup key
     share: float | None = None  # the share of children it counts (n/N, or the percentage), where the source gives it
@@ -193,7 +193,8 @@ def aggregate_view(study: AggregateStudy) -> AggregateView:
                   family_note=m.family_note, family_note_es=m.family_note_es, plain_es=m.plain_es,
                   diseases_es=diseases_es(study, r["group"]), plain_not=m.plain_not, plain_not_es=m.plain_not_es,
                   derived=r["count_basis"] == "derived",
-                  started_id=sv.n_id if r["population"] == "on_treatment" and r["group"] == "all" else None,
+                  started_id=sv.n_id if r["population"] in ("on_treatment", "with_data") and r["group"] == "all"
+                  else None,
                   group=r["group"], share=_share(r))
         {"baseline": sv.baseline, "outcome": sv.outcomes, "adverse_event": sv.adverse}[r["section"]].append(row)
     return sv

@@ -1338,6 +1338,14 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame |
     # rule: one_headline -- families shown an outcome are shown the one the study team chose, not the first
     shown = [k for k in dict.fromkeys(frame.loc[frame["section"] == "outcome", "key"]) if k in spec.measures
              and spec.measures[k].families and spec.measures[k].plain.strip()]
+    for key in (k for k, m in spec.measures.items() if m.headline):
+        sections = set(frame.loc[frame["key"] == key, "section"])
+        if sections and "outcome" not in sections:
+            problems.append(Problem("study.yml", "The headline is not an outcome.", column=f"measures.{key}.headline",
+                                    expected="headline: true on an outcome (section outcome in results.csv)",
+                                    found=f"{key}: section {', '.join(sorted(sections))}", hint="The home page shows "
+                                    "the headline as the study's finding: mark the primary or strictest outcome; a "
+                                    "side effect is shown beside the findings anyway."))
     if shown and not any(spec.measures[k].headline for k in spec.measures):
         problems.append(Problem("study.yml", "No measure is the study's headline, though families are shown its "
                                 "outcomes.", column="measures", expected="headline: true on one measure shown to "
