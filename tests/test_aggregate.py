@@ -64,6 +64,8 @@ def _library(tmp_path: Path, overlap: bool) -> Path:
         meta["publication"]["short"] = sid
         if sid == "beta-2025":  # a source of its own: studies giving one source are never pooled
             meta["publication"].update(doi=None, pmid=None, url="https://example.org/beta-2025")
+            del meta["measures"]["steroid_free_remission"]["headline"]  # it keeps one outcome, its headline
+            meta["measures"]["clinical_response"]["headline"] = True
         (studies / sid / "study.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
         if scale == 2:
             frame = pd.read_csv(studies / sid / "results.csv", dtype=str, keep_default_na=False)
@@ -757,10 +759,15 @@ def _harms(english: str, spanish: str):
      "hold a figure"),
     ({"study_yml": _harms("", "Un tumor raro del apéndice")}, "named in Spanish only"),
     ({"study_yml": _harms("   ", "\u200b")}, "The side effects are blank"),
-    ({"results": ("summary,15.8,14.3,17.2", "summary,inf,14.3,17.2")}, "not a finite number"),
+    ({"results": ("summary,15.8,14.3,17.2", "summary,inf,14.3,17.2")}, "not a figure a source could print"),
+    ({"results": ("summary,15.8,14.3,17.2", "summary,1e30,14.3,17.2")}, "not a figure a source could print"),
+    ({"results": ("outcome,steroid_free_remission,all_started,all,8,52,100,52,derived,,,,,abstract,primary,intention "
+                  "to treat\n", "")}, "The headline is not an outcome"),
+    ({"results": ("ae_any,all_started,all,8,24,100,", "ae_any,all_started,CD,8,24,50,")},
+     "does not count all of them"),
 ], ids=["no-headline", "headline-not-shown", "headline-a-side-effect", "all-started-not-all", "harms-with-figures",
-        "harms-spanish-only",
-        "harms-blank", "median-inf"])
+        "harms-spanish-only", "harms-blank", "median-inf", "median-overflow", "headline-without-rows",
+        "all-started-only-diagnosis"])
 def test_a_slip_that_would_change_what_families_read_stops_the_build(tmp_path: Path, edit: dict, said: str) -> None:
     """Each slip an outside hostile tester made that the build took without a word, and that changed a figure or
     words families read (the home page, the handout): now a data error naming the field or row."""

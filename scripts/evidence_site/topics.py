@@ -35,6 +35,7 @@ from .handout import page_address, page_qr
 from .numbers import NumberBook, Value
 from .pooling import METHOD, dersimonian_laird
 from .summarise.aggregate import POPULATION_WORDS, row_id
+from .summarise.aggregate import citation as reference
 from .validate import AggregateStudy
 from .vegalite import Datasets, Spec, channel, encoding, mark, top
 
@@ -180,7 +181,8 @@ def aggregate_view(study: AggregateStudy) -> AggregateView:
     med = study.medicine
     names = {"medicine": med.name, "Medicine": med.name[:1].upper() + med.name[1:], "brand": med.brand,
              "condition": spec.condition, "status": spec.status}
-    citation = f"{pub.authors.rstrip('.')}. {pub.title}. {pub.venue}."
+    citation = reference(pub)
+    citation += "" if citation.endswith(("?", "!")) else "."
     sv = AggregateView(study.id, spec, med, study.synthetic, "aggregate", names, source_mark(study), citation, links,
                        f"{study.id}.{ids.STUDY_N}" if spec.n is not None else None,
                        level=certainty(spec.certainty).level)

@@ -1129,6 +1129,7 @@ NON_NEGATIVE_UNITS = ("years", "months", "weeks", "days", "hours", "%", "kg", "g
                       "kg/m2", "mg/L", "mg/dL", "g/L", "g/dL", "µg/g", "ug/g", "mmol/L", "µmol/L", "umol/L",
                       "mm/h")
 
+LARGEST = 1e9  # no figure of a study is larger (a larger number is a spreadsheet's overflow, and crashed rounding)
 AGGREGATE_RULES = (
     "Each `key` is a key of `measures` in study.yml; each `group` is all, one of the study's `diagnoses` or a "
     "key of its `subgroups`.",
@@ -1143,7 +1144,7 @@ AGGREGATE_RULES = (
     "those on treatment, those with the measurement, a subgroup, or an unclear part of them).",
     "A figure of all who started (`population: all_started`, group `all`) counts all of them: its denominator is "
     "the study's `n`.",
-    "Every number is a finite number (not a spreadsheet's inf).",
+    "Every number is at most 1,000,000,000 in size (not a spreadsheet's inf or overflow).",
     "A summary row gives both quartiles (q1 and q3) or neither, with q1 <= median <= q3.",
     "A median or quartile whose unit cannot be negative (" + ", ".join(NON_NEGATIVE_UNITS) + ") is not "
     "negative; other units (a z-score, a change in a score) may be.",
@@ -1311,11 +1312,13 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame |
             add(row, "median", "A summary row is a baseline row with a median.", "section baseline and a median",
                 f"section {cell('section')}, median {cell('median')}")
         for column in ("numerator", "denominator", "percent", "median", "q1", "q3"):
-            if column in r and pd.notna(r[column]) and not math.isfinite(float(r[column])):
-                add(row, column, "The number is not a finite number.", "a number", cell(column),
-                    "Copy the figure from the source (a spreadsheet's inf or #NUM! is not a figure).")
-        if (has_d and spec.n is not None and spec.n >= 1 and r["population"] == "all_started"
-                and r["group"] == "all" and math.isfinite(float(den)) and den != spec.n):
+            if column in r and pd.notna(r[column]) and not abs(float(r[column])) <= LARGEST:
+                add(row, column, "The number is not a figure a source could print.",
+                    f"a number of at most {LARGEST:,.0f}", cell(column),
+                    "Copy the figure from the source (a spreadsheet's inf, #NUM! or 1E+30 is not a figure).")
+        whole = r["group"] == "all" or [r["group"]] == list(spec.diagnoses)  # the study's only diagnosis: everyone
+        if (has_d and spec.n is not None and spec.n >= 1 and r["population"] == "all_started" and whole
+                and math.isfinite(float(den)) and den != spec.n):
             # rule: n_positive -- a figure of all who started counts all of them
             add(row, "denominator", "A figure of all the children who started does not count all of them.",
                 f"{spec.n} (n in study.yml)", cell("denominator"),
@@ -1340,10 +1343,11 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame |
              and spec.measures[k].families and spec.measures[k].plain.strip()]
     for key in (k for k, m in spec.measures.items() if m.headline):
         sections = set(frame.loc[frame["key"] == key, "section"])
-        if sections and "outcome" not in sections:
+        if len(frame) and "outcome" not in sections:  # (no rows of it at all: the home page fell back to another)
             problems.append(Problem("study.yml", "The headline is not an outcome.", column=f"measures.{key}.headline",
                                     expected="headline: true on an outcome (section outcome in results.csv)",
-                                    found=f"{key}: section {', '.join(sorted(sections))}", hint="The home page shows "
+                                    found=f"{key}: " + (f"section {', '.join(sorted(sections))}" if sections
+                                                        else "no row in results.csv"), hint="The home page shows "
                                     "the headline as the study's finding: mark the primary or strictest outcome; a "
                                     "side effect is shown beside the findings anyway."))
     if shown and not any(spec.measures[k].headline for k in spec.measures):

@@ -70,12 +70,14 @@ def published_text(r: pd.Series) -> str:
 
 
 def citation(publication: Publication) -> str:
-    """A value's source: 'Authors. Title. Venue (year)' (the year once, where the venue does not give it)."""
+    """'Authors. Title. Venue (year)': each part ends as a sentence (its own ., ? or ! kept, never doubled), the
+    year once (where the venue does not give it), no full stop at the end (the caller adds what follows)."""
     venue = publication.venue.strip()
     if str(publication.year) not in venue:
         venue = f"{venue} ({publication.year})"
-    return ". ".join(part.strip().rstrip(".") for part in (publication.authors, publication.title, venue)
-                     if part.strip())
+    parts = [part.strip() for part in (publication.authors, publication.title, venue) if part.strip()]
+    ended = [part if part.endswith((".", "?", "!")) else f"{part}." for part in parts[:-1]]
+    return " ".join([*ended, parts[-1].rstrip(".")])
 
 
 def aggregate_values(study: AggregateStudy) -> list[Value]:
