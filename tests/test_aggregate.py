@@ -794,3 +794,17 @@ def test_a_figure_among_the_children_who_had_the_test_says_so_on_both_sides_and_
     spanish = files["es/families/cohen/index.md"].decode()
     line_es = next(x for x in spanish.splitlines() if "intestino en calma" in x and "13 de los 31" in x)
     assert "que se hicieron la prueba, no." in line_es and "13 se hicieron la prueba y estaban" in line_es, line_es
+
+
+def test_a_reference_ends_each_part_once() -> None:
+    """A title that ends in a question mark and a venue that ends in a stop gave "Disease?." and "2025.."
+    (outside hostile tester): each part ends once, the year is given once."""
+    from types import SimpleNamespace
+
+    from evidence_site.summarise.aggregate import citation
+
+    pub = SimpleNamespace(authors="Roe A, et al.", title="Does it work in Crohn's disease?",
+                          venue="Aliment Pharmacol Ther 2025;61:1-9.", year=2025)
+    assert citation(pub) == "Roe A, et al. Does it work in Crohn's disease? Aliment Pharmacol Ther 2025;61:1-9"
+    assert citation(SimpleNamespace(authors="Roe A", title="A study", venue="Gut", year=2024)) == \
+        "Roe A. A study. Gut (2024)"
