@@ -808,3 +808,19 @@ def test_a_reference_ends_each_part_once() -> None:
     assert citation(pub) == "Roe A, et al. Does it work in Crohn's disease? Aliment Pharmacol Ther 2025;61:1-9"
     assert citation(SimpleNamespace(authors="Roe A", title="A study", venue="Gut", year=2024)) == \
         "Roe A. A study. Gut (2024)"
+
+
+@pytest.mark.parametrize(("percent", "said"), [("0", "No children"), ("100", "All children")])
+def test_a_reported_none_or_all_without_a_count_is_said_as_none_or_all(tmp_path: Path, percent: str,
+                                                                       said: str) -> None:
+    """A reported 0% with no denominator read "Fewer than 1 out of every 10 children" (outside hostile tester, second
+    look); 0% and 100% are none and all, said once, as 0 of N and N of N are."""
+    files = generate(load_studies(_edited(tmp_path, results=(
+        "adverse_event,ae_acne,all_started,all,8,12,100,,reported",
+        f"adverse_event,ae_acne,all_started,all,8,,,{percent},percent_only"))), paths.TEMPLATES,
+        site=site_inputs()).files
+    line = next(x for x in files["families/cohen/index.md"].decode().splitlines() if "acne (spots)" in x)
+    assert f"**{said}** with Crohn's disease were found to have acne" in line, line
+    assert "were not." not in line and "out of every 10" not in line, line
+    line_es = next(x for x in files["es/families/cohen/index.md"].decode().splitlines() if "acné (granos)" in x)
+    assert ", no." not in line_es and "menos de 1" not in line_es, line_es

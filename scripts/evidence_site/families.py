@@ -60,9 +60,9 @@ def frequency_not(v: Value, noun: str = "children") -> str:
         return fmt.suppressed_for_families(fmt.FAMILY_BANDS_OTHER.get(v.suppression or "", v.suppression), noun)
     if not v.estimable:
         return f"not known (too few {noun} to say)"
-    if v.numerator is not None and v.numerator == v.denominator:
+    if fmt.counts_all(v):
         return f"no {noun}"
-    if v.numerator == 0:
+    if fmt.counts_none(v):
         return f"all {noun}"
     tenths = DENOMINATOR - fmt.out_of_ten(v)
     if tenths <= 0:
@@ -85,7 +85,7 @@ def frequency_case(v: Value, other: bool = False) -> tuple[str, int | None]:
         return fmt.FAMILY_BAND_CASES.get(reason or "", "too_few"), None
     if not v.estimable:
         return "not_known", None
-    numerator, everyone = v.numerator == 0, v.numerator is not None and v.numerator == v.denominator
+    numerator, everyone = fmt.counts_none(v), fmt.counts_all(v)
     if numerator or everyone:
         return ("all" if numerator == other else "none"), None
     tenths = fmt.out_of_ten(v)

@@ -162,6 +162,17 @@ def out_of_ten(v: Value) -> int | None:
     return int(round_half_up(v.value * 10))
 
 
+def counts_none(v: Value) -> bool:
+    """No child at all: 0 of N, or a reported 0% (a shown proportion; never one withheld)."""
+    return not v.suppressed and (v.numerator == 0 or (v.numerator is None and v.value == 0))
+
+
+def counts_all(v: Value) -> bool:
+    """Every child: N of N, or a reported 100% (a shown proportion; never one withheld)."""
+    return not v.suppressed and v.value is not None and (
+        (v.numerator is not None and v.numerator == v.denominator) or (v.numerator is None and v.value == 1))
+
+
 def for_families(v: Value, noun: str = "children") -> str:
     """A proportion in family words: 'about 8 out of every 10 children', or for a small cell 'a few children'."""
     if v.suppressed:
@@ -169,9 +180,9 @@ def for_families(v: Value, noun: str = "children") -> str:
     if not v.estimable:
         return f"not known (too few {noun} to say)"
     tenths = out_of_ten(v)
-    if v.numerator == 0:
+    if counts_none(v):
         return f"no {noun}"
-    if v.numerator is not None and v.numerator == v.denominator:
+    if counts_all(v):
         return f"all {noun}"
     if tenths <= 0:
         return f"fewer than 1 out of every 10 {noun}"
