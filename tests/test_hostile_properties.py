@@ -259,10 +259,8 @@ def _value(meta: dict, path: tuple) -> object:
 def _attacked(meta: dict, leaves: list[tuple]) -> dict:
     meta = copy.deepcopy(meta)
     for path in leaves:
-        node = meta
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = f"{node[path[-1]]}{ATTACK}"
+        node = _value(meta, path[:-1])
+        node[path[-1]] = f"{node[path[-1]]}{ATTACK}"  # type: ignore[index]
     return meta
 
 

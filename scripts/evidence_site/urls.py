@@ -147,14 +147,16 @@ def clashing_pages(generated: Iterable[str], docs: Path) -> list[tuple[str, str]
     generated ``families/index.md``): MkDocs keeps one of them without a word."""
     from .write import hand_written_files
 
-    hand_written = hand_written_files(docs, ".md")
-    owner = {page_file(r): r for r in generated if r.endswith(".md")}
-    clashes = []
-    for relative in hand_written:
-        other = owner.setdefault(page_file(relative), relative)
-        if other != relative:
-            clashes.append((relative, other))
-    return clashes
+    generated_pages = [r for r in generated if r.endswith(".md")]
+    return [(later, first) for first, later in _same_address([*generated_pages, *hand_written_files(docs, ".md")])
+            if later not in generated_pages]
+
+
+def _same_address(pages: Iterable[str]) -> list[tuple[str, str]]:
+    """(the first page at an address, a later one) for each page MkDocs would write to an earlier one's file."""
+    owner: dict[str, str] = {}
+    return [(other, relative) for relative in pages
+            if (other := owner.setdefault(page_file(relative), relative)) != relative]
 
 
 def check_generated_clashes(generated: Iterable[str], study_ids: set[str]) -> None:
@@ -163,12 +165,7 @@ def check_generated_clashes(generated: Iterable[str], study_ids: set[str]) -> No
     MkDocs kept one of them without a word)."""
     from .errors import BuildError
 
-    owner: dict[str, str] = {}
-    clashes = []
-    for relative in generated:
-        other = owner.setdefault(page_file(relative), relative)
-        if other != relative:
-            clashes.append((other, relative))
+    clashes = _same_address(generated)
     if not clashes:
         return
     named = sorted({part for pair in clashes for page in pair for part in page.split("/") if part in study_ids})
