@@ -35,6 +35,9 @@ from typing import Any
 
 import pandas as pd
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from .errors import SHOWN, BuildError, DataError, Problem, summarise
 from .escape import safe_url
@@ -169,13 +172,12 @@ def editor_line(text: str, mark: Any) -> int | None:
     return min(len(_EDITOR_BREAK.findall(text, 0, index)) + 1, last)
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """The safe loader with a nesting limit, an alias expansion limit and duplicate keys refused."""
+class _Bounds:
+    """A nesting limit and duplicate keys refused, for a loader built of PyYAML's parts (the alias expansion limit
+    is checked on the composed document: ``_expanded_size``)."""
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self.text = stream
+    text: str
+    _depth: int = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
@@ -200,6 +202,36 @@ class _BoundedLoader(yaml.SafeLoader):
                 except TypeError:
                     pass
         return super().construct_mapping(node, deep)
+
+
+class _BoundedLoader(_Bounds, yaml.SafeLoader):
+    """The safe loader, bounded; pure Python: its messages and marks are the ones problems quote."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.text = stream
+
+
+# Where libyaml and PyYAML's pure-Python reader disagree (found by tests/test_yaml_reading.py): tabs (libyaml
+# accepts some PyYAML refuses) and the line breaks only PyYAML counts. A text holding one is read in Python only.
+_NOT_FAST = re.compile("[\t\x85\u2028\u2029!]")
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml: every file is read by the pure-Python loader
+    _FastLoader: type | None = None
+else:
+    class _FastLoader(_Bounds, Composer, CParser, SafeConstructor, Resolver):  # type: ignore[no-redef, misc]
+        """The bounded loader reading libyaml's events (about 8 times faster); composing and constructing are the
+        Python ones, so the limits and the values are the same. A document it cannot read is read again by
+        ``_BoundedLoader``, whose messages are the ones shown."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            self.text = stream
 
 
 def _expanded_size(root: Any) -> int:
@@ -336,7 +368,27 @@ def _parse_yaml(data: bytes, name: str, texts: dict[str, str]) -> tuple[Any, lis
     unreadable = _unreadable_character(name, text)
     if unreadable is not None:
         return None, [unreadable]
-    loader = _BoundedLoader(text)
+    if _FastLoader is not None and not _NOT_FAST.search(text):
+        try:
+            return _read_document(_FastLoader(text), name, texts)
+        except (yaml.YAMLError, RecursionError):
+            pass  # read again below, for the message
+    try:
+        return _read_document(_BoundedLoader(text), name, texts)
+    except _Limit as exc:
+        return None, [Problem(name, f"The file cannot be used: {exc.problem}.",
+                              row=editor_line(text, exc.problem_mark),
+                              expected="a study description of plain fields",
+                              found=str(exc.problem), hint="Remove the repeated or deeply nested part.")]
+    except yaml.YAMLError as exc:
+        return None, [_syntax_problem(name, text, exc)]
+    except RecursionError:
+        return None, [Problem(name, "The file is nested too deeply.", expected=f"at most {MAX_YAML_DEPTH} levels",
+                              found="deeper nesting", hint="Remove the deeply nested part.")]
+
+
+def _read_document(loader: Any, name: str, texts: dict[str, str]) -> tuple[Any, list[Problem]]:
+    """One document read by ``loader`` (disposed of after): ``(data, problems)``; raises what the loader raises."""
     try:
         node = loader.get_single_node()
         if node is not None and _expanded_size(node) > MAX_YAML_NODES:
@@ -347,16 +399,6 @@ def _parse_yaml(data: bytes, name: str, texts: dict[str, str]) -> tuple[Any, lis
         loaded = loader.construct_document(node) if node is not None else None
         if node is not None:
             texts.update(yaml_texts(node))
-    except _Limit as exc:
-        return None, [Problem(name, f"The file cannot be used: {exc.problem}.",
-                              row=editor_line(loader.text, exc.problem_mark),
-                              expected="a study description of plain fields",
-                              found=str(exc.problem), hint="Remove the repeated or deeply nested part.")]
-    except yaml.YAMLError as exc:
-        return None, [_syntax_problem(name, loader.text, exc)]
-    except RecursionError:
-        return None, [Problem(name, "The file is nested too deeply.", expected=f"at most {MAX_YAML_DEPTH} levels",
-                              found="deeper nesting", hint="Remove the deeply nested part.")]
     finally:
         loader.dispose()
     return loaded, []
