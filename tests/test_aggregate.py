@@ -3,6 +3,8 @@ and the `new-study` walkthrough."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import re
 import shutil
@@ -704,14 +706,68 @@ def test_the_side_effect_that_stands_for_a_study_is_its_broadest_whatever_the_or
         assert "acne" not in harms[:400] and "acné" not in harms[:400], (name, harms[:400])
 
 
-def test_a_study_named_like_the_site_s_own_pages_is_refused(tmp_path: Path) -> None:
-    """A study folder named ``studies`` replaced both lists of every study with its own pages, without a word
-    (outside hostile tester)."""
-    name = "studies"
+def test_a_headline_given_among_those_tested_and_among_all_who_started_lists_the_children_once(
+        tmp_path: Path) -> None:
+    """The headline on a measure with a row among the children who had the test (13 of 31) and one among all who
+    started (13 of 100): the home page and the handouts give the study's finding once, out of everyone who started
+    (outside hostile tester: both sentences were listed, the same 13 children twice)."""
+    def headline_on_combined(meta: dict) -> None:
+        measures = meta["measures"]
+        del measures["steroid_free_remission"]["headline"]
+        measures["combined_remission"].update(
+            headline=True, families=True, plain="in remission with a calm gut test",
+            plain_es="estaban en remisión con una prueba del intestino tranquila")
+
+    studies = _edited(tmp_path, study_yml=headline_on_combined)
+    files = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files
+    for name in ("index.md", "families/topics/upadacitinib/handout.md", "es/families/topics/upadacitinib/handout.md"):
+        page = files[name].decode()
+        found = page[:page.index("Health problems during" if not name.startswith("es/") else "Problemas de salud")]
+        assert found.count("13 of the 100") + found.count("13 de los 100") == 1, (name, found[-1500:])
+        assert "of the 31" not in found and "de los 31" not in found, (name, found[-1500:])
+    study_page = files["families/cohen/index.md"].decode()  # the study's own page still gives both
+    assert "13 of the 31" in study_page and "13 of the 100" in study_page
+
+
+@pytest.mark.parametrize("name", ["studies", "studies-2", "topics"])
+def test_a_study_named_like_the_site_s_own_pages_is_refused_by_the_build_and_by_validate(
+        tmp_path: Path, name: str) -> None:
+    """A study folder named ``studies`` replaced both lists of every study with its own pages, without a word, and
+    ``validate`` passed it (outside hostile tester); ``topics`` put a study where the medicines' pages are."""
+    import build
+
     shutil.copytree(COHEN, tmp_path / "studies" / name)
-    with pytest.raises(BuildError, match="published at one address") as caught:
+    with pytest.raises(BuildError, match="a name the site uses for its own pages") as caught:
         generate(load_studies(tmp_path / "studies"), paths.TEMPLATES, site=site_inputs())
-    assert "rename that study's folder" in str(caught.value) and repr(name) in str(caught.value)
+    assert "rename that folder" in str(caught.value) and repr(name) in str(caught.value)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = build.main(["validate", "--studies", str(tmp_path / "studies")])
+    assert code == 1 and "a name the site uses for its own pages" in err.getvalue(), err.getvalue()
+
+
+def test_validate_reports_what_the_build_refuses_in_site_yml_beside_the_studies(tmp_path: Path) -> None:
+    """A trust statement in Spanish only stops `site`; `validate` passed it (outside hostile tester)."""
+    import build
+
+    shutil.copytree(COHEN, tmp_path / "studies" / "cohen")
+    site = yaml.safe_load((paths.DATA / "site.yml").read_text(encoding="utf-8"))
+    site["trust"]["conflicts"], site["trust"]["conflicts_es"] = "", "Ninguno"
+    (tmp_path / "site.yml").write_text(yaml.safe_dump(site, allow_unicode=True), encoding="utf-8")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = build.main(["validate", "--studies", str(tmp_path / "studies")])
+    assert code == 1 and "trust.conflicts_es" in err.getvalue() and "Spanish only" in err.getvalue(), err.getvalue()
+
+
+def test_two_generated_pages_at_one_address_stop_the_build(tmp_path: Path) -> None:
+    """The backstop for any other way to it (a template plan whose slugs meet): two generated pages at one address
+    are refused, naming both."""
+    from evidence_site.urls import check_generated_clashes
+
+    with pytest.raises(BuildError, match="published at one address") as caught:
+        check_generated_clashes(["families/a/results.md", "families/a/results/index.md"], {"a"})
+    assert "families/a/results.md and families/a/results/index.md" in str(caught.value)
 
 
 def _edited(tmp_path: Path, study_yml=None, results=None) -> Path:
@@ -749,6 +805,13 @@ def _harms(english: str, spanish: str):
     return edit
 
 
+def _caveats(index: int, words: str):
+    def edit(meta: dict) -> None:
+        key = "family_caveats" if index == 0 else "family_caveats_es"
+        meta[key][0] = words
+    return edit
+
+
 @pytest.mark.parametrize(("edit", "said"), [
     ({"study_yml": _no_headline}, "No measure is the study's headline"),
     ({"study_yml": _headline_not_shown}, "The headline is a measure families are not shown"),
@@ -765,9 +828,15 @@ def _harms(english: str, spanish: str):
                   "to treat\n", "")}, "The headline is not an outcome"),
     ({"results": ("ae_any,all_started,all,8,24,100,", "ae_any,all_started,CD,8,24,50,")},
      "does not count all of them"),
+    ({"study_yml": _caveats(0, "No child had a serious infection: 0 of 22 (0%), and 95 out of 100 felt fine.")},
+     "A family caveat holds a figure"),
+    ({"study_yml": _caveats(1, "Ningún niño tuvo una infección grave: 95 de cada 100 se sintieron bien.")},
+     "A family caveat holds a figure"),
+    ({"results": ("ae_any,all_started,all,8,24,100,", "ae_any,all_started,all,0,24,100,")},
+     "at week 0 is a figure from before the first dose"),
 ], ids=["no-headline", "headline-not-shown", "headline-a-side-effect", "all-started-not-all", "harms-with-figures",
         "harms-spanish-only", "harms-blank", "median-inf", "median-overflow", "headline-without-rows",
-        "all-started-only-diagnosis"])
+        "all-started-only-diagnosis", "caveat-with-figures", "caveat-es-with-figures", "side-effect-at-week-0"])
 def test_a_slip_that_would_change_what_families_read_stops_the_build(tmp_path: Path, edit: dict, said: str) -> None:
     """Each slip an outside hostile tester made that the build took without a word, and that changed a figure or
     words families read (the home page, the handout): now a data error naming the field or row."""

@@ -348,7 +348,8 @@ def test_the_trust_line_ends_each_statement_once_and_never_declares_in_spanish_o
     its English one made the Spanish pages say "Ninguno" where the English said "not yet declared" (outside
     hostile tester): refused, naming the field."""
     words = yaml.safe_load((paths.DATA / "site.yml").read_text(encoding="utf-8"))
-    words["trust"] |= {"funding": "Funded by the clinic.", "funding_es": "La financia la clínica."}
+    words["trust"] |= {"funding": "Funded by the clinic.", "funding_es": "La financia la clínica.",
+                       "conflicts": "None declared?", "conflicts_es": "Ninguno…"}
     for name in ("releases.yml", "redirects.yml"):
         shutil.copy2(paths.DATA / name, tmp_path / name)
     (tmp_path / "site.yml").write_text(yaml.safe_dump(words, allow_unicode=True), encoding="utf-8")
@@ -358,6 +359,7 @@ def test_the_trust_line_ends_each_statement_once_and_never_declares_in_spanish_o
     spanish = files["es/families/cohen-2025-apt-cd/index.md"].decode()
     assert "Funding: Funded by the clinic. Conflicts" in english, english[english.find("Funding"):][:120]
     assert "Financiación: La financia la clínica. Conflictos" in spanish
+    assert "Conflicts of interest: None declared?\n" in english and "Conflictos de intereses: Ninguno…\n" in spanish
     words["trust"] |= {"conflicts": "", "conflicts_es": "Ninguno"}
     (tmp_path / "site.yml").write_text(yaml.safe_dump(words, allow_unicode=True), encoding="utf-8")
     with pytest.raises(BuildError, match=r"trust\.conflicts_es.*\n.*\n.*trust\.conflicts empty|given in Spanish only"):

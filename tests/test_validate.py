@@ -136,7 +136,7 @@ def test_validate_reports_a_certainty_row_naming_a_value_the_study_does_not_comp
     (folder / "study.yml").write_text(text.replace(f"- value: {first}", "- value: eff_remission_w24_UC_itt", 1),
                                       encoding="utf-8")
     with pytest.raises(BuildError) as err:
-        commands.validate(Namespace(studies=tmp_path / "studies"))
+        commands.validate(Namespace(studies=tmp_path / "studies", templates=paths.TEMPLATES))
     assert "field 'certainty.outcomes[0].value'" in str(err.value) and "eff_remission_w24_UC_itt" in str(err.value)
 
 

@@ -34,13 +34,19 @@ def validate(args: argparse.Namespace) -> None:
     published figure or certainty row naming an id the study does not compute, a withheld count that could be
     worked out) is reported here too, not first by the build. One study's tables at a time (``read_studies``):
     the problems of the studies' files are reported after those of the values computed before them."""
+    from .families import template_yaml
     from .outputs import warn_stderr
-    from .pipeline import copied_studies, read_studies
+    from .pipeline import copied_studies, read_studies, site_inputs
     from .summarise import summarise
+    from .urls import check_study_ids_free
     from .validate import study_info
 
     failed = []
     infos = []
+    try:  # data/site.yml beside the studies, as the build reads it
+        site_inputs(paths.MKDOCS_YML, args.studies.parent)
+    except BuildError as exc:
+        failed.append(str(exc))
     try:
         for study in read_studies(args.studies):
             infos.append(study_info(study))
@@ -55,6 +61,11 @@ def validate(args: argparse.Namespace) -> None:
             _progress(f"{study.id}: valid ({len(study.patients)} patients, {len(study.visits)} visits, "
                       f"{len(study.events)} events)")
     except BuildError as exc:  # the studies' files: every problem, once all are read
+        failed.append(str(exc))
+    try:
+        plan = template_yaml((args.templates / "pages.yml").read_text(encoding="utf-8"))
+        check_study_ids_free((info.id for info in infos), plan)
+    except BuildError as exc:
         failed.append(str(exc))
     for warning in copied_studies(infos):  # as the build warns
         warn_stderr(warning)

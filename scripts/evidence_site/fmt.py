@@ -162,6 +162,13 @@ def out_of_ten(v: Value) -> int | None:
     return int(round_half_up(v.value * 10))
 
 
+def ended(text: object) -> str:
+    """Words from data as a sentence that ends once: a full stop added unless they end in one, or in ?, ! or …
+    (the trust line printed "None declared?." and "Ninguno….")."""
+    words = str(text).strip()
+    return words if words.endswith((".", "?", "!", "…")) else words + "."
+
+
 def counts_none(v: Value) -> bool:
     """No child at all: 0 of N, or a reported 0% (a shown proportion; never one withheld)."""
     return not v.suppressed and (v.numerator == 0 or (v.numerator is None and v.value == 0))

@@ -73,7 +73,8 @@ def environment(templates: Path, cache: Path | None = None, lang: str = "en") ->
     env.globals["family_words"] = jinja2.pass_environment(lambda e: escape.trust_tree(words(e)))  # template files
     env.filters.update(upper_first=escape.upper_first, join=escape.join, text=escape.text, e=escape.text,
                        escape=escape.text, forceescape=escape.text, urlize=escape.text, replace=escape.replace,
-                       inline_md=escape.inline_markdown, url_link=escape.url_link)
+                       inline_md=escape.inline_markdown, url_link=escape.url_link,
+                       ended=fmt.ended)  # plain words: escaped on the way out (escape.finalize)
     if lang != "en":  # a translated twin: its family words come from templates/<lang>/words.yml
         words = yaml.safe_load((templates / lang / WORDS).read_text(encoding="utf-8"))
         families.install_words(env, words)

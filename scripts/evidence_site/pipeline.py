@@ -79,6 +79,7 @@ from .topics import aggregate_view, figure_copies, forest_figure, handout_figure
 from .urls import (
     check_generated_clashes,
     check_page_clashes,
+    check_study_ids_free,
     clashing_pages,
     handout_address,
     redirect_files,
@@ -483,6 +484,7 @@ def generate(studies: Iterable[Study | OnDemand], templates: Path, progress: Pro
         copies = figure_copies([views[s.id] for s in infos if s.kind == "aggregate"], lambda i: book[i])
         book.extend(pooled)
         plan = template_yaml((templates / "pages.yml").read_text(encoding="utf-8"))
+        check_study_ids_free((s.id for s in infos), plan)
         pages = language_pages(infos, plan, topics, page_plan(infos, plan, topics))
         check_generated_clashes([p.md_path for p in pages], {s.id for s in infos})
         library = SimpleNamespace(id=TOPICS_ENTRY, fingerprint=hashlib.sha256("".join(  # what topic charts come from

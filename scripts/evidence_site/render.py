@@ -30,6 +30,7 @@ from .numbers import NumberBook, Value
 from .present import StudyView
 from .schema import SCHEMA_VERSION
 from .topics import in_language
+from .urls import TOPICS_FOLDER
 from .validate import Study
 
 AUDIENCES = ("families", "clinicians")
@@ -114,8 +115,8 @@ def page_plan(studies: list[Study], plan: dict[str, Any], topics: dict[str, Any]
         for med, topic in (topics or {}).items():
             for entry in section.get("topic_pages", []):
                 slug = entry["slug"]
-                pages.append(Page(entry["template"], f"{audience}/topics/{med}/{slug or 'index'}.md",
-                                  f"{audience}/topics/{med}/" + (f"{slug}/" if slug else ""),
+                pages.append(Page(entry["template"], f"{audience}/{TOPICS_FOLDER}/{med}/{slug or 'index'}.md",
+                                  f"{audience}/{TOPICS_FOLDER}/{med}/" + (f"{slug}/" if slug else ""),
                                   entry["title"].format(**topic.names), audience, topic=med))
         if "studies_index" in section:
             pages += list_pages(studies, section["studies_index"], audience)

@@ -208,7 +208,8 @@ RESULTS = Table(
                "still on treatment, those with the measurement, a subgroup, or unclear (the source does not "
                "say).", choices=POPULATIONS),
         Column("group", "text", "all, a diagnosis code of the study's `diagnoses`, or a key of its `subgroups`."),
-        Column("week", "integer", "Time point in weeks since the first dose; empty when the source gives none.",
+        Column("week", "integer", "Time point in weeks since the first dose (1 or later for outcomes and side "
+               "effects: a figure at the start is a baseline row); empty when the source gives none.",
                minimum=0, maximum=520, unit="weeks", required=False),
         Column("numerator", "integer", "Patients with the outcome (empty when the source gives only a "
                "percentage and the count cannot be worked out).", minimum=0, maximum=100000, required=False),

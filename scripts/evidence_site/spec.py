@@ -424,8 +424,10 @@ class Measure:
                        "handout, whatever the order of results.csv; where the source gives no figure for any side "
                        "effect, those two show only its most common one (the study's own family page shows them "
                        "all).", default=False)
-    headline: bool = f("The study's one figure for the home page (choose the primary or the strictest outcome, "
-                       "not the most favourable one).", default=False, rules=("one_headline",))
+    headline: bool = f("The study's one figure for the home page and a medicine's handout (choose the primary or "
+                       "the strictest outcome, not the most favourable one). Where results.csv gives it among all "
+                       "who started and among some of them, those two show the figure among all who started.",
+                       default=False, rules=("one_headline",))
     family_note: str = f("A plain sentence printed after the figure on family pages (e.g. what it does not show).",
                          default="")
     family_note_es: str = f("The same sentence in Spanish (Spanish family pages).", default="")
@@ -474,9 +476,10 @@ class AggregateSpec:
     certainty: Rating = f("GRADE-style certainty of the study's findings (an uncontrolled retrospective "
                           "series: low or very low).")
     caveats: list[str] = f("What the source cannot tell us, for clinicians.", default=[])
-    family_caveats: list[str] = f("The same in plain words for families.", default=[])
+    family_caveats: list[str] = f("The same in plain words for families.", default=[],
+                                  rules=("family_caveats_words",))
     family_caveats_es: list[str] = f("The family caveats in Spanish, item for item.", default=[],
-                                     rules=("spanish_beside_english",))
+                                     rules=("spanish_beside_english", "family_caveats_words"))
     family_harms: str = f("Side effects the source names but results.csv gives no figure for, in plain words for "
                           "families: the medicine's family page shows them under the study's results.", default="",
                           rules=("family_harms_words",))
@@ -517,6 +520,9 @@ RULES: dict[str, str] = {
                     "one, so the home page never falls back to whichever outcome comes first.",
     "family_harms_words": "Words only, no figures (a figure goes in results.csv, where it is counted, sourced and "
                           "in numbers.json); not blank; the Spanish words only beside English ones.",
+    "family_caveats_words": "No counts or shares ('22%', '5 out of 10', '0 of 22'): a figure goes in results.csv, "
+                            "where it is counted, sourced and in numbers.json; time frames ('the first 8 weeks') "
+                            "are fine.",
     "plain_after_were": "Family words that follow 'were': they do not start with a verb such as had, got, needed "
                         "or stopped ('were had an operation' does not read; use `plain_not` for such words).",
     "diagnoses_known": "Codes of the diagnosis vocabulary.",

@@ -118,10 +118,13 @@ class AggregateView:
     @property
     def headline_rows(self) -> list[Row]:
         """The figure for the home page and the handouts: the one marked `headline` (of the whole study when the
-        measure is also given by group: one main finding per study), else the first family outcome."""
+        measure is also given by group: one main finding per study), else the first family outcome. A measure
+        given both among every child who started and among some of them (those still taking it, those who had the
+        test) gives the first: the same children once, out of everyone (both sentences once listed them twice)."""
         rows = self.family_rows
         marked = [r for r in rows if r.headline]
-        return [r for r in marked if r.group == "all"] or marked or rows[:1]
+        whole = [r for r in marked if r.group == "all"]
+        return [r for r in whole if r.population == "all_started"] or whole or marked or rows[:1]
 
     @property
     def harm_rows(self) -> list[Row]:

@@ -159,6 +159,29 @@ def _same_address(pages: Iterable[str]) -> list[tuple[str, str]]:
             if (other := owner.setdefault(page_file(relative), relative)) != relative]
 
 
+TOPICS_FOLDER = "topics"  # <audience>/topics/<medicine>/: render.page_plan
+
+
+def check_study_ids_free(study_ids: Iterable[str], plan: dict[str, Any]) -> None:
+    """Raise BuildError when a study's id is a name the site gives its own pages under an audience (the list of
+    studies, ``studies`` and its parts ``studies-2`` ...; the medicines' pages, ``topics``): the study's pages would
+    share an address or a section with them. Checked by ``validate`` too, before any page is planned."""
+    from .errors import BuildError
+
+    lists = {section["studies_index"]["slug"] for section in plan.values()
+             if isinstance(section, dict) and isinstance(section.get("studies_index"), dict)}
+    taken = sorted(i for i in study_ids
+                   if i == TOPICS_FOLDER or any(i == s or re.fullmatch(rf"{re.escape(s)}-\d+", i) for s in lists))
+    if taken:
+        raise BuildError(
+            "A study's id is a name the site uses for its own pages. Nothing was written.\n  - "
+            + "\n  - ".join(f"{i!r}: the site's own pages are at or under /families/{i}/ and /clinicians/{i}/"
+                             for i in taken)
+            + f"\n    expected: a study id other than {', '.join(sorted(lists | {TOPICS_FOLDER}))} (or those "
+            "followed by -<number>)\n    hint:     A study's id is its folder's name under data/studies/: rename "
+            "that folder (for example after its first author and year).")
+
+
 def check_generated_clashes(generated: Iterable[str], study_ids: set[str]) -> None:
     """Raise BuildError when two generated pages would be published at one address (a study named ``studies``
     made ``families/studies/index.md``, the study's page, and ``families/studies.md``, the list of every study:

@@ -1234,6 +1234,14 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
             add(name, "The side effects the source names without a figure hold a figure.",
                 "words only, no numbers", repr(words), "Put a figure in results.csv (a row with families: true), "
                 "where it is counted, sourced and listed in numbers.json; keep only the names here.")
+    # rule: family_caveats_words
+    for name in ("family_caveats", "family_caveats_es"):
+        for i, caveat in enumerate(getattr(spec, name)):
+            figure = _FIGURE_IN_WORDS.search(caveat)
+            if figure:
+                add(f"{name}[{i}]", "A family caveat holds a figure.", "words, and time frames such as '8 weeks'",
+                    repr(figure.group(0)), "Put the figure in results.csv (a row with families: true), where it is "
+                    "counted, sourced and listed in numbers.json; say here only what the study cannot tell.")
     if spec.family_harms_es.strip() and not spec.family_harms.strip():
         add("family_harms", "Side effects are named in Spanish only.", "the same side effects in English",
             "an empty field", "Families reading in English must be told the same: write `family_harms` too.")
@@ -1252,6 +1260,11 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
             "Fill it in, or remove family_about_es until the whole study is translated.")
     problems += spanish_beside_english("study.yml", [("family_caveats", spec.family_caveats, spec.family_caveats_es)])
     return problems
+
+
+# A count or a share in family words: 22%, "95 out of 100", "0 of 22", "5 in 10", "3/4", "2 de 10", "2 de cada 10".
+# A time frame ("the first 8 weeks", "semana 8") is not one.
+_FIGURE_IN_WORDS = re.compile(r"\d\s*%|\d+\s*(?:/|out of|of|in|de cada|de|sobre)\s+\d|\d\s*/\s*\d", re.IGNORECASE)
 
 
 def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame | None = None) -> list[Problem]:
@@ -1316,6 +1329,12 @@ def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame |
                 add(row, column, "The number is not a figure a source could print.",
                     f"a number of at most {LARGEST:,.0f}", cell(column),
                     "Copy the figure from the source (a spreadsheet's inf, #NUM! or 1E+30 is not a figure).")
+        week = r["week"]
+        if r["section"] in ("outcome", "adverse_event") and pd.notna(week) and week == 0:
+            add(row, "week", "An outcome or side effect at week 0 is a figure from before the first dose.",
+                "the week the source gives it (1 or later), or empty when the source gives none", cell("week"),
+                "A figure at the start is a baseline row (section baseline, week empty); families would read "
+                "'after 0 weeks'.")
         whole = r["group"] == "all" or [r["group"]] == list(spec.diagnoses)  # the study's only diagnosis: everyone
         if (has_d and spec.n is not None and spec.n >= 1 and r["population"] == "all_started" and whole
                 and math.isfinite(float(den)) and den != spec.n):
