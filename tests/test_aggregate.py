@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
 import re
 import shutil
@@ -893,3 +894,16 @@ def test_a_reported_none_or_all_without_a_count_is_said_as_none_or_all(tmp_path:
     assert "were not." not in line and "out of every 10" not in line, line
     line_es = next(x for x in files["es/families/cohen/index.md"].decode().splitlines() if "acné (granos)" in x)
     assert ", no." not in line_es and "menos de 1" not in line_es, line_es
+
+
+def test_numbers_json_carries_no_direction_overrides_or_other_invisible_controls(tmp_path: Path) -> None:
+    """A right-to-left override in a label is printed as a space on every page; numbers.json, offered for reuse,
+    kept it raw (outside hostile tester): it is a space there too."""
+    def overridden(meta: dict) -> None:
+        meta["measures"]["ae_acne"]["label"] = "Acne \u202e0001\u202c"
+        meta["title"] = meta["title"] + "\u2066"
+
+    generated = generate(load_studies(_edited(tmp_path, study_yml=overridden)), paths.TEMPLATES, site=site_inputs())
+    text = json.dumps(generated.manifest(), ensure_ascii=False)
+    assert "Acne  0001 " in text
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\u200e\u200f]", text)

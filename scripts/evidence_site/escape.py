@@ -46,6 +46,20 @@ _REFERENCE = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;"}
 # Control characters, line separators and the invisible bidirectional controls (a right-to-left override makes
 # "0001 children" display as "1000 children"): printed as a space.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def without_controls(tree: Any) -> Any:
+    """``tree`` (dicts, lists, strings, other values) with every ``CONTROL`` character in its strings, keys too,
+    printed as a space: for files offered for reuse (numbers.json), where no page escapes them."""
+    if isinstance(tree, str):
+        return CONTROL.sub(" ", tree) if CONTROL.search(tree) else tree
+    if isinstance(tree, dict):
+        return {without_controls(k): without_controls(v) for k, v in tree.items()}
+    if isinstance(tree, list | tuple):
+        return type(tree)(without_controls(v) for v in tree)
+    return tree
+
+
 URL_SAFE = "/:?#@!$&*+,;=%~-._"  # kept as is in a link target; everything else is percent-encoded
 
 

@@ -173,8 +173,9 @@ class Generated:
                           "min_cell": s.min_cell}
                    for s in self.studies}
         texts, values = manifest_values(self.book.records(), studies)
-        return {"generator": f"evidence-site {__version__}", "schema_version": NUMBERS_SCHEMA_VERSION,
-                "fingerprint": self.fingerprint(), "studies": studies, "texts": texts, "values": values}
+        return escape.without_controls(
+            {"generator": f"evidence-site {__version__}", "schema_version": NUMBERS_SCHEMA_VERSION,
+             "fingerprint": self.fingerprint(), "studies": studies, "texts": texts, "values": values})
 
 
 def library_fingerprint(studies: Iterable[StudyInfo]) -> str:
