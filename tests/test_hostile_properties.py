@@ -237,8 +237,12 @@ def test_a_link_to_an_address_that_is_not_https_is_shown_as_typed_address_and_al
 
 
 # Every vector at once, after the field's own text (so a field with a format of its own is refused, not emptied).
-ATTACK = (' <script>alert(1)</script><img src=x onerror=alert(1)>[x](javascript:alert(1)) <svg onload=alert(1)>'
-          '" onmouseover="alert(1) {: onclick=alert(1) } ![i](javascript:x) <iframe src=javascript:alert(1)>')
+# No digits: family words hold figures only as times (the rule family_words_no_figures), so a payload with a digit
+# would be refused there and those fields left out of the attack.
+ATTACK = (' <script>alert(document.domain)</script><img src=x onerror=alert(document.domain)>'
+          '[x](javascript:alert(document.domain)) <svg onload=alert(document.domain)>'
+          '" onmouseover="alert(document.domain) {: onclick=alert(document.domain) } ![i](javascript:x) '
+          '<iframe src=javascript:alert(document.domain)>')
 
 
 def _text_leaves(node: object, path: tuple = ()) -> list[tuple]:

@@ -343,13 +343,42 @@ def test_a_time_frame_of_whole_years_beyond_two_reads_in_years_in_both_languages
     assert {w: (fmt.time_frame(w), spanish(w)) for w in cases} == cases
 
 
+@pytest.mark.parametrize(("edit", "said"), [
+    ({"reviewed_by": "\u200b"}, "looks filled in but says nothing"),
+    ({"funding": "."}, "looks filled in but says nothing"),
+    ({"conflicts": "\u200b", "conflicts_es": "Ninguno"}, "given in Spanish only"),
+    ({"conflict": "Consulting fees from AbbVie"}, "Did you mean 'conflicts'?"),
+    ({"conflicts": False}, "The statement is not text"),
+    ({"written_by": ["A", "B"]}, "The statement is not text"),
+], ids=["invisible-reviewer", "full-stop-funding", "invisible-english", "misspelt-key", "yes-no", "list"])
+def test_a_trust_statement_that_would_hide_or_drop_a_declaration_is_refused(tmp_path: Path, edit: dict,
+                                                                             said: str) -> None:
+    """"Reviewed by: ." in place of "not yet reviewed by a clinician", a declared conflict dropped for a misspelt
+    key, "['A', 'B']" or "not yet declared" for `conflicts: no` (outside hostile tester): each names its field."""
+    words = yaml.safe_load((paths.DATA / "site.yml").read_text(encoding="utf-8"))
+    words["trust"] |= edit
+    (tmp_path / "site.yml").write_text(yaml.safe_dump(words, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(BuildError, match=re.escape(said)) as caught:
+        site_inputs(paths.MKDOCS_YML, tmp_path)
+    assert f"trust.{next(iter(edit))}" in str(caught.value) and "hint:" in str(caught.value)
+
+
+def test_a_trust_statement_of_spaces_is_empty_so_the_page_says_it_is_not_yet_declared(tmp_path: Path) -> None:
+    words = yaml.safe_load((paths.DATA / "site.yml").read_text(encoding="utf-8"))
+    words["trust"] |= {"reviewed_by": "   ", "conflicts": " "}
+    (tmp_path / "site.yml").write_text(yaml.safe_dump(words, allow_unicode=True), encoding="utf-8")
+    trust = site_inputs(paths.MKDOCS_YML, tmp_path)["trust"]
+    assert trust["reviewed_by"] == "" and trust["conflicts"] == ""
+
+
 def test_the_trust_line_ends_each_statement_once_and_never_declares_in_spanish_only(tmp_path: Path) -> None:
     """A declared value ending in a full stop printed ".." ("Funded by AbbVie Inc.."); a Spanish declaration without
     its English one made the Spanish pages say "Ninguno" where the English said "not yet declared" (outside
     hostile tester): refused, naming the field."""
     words = yaml.safe_load((paths.DATA / "site.yml").read_text(encoding="utf-8"))
     words["trust"] |= {"funding": "Funded by the clinic.", "funding_es": "La financia la clínica.",
-                       "conflicts": "None declared?", "conflicts_es": "Ninguno…"}
+                       "conflicts": "None declared?", "conflicts_es": "Ninguno…",
+                       "written_by": "(The clinic's team.)", "written_by_es": "“El equipo.”"}
     for name in ("releases.yml", "redirects.yml"):
         shutil.copy2(paths.DATA / name, tmp_path / name)
     (tmp_path / "site.yml").write_text(yaml.safe_dump(words, allow_unicode=True), encoding="utf-8")
@@ -360,6 +389,8 @@ def test_the_trust_line_ends_each_statement_once_and_never_declares_in_spanish_o
     assert "Funding: Funded by the clinic. Conflicts" in english, english[english.find("Funding"):][:120]
     assert "Financiación: La financia la clínica. Conflictos" in spanish
     assert "Conflicts of interest: None declared?\n" in english and "Conflictos de intereses: Ninguno…\n" in spanish
+    assert "Written by: (The clinic's team.)\n" in english
+    assert "La escribió: “El equipo.”\n" in spanish
     words["trust"] |= {"conflicts": "", "conflicts_es": "Ninguno"}
     (tmp_path / "site.yml").write_text(yaml.safe_dump(words, allow_unicode=True), encoding="utf-8")
     with pytest.raises(BuildError, match=r"trust\.conflicts_es.*\n.*\n.*trust\.conflicts empty|given in Spanish only"):

@@ -163,10 +163,11 @@ def out_of_ten(v: Value) -> int | None:
 
 
 def ended(text: object) -> str:
-    """Words from data as a sentence that ends once: a full stop added unless they end in one, or in ?, ! or …
-    (the trust line printed "None declared?." and "Ninguno….")."""
+    """Words from data as a sentence that ends once: a full stop added unless they end in one, or in ?, ! or …,
+    also inside closing quotes or brackets (the trust line printed "None declared?.", "Ninguno…." and
+    "(None declared.).")."""
     words = str(text).strip()
-    return words if words.endswith((".", "?", "!", "…")) else words + "."
+    return words if words.rstrip("\"'”’»)]").endswith((".", "?", "!", "…")) else words + "."
 
 
 def counts_none(v: Value) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import datetime as dt
 import hashlib
 import io
 import os
@@ -44,6 +45,7 @@ from .escape import safe_url
 from .kept import kept
 from .paths import GENERATED_FOLDERS
 from .schema import AGGREGATE_TABLES, TABLES
+from .typed import closest
 from .urls import check_redirects, normalise, redirect_loops, unserved_targets
 
 MAX_YAML_BYTES = 1_000_000  # study.yml of the demonstration study is about 20 KB
@@ -867,32 +869,55 @@ def load_redirects(path: Path) -> dict[str, str]:
     return redirects
 
 
+TRUST_KEYS = ("written_by", "written_by_es", "reviewed_by", "next_review", "update_policy", "update_policy_es",
+              "funding", "funding_es", "conflicts", "conflicts_es", "report_error")
+_WORDS = re.compile(r"[^\W_]")  # a letter or a digit: a statement that says something
+
+
 def check_trust(trust: Any, path: Path) -> dict[str, Any]:
-    """data/site.yml ``trust``: the words at the foot of every study page. ``report_error`` is empty, a mailto:
-    address or an https: address (it is printed as a link on every study page); raise BuildError naming its line
-    otherwise."""
+    """data/site.yml ``trust``: the words at the foot of every study page, each text or left empty. Raise
+    BuildError naming the line of every problem: a key the pages do not print (a misspelt one would drop a declared
+    conflict without a word), a value that is not text, one that looks filled in but says nothing (" ", ".", an
+    invisible character: the page would print "Reviewed by: ." instead of "not yet reviewed"), a statement in
+    Spanish only, and a ``report_error`` that is neither empty, a mailto: address nor an https: address (every
+    study page prints it as a link)."""
     if not isinstance(trust, dict):
         return {}
-    alone = [key for key, value in trust.items() if key.endswith("_es") and isinstance(value, str) and value.strip()
-             and not str(trust.get(key.removesuffix("_es")) or "").strip()]
-    if alone:  # the Spanish pages would declare what the English ones say is not declared
-        key = alone[0]
-        raise BuildError("data/site.yml: 1 problem(s). Nothing was written.\n" + str(Problem(
-            "site.yml", "A statement is given in Spanish only.", row=_field_line(path, ("trust", key)),
-            column=f"trust.{key}", expected=f"trust.{key.removesuffix('_es')} in English beside it",
-            found=f"trust.{key.removesuffix('_es')} empty", hint="Families reading in English must be told the same "
-            "(funding, conflicts of interest, who wrote it): write the English words too, or remove the Spanish.")))
+    problems: list[Problem] = []
+
+    def add(key: str, message: str, expected: str, found: str, hint: str) -> None:
+        problems.append(Problem("site.yml", message, row=_field_line(path, ("trust", key)), column=f"trust.{key}",
+                                expected=expected, found=found[:100], hint=hint))
+
+    said: dict[str, bool] = {}
+    for key, value in trust.items():
+        if key not in TRUST_KEYS:
+            add(str(key), "The pages do not print this statement.", "one of " + ", ".join(TRUST_KEYS), repr(key),
+                closest(str(key), list(TRUST_KEYS)) or "Remove it, or name it as the list above does.")
+        elif value is not None and not isinstance(value, str | dt.date):
+            add(key, "The statement is not text.", "words (in quotes if they could be read as yes/no or a list)",
+                repr(value), "Write the statement as words, e.g. \"None declared\", or leave it empty.")
+        elif isinstance(value, str) and value.strip() and not _WORDS.search(value):
+            add(key, "The statement looks filled in but says nothing.", "words, or empty (the page then says it is "
+                "not yet declared)", repr(value), "Write the statement, or leave it empty: \"\".")
+        said[str(key)] = value is not None and (not isinstance(value, str) or bool(_WORDS.search(value)))
+    for key in TRUST_KEYS:
+        if key.endswith("_es") and said.get(key) and not said.get(key.removesuffix("_es")):
+            # the Spanish pages would declare what the English ones say is not declared
+            add(key, "A statement is given in Spanish only.", f"trust.{key.removesuffix('_es')} in English beside "
+                "it", f"trust.{key.removesuffix('_es')} empty", "Families reading in English must be told the same "
+                "(funding, conflicts of interest, who wrote it): write the English words too, or remove the Spanish.")
     address = trust.get("report_error")
-    if address is None or (isinstance(address, str) and not address.strip()):
-        return trust
-    if isinstance(address, str) and safe_url(address, mailto=True) is not None:
-        return trust
-    raise BuildError("data/site.yml: 1 problem(s). Nothing was written.\n" + str(Problem(
-        "site.yml", "The address for reporting an error is neither an e-mail address (mailto:) nor an https "
-        "address.", row=_field_line(path, ("trust", "report_error")), column="trust.report_error",
-        expected="mailto:name@example.org, an address starting with https://, or empty", found=repr(address)[:100],
-        hint="Every study page shows it as the place to report an error: write mailto: before an e-mail address, or "
-             "copy the https address of the form from the browser's address bar.")))
+    if not (address is None or (isinstance(address, str) and not address.strip())
+            or (isinstance(address, str) and safe_url(address, mailto=True) is not None)):
+        add("report_error", "The address for reporting an error is neither an e-mail address (mailto:) nor an https "
+            "address.", "mailto:name@example.org, an address starting with https://, or empty", repr(address),
+            "Every study page shows it as the place to report an error: write mailto: before an e-mail address, or "
+            "copy the https address of the form from the browser's address bar.")
+    if problems:
+        raise BuildError(f"data/site.yml: {len(problems)} problem(s). Nothing was written.\n"
+                         + "\n".join(str(problem) for problem in problems))
+    return {key: value.strip() if isinstance(value, str) else value for key, value in trust.items()}  # " " is empty
 
 
 MARKUP = re.compile(r"[<>]")  # in words the engine prints without escaping (a page's <title>)

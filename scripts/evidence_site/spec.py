@@ -414,10 +414,10 @@ class Measure:
     plain: str = f("Family words for having it, read after 'were' ('children were ...'), e.g. 'in remission "
                    "without steroids', 'still without an operation'; without the time, which the page adds ('after "
                    "8 weeks') (empty: not shown to families).", default="",
-                   rules=("plain_after_were",))
+                   rules=("plain_after_were", "family_words_no_figures"))
     plain_es: str = f("The same in Spanish, as a plural predicate with its verb, e.g. 'estaban en remisión sin "
                       "corticoides' (Spanish family pages; needed when `families` is true and the study has "
-                      "Spanish words).", default="")
+                      "Spanish words).", default="", rules=("family_words_no_figures",))
     families: bool = f("Show it on the family pages and the family topic page. Of a study's adverse events shown to "
                        "families, the one that counts the largest share of children (any side effect, where the "
                        "source gives it) also stands for its side effects on the home page and the medicine's "
@@ -429,12 +429,14 @@ class Measure:
                        "who started and among some of them, those two show the figure among all who started.",
                        default=False, rules=("one_headline",))
     family_note: str = f("A plain sentence printed after the figure on family pages (e.g. what it does not show).",
-                         default="")
-    family_note_es: str = f("The same sentence in Spanish (Spanish family pages).", default="")
+                         default="", rules=("family_words_no_figures",))
+    family_note_es: str = f("The same sentence in Spanish (Spanish family pages).", default="",
+                            rules=("family_words_no_figures",))
     plain_not: str = f("Family words for the other side, when 'were not' after `plain` would read as a double "
                        "negative, e.g. 'had an operation to remove the large bowel' (empty: 'were not').",
-                       default="")
-    plain_not_es: str = f("The same in Spanish, as a plural predicate with its verb (empty: 'no').", default="")
+                       default="", rules=("family_words_no_figures",))
+    plain_not_es: str = f("The same in Spanish, as a plural predicate with its verb (empty: 'no').", default="",
+                          rules=("family_words_no_figures",))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -477,9 +479,9 @@ class AggregateSpec:
                           "series: low or very low).")
     caveats: list[str] = f("What the source cannot tell us, for clinicians.", default=[])
     family_caveats: list[str] = f("The same in plain words for families.", default=[],
-                                  rules=("family_caveats_words",))
+                                  rules=("family_words_no_figures",))
     family_caveats_es: list[str] = f("The family caveats in Spanish, item for item.", default=[],
-                                     rules=("spanish_beside_english", "family_caveats_words"))
+                                     rules=("spanish_beside_english", "family_words_no_figures"))
     family_harms: str = f("Side effects the source names but results.csv gives no figure for, in plain words for "
                           "families: the medicine's family page shows them under the study's results.", default="",
                           rules=("family_harms_words",))
@@ -520,9 +522,10 @@ RULES: dict[str, str] = {
                     "one, so the home page never falls back to whichever outcome comes first.",
     "family_harms_words": "Words only, no figures (a figure goes in results.csv, where it is counted, sourced and "
                           "in numbers.json); not blank; the Spanish words only beside English ones.",
-    "family_caveats_words": "No counts or shares ('22%', '5 out of 10', '0 of 22'): a figure goes in results.csv, "
-                            "where it is counted, sourced and in numbers.json; time frames ('the first 8 weeks') "
-                            "are fine.",
+    "family_words_no_figures": "No figures but time frames: a number is allowed only as a time ('the first 8 "
+                               "weeks', 'before week 8', 'semana 8'), and no percentage, 'per cent' or 'out of "
+                               "every' at all. A figure goes in results.csv, where it is counted, sourced and in "
+                               "numbers.json (numbers written as words are not caught: do not use them).",
     "plain_after_were": "Family words that follow 'were': they do not start with a verb such as had, got, needed "
                         "or stopped ('were had an operation' does not read; use `plain_not` for such words).",
     "diagnoses_known": "Codes of the diagnosis vocabulary.",

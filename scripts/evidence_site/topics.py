@@ -92,6 +92,15 @@ class Row:
         return "icons-" + self.id.replace(".", "-")
 
 
+# The population a headline is given among, where the source gives one figure among several (``headline_rows``).
+HEADLINE_POPULATIONS = ("all_started", "on_treatment", "with_data", "unclear", "subgroup")
+
+
+def _headline_rank(row: Row) -> int:
+    order = HEADLINE_POPULATIONS
+    return order.index(row.population) if row.population in order else len(order)
+
+
 @dataclass
 class AggregateView:
     """Everything a template may know about one aggregate study."""
@@ -119,12 +128,17 @@ class AggregateView:
     def headline_rows(self) -> list[Row]:
         """The figure for the home page and the handouts: the one marked `headline` (of the whole study when the
         measure is also given by group: one main finding per study), else the first family outcome. A measure
-        given both among every child who started and among some of them (those still taking it, those who had the
-        test) gives the first: the same children once, out of everyone (both sentences once listed them twice)."""
+        given at one time among several populations (all who started, those still taking it, those who had the
+        test, unclear) gives one of them, the first of ``HEADLINE_POPULATIONS``: the same children once, out of
+        everyone where the source says (two sentences once listed them twice)."""
         rows = self.family_rows
         marked = [r for r in rows if r.headline]
-        whole = [r for r in marked if r.group == "all"]
-        return [r for r in whole if r.population == "all_started"] or whole or marked or rows[:1]
+        chosen: dict[tuple[int | None, str], Row] = {}
+        for r in [r for r in marked if r.group == "all"] or marked:
+            kept = chosen.setdefault((r.week, r.group), r)
+            if _headline_rank(r) < _headline_rank(kept):
+                chosen[(r.week, r.group)] = r
+        return list(chosen.values()) or rows[:1]
 
     @property
     def harm_rows(self) -> list[Row]:

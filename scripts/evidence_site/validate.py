@@ -1234,14 +1234,17 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
             add(name, "The side effects the source names without a figure hold a figure.",
                 "words only, no numbers", repr(words), "Put a figure in results.csv (a row with families: true), "
                 "where it is counted, sourced and listed in numbers.json; keep only the names here.")
-    # rule: family_caveats_words
-    for name in ("family_caveats", "family_caveats_es"):
-        for i, caveat in enumerate(getattr(spec, name)):
-            figure = _FIGURE_IN_WORDS.search(caveat)
-            if figure:
-                add(f"{name}[{i}]", "A family caveat holds a figure.", "words, and time frames such as '8 weeks'",
-                    repr(figure.group(0)), "Put the figure in results.csv (a row with families: true), where it is "
-                    "counted, sourced and listed in numbers.json; say here only what the study cannot tell.")
+    # rule: family_words_no_figures
+    worded = [(f"{name}[{i}]", words) for name in ("family_caveats", "family_caveats_es")
+              for i, words in enumerate(getattr(spec, name))]
+    worded += [(f"measures.{key}.{name}", getattr(measure, name)) for key, measure in spec.measures.items()
+               for name in ("plain", "plain_es", "plain_not", "plain_not_es", "family_note", "family_note_es")]
+    for path, words in worded:
+        figure = figure_in_words(words)
+        if figure:
+            add(path, "Family words hold a figure.", "words, and times such as 'the first 8 weeks'", repr(figure),
+                "Put the figure in results.csv (a row with families: true), where it is counted, sourced and "
+                "listed in numbers.json; the page prints it beside these words.")
     if spec.family_harms_es.strip() and not spec.family_harms.strip():
         add("family_harms", "Side effects are named in Spanish only.", "the same side effects in English",
             "an empty field", "Families reading in English must be told the same: write `family_harms` too.")
@@ -1262,9 +1265,21 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
     return problems
 
 
-# A count or a share in family words: 22%, "95 out of 100", "0 of 22", "5 in 10", "3/4", "2 de 10", "2 de cada 10".
-# A time frame ("the first 8 weeks", "semana 8") is not one.
-_FIGURE_IN_WORDS = re.compile(r"\d\s*%|\d+\s*(?:/|out of|of|in|de cada|de|sobre)\s+\d|\d\s*/\s*\d", re.IGNORECASE)
+# Family words may hold a number only as a time ("the first 8 weeks", "before week 8", "semana 8", "2 to 17
+# years"); a percentage, "per cent" or "out of every" is a figure whatever its number is written as.
+_TIME = re.compile(r"\b(?:weeks?|months?|years?|days?|semanas?|mes(?:es)?|años?|días?)\s+\d+(?:[.,]\d+)?"
+                   r"|\d+(?:[.,]\d+)?(?:\s*(?:-|–|to|a|and|y)\s*\d+(?:[.,]\d+)?)?\s*"
+                   r"(?:weeks?|months?|years?|days?|semanas?|mes(?:es)?|años?|días?)\b", re.IGNORECASE)
+_SHARE = re.compile(r"%|\bper\s*cent\b|\bpercent\b|\bpor\s+ciento\b|\bout\s+of\s+every\b", re.IGNORECASE)
+
+
+def figure_in_words(words: str) -> str | None:
+    """The first figure in family words that is not a time ('95%', '22', 'out of every'), or None."""
+    share = _SHARE.search(words)
+    if share:
+        return share.group(0)
+    number = re.search(r"\d+(?:[.,]\d+)?", _TIME.sub(" ", words))
+    return number.group(0) if number else None
 
 
 def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame | None = None) -> list[Problem]:
