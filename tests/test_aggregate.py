@@ -708,7 +708,8 @@ def test_the_side_effect_that_stands_for_a_study_is_its_broadest_whatever_the_or
 
 
 @pytest.mark.parametrize(("other", "shown"), [("all_started", "13 of the 100"), ("unclear", "13 of the 31"),
-                                              ("on_treatment", "13 of the 100")])
+                                              ("on_treatment", "13 of the 100"), ("all_started,all,", "13 of the 100"),
+                                              ("all_started,all,9", "13 of the 100")])
 def test_a_headline_given_among_several_populations_lists_the_children_once(tmp_path: Path, other: str,
                                                                              shown: str) -> None:
     """The headline on a measure with a row among the children who had the test (13 of 31) and one more among
@@ -722,9 +723,9 @@ def test_a_headline_given_among_several_populations_lists_the_children_once(tmp_
             headline=True, families=True, plain="in remission with a calm gut test",
             plain_es="estaban en remisión con una prueba del intestino tranquila")
 
-    row = "outcome,combined_remission,all_started,all,8,13,100,13,reported"
+    row = "outcome,combined_remission,all_started,all,8,13,100,13,reported"  # other: another population or week
     studies = _edited(tmp_path, study_yml=headline_on_combined,
-                      results=(row, row.replace("all_started", other)))
+                      results=(row, row.replace("all_started,all,8" if "," in other else "all_started", other)))
     files = generate(load_studies(studies), paths.TEMPLATES, site=site_inputs()).files
     for name in ("index.md", "families/topics/upadacitinib/handout.md", "es/families/topics/upadacitinib/handout.md"):
         page = files[name].decode()
@@ -813,6 +814,12 @@ def _harms(english: str, spanish: str):
     return edit
 
 
+def _top(field: str, words: str):
+    def edit(meta: dict) -> None:
+        meta[field] = words
+    return edit
+
+
 def _measure_words(field: str, words: str):
     def edit(meta: dict) -> None:
         meta["measures"]["steroid_free_remission"][field] = words
@@ -851,12 +858,17 @@ def _caveats(index: int, words: str):
      "Family words hold a figure"),
     ({"study_yml": _measure_words("family_note", "None of the 22 children had an operation.")},
      "Family words hold a figure"),
+    ({"study_yml": _measure_words("plain", "in remission (about ½ of them)")}, "Family words hold a figure"),
+    ({"study_yml": _measure_words("plain_es", "Ⅸ de Ⅹ se sintieron mejor")}, "Family words hold a figure"),
+    ({"study_yml": _top("family_about", "After 8 weeks, 95% were in remission.")}, "Words about the study hold a "
+                                                                                   "result"),
     ({"results": ("ae_any,all_started,all,8,24,100,", "ae_any,all_started,all,0,24,100,")},
      "at week 0 is a figure from before the first dose"),
 ], ids=["no-headline", "headline-not-shown", "headline-a-side-effect", "all-started-not-all", "harms-with-figures",
         "harms-spanish-only", "harms-blank", "median-inf", "median-overflow", "headline-without-rows",
         "all-started-only-diagnosis", "caveat-with-figures", "caveat-es-with-figures", "caveat-out-of-every",
-        "plain-with-a-share", "family-note-with-a-count", "side-effect-at-week-0"])
+        "plain-with-a-share", "family-note-with-a-count", "plain-with-a-fraction", "plain-es-with-roman-numerals",
+        "about-with-a-share", "side-effect-at-week-0"])
 def test_a_slip_that_would_change_what_families_read_stops_the_build(tmp_path: Path, edit: dict, said: str) -> None:
     """Each slip an outside hostile tester made that the build took without a word, and that changed a figure or
     words families read (the home page, the handout): now a data error naming the field or row."""

@@ -345,12 +345,14 @@ def test_a_time_frame_of_whole_years_beyond_two_reads_in_years_in_both_languages
 
 @pytest.mark.parametrize(("edit", "said"), [
     ({"reviewed_by": "\u200b"}, "looks filled in but says nothing"),
+    ({"reviewed_by": "\u3164"}, "looks filled in but says nothing"),  # a Hangul filler: a letter that shows nothing
     ({"funding": "."}, "looks filled in but says nothing"),
     ({"conflicts": "\u200b", "conflicts_es": "Ninguno"}, "given in Spanish only"),
     ({"conflict": "Consulting fees from AbbVie"}, "Did you mean 'conflicts'?"),
     ({"conflicts": False}, "The statement is not text"),
     ({"written_by": ["A", "B"]}, "The statement is not text"),
-], ids=["invisible-reviewer", "full-stop-funding", "invisible-english", "misspelt-key", "yes-no", "list"])
+], ids=["invisible-reviewer", "filler-reviewer", "full-stop-funding", "invisible-english", "misspelt-key", "yes-no",
+        "list"])
 def test_a_trust_statement_that_would_hide_or_drop_a_declaration_is_refused(tmp_path: Path, edit: dict,
                                                                              said: str) -> None:
     """"Reviewed by: ." in place of "not yet reviewed by a clinician", a declared conflict dropped for a misspelt

@@ -167,7 +167,7 @@ def ended(text: object) -> str:
     also inside closing quotes or brackets (the trust line printed "None declared?.", "Ninguno…." and
     "(None declared.).")."""
     words = str(text).strip()
-    return words if words.rstrip("\"'”’»)]").endswith((".", "?", "!", "…")) else words + "."
+    return words if words.rstrip("\"'”’»›」』)]").endswith((".", "?", "!", "…")) else words + "."
 
 
 def counts_none(v: Value) -> bool:

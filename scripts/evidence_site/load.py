@@ -215,7 +215,8 @@ class _BoundedLoader(_Bounds, yaml.SafeLoader):
 
 
 # Where libyaml and PyYAML's pure-Python reader disagree (found by tests/test_yaml_reading.py): tabs (libyaml
-# accepts some PyYAML refuses) and the line breaks only PyYAML counts. A text holding one is read in Python only.
+# accepts some PyYAML refuses), tags ("!" alone is read as '' by one and None by the other) and the line breaks only
+# PyYAML counts. A text holding one of these characters is read in Python only.
 _NOT_FAST = re.compile("[\t\x85\u2028\u2029!]")
 
 try:
@@ -871,7 +872,9 @@ def load_redirects(path: Path) -> dict[str, str]:
 
 TRUST_KEYS = ("written_by", "written_by_es", "reviewed_by", "next_review", "update_policy", "update_policy_es",
               "funding", "funding_es", "conflicts", "conflicts_es", "report_error")
-_WORDS = re.compile(r"[^\W_]")  # a letter or a digit: a statement that says something
+# A letter or a digit that shows: a statement that says something (Hangul fillers count as letters but show
+# nothing, and the braille blank is a symbol: neither says anything).
+_WORDS = re.compile(r"[^\W_\u115f\u1160\u3164\uffa0]")
 
 
 def check_trust(trust: Any, path: Path) -> dict[str, Any]:

@@ -425,8 +425,9 @@ class Measure:
                        "effect, those two show only its most common one (the study's own family page shows them "
                        "all).", default=False)
     headline: bool = f("The study's one figure for the home page and a medicine's handout (choose the primary or "
-                       "the strictest outcome, not the most favourable one). Where results.csv gives it among all "
-                       "who started and among some of them, those two show the figure among all who started.",
+                       "the strictest outcome, not the most favourable one). Where results.csv gives it at one time "
+                       "among several populations, those two show one: among all who started where there is such a "
+                       "row, else on treatment, with data, unclear (the study's page shows them all).",
                        default=False, rules=("one_headline",))
     family_note: str = f("A plain sentence printed after the figure on family pages (e.g. what it does not show).",
                          default="", rules=("family_words_no_figures",))
@@ -446,16 +447,18 @@ class AggregateSpec:
     kind: Literal["aggregate"] = f("Always aggregate for this kind.")
     title: str = f("Full title, the heading of the clinician pages.")
     short_title: str = f("Short title for navigation and the family pages. For `status: synthetic` the site "
-                         "marks it as made-up example data itself; the title need not say so.")
+                         "marks it as made-up example data itself; the title need not say so.",
+                         rules=("family_words_no_shares",))
     medicine: str = f("The medicine studied: the name of a file `data/medicines/<name>.yml`.",
                       rules=("medicine_known",))
     condition: str = f("The condition in words for titles.")
     population: str = f("Who was studied, in one sentence.")
-    family_about: str = f("For families: who was studied, in two or three short plain sentences (grade 6).")
+    family_about: str = f("For families: who was studied, in two or three short plain sentences (grade 6).",
+                          rules=("family_words_no_shares",))
     family_about_es: str = f("The same in Spanish, written for families (not word for word). Giving it builds "
                              "the study's Spanish family page, and then every Spanish field below is needed.",
-                             default="", rules=("spanish_complete",))
-    short_title_es: str = f("The short title in Spanish.", default="")
+                             default="", rules=("spanish_complete", "family_words_no_shares"))
+    short_title_es: str = f("The short title in Spanish.", default="", rules=("family_words_no_shares",))
     condition_es: str = f("The condition in Spanish words, e.g. enfermedad de Crohn.", default="")
     diagnoses: list[str] = f("Diagnosis codes the study includes (the `group` column may use them).",
                              rules=("diagnoses_known",))
@@ -523,9 +526,12 @@ RULES: dict[str, str] = {
     "family_harms_words": "Words only, no figures (a figure goes in results.csv, where it is counted, sourced and "
                           "in numbers.json); not blank; the Spanish words only beside English ones.",
     "family_words_no_figures": "No figures but time frames: a number is allowed only as a time ('the first 8 "
-                               "weeks', 'before week 8', 'semana 8'), and no percentage, 'per cent' or 'out of "
-                               "every' at all. A figure goes in results.csv, where it is counted, sourced and in "
-                               "numbers.json (numbers written as words are not caught: do not use them).",
+                               "weeks', 'before week 8', 'semana 8'); no number symbol (½, Ⅸ), percentage, 'per "
+                               "cent' or 'out of every' at all. A figure goes in results.csv, where it is counted, "
+                               "sourced and in numbers.json (numbers written as words are not caught: do not use "
+                               "them).",
+    "family_words_no_shares": "Who took part and how (counts, ages, places, years), but no result: no "
+                              "percentage, 'per cent' or 'out of every' (a result goes in results.csv).",
     "plain_after_were": "Family words that follow 'were': they do not start with a verb such as had, got, needed "
                         "or stopped ('were had an operation' does not read; use `plain_not` for such words).",
     "diagnoses_known": "Codes of the diagnosis vocabulary.",

@@ -128,17 +128,15 @@ class AggregateView:
     def headline_rows(self) -> list[Row]:
         """The figure for the home page and the handouts: the one marked `headline` (of the whole study when the
         measure is also given by group: one main finding per study), else the first family outcome. A measure
-        given at one time among several populations (all who started, those still taking it, those who had the
-        test, unclear) gives one of them, the first of ``HEADLINE_POPULATIONS``: the same children once, out of
-        everyone where the source says (two sentences once listed them twice)."""
+        given among several populations (all who started, those still taking it, those who had the test,
+        unclear) gives it among the first of ``HEADLINE_POPULATIONS`` it has, whatever the weeks: the same children
+        once, out of everyone where the source says (two sentences once listed them twice, also when one row's week
+        was left empty)."""
         rows = self.family_rows
         marked = [r for r in rows if r.headline]
-        chosen: dict[tuple[int | None, str], Row] = {}
-        for r in [r for r in marked if r.group == "all"] or marked:
-            kept = chosen.setdefault((r.week, r.group), r)
-            if _headline_rank(r) < _headline_rank(kept):
-                chosen[(r.week, r.group)] = r
-        return list(chosen.values()) or rows[:1]
+        whole = [r for r in marked if r.group == "all"] or marked
+        best = {g: min(_headline_rank(r) for r in whole if r.group == g) for g in {r.group for r in whole}}
+        return [r for r in whole if _headline_rank(r) == best[r.group]] or rows[:1]
 
     @property
     def harm_rows(self) -> list[Row]:

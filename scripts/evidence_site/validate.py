@@ -1245,6 +1245,13 @@ def check_aggregate_spec(spec: AggregateSpec, vocab: Vocabulary, medicines: dict
             add(path, "Family words hold a figure.", "words, and times such as 'the first 8 weeks'", repr(figure),
                 "Put the figure in results.csv (a row with families: true), where it is counted, sourced and "
                 "listed in numbers.json; the page prints it beside these words.")
+    # rule: family_words_no_shares
+    for name in ("family_about", "family_about_es", "short_title", "short_title_es"):
+        share = share_in_words(getattr(spec, name, "") or "")
+        if share:
+            add(name, "Words about the study hold a result.", "who took part and how (counts, ages, places)",
+                repr(share), "Put the result in results.csv (a row with families: true), where it is counted, "
+                "sourced and listed in numbers.json.")
     if spec.family_harms_es.strip() and not spec.family_harms.strip():
         add("family_harms", "Side effects are named in Spanish only.", "the same side effects in English",
             "an empty field", "Families reading in English must be told the same: write `family_harms` too.")
@@ -1274,12 +1281,20 @@ _SHARE = re.compile(r"%|\bper\s*cent\b|\bpercent\b|\bpor\s+ciento\b|\bout\s+of\s
 
 
 def figure_in_words(words: str) -> str | None:
-    """The first figure in family words that is not a time ('95%', '22', 'out of every'), or None."""
+    """The first figure in family words that is not a time ('95%', '22', 'out of every', '½', 'Ⅸ'), or None."""
     share = _SHARE.search(words)
     if share:
         return share.group(0)
-    number = re.search(r"\d+(?:[.,]\d+)?", _TIME.sub(" ", words))
+    rest = _TIME.sub(" ", words)
+    number = re.search(r"\d+(?:[.,]\d+)?", rest) or re.search(r"[^\W_]", "".join(c for c in rest if c.isnumeric()))
     return number.group(0) if number else None
+
+
+def share_in_words(words: str) -> str | None:
+    """A percentage, 'per cent' or 'out of every' in words that may hold counts and ages ('100 children, ages 2 to
+    17') but no result, or None."""
+    share = _SHARE.search(words)
+    return share.group(0) if share else None
 
 
 def check_results(frame: pd.DataFrame, spec: AggregateSpec, text: pd.DataFrame | None = None) -> list[Problem]:
