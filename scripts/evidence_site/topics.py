@@ -97,8 +97,9 @@ HEADLINE_POPULATIONS = ("all_started", "on_treatment", "with_data", "unclear", "
 
 
 def _headline_rank(row: Row) -> int:
-    order = HEADLINE_POPULATIONS
-    return order.index(row.population) if row.population in order else len(order)
+    if row.population in HEADLINE_POPULATIONS:
+        return HEADLINE_POPULATIONS.index(row.population)
+    return len(HEADLINE_POPULATIONS)
 
 
 @dataclass

@@ -1286,8 +1286,8 @@ def figure_in_words(words: str) -> str | None:
     if share:
         return share.group(0)
     rest = _TIME.sub(" ", words)
-    number = re.search(r"\d+(?:[.,]\d+)?", rest) or re.search(r"[^\W_]", "".join(c for c in rest if c.isnumeric()))
-    return number.group(0) if number else None
+    number = re.search(r"\d+(?:[.,]\d+)?", rest)
+    return number.group(0) if number else next((c for c in rest if c.isnumeric()), None)  # ½, Ⅸ, ⑨
 
 
 def share_in_words(words: str) -> str | None:
